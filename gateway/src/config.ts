@@ -1,0 +1,31 @@
+import path from "node:path";
+import { portFromEnv } from "../../subgraphs/shared/src/config";
+
+/** The gateway's settings; each has an environment variable and a default that works locally. */
+export interface GatewayConfig {
+  /** `GATEWAY_PORT`. @default 4000; 0 picks a free port */
+  port: number;
+  /** `SUPERGRAPH_PATH`. @default "schema/supergraph.graphql" */
+  supergraphPath: string;
+  /**
+   * Where each subgraph really is, overriding the supergraph's routing URLs
+   * (`USERS_URL`, `CUSTOMERS_URL`, `ANALYTICS_URL`), e.g. container host names or test ports.
+   */
+  subgraphUrls: Record<string, string>;
+  /** `SUBGRAPH_TIMEOUT_MS`: how long one subgraph fetch may take. @default 10_000 // 10 seconds */
+  subgraphTimeoutMs: number;
+}
+
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of ["users", "customers", "analytics"]) {
+    const url = env[`${name.toUpperCase()}_URL`];
+    if (url) subgraphUrls[name] = url;
+  }
+  return {
+    port: portFromEnv("gateway", env),
+    supergraphPath: path.resolve(env.SUPERGRAPH_PATH ?? "schema/supergraph.graphql"),
+    subgraphUrls,
+    subgraphTimeoutMs: Number(env.SUBGRAPH_TIMEOUT_MS ?? 10_000),
+  };
+}

@@ -1,0 +1,43 @@
+// `npm start`: the whole supergraph on one machine, with an embedded PostgreSQL unless
+// DATABASE_URL (or USERS_DATABASE_URL, CUSTOMERS_DATABASE_URL, ANALYTICS_DATABASE_URL) is set.
+import { createLogger } from "../../../subgraphs/shared/src/logger";
+import { DEMO_PASSWORD } from "../../../subgraphs/shared/src/demo/demo-dataset";
+import { startStack } from "./start-stack";
+
+const log = createLogger("stack");
+
+startStack().then(
+  (stack) => {
+    const { users, customers, analytics } = stack.subgraphs;
+    console.log(`
+  Federated Analytics is running.
+
+  gateway     ${stack.gateway.url}   (GraphQL, and Apollo Sandbox in a browser)
+  users       ${users.url}
+  customers   ${customers.url}
+  analytics   ${analytics.url}
+
+  Demo login: admin@acme.test / ${DEMO_PASSWORD}  (also analyst@ and viewer@; a second tenant at globex.test)
+  Press Ctrl-C to stop.
+`);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: stopping the gateway, the subgraphs and PostgreSQL`);
+      stack.stop().then(
+        () => process.exit(0),
+        (error) => {
+          log.error("shutdown failed", error);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+  },
+  (error: Error) => {
+    log.error(error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,47 @@
+import DataLoader from "dataloader";
+import type { DataSource } from "typeorm";
+import { isUuid } from "../../../../shared/src/data/ids";
+import type { CustomerStats } from "./customer-stats.type";
+
+const EMPTY: CustomerStats = { orders: 0, totalSpent: 0, averageOrderValue: 0, firstSeenAt: null, lastSeenAt: null };
+
+/**
+ * Per-request loader of `CustomerStats` for customers of one organization: the stats of N customers
+ * cost one grouped query. A customer with no events (or of another organization) gets zeros.
+ */
+export function createCustomerStatsLoader(dataSource: DataSource, organizationId: string): DataLoader<string, CustomerStats> {
+  return new DataLoader<string, CustomerStats>(async (customerIds) => {
+    const ids = [...new Set(customerIds.filter(isUuid))];
+    const rows: { customer_id: string; orders: number; total_spent: number; first_seen_at: Date; last_seen_at: Date }[] =
+      ids.length === 0
+        ? []
+        : await dataSource.query(
+            `SELECT customer_id,
+                    count(*) FILTER (WHERE type = 'purchase')::int AS orders,
+                    coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0)::float8 AS total_spent,
+                    min("timestamp") AS first_seen_at,
+                    max("timestamp") AS last_seen_at
+               FROM events
+              WHERE organization_id = $1 AND customer_id = ANY($2::uuid[])
+              GROUP BY customer_id`,
+            [organizationId, ids],
+          );
+    const byCustomer = new Map(rows.map((row) => [row.customer_id, row]));
+    return customerIds.map((id) => {
+      const row = byCustomer.get(id);
+      if (!row) return EMPTY;
+      const totalSpent = round2(row.total_spent);
+      return {
+        orders: row.orders,
+        totalSpent,
+        averageOrderValue: row.orders > 0 ? round2(row.total_spent / row.orders) : 0,
+        firstSeenAt: row.first_seen_at,
+        lastSeenAt: row.last_seen_at,
+      };
+    });
+  });
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,16 @@
+import { forbidden, unauthenticated } from "../errors";
+import { roleAtLeast, type Role } from "./role";
+import type { Viewer } from "./viewer";
+
+/** Returns the caller, or throws `UNAUTHENTICATED` for an anonymous request. */
+export function requireViewer(viewer: Viewer | null | undefined): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+/** Returns the caller when their role is `role` or above; throws `UNAUTHENTICATED` or `FORBIDDEN`. */
+export function requireRole(viewer: Viewer | null | undefined, role: Role): Viewer {
+  const caller = requireViewer(viewer);
+  if (!roleAtLeast(caller.role, role)) throw forbidden(`This operation needs the ${role} role or above; you are ${caller.role}.`);
+  return caller;
+}

@@ -1,0 +1,38 @@
+import path from "node:path";
+import { databaseUrlFromEnv, withDatabase, type ServiceName } from "./database/database-url";
+
+/** The fixed ports of the design; each can be overridden with `<SERVICE>_PORT`. */
+export const DEFAULT_PORTS = { gateway: 4000, users: 4001, customers: 4002, analytics: 4003 } as const;
+export type AnyServiceName = keyof typeof DEFAULT_PORTS;
+
+/** The embedded PostgreSQL's port (`EMBEDDED_POSTGRES_PORT`). @default 5433 // not 5432, to stay clear of a system server */
+export function embeddedPostgresPort(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.EMBEDDED_POSTGRES_PORT ?? 5433);
+}
+
+export function portFromEnv(service: AnyServiceName, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[`${service.toUpperCase()}_PORT`];
+  const port = value === undefined ? DEFAULT_PORTS[service] : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${service.toUpperCase()}_PORT must be a port number, got '${value}'.`);
+  return port;
+}
+
+/** Where local state lives (`DATA_DIR`): the embedded database and development keys. @default ".data" */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.DATA_DIR ?? ".data");
+}
+
+/** The embedded server's URL, used when no `*DATABASE_URL` is set. */
+export function embeddedServerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return `postgres://postgres:postgres@127.0.0.1:${embeddedPostgresPort(env)}/postgres`;
+}
+
+/** The service's database URL: from the environment, else its database on the embedded server. */
+export function serviceDatabaseUrl(service: ServiceName, env: NodeJS.ProcessEnv = process.env): string {
+  return databaseUrlFromEnv(service, env) ?? withDatabase(embeddedServerUrl(env), service);
+}
+
+/** Where other services fetch the users subgraph's public keys (`USERS_JWKS_URL`). */
+export function jwksUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.USERS_JWKS_URL ?? `http://localhost:${portFromEnv("users", env)}/.well-known/jwks.json`;
+}

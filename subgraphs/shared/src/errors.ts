@@ -1,0 +1,94 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+
+/**
+ * Every error code a client can see in `extensions.code`. Anything else that escapes a resolver is
+ * masked as `INTERNAL_SERVER_ERROR` (see {@link formatError}).
+ */
+export enum ErrorCode {
+  /** No credential, or one that is invalid, expired or revoked. */
+  Unauthenticated = "UNAUTHENTICATED",
+  /** A valid credential whose role or scope does not allow the operation. */
+  Forbidden = "FORBIDDEN",
+  /** An argument or input value is invalid; the message says which and why. */
+  BadUserInput = "BAD_USER_INPUT",
+  /** The addressed object does not exist in the caller's organization. */
+  NotFound = "NOT_FOUND",
+  /** Too many requests; retry after the time given. */
+  RateLimited = "RATE_LIMITED",
+  /** A unique value (an email, a name) is already taken. */
+  Conflict = "CONFLICT",
+  /** A dependency (the database, a subgraph) cannot be reached right now. */
+  ServiceUnavailable = "SERVICE_UNAVAILABLE",
+  InternalServerError = "INTERNAL_SERVER_ERROR",
+}
+
+/** Codes produced by graphql-js and Apollo Server themselves, passed through unmasked. */
+const FRAMEWORK_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/** Codes passed to clients as they are; INTERNAL_SERVER_ERROR is not one of them: it is always masked. */
+const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError), ...FRAMEWORK_CODES]);
+
+export function unauthenticated(message = "Authentication required: send Authorization: Bearer <accessToken>."): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.Forbidden } });
+}
+
+/** A bad argument. `field` names the argument or input path so clients can point at it. */
+export function badUserInput(message: string, field?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, ...(field ? { field } : {}) } });
+}
+
+export function notFound(typeName: string, id: string): GraphQLError {
+  return new GraphQLError(`${typeName} ${id} was not found.`, { extensions: { code: ErrorCode.NotFound } });
+}
+
+export function conflict(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.Conflict } });
+}
+
+/**
+ * Apollo Server `formatError`: errors with a public code pass through as they are; anything else
+ * (a driver error, a bug) becomes `INTERNAL_SERVER_ERROR` with a generic message, so SQL and stack
+ * traces never reach a client. In development the original message stays in `extensions.detail`.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === "string" && PUBLIC_CODES.has(code)) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+  const databaseDown = isConnectionError(original);
+  if (process.env.NODE_ENV !== "production" && process.env.LOG_LEVEL !== "silent") {
+    console.error("[error]", original);
+  }
+  return {
+    message: databaseDown ? "The database is unavailable; try again shortly." : "Internal server error.",
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: {
+      code: databaseDown ? ErrorCode.ServiceUnavailable : ErrorCode.InternalServerError,
+      ...(process.env.NODE_ENV === "production" ? {} : { detail: String((original as Error)?.message ?? original) }),
+    },
+  };
+}
+
+/** True for the errors `pg` raises when the server cannot be reached or went away. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P03"].includes(code) ||
+      code.startsWith("08"))
+  );
+}

@@ -1,0 +1,137 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { assertPortFree } from "./ports";
+
+/** A handler for a non-GraphQL path; resolves `true` when it answered the request. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  /** Port to listen on; 0 picks a free one (tests). */
+  port: number;
+  /** Started Apollo Server to serve on `/graphql`. */
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context; a thrown GraphQLError becomes the response. */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  /** Extra GET routes by exact path, such as `/health`. */
+  routes?: Record<string, RouteHandler>;
+  /** What the listener is, for the port-in-use message. */
+  purpose: string;
+  /** Largest request body accepted. @default 10_485_760 // 10 MiB */
+  maxBodyBytes?: number;
+}
+
+/** A listening HTTP server. */
+export interface ListeningServer {
+  server: http.Server;
+  port: number;
+  /** `http://localhost:<port>/graphql` */
+  url: string;
+  /**
+   * Stops accepting connections and resolves once in-flight requests are done; connections still
+   * open after `graceMs` are cut. @default graceMs 10_000 // 10 seconds
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const GRAPHQL_PATH = "/graphql";
+
+/**
+ * Serves an Apollo Server on `/graphql` with Node's own `http` module (no framework): JSON bodies
+ * up to a size cap, GET for queries, and a few extra routes. The same server carries WebSocket
+ * upgrades for subscriptions on the same path.
+ */
+export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<ListeningServer> {
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      else res.destroy(error);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== GRAPHQL_PATH) {
+      const route = options.routes?.[url.pathname];
+      if (route && (req.method === "GET" || req.method === "HEAD")) return route(req, res);
+      return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (body.kind === "too-large") {
+      return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes.`, extensions: { code: "BAD_REQUEST" } }] });
+    }
+    let parsedBody: unknown = undefined;
+    const contentType = req.headers["content-type"] ?? "";
+    if (body.text.length > 0 && /json/i.test(contentType)) {
+      try {
+        parsedBody = JSON.parse(body.text);
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: "The request body is not valid JSON.", extensions: { code: "BAD_REQUEST" } }] });
+      }
+    } else if (body.text.length > 0) {
+      parsedBody = body.text;
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body: parsedBody },
+      context: () => options.context(req),
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === "complete") {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await assertPortFree(options.port, options.purpose);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    url: `http://localhost:${port}${GRAPHQL_PATH}`,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Writes a JSON response. */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<{ kind: "ok"; text: string } | { kind: "too-large" }> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return { kind: "too-large" };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return { kind: "too-large" };
+    chunks.push(chunk as Buffer);
+  }
+  return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
+}

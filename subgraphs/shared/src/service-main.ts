@@ -1,0 +1,31 @@
+import type { RunningService } from "./subgraph-server";
+import type { Logger } from "./logger";
+
+/**
+ * Runs one service as a process of its own (`npm run start:<name>`): starts it, prints where it
+ * listens, and on SIGINT/SIGTERM stops it gracefully and exits 0. A start-up failure (a port in
+ * use, an unreachable database) is printed as one clear line and exits 1.
+ */
+export function runServiceMain(log: Logger, start: () => Promise<RunningService>): void {
+  start().then(
+    (service) => {
+      log.info(`listening on ${service.url}`);
+      const shutdown = (signal: string) => {
+        log.info(`${signal}: shutting down`);
+        service.stop().then(
+          () => process.exit(0),
+          (error) => {
+            log.error("shutdown failed", error);
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+    },
+    (error: Error) => {
+      log.error(error.message);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,66 @@
+import type { GraphQLSchema } from "graphql";
+import type { DataSource } from "typeorm";
+import { createRemoteAccessTokenVerifier, type AccessTokenVerifier } from "./auth/access-token";
+import type { Viewer } from "./auth/viewer";
+import { jwksUrlFromEnv, portFromEnv, serviceDatabaseUrl } from "./config";
+import type { ConnectOptions } from "./database/connect";
+import type { ServiceName } from "./database/database-url";
+import type { DemoDataset } from "./demo/demo-dataset";
+import { prepareDatabase } from "./database/prepare-database";
+import type { RouteHandler } from "./http/graphql-http-server";
+import { createLogger } from "./logger";
+import { startSubgraphServer, type BaseSubgraphContext, type RunningService } from "./subgraph-server";
+
+/** What may be chosen when starting any subgraph; everything defaults from the environment. */
+export interface SubgraphServiceOptions {
+  /** @default <SERVICE>_PORT or the design's port; 0 picks a free port */
+  port?: number;
+  /** @default <SERVICE>_DATABASE_URL, DATABASE_URL with the service's database, or the embedded server */
+  databaseUrl?: string;
+  /** Where the users subgraph publishes its public keys. @default USERS_JWKS_URL or http://localhost:4001/.well-known/jwks.json */
+  jwksUrl?: string;
+  connect?: ConnectOptions;
+  /** Load this subgraph's part of the demo data set after migrating, unless it is already there. */
+  demoData?: DemoDataset;
+}
+
+/** How one subgraph is made: the parts that differ between users, customers and analytics. */
+export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
+  name: ServiceName;
+  createDataSource(url: string): DataSource;
+  buildSchema(): Promise<GraphQLSchema>;
+  createContext(dataSource: DataSource, viewer: Viewer | null): TContext;
+  /** A verifier of its own (the users subgraph holds the keys); by default the remote JWKS. */
+  verifyAccessToken?: AccessTokenVerifier;
+  routes?: Record<string, RouteHandler>;
+  /** Inserts its part of the demo data set; resolves false when it was already there. */
+  seedDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean>;
+}
+
+/**
+ * Starts a subgraph: connects to its database (with retries), runs pending migrations, loads the
+ * demo data when asked, builds its schema and serves it. If anything fails after connecting, the pool is closed before rejecting.
+ */
+export async function startSubgraphService<TContext extends BaseSubgraphContext>(
+  definition: SubgraphDefinition<TContext>,
+  options: SubgraphServiceOptions = {},
+): Promise<RunningService> {
+  const log = createLogger(definition.name);
+  const url = options.databaseUrl ?? serviceDatabaseUrl(definition.name);
+  const dataSource = await prepareDatabase(definition.createDataSource(url), url, log, options.connect);
+  try {
+    if (options.demoData && (await definition.seedDemoData(dataSource, options.demoData))) log.info("loaded the demo data");
+    return await startSubgraphServer({
+      name: definition.name,
+      port: options.port ?? portFromEnv(definition.name),
+      schema: await definition.buildSchema(),
+      dataSource,
+      verifyAccessToken: definition.verifyAccessToken ?? createRemoteAccessTokenVerifier(options.jwksUrl ?? jwksUrlFromEnv()),
+      createContext: (viewer) => definition.createContext(dataSource, viewer),
+      routes: definition.routes,
+    });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}
