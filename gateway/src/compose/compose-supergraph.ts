@@ -29,13 +29,17 @@ export class CompositionError extends Error {
  * `@apollo/composition`, with the routing URLs of `rover.yaml`. Writes nothing: returns the files
  * (`schema/<name>.graphql` and `schema/supergraph.graphql`) so callers can write or compare them.
  */
-export async function composeSupergraph(roverConfigPath: string, supergraphPath: string): Promise<ComposedFiles> {
+export async function composeSupergraph(
+  roverConfigPath: string,
+  supergraphPath: string,
+  schemas: Record<string, () => Promise<GraphQLSchema>> = SUBGRAPH_SCHEMAS,
+): Promise<ComposedFiles> {
   const config = await readRoverConfig(roverConfigPath);
   const files: ComposedFiles = new Map();
   const services = [];
   for (const subgraph of config.subgraphs) {
-    const build = SUBGRAPH_SCHEMAS[subgraph.name];
-    if (!build) throw new TypeError(`rover.yaml names subgraph '${subgraph.name}', but only ${Object.keys(SUBGRAPH_SCHEMAS).join(", ")} exist.`);
+    const build = schemas[subgraph.name];
+    if (!build) throw new TypeError(`rover.yaml names subgraph '${subgraph.name}', but only ${Object.keys(schemas).join(", ")} exist.`);
     const sdl = `${printSubgraphSchema(await build()).trim()}\n`;
     files.set(subgraph.schemaFile, sdl);
     services.push({ name: subgraph.name, url: subgraph.routingUrl, typeDefs: parse(sdl) });

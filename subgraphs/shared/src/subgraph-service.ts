@@ -5,7 +5,7 @@ import type { Viewer } from "./auth/viewer";
 import { jwksUrlFromEnv, portFromEnv, serviceDatabaseUrl } from "./config";
 import type { ConnectOptions } from "./database/connect";
 import type { ServiceName } from "./database/database-url";
-import type { DemoDataset } from "./demo/demo-dataset";
+import { demoDatasetFromEnv, type DemoDataset } from "./demo/demo-dataset";
 import { prepareDatabase } from "./database/prepare-database";
 import type { RouteHandler } from "./http/graphql-http-server";
 import { createLogger } from "./logger";
@@ -20,7 +20,7 @@ export interface SubgraphServiceOptions {
   /** Where the users subgraph publishes its public keys. @default USERS_JWKS_URL or http://localhost:4001/.well-known/jwks.json */
   jwksUrl?: string;
   connect?: ConnectOptions;
-  /** Load this subgraph's part of the demo data set after migrating, unless it is already there. */
+  /** Load this subgraph's part of the demo data set after migrating, unless it is already there. @default from DEMO_DATA=true */
   demoData?: DemoDataset;
 }
 
@@ -49,7 +49,8 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
   const url = options.databaseUrl ?? serviceDatabaseUrl(definition.name);
   const dataSource = await prepareDatabase(definition.createDataSource(url), url, log, options.connect);
   try {
-    if (options.demoData && (await definition.seedDemoData(dataSource, options.demoData))) log.info("loaded the demo data");
+    const demoData = options.demoData ?? demoDatasetFromEnv();
+    if (demoData && (await definition.seedDemoData(dataSource, demoData))) log.info("loaded the demo data");
     return await startSubgraphServer({
       name: definition.name,
       port: options.port ?? portFromEnv(definition.name),

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { createDatabasesIfMissing } from "./create-databases";
 import { redactUrl } from "./database-url";
 
 export interface ConnectOptions {
@@ -22,9 +23,18 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
+/** SQLSTATE of "database does not exist". */
+const UNDEFINED_DATABASE = "3D000";
+
+/** Creates the URL's database on its server; false when that is not allowed or fails. */
+async function createMissingDatabase(url: string): Promise<boolean> {
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  return createDatabasesIfMissing(url, [database]).then(() => true, () => false);
+}
+
 /**
  * Initializes a TypeORM data source, retrying while PostgreSQL is not reachable yet (a container
- * still starting, say). Resolves with the initialized data source; rejects with
+ * still starting, say). A database that does not exist yet is created when the user may. Resolves with the initialized data source; rejects with
  * {@link DatabaseUnreachableError} once every attempt failed.
  */
 export async function initializeWithRetry(dataSource: DataSource, url: string, options: ConnectOptions = {}): Promise<DataSource> {
@@ -36,6 +46,7 @@ export async function initializeWithRetry(dataSource: DataSource, url: string, o
       return await dataSource.initialize();
     } catch (error) {
       lastError = error;
+      if ((error as { code?: string }).code === UNDEFINED_DATABASE && (await createMissingDatabase(url))) continue;
       if (attempt < attempts) {
         options.onRetry?.(attempt, error);
         await new Promise((resolve) => setTimeout(resolve, delayMs));

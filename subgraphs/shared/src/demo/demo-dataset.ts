@@ -46,6 +46,16 @@ const CATEGORIES = ["electronics", "fashion", "home", "beauty", "sports", "books
 const INCOME = ["<25k", "25k-50k", "50k-100k", "100k+"];
 const PAGES = ["/", "/products", "/cart", "/checkout", "/account", "/blog"];
 
+/**
+ * The demo data set when `DEMO_DATA=true` (for subgraphs started on their own, e.g. in
+ * docker-compose): as of the start of the current hour, so services started together agree.
+ */
+export function demoDatasetFromEnv(env: NodeJS.ProcessEnv = process.env): DemoDataset | undefined {
+  if (env.DEMO_DATA !== "true") return undefined;
+  const hour = 3_600_000;
+  return generateDemoDataset(new Date(Math.floor(Date.now() / hour) * hour));
+}
+
 /** Generates the demo data set as of the given moment (events fall in the 90 days before it). */
 export function generateDemoDataset(asOf: Date, seed = 20261123): DemoDataset {
   const random = new SeededRandom(seed);

@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from "jose";
+import { exportJWK, generateKeyPair, importJWK, importPKCS8, type JWK, type KeyLike } from "jose";
 import { ACCESS_TOKEN_ALGORITHM } from "../../../../shared/src/auth/access-token";
 
 /** The key that signs new access tokens, and the public keys that verify them. */
 export interface SigningKeys {
   /** `kid` of the current signing key; it goes in every token header. */
   keyId: string;
-  privateKey: CryptoKey;
+  privateKey: KeyLike;
   /** The JSON Web Key Set published at `/.well-known/jwks.json`: the current public key first. */
   jwks: { keys: JWK[] };
 }
@@ -31,7 +31,7 @@ export async function loadSigningKeys(keysDir: string, env: NodeJS.ProcessEnv = 
   const { d: _private, ...publicJwk } = privateJwk;
   return {
     keyId: privateJwk.kid!,
-    privateKey: (await importJWK(privateJwk, ACCESS_TOKEN_ALGORITHM)) as CryptoKey,
+    privateKey: (await importJWK(privateJwk, ACCESS_TOKEN_ALGORITHM)) as KeyLike,
     jwks: { keys: [{ ...publicJwk, alg: ACCESS_TOKEN_ALGORITHM, use: "sig" }, ...previous] },
   };
 }

@@ -1,0 +1,23 @@
+# One image for all four services; docker-compose.yml picks the command of each.
+#   docker build -t federated-analytics .
+#   docker run -e DATABASE_URL=postgres://... -p 4001:4001 federated-analytics node dist/subgraphs/users/src/index.js
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json rover.yaml ./
+COPY gateway gateway
+COPY subgraphs subgraphs
+COPY test test
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY package.json rover.yaml ./
+COPY schema schema
+USER node
+EXPOSE 4000 4001 4002 4003
+CMD ["node", "dist/gateway/src/index.js"]

@@ -1,0 +1,18 @@
+// `npm test`: unit tests beside the code (*.test.ts) and end-to-end tests in test/ (*.e2e.test.ts).
+// test/support/global-setup.ts starts a real PostgreSQL (embedded, or TEST_DATABASE_URL's server)
+// once for the run, migrates it and loads the demo data; each e2e file starts its own supergraph.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/gateway", "<rootDir>/subgraphs", "<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    // ts-jest emits the decorator metadata type-graphql and TypeORM read at run time.
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
+  },
+  globalSetup: "<rootDir>/test/support/global-setup.ts",
+  globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+  setupFiles: ["reflect-metadata"],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,32 @@
+import { GraphQLError } from "graphql";
+import { badUserInput, formatError } from "./errors";
+
+describe("formatError", () => {
+  it("passes errors with a public code through unchanged", () => {
+    const error = badUserInput("'first' is too large", "first");
+    expect(formatError({ message: error.message, extensions: { ...error.extensions } }, error)).toEqual({
+      message: "'first' is too large",
+      extensions: { code: "BAD_USER_INPUT", field: "first" },
+    });
+  });
+
+  it("masks anything else as INTERNAL_SERVER_ERROR without SQL or stack in production", () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      const original = new Error('relation "customers" does not exist at SELECT * FROM customers');
+      const wrapped = new GraphQLError(original.message, { originalError: original });
+      const formatted = formatError({ message: wrapped.message, extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["at x"] } }, wrapped);
+      expect(formatted).toEqual({ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
+  it("tells a client the database is unavailable when the driver could not connect", () => {
+    const original = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const formatted = formatError({ message: original.message }, new GraphQLError(original.message, { originalError: original }));
+    expect(formatted.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(formatted.message).not.toContain("127.0.0.1");
+  });
+});

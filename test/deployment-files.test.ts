@@ -1,0 +1,45 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+
+const root = path.resolve(__dirname, "..");
+const hasDockerCompose = spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0;
+
+describe("docker-compose.yml", () => {
+  const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true });
+
+  it("runs PostgreSQL, the three subgraphs and the gateway, each with a health check", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["analytics", "customers", "gateway", "postgres", "users"]);
+    for (const [name, service] of Object.entries<any>(compose.services)) {
+      expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+    }
+  });
+
+  it("starts the gateway only once every subgraph is healthy, and subgraphs once PostgreSQL is", () => {
+    expect(compose.services.gateway.depends_on).toEqual({
+      users: { condition: "service_healthy" },
+      customers: { condition: "service_healthy" },
+      analytics: { condition: "service_healthy" },
+    });
+    for (const name of ["users", "customers", "analytics"]) {
+      expect(compose.services[name].depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    }
+  });
+
+  (hasDockerCompose ? it : it.skip)("passes 'docker-compose config'", () => {
+    execFileSync("docker-compose", ["-f", path.join(root, "docker-compose.yml"), "config", "-q"], { stdio: "pipe" });
+  });
+  if (!hasDockerCompose) {
+    console.log("skipped 'docker-compose config': docker-compose is not installed (apt-get install -y docker-compose to run it)");
+  }
+});
+
+describe(".ci/run", () => {
+  it("installs with npm ci and then runs npm test, failing on the first failure", () => {
+    const script = readFileSync(path.join(root, ".ci", "run"), "utf8");
+    expect(script).toMatch(/set -euo pipefail/);
+    expect(script.indexOf("npm ci")).toBeGreaterThan(-1);
+    expect(script.indexOf("npm test")).toBeGreaterThan(script.indexOf("npm ci"));
+  });
+});

@@ -1,0 +1,42 @@
+import "reflect-metadata";
+import { mkdir } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { startEmbeddedPostgres } from "../../subgraphs/shared/src/database/embedded-postgres";
+import { startStack } from "../../gateway/src/stack/start-stack";
+import { TEST_ENV, testDataDir } from "./test-database";
+
+/**
+ * Starts the run's PostgreSQL: `TEST_DATABASE_URL` (a server URL; its users, customers and
+ * analytics databases are created when missing) or an embedded server on a free port in a fresh
+ * folder. Then starts the supergraph once so migrations run and the demo data loads before any test
+ * file starts its own supergraph in parallel.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.LOG_LEVEL ??= "silent";
+  process.env.NODE_ENV ??= "test";
+  const dir = testDataDir();
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "postgres"), port: await freePort() });
+    (globalThis as Record<string, unknown>).__EMBEDDED_POSTGRES__ = { server, dir };
+    serverUrl = server.url;
+  }
+  const keysDir = path.join(dir, "keys");
+  await mkdir(keysDir, { recursive: true });
+  process.env[TEST_ENV.serverUrl] = serverUrl;
+  process.env[TEST_ENV.keysDir] = keysDir;
+  const stack = await startStack({ serverUrl, keysDir, demoData: true, ports: { gateway: 0, users: 0, customers: 0, analytics: 0 } });
+  await stack.stop();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
