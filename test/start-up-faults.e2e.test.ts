@@ -19,6 +19,31 @@ describe("starting the supergraph", () => {
     }
   });
 
+  it("uses the server in DATABASE_URL and starts no embedded PostgreSQL", async () => {
+    // The embedded server's port is blocked: trying to start one would fail with PortInUseError.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const saved = { ...process.env };
+    process.env.DATABASE_URL = process.env[TEST_ENV.serverUrl];
+    process.env.EMBEDDED_POSTGRES_PORT = String((blocker.address() as net.AddressInfo).port);
+    try {
+      const stack = await startStack({ demoData: false, keysDir: process.env[TEST_ENV.keysDir], ports: { gateway: 0, users: 0, customers: 0, analytics: 0 } });
+      try {
+        const response = await fetch(stack.gateway.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
+        expect(await response.json()).toEqual({ data: { __typename: "Query" } });
+      } finally {
+        await stack.stop();
+      }
+    } finally {
+      process.env = saved;
+      blocker.close();
+    }
+  });
+
   it("retries an unreachable database, then fails naming the URL without its password", async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, resolve));
