@@ -161,6 +161,13 @@ describe("tenant isolation", () => {
     expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 
+  it.each(["Basic YWRtaW46cGFzc3dvcmQ=", "Bearer", "Bearer not.a.jwt"])("answers the Authorization header %p with UNAUTHENTICATED and no internals", async (authorization) => {
+    const { body } = await supergraph.request(`{ customers(first: 1) { totalCount } }`, { authorization });
+    expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect(body.errors?.[0].extensions).not.toHaveProperty("response");
+    expect(JSON.stringify(body)).not.toContain(String(supergraph.stack.subgraphs.customers.port));
+  });
+
   it("gives a wrong password and an unknown email the same error", async () => {
     const login = `mutation($email: String!) { login(email: $email, password: "wrong-password") { accessToken } }`;
     const wrongPassword = await supergraph.request(login, { variables: { email: "admin@acme.test" } });

@@ -18,7 +18,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const supergraphSdl = await loadSupergraph(config.supergraphPath);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(config.subgraphUrls[name] ?? url!, config.subgraphTimeoutMs),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphTimeoutMs),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as unknown as ConstructorParameters<typeof ApolloServer>[0] extends { gateway?: infer G } ? G : never,

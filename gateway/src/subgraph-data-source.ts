@@ -1,4 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { GraphQLError } from "graphql";
+import { ErrorCode, isPublicErrorCode } from "../../subgraphs/shared/src/errors";
 import type { GatewayContext } from "./context";
 
 /**
@@ -7,11 +9,28 @@ import type { GatewayContext } from "./context";
  * longer than `timeoutMs`. Uses Node's own fetch, which keeps connections alive.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, timeoutMs: number) {
+  constructor(private readonly serviceName: string, url: string, timeoutMs: number) {
     super({
       url,
       fetcher: ((input: string, init?: RequestInit) =>
         fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as RemoteGraphQLDataSource["fetcher"],
+    });
+  }
+
+  /**
+   * A subgraph's non-2xx answer as a client should see it: its own GraphQL error when it has a
+   * public code (e.g. `UNAUTHENTICATED` for a bad token), else `SERVICE_UNAVAILABLE` naming the
+   * service. Never the subgraph's URL or raw body, which the default error carries.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0]): Promise<GraphQLError> {
+    const body = (await response.json().catch(() => undefined)) as { errors?: { message?: string; extensions?: { code?: unknown } }[] } | undefined;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (typeof code === "string" && isPublicErrorCode(code) && first?.message) {
+      return new GraphQLError(first.message, { extensions: { code } });
+    }
+    return new GraphQLError(`The ${this.serviceName} service failed to answer (HTTP ${response.status}).`, {
+      extensions: { code: ErrorCode.ServiceUnavailable, serviceName: this.serviceName },
     });
   }
 

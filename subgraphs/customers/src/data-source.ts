@@ -1,18 +1,15 @@
-import { DataSource } from "typeorm";
+import type { DataSource } from "typeorm";
+import { createServiceDataSource } from "../../shared/src/database/service-data-source";
 import { CreateCustomersAndCampaigns1763900000000 } from "../migrations/1763900000000-CreateCustomersAndCampaigns";
 import { CampaignEntity } from "./modules/campaign/campaign.entity";
 import { CustomerEntity } from "./modules/customer/customer.entity";
 
-/** The customers database: explicit entities and migrations, never `synchronize`. */
+/** The customers database. */
 export function createCustomersDataSource(url: string): DataSource {
-  return new DataSource({
-    type: "postgres",
+  return createServiceDataSource({
+    name: "customers",
     url,
     entities: [CustomerEntity, CampaignEntity],
     migrations: [CreateCustomersAndCampaigns1763900000000],
-    synchronize: false,
-    migrationsRun: false,
-    applicationName: "customers",
-    extra: { max: Number(process.env.CUSTOMERS_DB_POOL_SIZE ?? 10) },
   });
 }

@@ -35,6 +35,14 @@ const FRAMEWORK_CODES = new Set([
 /** Codes passed to clients as they are; INTERNAL_SERVER_ERROR is not one of them: it is always masked. */
 const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError), ...FRAMEWORK_CODES]);
 
+/** True for a code clients may see as it is (ours and the GraphQL framework's). */
+export function isPublicErrorCode(code: string): boolean {
+  return PUBLIC_CODES.has(code);
+}
+
+/** Extension keys that describe internals (a subgraph's URL and body, a stack) and never reach a client. */
+const INTERNAL_EXTENSIONS = ["stacktrace", "exception", "response"];
+
 export function unauthenticated(message = "Authentication required: send Authorization: Bearer <accessToken>."): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
 }
@@ -64,7 +72,7 @@ export function conflict(message: string): GraphQLError {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === "string" && PUBLIC_CODES.has(code)) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([key]) => !INTERNAL_EXTENSIONS.includes(key)));
     return { ...formatted, extensions };
   }
   const original = error instanceof GraphQLError ? error.originalError ?? error : error;

@@ -11,6 +11,6 @@ export function createLogger(service: string): Logger {
   return {
     info: (message) => void (silent() || console.log(line("info", message))),
     warn: (message) => void (silent() || console.warn(line("warn", message))),
-    error: (message, error) => void (silent() || console.error(line("error", message), error ?? "")),
+    error: (message, error) => void (silent() || (error === undefined ? console.error(line("error", message)) : console.error(line("error", message), error))),
   };
 }

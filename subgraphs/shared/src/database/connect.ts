@@ -3,7 +3,7 @@ import { createDatabasesIfMissing } from "./create-databases";
 import { redactUrl } from "./database-url";
 
 export interface ConnectOptions {
-  /** How many times to try before giving up. @default 30 */
+  /** How many times to try before giving up. @default DATABASE_CONNECT_ATTEMPTS or 30 */
   attempts?: number;
   /** Pause between attempts. @default 1_000 // 1 second */
   delayMs?: number;
@@ -38,7 +38,7 @@ async function createMissingDatabase(url: string): Promise<boolean> {
  * {@link DatabaseUnreachableError} once every attempt failed.
  */
 export async function initializeWithRetry(dataSource: DataSource, url: string, options: ConnectOptions = {}): Promise<DataSource> {
-  const attempts = options.attempts ?? 30;
+  const attempts = options.attempts ?? Number(process.env.DATABASE_CONNECT_ATTEMPTS ?? 30);
   const delayMs = options.delayMs ?? 1_000;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {

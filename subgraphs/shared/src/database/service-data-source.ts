@@ -1,0 +1,27 @@
+import { DataSource, type MixedList, type EntitySchema, type MigrationInterface } from "typeorm";
+import type { ServiceName } from "./database-url";
+
+export interface ServiceDataSourceOptions {
+  name: ServiceName;
+  url: string;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: (new () => MigrationInterface)[];
+}
+
+/**
+ * A service's TypeORM data source on PostgreSQL: explicit entities and migrations, never
+ * `synchronize`; the pool size comes from `<SERVICE>_DB_POOL_SIZE` (default 10) and connections are
+ * tagged with the service name (`application_name`) so `pg_stat_activity` shows who is who.
+ */
+export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url: options.url,
+    entities: options.entities,
+    migrations: options.migrations,
+    synchronize: false,
+    migrationsRun: false,
+    applicationName: options.name,
+    extra: { max: Number(process.env[`${options.name.toUpperCase()}_DB_POOL_SIZE`] ?? 10) },
+  });
+}
