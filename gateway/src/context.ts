@@ -1,5 +1,11 @@
-/** The gateway's per-request context: what it forwards to subgraphs. */
+import type { Viewer } from "../../subgraphs/shared/src/auth/viewer";
+
+/** The gateway's per-request context: the verified caller and what is forwarded to subgraphs. */
 export interface GatewayContext {
-  /** The caller's `Authorization` header, forwarded as is. */
-  authorization?: string;
+  /** The caller, verified once at the edge; `null` when anonymous. */
+  viewer: Viewer | null;
+  /** The access token forwarded to subgraphs as `Bearer` (an API key arrives already exchanged). */
+  accessToken?: string;
+  /** `X-Forwarded-For` for subgraphs: what the client sent, then the address the gateway saw. */
+  forwardedFor?: string;
 }

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
+import { GraphQLError } from "graphql";
+import { createRemoteAccessTokenVerifier } from "../../subgraphs/shared/src/auth/access-token";
+import { apiKeyScopePlugin } from "../../subgraphs/shared/src/auth/api-key-scope-plugin";
+import { createCredentialVerifier, createRemoteApiKeyExchange } from "../../subgraphs/shared/src/auth/credentials";
+import { USERS_AUTH_PATHS } from "../../subgraphs/shared/src/config";
 import { formatError } from "../../subgraphs/shared/src/errors";
 import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../../subgraphs/shared/src/subgraph-server";
@@ -11,7 +16,8 @@ import { loadSupergraph } from "./supergraph";
 
 /**
  * Starts the gateway: `@apollo/gateway` over the static supergraph, served by Apollo Server on
- * `/graphql`, with `/health` for liveness.
+ * `/graphql`, with `/health` for liveness. It verifies each request's credential once (a bad one is
+ * HTTP 401 before any planning), enforces API key scopes, and forwards a verified access token.
  */
 export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<RunningService> {
   const config = { ...gatewayConfigFromEnv(), ...overrides };
@@ -20,11 +26,16 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     supergraphSdl,
     buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphTimeoutMs),
   });
+  const verifyCredential = createCredentialVerifier(
+    createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
+    createRemoteApiKeyExchange(`${config.usersBaseUrl}${USERS_AUTH_PATHS.apiKeyToken}`),
+  );
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as unknown as ConstructorParameters<typeof ApolloServer>[0] extends { gateway?: infer G } ? G : never,
     formatError,
     introspection: process.env.NODE_ENV !== "production",
     includeStacktraceInErrorResponses: false,
+    plugins: [apiKeyScopePlugin<GatewayContext>()],
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
   });
@@ -33,7 +44,18 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     port: config.port,
     apollo,
     purpose: "gateway",
-    context: async (req: IncomingMessage) => ({ authorization: firstHeader(req, "authorization") }),
+    context: async (req: IncomingMessage): Promise<GatewayContext> => {
+      try {
+        const credential = await verifyCredential(firstHeader(req, "authorization"));
+        return { viewer: credential?.viewer ?? null, accessToken: credential?.accessToken, forwardedFor: forwardedFor(req) };
+      } catch (error) {
+        if (error instanceof GraphQLError) {
+          const status = error.extensions.code === "UNAUTHENTICATED" ? 401 : 503;
+          throw new GraphQLError(error.message, { extensions: { code: error.extensions.code, http: { status } } });
+        }
+        throw error;
+      }
+    },
     routes: { "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }) },
   });
   return {
@@ -45,6 +67,13 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       await apollo.stop();
     },
   };
+}
+
+/** The `X-Forwarded-For` to send on: the client's own header, then the address the gateway saw. */
+function forwardedFor(req: IncomingMessage): string | undefined {
+  const incoming = firstHeader(req, "x-forwarded-for");
+  const peer = req.socket.remoteAddress;
+  return [incoming, peer].filter(Boolean).join(", ") || undefined;
 }
 
 function firstHeader(req: IncomingMessage, name: string): string | undefined {

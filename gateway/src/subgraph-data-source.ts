@@ -4,9 +4,10 @@ import { ErrorCode, isPublicErrorCode } from "../../subgraphs/shared/src/errors"
 import type { GatewayContext } from "./context";
 
 /**
- * How the gateway calls a subgraph: it forwards the caller's `Authorization` header (each subgraph
- * verifies it again, so one reached directly is just as strict) and aborts a fetch that takes
- * longer than `timeoutMs`. Uses Node's own fetch, which keeps connections alive.
+ * How the gateway calls a subgraph: it forwards the caller's verified access token as `Bearer`
+ * (each subgraph verifies it again, so one reached directly is just as strict) and the client's
+ * address, and aborts a fetch that takes longer than `timeoutMs`. Uses Node's own fetch, which
+ * keeps connections alive.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly serviceName: string, url: string, timeoutMs: number) {
@@ -35,7 +36,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const authorization = (context as Partial<GatewayContext>)?.authorization;
-    if (authorization) request.http?.headers.set("authorization", authorization);
+    const { accessToken, forwardedFor } = (context ?? {}) as Partial<GatewayContext>;
+    if (accessToken) request.http?.headers.set("authorization", `Bearer ${accessToken}`);
+    if (forwardedFor) request.http?.headers.set("x-forwarded-for", forwardedFor);
   }
 }

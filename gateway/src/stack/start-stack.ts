@@ -2,7 +2,7 @@ import "reflect-metadata";
 import path from "node:path";
 import { startAnalyticsService } from "../../../subgraphs/analytics/src/service";
 import { startCustomersService } from "../../../subgraphs/customers/src/service";
-import { JWKS_PATH, startUsersService } from "../../../subgraphs/users/src/service";
+import { startUsersService } from "../../../subgraphs/users/src/service";
 import { dataDir, embeddedPostgresPort, portFromEnv, serviceDatabaseUrl } from "../../../subgraphs/shared/src/config";
 import { createDatabasesIfMissing } from "../../../subgraphs/shared/src/database/create-databases";
 import { databaseUrlFromEnv, SERVICE_NAMES, withDatabase, type ServiceName } from "../../../subgraphs/shared/src/database/database-url";
@@ -60,14 +60,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const demoData = options.demoData === false ? undefined : generateDemoDataset(new Date());
     const users = await startUsersService({ port: ports.users, databaseUrl: databaseUrls.users, demoData, keysDir: options.keysDir });
     started.push(users);
-    const usersJwks = `http://localhost:${users.port}${JWKS_PATH}`;
+    const usersBaseUrl = `http://localhost:${users.port}`;
     const [customers, analytics] = await Promise.all([
-      startCustomersService({ port: ports.customers, databaseUrl: databaseUrls.customers, demoData, jwksUrl: usersJwks }),
-      startAnalyticsService({ port: ports.analytics, databaseUrl: databaseUrls.analytics, demoData, jwksUrl: usersJwks }),
+      startCustomersService({ port: ports.customers, databaseUrl: databaseUrls.customers, demoData, usersBaseUrl }),
+      startAnalyticsService({ port: ports.analytics, databaseUrl: databaseUrls.analytics, demoData, usersBaseUrl }),
     ].map((promise) => promise.then((service) => (started.push(service), service))));
     const gateway = await startGateway({
       port: ports.gateway,
       subgraphUrls: { users: users.url, customers: customers.url, analytics: analytics.url },
+      usersBaseUrl,
     });
     started.push(gateway);
     return { gateway, subgraphs: { users, customers, analytics }, stop: stopAll };

@@ -32,7 +32,15 @@ export function serviceDatabaseUrl(service: ServiceName, env: NodeJS.ProcessEnv 
   return databaseUrlFromEnv(service, env) ?? withDatabase(embeddedServerUrl(env), service);
 }
 
-/** Where other services fetch the users subgraph's public keys (`USERS_JWKS_URL`). */
-export function jwksUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.USERS_JWKS_URL ?? `http://localhost:${portFromEnv("users", env)}/.well-known/jwks.json`;
+/** Paths the users subgraph serves next to `/graphql`. */
+export const USERS_AUTH_PATHS = {
+  /** Its public keys (JWKS), to verify access tokens. */
+  jwks: "/.well-known/jwks.json",
+  /** `POST` with `Authorization: ApiKey <secret>`: a short-lived access token for that key. */
+  apiKeyToken: "/auth/api-key-token",
+} as const;
+
+/** Where the users subgraph answers (`USERS_BASE_URL`). @default http://localhost:<USERS_PORT> */
+export function usersBaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.USERS_BASE_URL ?? `http://localhost:${portFromEnv("users", env)}`).replace(/\/+$/, "");
 }

@@ -3,8 +3,8 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
-import type { AccessTokenVerifier } from "./auth/access-token";
-import { viewerFromAuthorization } from "./auth/authorization-header";
+import { apiKeyScopePlugin } from "./auth/api-key-scope-plugin";
+import type { CredentialVerifier } from "./auth/credentials";
 import type { Viewer } from "./auth/viewer";
 import type { ServiceName } from "./database/database-url";
 import { formatError } from "./errors";
@@ -23,9 +23,10 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
   schema: GraphQLSchema;
   /** An initialized data source; `/ready` checks it and `stop()` destroys it. */
   dataSource: DataSource;
-  verifyAccessToken: AccessTokenVerifier;
+  /** Reads the `Authorization` header of each request (access token or API key). */
+  verifyCredential: CredentialVerifier;
   /** Builds the rest of the context (DataLoaders, repositories) for one request. */
-  createContext: (viewer: Viewer | null) => TContext;
+  createContext: (viewer: Viewer | null, req: IncomingMessage) => TContext;
   routes?: Record<string, RouteHandler>;
 }
 
@@ -41,8 +42,9 @@ export interface RunningService {
 
 /**
  * Serves a subgraph schema on `/graphql`, with `/health` (liveness) and `/ready` (the database
- * answers). Every request's `Authorization` header is verified here, so a subgraph reached
- * directly is as strict as one reached through the gateway.
+ * answers). Every request's `Authorization` header is verified here, and API key scopes are
+ * enforced before any resolver runs, so a subgraph reached directly is as strict as one reached
+ * through the gateway.
  */
 export async function startSubgraphServer<TContext extends BaseSubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<RunningService> {
   const apollo = new ApolloServer<TContext>({
@@ -53,7 +55,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
     // Inline traces would tell any caller how long each resolver took; usage reporting is not used.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), apiKeyScopePlugin<TContext>()],
   });
   await apollo.start();
 
@@ -63,8 +65,8 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     purpose: `${options.name} subgraph`,
     context: async (req: IncomingMessage) => {
       try {
-        const viewer = await viewerFromAuthorization(header(req, "authorization"), options.verifyAccessToken);
-        return options.createContext(viewer);
+        const credential = await options.verifyCredential(header(req, "authorization"));
+        return options.createContext(credential?.viewer ?? null, req);
       } catch (error) {
         if (error instanceof GraphQLError) {
           throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });

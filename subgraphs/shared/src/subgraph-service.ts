@@ -1,8 +1,10 @@
+import type { IncomingMessage } from "node:http";
 import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { createRemoteAccessTokenVerifier, type AccessTokenVerifier } from "./auth/access-token";
+import { createCredentialVerifier, createRemoteApiKeyExchange, type ApiKeyExchange } from "./auth/credentials";
 import type { Viewer } from "./auth/viewer";
-import { jwksUrlFromEnv, portFromEnv, serviceDatabaseUrl } from "./config";
+import { portFromEnv, serviceDatabaseUrl, USERS_AUTH_PATHS, usersBaseUrlFromEnv } from "./config";
 import type { ConnectOptions } from "./database/connect";
 import type { ServiceName } from "./database/database-url";
 import { demoDatasetFromEnv, type DemoDataset } from "./demo/demo-dataset";
@@ -17,8 +19,11 @@ export interface SubgraphServiceOptions {
   port?: number;
   /** @default <SERVICE>_DATABASE_URL, DATABASE_URL with the service's database, or the embedded server */
   databaseUrl?: string;
-  /** Where the users subgraph publishes its public keys. @default USERS_JWKS_URL or http://localhost:4001/.well-known/jwks.json */
-  jwksUrl?: string;
+  /**
+   * Where the users subgraph answers, for its public keys and API key exchange.
+   * @default USERS_BASE_URL or http://localhost:4001
+   */
+  usersBaseUrl?: string;
   connect?: ConnectOptions;
   /** Load this subgraph's part of the demo data set after migrating, unless it is already there. @default from DEMO_DATA=true */
   demoData?: DemoDataset;
@@ -29,10 +34,12 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
   name: ServiceName;
   createDataSource(url: string): DataSource;
   buildSchema(): Promise<GraphQLSchema>;
-  createContext(dataSource: DataSource, viewer: Viewer | null): TContext;
-  /** A verifier of its own (the users subgraph holds the keys); by default the remote JWKS. */
+  createContext(dataSource: DataSource, viewer: Viewer | null, req: IncomingMessage): TContext;
+  /** Verification of its own (the users subgraph holds the keys); by default through the users service. */
   verifyAccessToken?: AccessTokenVerifier;
-  routes?: Record<string, RouteHandler>;
+  exchangeApiKey?: (dataSource: DataSource) => ApiKeyExchange;
+  /** Routes beside `/graphql`, made once the database is ready. */
+  routes?: (dataSource: DataSource) => Record<string, RouteHandler>;
   /** Inserts its part of the demo data set; resolves false when it was already there. */
   seedDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean>;
 }
@@ -46,6 +53,7 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
   options: SubgraphServiceOptions = {},
 ): Promise<RunningService> {
   const log = createLogger(definition.name);
+  const usersBase = options.usersBaseUrl ?? usersBaseUrlFromEnv();
   const url = options.databaseUrl ?? serviceDatabaseUrl(definition.name);
   const dataSource = await prepareDatabase(definition.createDataSource(url), url, log, options.connect);
   try {
@@ -56,9 +64,12 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
       port: options.port ?? portFromEnv(definition.name),
       schema: await definition.buildSchema(),
       dataSource,
-      verifyAccessToken: definition.verifyAccessToken ?? createRemoteAccessTokenVerifier(options.jwksUrl ?? jwksUrlFromEnv()),
-      createContext: (viewer) => definition.createContext(dataSource, viewer),
-      routes: definition.routes,
+      verifyCredential: createCredentialVerifier(
+        definition.verifyAccessToken ?? createRemoteAccessTokenVerifier(`${usersBase}${USERS_AUTH_PATHS.jwks}`),
+        definition.exchangeApiKey?.(dataSource) ?? createRemoteApiKeyExchange(`${usersBase}${USERS_AUTH_PATHS.apiKeyToken}`),
+      ),
+      createContext: (viewer, req) => definition.createContext(dataSource, viewer, req),
+      routes: definition.routes?.(dataSource),
     });
   } catch (error) {
     await dataSource.destroy();

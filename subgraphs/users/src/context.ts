@@ -1,14 +1,24 @@
+import type { IncomingMessage } from "node:http";
 import type { DataSource } from "typeorm";
 import type { Viewer } from "../../shared/src/auth/viewer";
+import { clientAddress } from "../../shared/src/http/client-address";
 import type { BaseSubgraphContext } from "../../shared/src/subgraph-server";
 import type { AccessTokenIssuer } from "./modules/auth/access-token-issuer";
+import type { LoginThrottle } from "./modules/auth/login-throttle";
 import { createOrganizationLoaders } from "./modules/organization/organization.loader";
 import { createUserLoaders } from "./modules/user/user.loader";
 
-/** The users subgraph's per-request context. */
-export interface UsersContext extends BaseSubgraphContext {
+/** What the users subgraph shares between requests. */
+export interface UsersServices {
   dataSource: DataSource;
   tokens: AccessTokenIssuer;
+  throttle: LoginThrottle;
+}
+
+/** The users subgraph's per-request context. */
+export interface UsersContext extends BaseSubgraphContext, UsersServices {
+  /** The client's address (through the gateway: the address it saw), for sign-in throttling. */
+  clientAddress: string;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
   loaders: UsersLoaders | null;
   /**
@@ -24,17 +34,16 @@ function createLoaders(dataSource: DataSource, viewer: Viewer): UsersLoaders {
   return { ...createUserLoaders(dataSource, viewer.organizationId), ...createOrganizationLoaders(dataSource, viewer.organizationId) };
 }
 
-export function createUsersContext(dataSource: DataSource, tokens: AccessTokenIssuer, viewer: Viewer | null): UsersContext {
-  const context: UsersContext = {
+export function createUsersContext(services: UsersServices, viewer: Viewer | null, req: IncomingMessage): UsersContext {
+  return {
+    ...services,
     viewer,
-    dataSource,
-    tokens,
-    loaders: viewer ? createLoaders(dataSource, viewer) : null,
+    clientAddress: clientAddress(req),
+    loaders: viewer ? createLoaders(services.dataSource, viewer) : null,
     // Uses `this`: Apollo Server hands resolvers a shallow copy of the context object.
     actAs(this: UsersContext, newViewer: Viewer) {
       this.viewer = newViewer;
-      this.loaders = createLoaders(dataSource, newViewer);
+      this.loaders = createLoaders(services.dataSource, newViewer);
     },
   };
-  return context;
 }

@@ -1,6 +1,8 @@
 import type { DataSource } from "typeorm";
 import { createServiceDataSource } from "../../shared/src/database/service-data-source";
 import { CreateOrganizationsAndUsers1763900000000 } from "../migrations/1763900000000-CreateOrganizationsAndUsers";
+import { CreateRefreshTokensAndApiKeys1763900001000 } from "../migrations/1763900001000-CreateRefreshTokensAndApiKeys";
+import { ApiKeyEntity } from "./modules/api-key/api-key.entity";
 import { OrganizationEntity } from "./modules/organization/organization.entity";
 import { UserEntity } from "./modules/user/user.entity";
 
@@ -9,7 +11,7 @@ export function createUsersDataSource(url: string): DataSource {
   return createServiceDataSource({
     name: "users",
     url,
-    entities: [OrganizationEntity, UserEntity],
-    migrations: [CreateOrganizationsAndUsers1763900000000],
+    entities: [OrganizationEntity, UserEntity, ApiKeyEntity],
+    migrations: [CreateOrganizationsAndUsers1763900000000, CreateRefreshTokensAndApiKeys1763900001000],
   });
 }

@@ -1,15 +1,16 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../../shared/src/schema/build-subgraph-schema";
+import { ApiKeyResolver } from "./modules/api-key/api-key.resolver";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { resolveOrganizationReference } from "./modules/organization/organization.reference";
 import { OrganizationResolver } from "./modules/organization/organization.resolver";
 import { resolveUserReference } from "./modules/user/user.reference";
 import { UserResolver } from "./modules/user/user.resolver";
 
-/** The users subgraph schema: organizations, users and sign-in. */
+/** The users subgraph schema: organizations, users, sign-in and sessions, API keys. */
 export function buildUsersSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [UserResolver, OrganizationResolver, AuthResolver] },
+    { resolvers: [UserResolver, OrganizationResolver, AuthResolver, ApiKeyResolver] },
     {
       User: { __resolveReference: resolveUserReference },
       Organization: { __resolveReference: resolveOrganizationReference },

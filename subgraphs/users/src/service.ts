@@ -1,13 +1,17 @@
 import path from "node:path";
-import { dataDir } from "../../shared/src/config";
-import { sendJson } from "../../shared/src/http/graphql-http-server";
+import { GraphQLError } from "graphql";
+import { dataDir, USERS_AUTH_PATHS } from "../../shared/src/config";
+import { ErrorCode } from "../../shared/src/errors";
+import { sendJson, type RouteHandler } from "../../shared/src/http/graphql-http-server";
 import type { RunningService } from "../../shared/src/subgraph-server";
 import { startSubgraphService, type SubgraphServiceOptions } from "../../shared/src/subgraph-service";
-import { createUsersContext } from "./context";
+import { createUsersContext, type UsersServices } from "./context";
 import { createUsersDataSource } from "./data-source";
-import { createAccessTokenIssuer } from "./modules/auth/access-token-issuer";
-import { loadSigningKeys } from "./modules/auth/signing-keys";
 import { seedUsersDemoData } from "./demo-data";
+import { createApiKeyExchange } from "./modules/api-key/api-key-exchange";
+import { createAccessTokenIssuer } from "./modules/auth/access-token-issuer";
+import { LoginThrottle } from "./modules/auth/login-throttle";
+import { loadSigningKeys } from "./modules/auth/signing-keys";
 import { buildUsersSchema } from "./schema";
 
 export interface UsersServiceOptions extends SubgraphServiceOptions {
@@ -15,23 +19,45 @@ export interface UsersServiceOptions extends SubgraphServiceOptions {
   keysDir?: string;
 }
 
-/** The path of the public keys other services verify access tokens with. */
-export const JWKS_PATH = "/.well-known/jwks.json";
-
-/** Starts the users subgraph; it signs access tokens and publishes their public keys at {@link JWKS_PATH}. */
+/**
+ * Starts the users subgraph. Besides `/graphql` it serves its public keys at
+ * `/.well-known/jwks.json` and exchanges API keys for access tokens at `POST /auth/api-key-token`.
+ */
 export async function startUsersService(options: UsersServiceOptions = {}): Promise<RunningService> {
   const keys = await loadSigningKeys(options.keysDir ?? path.join(dataDir(), "keys"));
   const tokens = createAccessTokenIssuer(keys, Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900));
+  const throttle = new LoginThrottle();
   return startSubgraphService(
     {
       name: "users",
       seedDemoData: seedUsersDemoData,
       createDataSource: createUsersDataSource,
       buildSchema: buildUsersSchema,
-      createContext: (dataSource, viewer) => createUsersContext(dataSource, tokens, viewer),
+      createContext: (dataSource, viewer, req) => createUsersContext({ dataSource, tokens, throttle } satisfies UsersServices, viewer, req),
       verifyAccessToken: tokens.verify,
-      routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, tokens.jwks) },
+      exchangeApiKey: (dataSource) => createApiKeyExchange(dataSource, tokens),
+      routes: (dataSource) => ({
+        [USERS_AUTH_PATHS.jwks]: (_req, res) => sendJson(res, 200, tokens.jwks),
+        [USERS_AUTH_PATHS.apiKeyToken]: apiKeyTokenRoute(createApiKeyExchange(dataSource, tokens)),
+      }),
     },
     options,
   );
+}
+
+/** `POST /auth/api-key-token` with `Authorization: ApiKey <secret>`: `{ accessToken }`, or 401 with a GraphQL-style error. */
+function apiKeyTokenRoute(exchange: (secret: string) => Promise<string>): RouteHandler {
+  return async (req, res) => {
+    if (req.method !== "POST") return sendJson(res, 405, { errors: [{ message: "Use POST.", extensions: { code: "BAD_REQUEST" } }] });
+    const match = /^ApiKey\s+(\S+)$/i.exec(String(req.headers.authorization ?? "").trim());
+    if (!match) return sendJson(res, 401, { errors: [{ message: "Send Authorization: ApiKey <secret>.", extensions: { code: ErrorCode.Unauthenticated } }] });
+    try {
+      sendJson(res, 200, { accessToken: await exchange(match[1]) });
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.Unauthenticated) {
+        return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: ErrorCode.Unauthenticated } }] });
+      }
+      throw error;
+    }
+  };
 }

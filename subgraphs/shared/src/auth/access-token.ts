@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from "jose";
 import { unauthenticated } from "../errors";
+import { isApiKeyScope } from "./api-key-scope";
 import { isRole } from "./role";
 import type { Viewer } from "./viewer";
 
@@ -7,15 +8,18 @@ import type { Viewer } from "./viewer";
 export const ACCESS_TOKEN_ISSUER = "federated-analytics/users";
 /** `aud` of every access token; verification requires it. */
 export const ACCESS_TOKEN_AUDIENCE = "federated-analytics";
-/** The only signature algorithm accepted (Ed25519); pinned so a token cannot pick its own. */
+/** The only signature algorithm accepted (Ed25519); pinned so a token cannot pick its own (`none`, HS256). */
 export const ACCESS_TOKEN_ALGORITHM = "EdDSA";
+/** `sub` of a token issued for an API key: `apikey:<id>`. */
+export const API_KEY_SUBJECT_PREFIX = "apikey:";
 
 /** Verifies an access token and returns its caller; rejects with an `UNAUTHENTICATED` GraphQLError. */
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 
 /**
  * A verifier over a key set: the users subgraph's JWKS (fetched once, refetched when a token names
- * an unknown `kid`, so rotated keys are picked up) or a local key set.
+ * an unknown `kid`, so rotated keys are picked up) or a local key set. Requires `iss`, `aud`,
+ * `exp`, `sub`, `org` and `role`; an API key's token also carries its scopes in `scp`.
  */
 export function createAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVerifier {
   return async (token) => {
@@ -26,10 +30,13 @@ export function createAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVer
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         requiredClaims: ["exp", "sub", "org", "role"],
       });
-      if (typeof payload.sub !== "string" || typeof payload.org !== "string" || !isRole(payload.role)) {
-        throw unauthenticated("The access token's claims are malformed.");
+      const { sub, org, role, scp } = payload as { sub?: unknown; org?: unknown; role?: unknown; scp?: unknown };
+      if (typeof sub !== "string" || typeof org !== "string" || !isRole(role)) throw unauthenticated("The access token's claims are malformed.");
+      if (sub.startsWith(API_KEY_SUBJECT_PREFIX)) {
+        if (!Array.isArray(scp) || !scp.every(isApiKeyScope)) throw unauthenticated("The access token's claims are malformed.");
+        return { kind: "apiKey", apiKeyId: sub.slice(API_KEY_SUBJECT_PREFIX.length), organizationId: org, role, scopes: scp };
       }
-      return { userId: payload.sub, organizationId: payload.org, role: payload.role };
+      return { kind: "user", userId: sub, organizationId: org, role };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh it.");
       if (error instanceof joseErrors.JOSEError) throw unauthenticated("The access token is invalid.");

@@ -1,6 +1,6 @@
 import { forbidden, unauthenticated } from "../errors";
 import { roleAtLeast, type Role } from "./role";
-import type { Viewer } from "./viewer";
+import type { UserViewer, Viewer } from "./viewer";
 
 /** Returns the caller, or throws `UNAUTHENTICATED` for an anonymous request. */
 export function requireViewer(viewer: Viewer | null | undefined): Viewer {
@@ -11,6 +11,14 @@ export function requireViewer(viewer: Viewer | null | undefined): Viewer {
 /** Returns the caller when their role is `role` or above; throws `UNAUTHENTICATED` or `FORBIDDEN`. */
 export function requireRole(viewer: Viewer | null | undefined, role: Role): Viewer {
   const caller = requireViewer(viewer);
+  if (!roleAtLeast(caller.role, role)) throw forbidden(`This operation needs the ${role} role or above; you are ${caller.role}.`);
+  return caller;
+}
+
+/** Returns the caller when it is a signed-in user (not an API key) with `role` or above. */
+export function requireUser(viewer: Viewer | null | undefined, role: Role): UserViewer {
+  const caller = requireViewer(viewer);
+  if (caller.kind !== "user") throw forbidden("This operation needs a signed-in user; API keys cannot perform it.");
   if (!roleAtLeast(caller.role, role)) throw forbidden(`This operation needs the ${role} role or above; you are ${caller.role}.`);
   return caller;
 }

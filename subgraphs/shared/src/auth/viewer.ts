@@ -1,8 +1,24 @@
+import type { ApiKeyScope } from "./api-key-scope";
 import type { Role } from "./role";
 
-/** The verified caller of a request: who they are, which organization they act in, and their role. */
-export interface Viewer {
+/**
+ * The verified caller of a request: a signed-in user, or an application holding an API key.
+ * Everything the caller reads or writes is scoped to `organizationId`.
+ */
+export type Viewer = UserViewer | ApiKeyViewer;
+
+export interface UserViewer {
+  kind: "user";
   userId: string;
   organizationId: string;
   role: Role;
+}
+
+export interface ApiKeyViewer {
+  kind: "apiKey";
+  apiKeyId: string;
+  organizationId: string;
+  /** API keys act with the VIEWER role, narrowed further by their scopes. */
+  role: Role;
+  scopes: ApiKeyScope[];
 }

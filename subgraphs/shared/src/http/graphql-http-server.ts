@@ -13,7 +13,7 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the per-request context; a thrown GraphQLError becomes the response. */
   context: (req: IncomingMessage) => Promise<TContext>;
-  /** Extra GET routes by exact path, such as `/health`. */
+  /** Extra routes by exact path, such as `/health`; each handler checks the method it accepts. */
   routes?: Record<string, RouteHandler>;
   /** What the listener is, for the port-in-use message. */
   purpose: string;
@@ -55,7 +55,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== GRAPHQL_PATH) {
       const route = options.routes?.[url.pathname];
-      if (route && (req.method === "GET" || req.method === "HEAD")) return route(req, res);
+      if (route) return route(req, res);
       return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
     }
     const body = await readBody(req, maxBodyBytes);

@@ -1,0 +1,33 @@
+import type { DataSource } from "typeorm";
+import { Role } from "../../../../shared/src/auth/role";
+import { unauthenticated } from "../../../../shared/src/errors";
+import type { AccessTokenIssuer } from "../auth/access-token-issuer";
+import { hashSecret } from "../auth/secrets";
+
+/**
+ * Turns an API key secret into a short-lived access token that carries the key's organization and
+ * scopes, so every service can verify it like any token. Records `lastUsedAt`. Rejects with
+ * `UNAUTHENTICATED` for an unknown or revoked key.
+ */
+export function createApiKeyExchange(dataSource: DataSource, tokens: AccessTokenIssuer) {
+  return async (secret: string): Promise<string> => {
+    const rows: { id: string; organization_id: string; scopes: string }[] = await dataSource.query(
+      `UPDATE api_keys SET last_used_at = now()
+        WHERE secret_hash = $1 AND revoked_at IS NULL
+        RETURNING id, organization_id, scopes::text[] AS scopes`,
+      [hashSecret(secret)],
+    ).then((result: [typeof rows, number]) => result[0]);
+    const key = rows[0];
+    if (!key) throw unauthenticated("The API key is invalid or revoked.");
+    const scopes = (Array.isArray(key.scopes) ? key.scopes : parsePgArray(key.scopes)) as never[];
+    const { token } = await tokens.issue({ kind: "apiKey", apiKeyId: key.id, organizationId: key.organization_id, role: Role.VIEWER, scopes }, API_KEY_TOKEN_TTL_SECONDS);
+    return token;
+  };
+}
+
+/** An exchanged token lives long enough for one request to cross the services. */
+export const API_KEY_TOKEN_TTL_SECONDS = 300;
+
+function parsePgArray(text: string): string[] {
+  return text.replace(/^\{|\}$/g, "").split(",").filter(Boolean);
+}
