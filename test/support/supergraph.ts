@@ -12,6 +12,20 @@ export interface GraphQLResponse<TData = Record<string, any>> {
   body: { data?: TData | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
 }
 
+export interface SignedUp {
+  accessToken: string;
+  refreshToken: string;
+  email: string;
+  password: string;
+  userId: string;
+  organizationId: string;
+}
+
+/** A unique suffix for names and emails made by a test. */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /** The whole supergraph started in this test process against the run's PostgreSQL, on free ports. */
 export interface TestSupergraph {
   stack: RunningStack;
@@ -19,6 +33,8 @@ export interface TestSupergraph {
   request<TData = Record<string, any>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; url?: string; authorization?: string }): Promise<GraphQLResponse<TData>>;
   /** Signs a demo user in (password {@link DEMO_PASSWORD}) and returns the access token. */
   login(email: string): Promise<string>;
+  /** Signs up a new organization with a unique email; resolves its admin's tokens and ids. */
+  signUp(organizationName?: string): Promise<SignedUp>;
   /** Runs SQL directly on one service's database, for assertions against the source of truth. */
   sql<TRow = Record<string, any>>(service: ServiceName, text: string, params?: unknown[]): Promise<TRow[]>;
   stop(): Promise<void>;
@@ -56,6 +72,17 @@ export async function startTestSupergraph(): Promise<TestSupergraph> {
       );
       if (!body.data?.login) throw new Error(`login(${email}) failed: ${JSON.stringify(body.errors)}`);
       return body.data.login.accessToken;
+    },
+    async signUp(organizationName = `Org ${uniqueSuffix()}`) {
+      const email = `admin-${uniqueSuffix()}@example.test`;
+      const password = "a-long-enough-password";
+      const { body } = await request<{ signUp: { accessToken: string; refreshToken: string; user: { id: string; organization: { id: string } } } }>(
+        `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { id organization { id } } } }`,
+        { variables: { input: { organizationName, name: "Test Admin", email, password } } },
+      );
+      if (!body.data?.signUp) throw new Error(`signUp failed: ${JSON.stringify(body.errors)}`);
+      const { accessToken, refreshToken, user } = body.data.signUp;
+      return { accessToken, refreshToken, email, password, userId: user.id, organizationId: user.organization.id };
     },
     async sql(service, text, params = []) {
       const client = new Client({ connectionString: withDatabase(serverUrl, service) });

@@ -1,0 +1,53 @@
+import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+
+// A file of its own: it exhausts the sign-in budget of its users service on purpose.
+let supergraph: TestSupergraph;
+let victim: SignedUp;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph();
+  victim = await supergraph.signUp();
+});
+
+afterAll(() => supergraph?.stop());
+
+describe("login brute force", () => {
+  it("counts every login field the request executes; 100 aliases make at most one wrong guess", async () => {
+    const aliases = Array.from({ length: 100 }, (_, i) => `a${i}: login(email: $email, password: "wrong-password-${i}") { accessToken }`).join("\n");
+    const document = `mutation($email: String!) {\n${aliases}\n}`;
+    // Mutation fields run one after another, and login's result is non-null: graphql-js stops at the
+    // first failure, so each request tries exactly one wrong password, and that attempt counts.
+    const codes: unknown[] = [];
+    for (let request = 0; request < 12; request++) {
+      const { body } = await supergraph.request(document, { variables: { email: victim.email } });
+      expect(body.data).toBeNull();
+      expect(body.errors).toHaveLength(1);
+      codes.push(body.errors![0].extensions?.code);
+    }
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill("UNAUTHENTICATED"));
+    expect(codes.slice(10)).toEqual(["RATE_LIMITED", "RATE_LIMITED"]);
+  });
+
+  it("tells a rate-limited client when to retry", async () => {
+    const { body } = await supergraph.request(`mutation($email: String!) { login(email: $email, password: "guess") { accessToken } }`, { variables: { email: victim.email } });
+    expect(body.errors?.[0].extensions).toMatchObject({ code: "RATE_LIMITED", retryAfterSeconds: expect.any(Number) });
+    expect(body.errors![0].extensions!.retryAfterSeconds).toBeGreaterThan(0);
+    expect(body.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(900);
+  });
+
+  it("refuses even the right password while the account is locked, without checking it", async () => {
+    const { body } = await supergraph.request(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, {
+      variables: { email: victim.email, password: victim.password },
+    });
+    expect(body.errors?.[0].extensions?.code).toBe("RATE_LIMITED");
+  });
+
+  it("limits one account, not everyone: another account still signs in", async () => {
+    const other = await supergraph.signUp();
+    const { body } = await supergraph.request(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, {
+      variables: { email: other.email, password: other.password },
+    });
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.login.accessToken).toEqual(expect.any(String));
+  });
+});
