@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { createServiceDataSource } from "../../shared/src/database/service-data-source";
 import { CreateCustomersAndCampaigns1763900000000 } from "../migrations/1763900000000-CreateCustomersAndCampaigns";
+import { AddCustomerSearchIndexes1763900001000 } from "../migrations/1763900001000-AddCustomerSearchIndexes";
 import { CampaignEntity } from "./modules/campaign/campaign.entity";
 import { CustomerEntity } from "./modules/customer/customer.entity";
 
@@ -10,6 +11,6 @@ export function createCustomersDataSource(url: string): DataSource {
     name: "customers",
     url,
     entities: [CustomerEntity, CampaignEntity],
-    migrations: [CreateCustomersAndCampaigns1763900000000],
+    migrations: [CreateCustomersAndCampaigns1763900000000, AddCustomerSearchIndexes1763900001000],
   });
 }

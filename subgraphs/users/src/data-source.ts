@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { createServiceDataSource } from "../../shared/src/database/service-data-source";
 import { CreateOrganizationsAndUsers1763900000000 } from "../migrations/1763900000000-CreateOrganizationsAndUsers";
 import { CreateRefreshTokensAndApiKeys1763900001000 } from "../migrations/1763900001000-CreateRefreshTokensAndApiKeys";
+import { AddCustomersWriteScope1763900002000 } from "../migrations/1763900002000-AddCustomersWriteScope";
 import { ApiKeyEntity } from "./modules/api-key/api-key.entity";
 import { OrganizationEntity } from "./modules/organization/organization.entity";
 import { UserEntity } from "./modules/user/user.entity";
@@ -12,6 +13,6 @@ export function createUsersDataSource(url: string): DataSource {
     name: "users",
     url,
     entities: [OrganizationEntity, UserEntity, ApiKeyEntity],
-    migrations: [CreateOrganizationsAndUsers1763900000000, CreateRefreshTokensAndApiKeys1763900001000],
+    migrations: [CreateOrganizationsAndUsers1763900000000, CreateRefreshTokensAndApiKeys1763900001000, AddCustomersWriteScope1763900002000],
   });
 }

@@ -1,5 +1,6 @@
 import { DataSource, type MixedList, type EntitySchema, type MigrationInterface } from "typeorm";
 import type { ServiceName } from "./database-url";
+import { QueryCountingLogger } from "./query-counter";
 
 export interface ServiceDataSourceOptions {
   name: ServiceName;
@@ -22,6 +23,9 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     synchronize: false,
     migrationsRun: false,
     applicationName: options.name,
+    // Every statement goes through the counting logger (see sqlQueryCount), which prints nothing.
+    logger: new QueryCountingLogger(options.name),
+    logging: ["query"],
     extra: { max: Number(process.env[`${options.name.toUpperCase()}_DB_POOL_SIZE`] ?? 10) },
   });
 }

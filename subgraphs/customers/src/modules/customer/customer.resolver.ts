@@ -1,11 +1,19 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from "type-graphql";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { pageSize } from "../../../../shared/src/pagination/cursor";
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
+import { requireViewer, requireWriter } from "../../../../shared/src/auth/guards";
+import { isUuid } from "../../../../shared/src/data/ids";
+import { badUserInput, notFound } from "../../../../shared/src/errors";
 import type { Page } from "../../../../shared/src/pagination/connection";
+import { pageSize } from "../../../../shared/src/pagination/cursor";
 import { keysetPage } from "../../../../shared/src/pagination/keyset";
 import type { CustomersContext } from "../../context";
 import { CustomerEntity } from "./customer.entity";
+import { CustomerFilter, CustomerInput, CustomerOrder, CustomerPatch } from "./customer.input";
 import { Customer, CustomerConnection } from "./customer.type";
+import { applyCustomerFilter, customerKeyset } from "./customer-filter";
+import { validateCustomer, type CustomerRow } from "./customer-validation";
+import { upsertCustomers } from "./upsert-customers";
+import { UpsertCustomersResult } from "./upsert-customers-result.type";
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -15,22 +23,88 @@ export class CustomerResolver {
     return ctx.loaders!.customerById.load(id);
   }
 
-  @Query(() => CustomerConnection, { description: "Your organization's customers, oldest first, a page at a time." })
+  @Query(() => CustomerConnection, { description: "Your organization's customers, filtered and ordered, a page at a time (keyset pagination)." })
   async customers(
     @Ctx() ctx: CustomersContext,
+    @Arg("filter", () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
+    @Arg("orderBy", () => CustomerOrder, { nullable: true, description: "CREATED_AT ascending when omitted." }) orderBy?: CustomerOrder,
     @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 100. @default 20" }) first?: number,
-    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after?: string,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page, with the same filter and order." }) after?: string,
   ): Promise<Page<CustomerEntity>> {
     const viewer = requireViewer(ctx.viewer);
     const query = ctx.dataSource
       .getRepository(CustomerEntity)
       .createQueryBuilder("customer")
       .where("customer.organization_id = :organizationId", { organizationId: viewer.organizationId });
-    return keysetPage(query, {
-      first: pageSize(first),
-      after,
-      sort: { column: "customer.created_at", direction: "ASC", valueOf: (row) => row.createdAt, cast: "timestamptz" },
-      id: { column: "customer.id", valueOf: (row) => row.id },
+    applyCustomerFilter(query, filter);
+    return keysetPage(query, { first: pageSize(first), after, ...customerKeyset(orderBy) });
+  }
+
+  @Mutation(() => Customer, { description: "Creates a customer. ANALYST or ADMIN." })
+  async createCustomer(@Arg("input", () => CustomerInput) input: CustomerInput, @Ctx() ctx: CustomersContext): Promise<CustomerEntity> {
+    const viewer = requireWriter(ctx.viewer);
+    const row = validOrThrow(validateCustomer(input, new Date()));
+    return uniqueExternalId(row.externalId, () =>
+      ctx.dataSource.getRepository(CustomerEntity).save(ctx.dataSource.getRepository(CustomerEntity).create({ ...row, organizationId: viewer.organizationId })),
+    );
+  }
+
+  @Mutation(() => Customer, { description: "Changes a customer's fields; omitted fields keep their value. ANALYST or ADMIN." })
+  async updateCustomer(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => CustomerPatch) patch: CustomerPatch,
+    @Ctx() ctx: CustomersContext,
+  ): Promise<CustomerEntity> {
+    const viewer = requireWriter(ctx.viewer);
+    return ctx.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(CustomerEntity);
+      const existing = isUuid(id) ? await repository.findOne({ where: { id, organizationId: viewer.organizationId }, lock: { mode: "pessimistic_write" } }) : null;
+      if (!existing) throw notFound("Customer", id);
+      const merged: CustomerInput = { ...existing, ...definedFields(patch), name: patch.name ?? existing.name };
+      // Re-activating a customer clears churnedAt unless the patch sets one.
+      if (patch.status === "ACTIVE" && patch.churnedAt === undefined) merged.churnedAt = null;
+      const row = validOrThrow(validateCustomer(merged, new Date()));
+      return uniqueExternalId(row.externalId, () => repository.save({ ...existing, ...row }));
     });
+  }
+
+  @Mutation(() => Boolean, { description: "Deletes a customer; NOT_FOUND when there is none with this id. ANALYST or ADMIN." })
+  async deleteCustomer(@Arg("id", () => ID) id: string, @Ctx() ctx: CustomersContext): Promise<boolean> {
+    const viewer = requireWriter(ctx.viewer);
+    const result = isUuid(id) ? await ctx.dataSource.getRepository(CustomerEntity).delete({ id, organizationId: viewer.organizationId }) : { affected: 0 };
+    if (!result.affected) throw notFound("Customer", id);
+    return true;
+  }
+
+  @Mutation(() => UpsertCustomersResult, {
+    description:
+      "Creates or updates up to 5,000 customers keyed by externalId, in one transaction. Idempotent: the same batch twice changes nothing. Invalid rows are reported by index; the rest are stored. ANALYST, ADMIN, or an API key with CUSTOMERS_WRITE.",
+  })
+  async upsertCustomers(@Arg("input", () => [CustomerInput]) input: CustomerInput[], @Ctx() ctx: CustomersContext): Promise<UpsertCustomersResult> {
+    const viewer = requireWriter(ctx.viewer, ApiKeyScope.CUSTOMERS_WRITE);
+    return upsertCustomers(ctx.dataSource, viewer.organizationId, input);
+  }
+}
+
+function validOrThrow(validated: ReturnType<typeof validateCustomer>): CustomerRow {
+  if (!validated.ok) throw badUserInput(validated.problem.reason, `input.${validated.problem.field}`);
+  return validated.row;
+}
+
+/** The patch's fields that were given (null included), without the undefined ones. */
+function definedFields(patch: CustomerPatch): Partial<CustomerInput> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<CustomerInput>;
+}
+
+/** Runs a write; a taken externalId becomes `BAD_USER_INPUT` naming the field. */
+async function uniqueExternalId<T>(externalId: string | null, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (code === "23505" && constraint === "customers_external_id_key") {
+      throw badUserInput(`Another customer already has the externalId '${externalId}'.`, "input.externalId");
+    }
+    throw error;
   }
 }

@@ -3,7 +3,7 @@ import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
 
 registerEnumType(ApiKeyScope, {
   name: "ApiKeyScope",
-  description: "EVENTS_WRITE: only trackEvents. READ: only queries.",
+  description: "EVENTS_WRITE: only trackEvents. READ: only queries. CUSTOMERS_WRITE: only upsertCustomers.",
 });
 
 @ObjectType({ description: "An application's credential, sent as `Authorization: ApiKey <secret>`." })
