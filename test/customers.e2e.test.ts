@@ -246,6 +246,23 @@ describe("listing customers", () => {
   });
 });
 
+describe("Customer as an entity other subgraphs reference", () => {
+  it("resolves N references with one SQL query, in the caller's organization only", async () => {
+    const acme = await supergraph.login("admin@acme.test");
+    const ids = (await supergraph.sql("customers", "SELECT id FROM customers WHERE external_id LIKE 'ACME-%' ORDER BY id LIMIT 50")).map((row) => row.id);
+    const foreign = (await supergraph.sql("customers", "SELECT id FROM customers WHERE external_id LIKE 'GLOBEX-%' LIMIT 1"))[0].id;
+    const before = sqlQueryCount("customers");
+    const { body } = await supergraph.request(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } } }`, {
+      url: supergraph.stack.subgraphs.customers.url,
+      token: acme,
+      variables: { r: [...ids, foreign].map((id) => ({ __typename: "Customer", id })) },
+    });
+    expect(sqlQueryCount("customers") - before).toBe(1);
+    expect(body.data!._entities.slice(0, 50).map((entity: { id: string }) => entity.id)).toEqual(ids);
+    expect(body.data!._entities[50]).toBeNull();
+  });
+});
+
 describe("campaigns", () => {
   const CREATE = `mutation($input: CampaignInput!) { createCampaign(input: $input) { id name status budget startDate endDate createdBy { id email } } }`;
   const STATUS = `mutation($id: ID!, $status: CampaignStatus!) { setCampaignStatus(id: $id, status: $status) { status } }`;
