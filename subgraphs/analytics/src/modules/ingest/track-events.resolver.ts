@@ -1,0 +1,33 @@
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
+import { requireWriter } from "../../../../shared/src/auth/guards";
+import { badUserInput } from "../../../../shared/src/errors";
+import type { AnalyticsContext } from "../../context";
+import { EventInput } from "./event.input";
+import { MAX_EVENTS_PER_BATCH, validateEvent, type EventRow } from "./event-validation";
+import { ingestEvents } from "./ingest-events";
+import { TrackEventsResult, type RejectedEvent } from "./track-events-result.type";
+
+@Resolver()
+export class TrackEventsResolver {
+  @Mutation(() => TrackEventsResult, {
+    description:
+      "Stores up to 10,000 events. Each is validated on its own: invalid ones are reported by index, the rest stored. An event id already stored is counted as a duplicate, never stored twice. An API key with EVENTS_WRITE, or an ANALYST or ADMIN.",
+  })
+  async trackEvents(@Arg("events", () => [EventInput]) events: EventInput[], @Ctx() ctx: AnalyticsContext): Promise<TrackEventsResult> {
+    const viewer = requireWriter(ctx.viewer, ApiKeyScope.EVENTS_WRITE);
+    if (events.length > MAX_EVENTS_PER_BATCH) {
+      throw badUserInput(`trackEvents takes at most ${MAX_EVENTS_PER_BATCH} events per call, got ${events.length}; split the batch.`, "events");
+    }
+    const now = Date.now();
+    const rows: EventRow[] = [];
+    const rejected: RejectedEvent[] = [];
+    events.forEach((event, index) => {
+      const validated = validateEvent(event, now);
+      if ("row" in validated) rows.push(validated.row);
+      else rejected.push({ index, reason: validated.reason });
+    });
+    const stored = await ingestEvents(ctx.dataSource, viewer.organizationId, rows);
+    return { accepted: stored.length, duplicates: rows.length - stored.length, rejected };
+  }
+}
