@@ -74,6 +74,25 @@ describe("a federated query through the gateway", () => {
   });
 });
 
+describe("the demo data", () => {
+  it("answers the analytics summary from rollups that match the raw events", async () => {
+    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    const from = new Date(to.getTime() - 30 * 86_400_000);
+    const { body } = await supergraph.request(`query($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) { revenue { value } orders { value } } }`, {
+      token: acmeToken,
+      variables: { from: from.toISOString(), to: to.toISOString() },
+    });
+    const [raw] = await supergraph.sql(
+      "analytics",
+      `SELECT coalesce(sum(value), 0)::float8 AS revenue, count(*)::int AS orders FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3`,
+      [DEMO_ORGANIZATION_ID, from, to],
+    );
+    expect(raw.orders).toBeGreaterThan(10);
+    expect(body.data!.summary.orders.value).toBe(raw.orders);
+    expect(body.data!.summary.revenue.value).toBeCloseTo(raw.revenue, 6);
+  });
+});
+
 describe("pagination", () => {
   it("pages through customers without overlap and reports hasNextPage", async () => {
     const query = `query Page($after: String) { customers(first: 40, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;

@@ -23,6 +23,13 @@ export class CreateEventRollups1763900001000 implements MigrationInterface {
           value_max double precision,
           PRIMARY KEY (organization_id, type, bucket, campaign_id)
         )`);
+      // Events stored before the rollups existed are rolled up once here.
+      await queryRunner.query(`
+        INSERT INTO event_rollups_${grain} (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
+        SELECT organization_id, type, coalesce(campaign_id, '00000000-0000-0000-0000-000000000000'::uuid), date_trunc('${grain}', "timestamp", 'UTC'),
+               count(*), count(value), coalesce(sum(value), 0), min(value), max(value)
+          FROM events
+         GROUP BY 1, 2, 3, 4`);
     }
     await queryRunner.query(`CREATE INDEX events_organization_type_time_idx ON events (organization_id, type, "timestamp")`);
     await queryRunner.query(`CREATE INDEX events_properties_idx ON events USING gin (properties jsonb_path_ops)`);
