@@ -135,6 +135,13 @@ describe("upsertCustomers", () => {
     expect(alpha.attributes).toEqual({ plan: "pro" });
   });
 
+  it("looks customers up by externalId in the order given, null for unknown or foreign ones", async () => {
+    const owner = await supergraph.signUp();
+    await gql(UPSERT, { input: [{ externalId: "L-1", name: "One" }, { externalId: "L-2", name: "Two" }] }, owner.accessToken);
+    const body = await gql(`query($ids: [String!]!) { customersByExternalIds(externalIds: $ids) { externalId name } }`, { ids: ["L-2", "nope", "ACME-10000", "L-1"] }, owner.accessToken);
+    expect(body.data!.customersByExternalIds).toEqual([{ externalId: "L-2", name: "Two" }, null, null, { externalId: "L-1", name: "One" }]);
+  });
+
   it("refuses a batch over 5,000 rows", async () => {
     const input = Array.from({ length: 5_001 }, (_, i) => ({ externalId: `X-${i}`, name: "x" }));
     const body = await gql(UPSERT, { input });

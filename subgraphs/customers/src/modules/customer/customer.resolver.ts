@@ -40,6 +40,23 @@ export class CustomerResolver {
     return keysetPage(query, { first: pageSize(first), after, ...customerKeyset(orderBy) });
   }
 
+  @Query(() => [Customer], {
+    nullable: "items",
+    description: "Customers by your externalIds (at most 1,000), in the order given; null for an unknown one. One SQL query.",
+  })
+  async customersByExternalIds(@Arg("externalIds", () => [String]) externalIds: string[], @Ctx() ctx: CustomersContext): Promise<(CustomerEntity | null)[]> {
+    const viewer = requireViewer(ctx.viewer);
+    if (externalIds.length > 1_000) throw badUserInput(`customersByExternalIds takes at most 1000 ids, got ${externalIds.length}.`, "externalIds");
+    if (externalIds.length === 0) return [];
+    const rows = await ctx.dataSource
+      .getRepository(CustomerEntity)
+      .createQueryBuilder("customer")
+      .where("customer.organization_id = :organizationId AND customer.external_id = ANY(:externalIds)", { organizationId: viewer.organizationId, externalIds })
+      .getMany();
+    const byExternalId = new Map(rows.map((row) => [row.externalId, row]));
+    return externalIds.map((id) => byExternalId.get(id) ?? null);
+  }
+
   @Mutation(() => Customer, { description: "Creates a customer. ANALYST or ADMIN." })
   async createCustomer(@Arg("input", () => CustomerInput) input: CustomerInput, @Ctx() ctx: CustomersContext): Promise<CustomerEntity> {
     const viewer = requireWriter(ctx.viewer);
