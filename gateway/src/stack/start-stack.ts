@@ -61,10 +61,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const users = await startUsersService({ port: ports.users, databaseUrl: databaseUrls.users, demoData, keysDir: options.keysDir });
     started.push(users);
     const usersBaseUrl = `http://localhost:${users.port}`;
-    const [customers, analytics] = await Promise.all([
-      startCustomersService({ port: ports.customers, databaseUrl: databaseUrls.customers, demoData, usersBaseUrl }),
-      startAnalyticsService({ port: ports.analytics, databaseUrl: databaseUrls.analytics, demoData, usersBaseUrl }),
-    ].map((promise) => promise.then((service) => (started.push(service), service))));
+    const customers = await startCustomersService({ port: ports.customers, databaseUrl: databaseUrls.customers, demoData, usersBaseUrl });
+    started.push(customers);
+    const analytics = await startAnalyticsService({ port: ports.analytics, databaseUrl: databaseUrls.analytics, demoData, usersBaseUrl, customersUrl: customers.url });
+    started.push(analytics);
     const gateway = await startGateway({
       port: ports.gateway,
       subgraphUrls: { users: users.url, customers: customers.url, analytics: analytics.url },

@@ -2,18 +2,39 @@ import type { DataSource } from "typeorm";
 import type { Viewer } from "../../shared/src/auth/viewer";
 import type { BaseSubgraphContext } from "../../shared/src/subgraph-server";
 import { createCustomerStatsLoader } from "./modules/customer-stats/customer-stats.loader";
+import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
+import { createChurnRiskLoader } from "./modules/churn/churn-store";
+import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-performance";
 
 /** The analytics subgraph's per-request context. */
 export interface AnalyticsContext extends BaseSubgraphContext {
   dataSource: DataSource;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
-  loaders: { customerStats: ReturnType<typeof createCustomerStatsLoader> } | null;
+  loaders: {
+    customerStats: ReturnType<typeof createCustomerStatsLoader>;
+    customerSegment: ReturnType<typeof createCustomerSegmentLoader>;
+    churnRisk: ReturnType<typeof createChurnRiskLoader>;
+    campaignPerformance: ReturnType<typeof createCampaignPerformanceLoader>;
+  } | null;
+  /** The caller's access token, to read customers through their public API as the caller. */
+  accessToken: string | null;
+  /** The customers subgraph's GraphQL endpoint. */
+  customersUrl: string;
 }
 
-export function createAnalyticsContext(dataSource: DataSource, viewer: Viewer | null): AnalyticsContext {
+export function createAnalyticsContext(dataSource: DataSource, viewer: Viewer | null, customersUrl: string, accessToken: string | null): AnalyticsContext {
   return {
     viewer,
     dataSource,
-    loaders: viewer ? { customerStats: createCustomerStatsLoader(dataSource, viewer.organizationId) } : null,
+    accessToken,
+    customersUrl,
+    loaders: viewer
+      ? {
+          customerStats: createCustomerStatsLoader(dataSource, viewer.organizationId),
+          customerSegment: createCustomerSegmentLoader(dataSource, viewer.organizationId),
+          churnRisk: createChurnRiskLoader(dataSource, viewer.organizationId),
+          campaignPerformance: createCampaignPerformanceLoader(dataSource, viewer.organizationId),
+        }
+      : null,
   };
 }

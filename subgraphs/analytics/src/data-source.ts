@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { createServiceDataSource } from "../../shared/src/database/service-data-source";
 import { CreateEventsAndMetricDefinitions1763900000000 } from "../migrations/1763900000000-CreateEventsAndMetricDefinitions";
 import { CreateEventRollups1763900001000 } from "../migrations/1763900001000-CreateEventRollups";
+import { CreateSegmentationAndChurn1763900002000 } from "../migrations/1763900002000-CreateSegmentationAndChurn";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
@@ -11,6 +12,6 @@ export function createAnalyticsDataSource(url: string): DataSource {
     name: "analytics",
     url,
     entities: [EventEntity, MetricDefinitionEntity],
-    migrations: [CreateEventsAndMetricDefinitions1763900000000, CreateEventRollups1763900001000],
+    migrations: [CreateEventsAndMetricDefinitions1763900000000, CreateEventRollups1763900001000, CreateSegmentationAndChurn1763900002000],
   });
 }

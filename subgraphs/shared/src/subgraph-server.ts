@@ -26,7 +26,8 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
   /** Reads the `Authorization` header of each request (access token or API key). */
   verifyCredential: CredentialVerifier;
   /** Builds the rest of the context (DataLoaders, repositories) for one request. */
-  createContext: (viewer: Viewer | null, req: IncomingMessage) => TContext;
+  /** `accessToken` is the caller's verified token (an API key's exchanged one), to call other services as them. */
+  createContext: (viewer: Viewer | null, req: IncomingMessage, accessToken: string | null) => TContext;
   routes?: Record<string, RouteHandler>;
 }
 
@@ -66,7 +67,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     context: async (req: IncomingMessage) => {
       try {
         const credential = await options.verifyCredential(header(req, "authorization"));
-        return options.createContext(credential?.viewer ?? null, req);
+        return options.createContext(credential?.viewer ?? null, req, credential?.accessToken ?? null);
       } catch (error) {
         if (error instanceof GraphQLError) {
           throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });

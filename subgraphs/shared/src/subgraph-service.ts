@@ -34,12 +34,14 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
   name: ServiceName;
   createDataSource(url: string): DataSource;
   buildSchema(): Promise<GraphQLSchema>;
-  createContext(dataSource: DataSource, viewer: Viewer | null, req: IncomingMessage): TContext;
+  createContext(dataSource: DataSource, viewer: Viewer | null, req: IncomingMessage, accessToken: string | null): TContext;
   /** Verification of its own (the users subgraph holds the keys); by default through the users service. */
   verifyAccessToken?: AccessTokenVerifier;
   exchangeApiKey?: (dataSource: DataSource) => ApiKeyExchange;
   /** Routes beside `/graphql`, made once the database is ready. */
   routes?: (dataSource: DataSource) => Record<string, RouteHandler>;
+  /** Runs once the schema is migrated, before serving (e.g. to clean up after a crash). */
+  prepare?(dataSource: DataSource): Promise<void>;
   /** Inserts its part of the demo data set; resolves false when it was already there. */
   seedDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean>;
 }
@@ -57,6 +59,7 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
   const url = options.databaseUrl ?? serviceDatabaseUrl(definition.name);
   const dataSource = await prepareDatabase(definition.createDataSource(url), url, log, options.connect);
   try {
+    await definition.prepare?.(dataSource);
     const demoData = options.demoData ?? demoDatasetFromEnv();
     if (demoData && (await definition.seedDemoData(dataSource, demoData))) log.info("loaded the demo data");
     return await startSubgraphServer({
@@ -68,7 +71,7 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
         definition.verifyAccessToken ?? createRemoteAccessTokenVerifier(`${usersBase}${USERS_AUTH_PATHS.jwks}`),
         definition.exchangeApiKey?.(dataSource) ?? createRemoteApiKeyExchange(`${usersBase}${USERS_AUTH_PATHS.apiKeyToken}`),
       ),
-      createContext: (viewer, req) => definition.createContext(dataSource, viewer, req),
+      createContext: (viewer, req, accessToken) => definition.createContext(dataSource, viewer, req, accessToken),
       routes: definition.routes?.(dataSource),
     });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Directive, Field, ID, ObjectType } from "type-graphql";
+import { connectionType } from "../../../../shared/src/pagination/connection";
 
 /** The customers subgraph's `Customer`, which analytics extends with computed fields. */
 @Directive('@key(fields: "id")')
@@ -7,3 +8,6 @@ export class Customer {
   @Field(() => ID)
   id: string;
 }
+
+export const CustomerConnection = connectionType("Customer", Customer);
+export type CustomerConnection = InstanceType<typeof CustomerConnection>;

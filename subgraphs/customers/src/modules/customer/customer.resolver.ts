@@ -40,6 +40,22 @@ export class CustomerResolver {
     return keysetPage(query, { first: pageSize(first), after, ...customerKeyset(orderBy) });
   }
 
+  @Query(() => CustomerConnection, {
+    description: "All your customers in pages of up to 5,000, oldest first: for exports and model training rather than screens.",
+  })
+  async customersExport(
+    @Ctx() ctx: CustomersContext,
+    @Arg("first", () => Int, { nullable: true, description: "1 to 5,000. @default 1000" }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ): Promise<Page<CustomerEntity>> {
+    const viewer = requireViewer(ctx.viewer);
+    const query = ctx.dataSource
+      .getRepository(CustomerEntity)
+      .createQueryBuilder("customer")
+      .where("customer.organization_id = :organizationId", { organizationId: viewer.organizationId });
+    return keysetPage(query, { first: pageSize(first, 5_000, 1_000), after, ...customerKeyset(null) });
+  }
+
   @Query(() => [Customer], {
     nullable: "items",
     description: "Customers by your externalIds (at most 1,000), in the order given; null for an unknown one. One SQL query.",

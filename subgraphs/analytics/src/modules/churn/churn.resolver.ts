@@ -1,0 +1,80 @@
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
+import { Role } from "../../../../shared/src/auth/role";
+import { badUserInput } from "../../../../shared/src/errors";
+import type { Page } from "../../../../shared/src/pagination/connection";
+import { decodeCursor, encodeCursor, pageSize } from "../../../../shared/src/pagination/cursor";
+import type { AnalyticsContext } from "../../context";
+import { Customer } from "../customer-stats/customer.type";
+import { startBackgroundJob, waitFor } from "../jobs/background-job";
+import { ChurnModel, ChurnPrediction, ChurnPredictionConnection, ChurnRisk, ChurnTrainingInput } from "./churn.types";
+import { latestChurnModelId, loadChurnModel, toRisk } from "./churn-store";
+import { fetchCustomerProfiles } from "./customer-profiles";
+import { buildChurnDataset, trainChurnModel } from "./train-churn-model";
+
+@Resolver(() => ChurnModel)
+export class ChurnResolver {
+  @Mutation(() => ChurnModel, {
+    description:
+      "Trains a regularised logistic regression on your customers and scores them all; reports held-out ROC-AUC. Waits up to waitSeconds, then keeps training in the background: poll churnModel(id). ANALYST or ADMIN.",
+  })
+  async trainChurnModel(@Arg("input", () => ChurnTrainingInput) input: ChurnTrainingInput, @Ctx() ctx: AnalyticsContext): Promise<ChurnModel> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    const parameters = { horizonDays: input.horizonDays ?? 90, cutoff: input.cutoff ?? null, seed: input.seed ?? 42, l2: 1 };
+    if (!Number.isInteger(parameters.horizonDays) || parameters.horizonDays < 1 || parameters.horizonDays > 730) throw badUserInput("horizonDays must be from 1 to 730.", "input.horizonDays");
+    const waitSeconds = input.waitSeconds ?? 8;
+    if (waitSeconds < 0 || waitSeconds > 60) throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
+    const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
+    const dataset = await buildChurnDataset(ctx.dataSource, user.organizationId, profiles, parameters);
+    const [{ id }] = await ctx.dataSource.query(
+      `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed, label_source) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [user.organizationId, dataset.cutoff, parameters.horizonDays, parameters.seed, dataset.labelSource],
+    );
+    const job = startBackgroundJob(ctx.dataSource, "churn_models", id, (progress) => trainChurnModel(ctx.dataSource, id, dataset, parameters, progress));
+    await waitFor(job, waitSeconds);
+    return (await loadChurnModel(ctx.dataSource, user.organizationId, id))!;
+  }
+
+  @Query(() => ChurnModel, { nullable: true, description: "A churn model; the latest completed one when id is omitted." })
+  async churnModel(@Arg("id", () => ID, { nullable: true }) id: string | null, @Ctx() ctx: AnalyticsContext): Promise<ChurnModel | null> {
+    const viewer = requireViewer(ctx.viewer);
+    return loadChurnModel(ctx.dataSource, viewer.organizationId, id);
+  }
+
+  @Query(() => ChurnPredictionConnection, { description: "Customers by churn risk under the latest model, highest first." })
+  async churnPredictions(
+    @Ctx() ctx: AnalyticsContext,
+    @Arg("minProbability", () => Float, { nullable: true }) minProbability?: number,
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ): Promise<Page<ChurnPrediction>> {
+    const viewer = requireViewer(ctx.viewer);
+    if (minProbability != null && (minProbability < 0 || minProbability > 1)) throw badUserInput("minProbability must be from 0 to 1.", "minProbability");
+    const size = pageSize(first);
+    const modelId = await latestChurnModelId(ctx.dataSource, viewer.organizationId);
+    if (!modelId) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+    const [afterProbability, afterId] = after ? decodeCursor(after, 2) : [null, null];
+    const [rows, [{ count }]] = await Promise.all([
+      ctx.dataSource.query(
+        `SELECT * FROM churn_predictions WHERE model_id = $1 AND probability >= $2
+            AND ($3::float8 IS NULL OR (probability, customer_id) < ($3::float8, $4::uuid))
+          ORDER BY probability DESC, customer_id DESC LIMIT $5`,
+        [modelId, minProbability ?? 0, afterProbability, afterId, size + 1],
+      ),
+      ctx.dataSource.query(`SELECT count(*)::int AS count FROM churn_predictions WHERE model_id = $1 AND probability >= $2`, [modelId, minProbability ?? 0]),
+    ]);
+    const edges = (rows as any[]).slice(0, size).map((row) => ({
+      cursor: encodeCursor([row.probability, row.customer_id]),
+      node: { ...toRisk(row), customer: { id: row.customer_id } },
+    }));
+    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: count };
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerChurnRiskResolver {
+  @FieldResolver(() => ChurnRisk, { nullable: true, description: "The customer's churn risk under the latest model; null before any model. Batched per request." })
+  async churnRisk(@Root() customer: Customer, @Ctx() { loaders }: AnalyticsContext): Promise<ChurnRisk | null> {
+    return loaders!.churnRisk.load(customer.id);
+  }
+}

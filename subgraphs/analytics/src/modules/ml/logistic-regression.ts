@@ -1,0 +1,120 @@
+import type { Matrix } from "./matrix";
+
+export interface LogisticModel {
+  intercept: number;
+  /** One weight per column of the training matrix. */
+  weights: Float64Array;
+  iterations: number;
+}
+
+export interface LogisticOptions {
+  /** L2 penalty on the weights (not the intercept), as scikit-learn's 1 / C. @default 1 */
+  l2?: number;
+  /** @default 100 */
+  maxIterations?: number;
+  /** Stop when the largest Newton step is below this. @default 1e-8 */
+  tolerance?: number;
+}
+
+/**
+ * L2-regularised logistic regression fitted by Newton's method (iteratively reweighted least
+ * squares) on the penalised log-likelihood, the objective of scikit-learn's
+ * `LogisticRegression(C=1/l2)` with the lbfgs solver. `y` holds 0 or 1.
+ */
+export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: LogisticOptions = {}): LogisticModel {
+  const n = x.rows;
+  const p = x.cols + 1; // intercept first
+  const l2 = options.l2 ?? 1;
+  const beta = new Float64Array(p);
+  let iterations = 0;
+  for (; iterations < (options.maxIterations ?? 100); iterations++) {
+    const gradient = new Float64Array(p);
+    const hessian = new Float64Array(p * p);
+    const row = new Float64Array(p);
+    for (let i = 0; i < n; i++) {
+      row[0] = 1;
+      for (let j = 1; j < p; j++) row[j] = x.data[i * x.cols + j - 1];
+      let z = 0;
+      for (let j = 0; j < p; j++) z += beta[j] * row[j];
+      const mu = sigmoid(z);
+      const w = Math.max(mu * (1 - mu), 1e-12);
+      const r = y[i] - mu;
+      for (let a = 0; a < p; a++) {
+        gradient[a] += r * row[a];
+        const wa = w * row[a];
+        for (let b = 0; b <= a; b++) hessian[a * p + b] += wa * row[b];
+      }
+    }
+    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) hessian[b * p + a] = hessian[a * p + b];
+    for (let j = 1; j < p; j++) {
+      gradient[j] -= l2 * beta[j];
+      hessian[j * p + j] += l2;
+    }
+    const step = solveSymmetric(hessian, gradient, p);
+    let largest = 0;
+    for (let j = 0; j < p; j++) {
+      beta[j] += step[j];
+      largest = Math.max(largest, Math.abs(step[j]));
+    }
+    if (largest < (options.tolerance ?? 1e-8)) {
+      iterations++;
+      break;
+    }
+  }
+  return { intercept: beta[0], weights: beta.slice(1), iterations };
+}
+
+/** P(y = 1) for each row. */
+export function predictProbabilities(model: LogisticModel, x: Matrix): Float64Array {
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) {
+    let z = model.intercept;
+    for (let j = 0; j < x.cols; j++) z += model.weights[j] * x.data[i * x.cols + j];
+    out[i] = sigmoid(z);
+  }
+  return out;
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/** Solves A s = g for a symmetric positive definite A (Cholesky), with a small ridge if needed. */
+function solveSymmetric(a: Float64Array, g: Float64Array, p: number): Float64Array {
+  for (let ridge = 0; ; ridge = ridge === 0 ? 1e-10 : ridge * 100) {
+    const l = new Float64Array(p * p);
+    let ok = true;
+    for (let i = 0; i < p && ok; i++) {
+      for (let j = 0; j <= i; j++) {
+        let sum = a[i * p + j] + (i === j ? ridge : 0);
+        for (let k = 0; k < j; k++) sum -= l[i * p + k] * l[j * p + k];
+        if (i === j) {
+          if (sum <= 0) {
+            ok = false;
+            break;
+          }
+          l[i * p + i] = Math.sqrt(sum);
+        } else {
+          l[i * p + j] = sum / l[j * p + j];
+        }
+      }
+    }
+    if (!ok) {
+      if (ridge > 1) throw new Error("The Hessian is not positive definite even with a ridge.");
+      continue;
+    }
+    const z = new Float64Array(p);
+    for (let i = 0; i < p; i++) {
+      let sum = g[i];
+      for (let k = 0; k < i; k++) sum -= l[i * p + k] * z[k];
+      z[i] = sum / l[i * p + i];
+    }
+    const s = new Float64Array(p);
+    for (let i = p - 1; i >= 0; i--) {
+      let sum = z[i];
+      for (let k = i + 1; k < p; k++) sum -= l[k * p + i] * s[k];
+      s[i] = sum / l[i * p + i];
+    }
+    return s;
+  }
+}

@@ -1,0 +1,104 @@
+import type { DataSource } from "typeorm";
+import { badUserInput } from "../../../../shared/src/errors";
+import type { ReportProgress } from "../jobs/background-job";
+import { kmeans, type KMeansResult } from "../ml/kmeans";
+import { matrix } from "../ml/matrix";
+import { silhouetteScore } from "../ml/silhouette";
+import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow, type EventFeature } from "./customer-features";
+import { originalUnits, prepareFeatures } from "./feature-transform";
+import { segmentLabels } from "./segment-labels";
+
+export interface SegmentationParameters {
+  features: string[];
+  /** null: chosen in 2..8 by the best silhouette. */
+  k: number | null;
+  asOf: Date;
+  seed: number;
+}
+
+/** Default features: recency, frequency and monetary value. */
+export const DEFAULT_FEATURES: EventFeature[] = ["recency", "frequency", "monetary"];
+
+/** Checks the parameters before a run starts; throws `BAD_USER_INPUT` naming the problem. */
+export function validateSegmentation(parameters: SegmentationParameters): void {
+  const unknown = parameters.features.filter((feature) => !(EVENT_FEATURES as readonly string[]).includes(feature));
+  if (unknown.length) throw badUserInput(`Unknown feature '${unknown[0]}'. Known features: ${EVENT_FEATURES.join(", ")}.`, "input.features");
+  if (parameters.features.length === 0) throw badUserInput("Name at least one feature.", "input.features");
+  if (new Set(parameters.features).size !== parameters.features.length) throw badUserInput("A feature is named twice.", "input.features");
+  if (parameters.k !== null && (!Number.isInteger(parameters.k) || parameters.k < 2 || parameters.k > 12)) {
+    throw badUserInput(`k must be from 2 to 12, got ${parameters.k}; omit it to choose k by silhouette.`, "input.k");
+  }
+}
+
+/** The customers a segmentation would use: purchasers before asOf. Throws `BAD_USER_INPUT` when too few. */
+export async function segmentationPopulation(dataSource: DataSource, organizationId: string, parameters: SegmentationParameters): Promise<CustomerFeatureRow[]> {
+  const rows = await customerFeatures(dataSource, organizationId, parameters.asOf, true);
+  const needed = Math.max(10, (parameters.k ?? 2) * 3);
+  if (rows.length < needed) {
+    throw badUserInput(`Only ${rows.length} customers have purchases before ${parameters.asOf.toISOString()}; segmentation needs at least ${needed}.`, "input.asOf");
+  }
+  return rows;
+}
+
+/**
+ * k-means on the customers' features (skewed ones log-transformed, all standardised), with
+ * k-means++ and 10 restarts; without k, each k in 2..8 is tried (4 restarts each) and the best
+ * silhouette wins. Stores the run's result, its segments (labelled from their centroids) and
+ * every customer's segment, in one transaction.
+ */
+export async function runSegmentation(dataSource: DataSource, runId: string, rows: CustomerFeatureRow[], parameters: SegmentationParameters, progress: ReportProgress): Promise<void> {
+  const names = parameters.features;
+  const raw = matrix(rows.length, names.length);
+  rows.forEach((row, i) => names.forEach((name, j) => (raw.data[i * names.length + j] = row[name as EventFeature])));
+  const { points, transforms } = prepareFeatures(raw, names);
+
+  const candidates = parameters.k ? [parameters.k] : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);
+  let best: { k: number; result: KMeansResult; silhouette: number } | undefined;
+  let step = 0;
+  for (const k of candidates) {
+    const result = await kmeans(points, {
+      k,
+      seed: parameters.seed,
+      restarts: parameters.k ? 10 : 4,
+      onRestart: (done, total) => progress(0.9 * (step + done / total) / candidates.length),
+    });
+    const silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
+    if (!best || silhouette > best.silhouette) best = { k, result, silhouette };
+    step++;
+  }
+  let { k, result, silhouette } = best!;
+  if (!parameters.k) {
+    result = await kmeans(points, { k, seed: parameters.seed, restarts: 10, onRestart: (done) => progress(0.9 + (0.05 * done) / 10) });
+    silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
+  }
+
+  const sizes = new Array<number>(k).fill(0);
+  const revenue = new Array<number>(k).fill(0);
+  rows.forEach((row, i) => {
+    sizes[result.labels[i]]++;
+    revenue[result.labels[i]] += row.monetary;
+  });
+  const totalRevenue = revenue.reduce((s, v) => s + v, 0);
+  const standardisedCentroids = Array.from({ length: k }, (_, c) => Object.fromEntries(names.map((name, j) => [name, result.centroids.data[c * names.length + j]])));
+  const labels = segmentLabels(standardisedCentroids);
+
+  await dataSource.transaction(async (manager) => {
+    await manager.query(
+      `UPDATE segmentation_runs SET k = $2, silhouette = $3, inertia = $4, customer_count = $5, transforms = $6 WHERE id = $1`,
+      [runId, k, silhouette, result.inertia, rows.length, JSON.stringify(transforms)],
+    );
+    const runRow: { organization_id: string }[] = await manager.query("SELECT organization_id FROM segmentation_runs WHERE id = $1", [runId]);
+    for (let c = 0; c < k; c++) {
+      const centroid = names.map((feature, j) => ({ feature, value: originalUnits(result.centroids.data[c * names.length + j], transforms[j]) }));
+      await manager.query(
+        `INSERT INTO segments (run_id, index, organization_id, label, size, share, revenue_share, centroid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [runId, c, runRow[0].organization_id, labels[c], sizes[c], sizes[c] / rows.length, totalRevenue ? revenue[c] / totalRevenue : 0, JSON.stringify(centroid)],
+      );
+    }
+    await manager.query(`INSERT INTO segment_members (run_id, customer_id, segment_index) SELECT $1, * FROM unnest($2::uuid[], $3::int[])`, [
+      runId,
+      rows.map((row) => row.customerId),
+      Array.from(result.labels),
+    ]);
+  });
+}

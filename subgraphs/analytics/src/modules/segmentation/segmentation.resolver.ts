@@ -1,0 +1,75 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
+import { Role } from "../../../../shared/src/auth/role";
+import { badUserInput } from "../../../../shared/src/errors";
+import type { Page } from "../../../../shared/src/pagination/connection";
+import { decodeCursor, encodeCursor, pageSize } from "../../../../shared/src/pagination/cursor";
+import type { AnalyticsContext } from "../../context";
+import { Customer, CustomerConnection } from "../customer-stats/customer.type";
+import { startBackgroundJob, waitFor } from "../jobs/background-job";
+import { DEFAULT_FEATURES, runSegmentation, segmentationPopulation, validateSegmentation } from "./run-segmentation";
+import { loadSegmentationRun } from "./segmentation-store";
+import { Segment, SegmentationInput, SegmentationRun } from "./segmentation.types";
+
+@Resolver(() => SegmentationRun)
+export class SegmentationResolver {
+  @Mutation(() => SegmentationRun, {
+    description:
+      "Segments the customers who purchased before asOf with k-means. Waits up to waitSeconds for the result; a longer run keeps going in the background: poll segmentation(id). ANALYST or ADMIN.",
+  })
+  async runSegmentation(@Arg("input", () => SegmentationInput) input: SegmentationInput, @Ctx() ctx: AnalyticsContext): Promise<SegmentationRun> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    const parameters = { features: input.features ?? DEFAULT_FEATURES, k: input.k ?? null, asOf: input.asOf ?? new Date(), seed: input.seed ?? 42 };
+    validateSegmentation(parameters);
+    const waitSeconds = input.waitSeconds ?? 8;
+    if (waitSeconds < 0 || waitSeconds > 60) throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
+    const rows = await segmentationPopulation(ctx.dataSource, user.organizationId, parameters);
+    const [{ id }] = await ctx.dataSource.query(
+      `INSERT INTO segmentation_runs (organization_id, as_of, seed, features) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [user.organizationId, parameters.asOf, parameters.seed, parameters.features],
+    );
+    const job = startBackgroundJob(ctx.dataSource, "segmentation_runs", id, (progress) => runSegmentation(ctx.dataSource, id, rows, parameters, progress));
+    await waitFor(job, waitSeconds);
+    return (await loadSegmentationRun(ctx.dataSource, user.organizationId, id))!;
+  }
+
+  @Query(() => SegmentationRun, { nullable: true, description: "A segmentation run; the latest completed one when id is omitted." })
+  async segmentation(@Arg("id", () => ID, { nullable: true }) id: string | null, @Ctx() ctx: AnalyticsContext): Promise<SegmentationRun | null> {
+    const viewer = requireViewer(ctx.viewer);
+    return loadSegmentationRun(ctx.dataSource, viewer.organizationId, id);
+  }
+}
+
+@Resolver(() => Segment)
+export class SegmentResolver {
+  @FieldResolver(() => CustomerConnection, { description: "The segment's customers, resolved by the customers subgraph, a page at a time." })
+  async members(
+    @Root() segment: Segment,
+    @Ctx() ctx: AnalyticsContext,
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ): Promise<Page<Customer>> {
+    const viewer = requireViewer(ctx.viewer);
+    const size = pageSize(first);
+    const afterId = after ? String(decodeCursor(after, 1)[0]) : null;
+    const [rows, [{ count }]] = await Promise.all([
+      ctx.dataSource.query(
+        `SELECT m.customer_id FROM segment_members m JOIN segmentation_runs r ON r.id = m.run_id
+          WHERE m.run_id = $1 AND r.organization_id = $2 AND m.segment_index = $3 AND ($4::uuid IS NULL OR m.customer_id > $4::uuid)
+          ORDER BY m.customer_id LIMIT $5`,
+        [segment.runId, viewer.organizationId, segment.index, afterId, size + 1],
+      ),
+      ctx.dataSource.query(`SELECT count(*)::int AS count FROM segment_members WHERE run_id = $1 AND segment_index = $2`, [segment.runId, segment.index]),
+    ]);
+    const edges = (rows as { customer_id: string }[]).slice(0, size).map((row) => ({ cursor: encodeCursor([row.customer_id]), node: { id: row.customer_id } }));
+    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: count };
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerSegmentResolver {
+  @FieldResolver(() => Segment, { nullable: true, description: "The customer's segment in the latest segmentation; null when not segmented. Batched per request." })
+  async segment(@Root() customer: Customer, @Ctx() { loaders }: AnalyticsContext): Promise<Segment | null> {
+    return loaders!.customerSegment.load(customer.id);
+  }
+}
