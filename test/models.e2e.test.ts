@@ -52,6 +52,18 @@ describe("segmentation", () => {
     expect(run.k).toBeLessThanOrEqual(8);
   });
 
+  it("uses numeric customer attributes read from the customers subgraph", async () => {
+    const run = (await gql(RUN, { input: { k: 3, seed: 5, features: ["recency", "monetary", "age", "attributes.supportTickets"] } })).data!.runSegmentation;
+    expect(run.status).toBe("COMPLETED");
+    const ages = run.segments.map((s: any) => s.centroid.find((c: any) => c.feature === "age").value);
+    for (const age of ages) {
+      expect(age).toBeGreaterThan(18);
+      expect(age).toBeLessThan(75);
+    }
+    const missing = await gql(RUN, { input: { k: 3, features: ["recency", "attributes.nothing_here"] } });
+    expect(missing.errors?.[0]?.message ?? "").toMatch(/No segmented customer has a numeric 'attributes.nothing_here'/);
+  });
+
   it("pages a segment's members as Customer entities resolved by the customers subgraph", async () => {
     const latest = await gql(`{ segmentation { id segments { index size members(first: 5) { totalCount edges { node { id name stats { orders } segment { index } } } pageInfo { hasNextPage } } } } }`);
     expect(latest.errors).toBeUndefined();

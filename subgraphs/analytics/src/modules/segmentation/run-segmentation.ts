@@ -8,6 +8,11 @@ import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow, type EventFe
 import { originalUnits, prepareFeatures } from "./feature-transform";
 import { segmentLabels } from "./segment-labels";
 
+/** Features read from the customers subgraph: `age` and `attributes.<name>` (numeric attributes). */
+export function isProfileFeature(feature: string): boolean {
+  return feature === "age" || /^attributes\.[A-Za-z0-9_.-]{1,64}$/.test(feature);
+}
+
 export interface SegmentationParameters {
   features: string[];
   /** null: chosen in 2..8 by the best silhouette. */
@@ -21,8 +26,10 @@ export const DEFAULT_FEATURES: EventFeature[] = ["recency", "frequency", "moneta
 
 /** Checks the parameters before a run starts; throws `BAD_USER_INPUT` naming the problem. */
 export function validateSegmentation(parameters: SegmentationParameters): void {
-  const unknown = parameters.features.filter((feature) => !(EVENT_FEATURES as readonly string[]).includes(feature));
-  if (unknown.length) throw badUserInput(`Unknown feature '${unknown[0]}'. Known features: ${EVENT_FEATURES.join(", ")}.`, "input.features");
+  const unknown = parameters.features.filter((feature) => !(EVENT_FEATURES as readonly string[]).includes(feature) && !isProfileFeature(feature));
+  if (unknown.length) {
+    throw badUserInput(`Unknown feature '${unknown[0]}'. Known features: ${EVENT_FEATURES.join(", ")}, age, attributes.<numeric attribute>.`, "input.features");
+  }
   if (parameters.features.length === 0) throw badUserInput("Name at least one feature.", "input.features");
   if (new Set(parameters.features).size !== parameters.features.length) throw badUserInput("A feature is named twice.", "input.features");
   if (parameters.k !== null && (!Number.isInteger(parameters.k) || parameters.k < 2 || parameters.k > 12)) {
@@ -46,10 +53,28 @@ export async function segmentationPopulation(dataSource: DataSource, organizatio
  * silhouette wins. Stores the run's result, its segments (labelled from their centroids) and
  * every customer's segment, in one transaction.
  */
-export async function runSegmentation(dataSource: DataSource, runId: string, rows: CustomerFeatureRow[], parameters: SegmentationParameters, progress: ReportProgress): Promise<void> {
+export async function runSegmentation(
+  dataSource: DataSource,
+  runId: string,
+  rows: CustomerFeatureRow[],
+  parameters: SegmentationParameters,
+  progress: ReportProgress,
+  profiles: Map<string, Record<string, number | null>> = new Map(),
+): Promise<void> {
   const names = parameters.features;
   const raw = matrix(rows.length, names.length);
-  rows.forEach((row, i) => names.forEach((name, j) => (raw.data[i * names.length + j] = row[name as EventFeature])));
+  names.forEach((name, j) => {
+    if (!isProfileFeature(name)) {
+      rows.forEach((row, i) => (raw.data[i * names.length + j] = row[name as EventFeature]));
+      return;
+    }
+    // A customer without the attribute gets the mean of those who have it.
+    const values = rows.map((row) => profiles.get(row.customerId)?.[name] ?? null);
+    const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+    if (present.length === 0) throw badUserInput(`No segmented customer has a numeric '${name}'.`, "input.features");
+    const mean = present.reduce((sum, v) => sum + v, 0) / present.length;
+    values.forEach((value, i) => (raw.data[i * names.length + j] = value !== null && Number.isFinite(value) ? value : mean));
+  });
   const { points, transforms } = prepareFeatures(raw, names);
 
   const candidates = parameters.k ? [parameters.k] : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);

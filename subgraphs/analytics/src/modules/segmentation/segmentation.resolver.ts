@@ -7,7 +7,8 @@ import { decodeCursor, encodeCursor, pageSize } from "../../../../shared/src/pag
 import type { AnalyticsContext } from "../../context";
 import { Customer, CustomerConnection } from "../customer-stats/customer.type";
 import { startBackgroundJob, waitFor } from "../jobs/background-job";
-import { DEFAULT_FEATURES, runSegmentation, segmentationPopulation, validateSegmentation } from "./run-segmentation";
+import { fetchCustomerProfiles } from "../churn/customer-profiles";
+import { DEFAULT_FEATURES, isProfileFeature, runSegmentation, segmentationPopulation, validateSegmentation } from "./run-segmentation";
 import { loadSegmentationRun } from "./segmentation-store";
 import { Segment, SegmentationInput, SegmentationRun } from "./segmentation.types";
 
@@ -24,11 +25,17 @@ export class SegmentationResolver {
     const waitSeconds = input.waitSeconds ?? 8;
     if (waitSeconds < 0 || waitSeconds > 60) throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
     const rows = await segmentationPopulation(ctx.dataSource, user.organizationId, parameters);
+    const profiles = parameters.features.some(isProfileFeature) ? await profileFeatures(ctx, parameters.features.filter(isProfileFeature)) : undefined;
+    for (const name of parameters.features.filter(isProfileFeature)) {
+      if (!rows.some((row) => typeof profiles?.get(row.customerId)?.[name] === "number")) {
+        throw badUserInput(`No segmented customer has a numeric '${name}'.`, "input.features");
+      }
+    }
     const [{ id }] = await ctx.dataSource.query(
       `INSERT INTO segmentation_runs (organization_id, as_of, seed, features) VALUES ($1, $2, $3, $4) RETURNING id`,
       [user.organizationId, parameters.asOf, parameters.seed, parameters.features],
     );
-    const job = startBackgroundJob(ctx.dataSource, "segmentation_runs", id, (progress) => runSegmentation(ctx.dataSource, id, rows, parameters, progress));
+    const job = startBackgroundJob(ctx.dataSource, "segmentation_runs", id, (progress) => runSegmentation(ctx.dataSource, id, rows, parameters, progress, profiles));
     await waitFor(job, waitSeconds);
     return (await loadSegmentationRun(ctx.dataSource, user.organizationId, id))!;
   }
@@ -38,6 +45,22 @@ export class SegmentationResolver {
     const viewer = requireViewer(ctx.viewer);
     return loadSegmentationRun(ctx.dataSource, viewer.organizationId, id);
   }
+}
+
+/** The named profile features (`age`, `attributes.x`) of every customer, read through the customers API as the caller. */
+async function profileFeatures(ctx: AnalyticsContext, names: string[]): Promise<Map<string, Record<string, number | null>>> {
+  const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
+  return new Map(
+    profiles.map((profile) => [
+      profile.id,
+      Object.fromEntries(
+        names.map((name) => {
+          const value = name === "age" ? profile.age : profile.attributes?.[name.slice("attributes.".length)];
+          return [name, typeof value === "number" ? value : null];
+        }),
+      ),
+    ]),
+  );
 }
 
 @Resolver(() => Segment)

@@ -88,7 +88,7 @@ export class SegmentationInput {
   @Field(() => Int, { nullable: true, description: "2 to 12; omitted: chosen in 2..8 by the best silhouette score." })
   k?: number | null;
 
-  @Field(() => [String], { nullable: true, description: "recency, frequency, monetary (the default), tenure, average_order_value, purchase_trend, engagement." })
+  @Field(() => [String], { nullable: true, description: "recency, frequency, monetary (the default), tenure, average_order_value, purchase_trend, engagement, age, attributes.<numeric attribute>." })
   features?: string[] | null;
 
   @Field(() => Date, { nullable: true, description: "Compute features from events before this moment. @default now" })
