@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import { mkdir } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { startEmbeddedPostgres } from "../../subgraphs/shared/src/database/embedded-postgres";
+import { freePort } from "../../subgraphs/shared/src/http/ports";
 import { startStack } from "../../gateway/src/stack/start-stack";
 import { TEST_ENV, testDataDir } from "./test-database";
 
@@ -28,15 +28,4 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.keysDir] = keysDir;
   const stack = await startStack({ serverUrl, keysDir, demoData: true, ports: { gateway: 0, users: 0, customers: 0, analytics: 0 } });
   await stack.stop();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

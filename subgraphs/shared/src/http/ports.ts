@@ -19,3 +19,15 @@ export async function assertPortFree(port: number, purpose: string): Promise<voi
     probe.listen({ port }, () => probe.close(() => resolve()));
   });
 }
+
+/** A TCP port nothing listens on right now (any interface), chosen by the operating system. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen({ port: 0 }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

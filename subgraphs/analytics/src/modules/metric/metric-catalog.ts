@@ -28,6 +28,9 @@ export async function listMetrics(dataSource: DataSource, organizationId: string
 /** The specs of the named metrics, in order; `BAD_USER_INPUT` listing the known names for an unknown one. */
 export async function resolveMetrics(dataSource: DataSource, organizationId: string, names: string[], field = "metric"): Promise<MetricSpec[]> {
   if (names.length === 0) throw badUserInput("Name at least one metric.", field);
+  // Built-in metrics need no database round trip.
+  const builtIn = new Map(BUILT_IN_METRICS.map(({ spec }) => [spec.name, spec]));
+  if (names.every((name) => builtIn.has(name))) return names.map((name) => builtIn.get(name)!);
   const known = await listMetrics(dataSource, organizationId);
   const byName = new Map(known.map((metric) => [metric.spec.name, metric.spec]));
   return names.map((name) => {
