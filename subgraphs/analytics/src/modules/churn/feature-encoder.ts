@@ -34,7 +34,7 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
   for (const name of numericNames) {
     const values = records.map((r) => r.numeric[name]).filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
     if (values.length === 0) continue;
-    const log = Math.min(...values) >= 0 && skew(values) > 1;
+    const log = values.every((value) => value >= 0) && skew(values) > 1;
     const shaped = values.map((v) => (log ? Math.log1p(v) : v));
     const mean = shaped.reduce((s, v) => s + v, 0) / shaped.length;
     const std = Math.sqrt(shaped.reduce((s, v) => s + (v - mean) ** 2, 0) / shaped.length) || 1;

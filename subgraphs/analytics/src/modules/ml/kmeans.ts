@@ -1,5 +1,5 @@
 import { SeededRandom } from "../../../../shared/src/demo/random";
-import { matrix, squaredDistance, type Matrix } from "./matrix";
+import { matrix, type Matrix } from "./matrix";
 
 export interface KMeansOptions {
   k: number;
@@ -7,7 +7,10 @@ export interface KMeansOptions {
   restarts?: number;
   /** @default 300 */
   maxIterations?: number;
-  /** Stop when no centroid moves more than this (squared). @default 1e-8 */
+  /**
+   * Stop when the centroids' total squared shift is at most this times the mean variance of the
+   * features (scikit-learn's relative `tol`), or when no row changes cluster. @default 1e-4
+   */
   tolerance?: number;
   seed?: number;
   /** Called between restarts; awaiting it lets other work run (see {@link kmeans}). */
@@ -36,7 +39,7 @@ export async function kmeans(points: Matrix, options: KMeansOptions): Promise<KM
   const random = new SeededRandom(options.seed ?? 0);
   let best: KMeansResult | undefined;
   for (let r = 0; r < restarts; r++) {
-    const result = lloyd(points, kmeansPlusPlus(points, k, random), options.maxIterations ?? 300, options.tolerance ?? 1e-8);
+    const result = lloyd(points, kmeansPlusPlus(points, k, random), options.maxIterations ?? 300, (options.tolerance ?? 1e-4) * meanVariance(points));
     if (!best || result.inertia < best.inertia) best = result;
     await options.onRestart?.(r + 1, restarts);
   }
@@ -45,20 +48,22 @@ export async function kmeans(points: Matrix, options: KMeansOptions): Promise<KM
 
 /** k-means++: each next centre is drawn with probability proportional to its squared distance to the nearest chosen one (with 2 + log k local trials, as scikit-learn). */
 export function kmeansPlusPlus(points: Matrix, k: number, random: SeededRandom): Matrix {
-  const centroids = matrix(k, points.cols);
-  const first = Math.floor(random.next() * points.rows);
-  centroids.data.set(points.data.subarray(first * points.cols, (first + 1) * points.cols), 0);
-  const closest = new Float64Array(points.rows);
-  for (let i = 0; i < points.rows; i++) closest[i] = squaredDistance(points, i, centroids, 0);
+  const { rows, cols } = points;
+  const pd = points.data;
+  const centroids = matrix(k, cols);
+  const first = Math.floor(random.next() * rows);
+  centroids.data.set(pd.subarray(first * cols, (first + 1) * cols), 0);
+  const closest = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) closest[i] = distanceToRow(pd, i, first, cols);
   const trials = 2 + Math.floor(Math.log(k));
+  let total = closest.reduce((sum, d) => sum + d, 0);
   for (let c = 1; c < k; c++) {
-    const total = closest.reduce((sum, d) => sum + d, 0);
     let bestCandidate = -1;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {
       let target = random.next() * total;
-      let candidate = points.rows - 1;
-      for (let i = 0; i < points.rows; i++) {
+      let candidate = rows - 1;
+      for (let i = 0; i < rows; i++) {
         target -= closest[i];
         if (target <= 0) {
           candidate = i;
@@ -66,28 +71,49 @@ export function kmeansPlusPlus(points: Matrix, k: number, random: SeededRandom):
         }
       }
       let potential = 0;
-      const probe = { rows: 1, cols: points.cols, data: points.data.subarray(candidate * points.cols, (candidate + 1) * points.cols) };
-      for (let i = 0; i < points.rows; i++) potential += Math.min(closest[i], squaredDistance(points, i, probe, 0));
+      for (let i = 0; i < rows; i++) {
+        const d = distanceToRow(pd, i, candidate, cols);
+        potential += d < closest[i] ? d : closest[i];
+      }
       if (potential < bestPotential) {
         bestPotential = potential;
         bestCandidate = candidate;
       }
     }
-    centroids.data.set(points.data.subarray(bestCandidate * points.cols, (bestCandidate + 1) * points.cols), c * points.cols);
-    for (let i = 0; i < points.rows; i++) closest[i] = Math.min(closest[i], squaredDistance(points, i, centroids, c));
+    centroids.data.set(pd.subarray(bestCandidate * cols, (bestCandidate + 1) * cols), c * cols);
+    total = 0;
+    for (let i = 0; i < rows; i++) {
+      const d = distanceToRow(pd, i, bestCandidate, cols);
+      if (d < closest[i]) closest[i] = d;
+      total += closest[i];
+    }
   }
   return centroids;
+}
+
+/** Squared distance between rows `a` and `b` of the same row-major data. */
+function distanceToRow(data: Float64Array, a: number, b: number, cols: number): number {
+  let d = 0;
+  for (let j = 0; j < cols; j++) {
+    const t = data[a * cols + j] - data[b * cols + j];
+    d += t * t;
+  }
+  return d;
 }
 
 function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance: number): KMeansResult {
   const { rows, cols } = points;
   const k = initial.rows;
   const centroids = matrix(k, cols, initial.data);
-  const labels = new Int32Array(rows);
+  const labels = new Int32Array(rows).fill(-1);
   const distances = new Float64Array(rows);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    assign(points, centroids, labels, distances);
+    const changed = assign(points, centroids, labels, distances).changed;
+    if (changed === 0) {
+      iterations++;
+      break;
+    }
     const sums = new Float64Array(k * cols);
     const counts = new Int32Array(k);
     for (let i = 0; i < rows; i++) {
@@ -97,6 +123,7 @@ function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance
     }
     let shift = 0;
     for (let c = 0; c < k; c++) {
+      // shift: the centroids' total squared movement this iteration.
       if (counts[c] === 0) {
         // Re-seed an empty cluster with the row farthest from its centroid.
         let far = 0;
@@ -108,7 +135,7 @@ function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance
       }
       for (let j = 0; j < cols; j++) {
         const next = sums[c * cols + j] / counts[c];
-        shift = Math.max(shift, (next - centroids.data[c * cols + j]) ** 2);
+        shift += (next - centroids.data[c * cols + j]) ** 2;
         centroids.data[c * cols + j] = next;
       }
     }
@@ -117,26 +144,53 @@ function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance
       break;
     }
   }
-  const inertia = assign(points, centroids, labels, distances);
+  const { inertia } = assign(points, centroids, labels, distances);
   return { centroids, labels, inertia, iterations };
 }
 
-/** Assigns each row to its nearest centroid; returns the inertia. */
-export function assign(points: Matrix, centroids: Matrix, labels: Int32Array, distances: Float64Array): number {
+/** Assigns each row to its nearest centroid; returns the inertia and how many rows changed cluster. */
+export function assign(points: Matrix, centroids: Matrix, labels: Int32Array, distances: Float64Array): { inertia: number; changed: number } {
+  // The hot loop of k-means: plain typed-array reads, no calls.
+  const pd = points.data;
+  const cd = centroids.data;
+  const cols = points.cols;
+  const k = centroids.rows;
   let inertia = 0;
+  let changed = 0;
   for (let i = 0; i < points.rows; i++) {
+    const base = i * cols;
     let best = 0;
     let bestDistance = Infinity;
-    for (let c = 0; c < centroids.rows; c++) {
-      const d = squaredDistance(points, i, centroids, c);
+    for (let c = 0; c < k; c++) {
+      const cb = c * cols;
+      let d = 0;
+      for (let j = 0; j < cols; j++) {
+        const t = pd[base + j] - cd[cb + j];
+        d += t * t;
+      }
       if (d < bestDistance) {
         bestDistance = d;
         best = c;
       }
     }
+    if (labels[i] !== best) changed++;
     labels[i] = best;
     distances[i] = bestDistance;
     inertia += bestDistance;
   }
-  return inertia;
+  return { inertia, changed };
+}
+
+/** The mean over features of each feature's variance (scikit-learn scales `tol` by it). */
+function meanVariance(points: Matrix): number {
+  let total = 0;
+  for (let j = 0; j < points.cols; j++) {
+    let mean = 0;
+    for (let i = 0; i < points.rows; i++) mean += points.data[i * points.cols + j];
+    mean /= points.rows;
+    let variance = 0;
+    for (let i = 0; i < points.rows; i++) variance += (points.data[i * points.cols + j] - mean) ** 2;
+    total += variance / points.rows;
+  }
+  return total / Math.max(1, points.cols);
 }

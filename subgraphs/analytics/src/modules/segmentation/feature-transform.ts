@@ -18,7 +18,7 @@ const SKEWED = 1;
 export function prepareFeatures(raw: Matrix, names: string[]): { points: Matrix; transforms: FeatureTransform[] } {
   const logged = names.map((_, j) => {
     const column = Array.from({ length: raw.rows }, (_, i) => raw.data[i * raw.cols + j]);
-    return Math.min(...column) >= 0 && skewness(column) > SKEWED;
+    return column.every((value) => value >= 0) && skewness(column) > SKEWED;
   });
   const shaped = matrix(raw.rows, raw.cols);
   for (let i = 0; i < raw.rows; i++) {
