@@ -133,6 +133,12 @@ describe("upsertCustomers", () => {
     expect(changed.data!.upsertCustomers).toMatchObject({ created: 1, updated: 1, unchanged: 0, rejected: [] });
     const [alpha] = await supergraph.sql("customers", "SELECT attributes FROM customers WHERE organization_id = $1 AND external_id = 'A-1'", [owner.organizationId]);
     expect(alpha.attributes).toEqual({ plan: "pro" });
+
+    // Fields a row leaves out keep their stored value; null clears one.
+    const partial = await gql(UPSERT, { input: [{ externalId: "A-1", name: "Alpha", location: "Oslo" }, { externalId: "A-3", name: "Gamma", email: null }] }, owner.accessToken);
+    expect(partial.data!.upsertCustomers).toMatchObject({ updated: 1, unchanged: 1 });
+    const [kept] = await supergraph.sql("customers", "SELECT email, location, attributes FROM customers WHERE organization_id = $1 AND external_id = 'A-1'", [owner.organizationId]);
+    expect(kept).toEqual({ email: "alpha@example.com", location: "Oslo", attributes: { plan: "pro" } });
   });
 
   it("looks customers up by externalId in the order given, null for unknown or foreign ones", async () => {

@@ -110,8 +110,8 @@ describe("parseCliArgs", () => {
   });
 
   it("refuses an unknown kind, a missing file, extra arguments and unknown options", () => {
-    expect(() => parseCliArgs([], env)).toThrow(new UsageError("Say what to import: customers."));
-    expect(() => parseCliArgs(["transactions", "t.csv", "--token", "t"], env)).toThrow(new UsageError("Cannot import 'transactions': the kinds are customers."));
+    expect(() => parseCliArgs([], env)).toThrow(new UsageError("Say what to import: customers or transactions."));
+    expect(() => parseCliArgs(["orders", "t.csv", "--token", "t"], env)).toThrow(new UsageError("Cannot import 'orders': the kinds are customers, transactions."));
     expect(() => parseCliArgs(["customers", "--token", "t"], env)).toThrow(/Name the CSV file/);
     expect(() => parseCliArgs(["customers", "a.csv", "b.csv", "--token", "t"], env)).toThrow(/Unexpected argument 'b.csv'/);
     expect(() => parseCliArgs(["customers", "a.csv", "--force"], env)).toThrow(new UsageError("Unknown option '--force'."));
@@ -121,6 +121,73 @@ describe("parseCliArgs", () => {
   it("answers --help and -h before checking anything else", () => {
     expect(parseCliArgs(["--help"], env)).toEqual({ kind: "help" });
     expect(parseCliArgs(["customers", "-h"], env)).toEqual({ kind: "help" });
-    expect(USAGE).toMatch(/^Usage: npm run import -- customers <file.csv> \[options\]/);
+    expect(USAGE).toMatch(/^Usage: npm run import -- customers <file.csv> \[options\]\n {7}npm run import -- transactions <file.csv> \[options\]\n/);
+    expect(USAGE).toContain("with CUSTOMERS_WRITE, EVENTS_WRITE and READ");
+  });
+});
+
+function transactions(argv: string[], environment: NodeJS.ProcessEnv = env) {
+  const command = parseCliArgs(["transactions", ...argv], environment);
+  if (command.kind !== "transactions") throw new Error(`expected a transactions import, got ${command.kind}`);
+  return command.options;
+}
+
+describe("parseCliArgs for transactions", () => {
+  it("reads the file and the defaults: one event per line, month/day/year dates in UTC, 5,000 events per call", () => {
+    expect(transactions(["retail.csv", "--token", "t0k"])).toEqual({
+      file: "retail.csv",
+      url: DEFAULT_GATEWAY_URL,
+      credentials: { kind: "token", token: "t0k" },
+      columns: {},
+      perInvoice: false,
+      dateFormat: "mdy",
+      timezone: "UTC",
+      batchSize: 5000,
+      delimiter: ",",
+      quiet: false,
+    });
+  });
+
+  it("reads --map, --per-invoice, --date-format, --timezone and --batch-size", () => {
+    const parsed = transactions([
+      "orders.csv",
+      "--api-key=k",
+      "--map", "invoice=Order",
+      "--map", "customer=Client",
+      "--map", "date=When",
+      "--map", "quantity=Qty",
+      "--map", "price=Price",
+      "--map", "stock_code=SKU",
+      "--map", "country=Land",
+      "--map", "Description=Item",
+      "--per-invoice",
+      "--date-format", "DMY",
+      "--timezone", "Europe/Berlin",
+      "--batch-size", "2000",
+    ]);
+    expect(parsed).toMatchObject({
+      columns: { invoice: "Order", customer: "Client", date: "When", quantity: "Qty", price: "Price", stockCode: "SKU", country: "Land", description: "Item" },
+      perInvoice: true,
+      dateFormat: "dmy",
+      timezone: "Europe/Berlin",
+      batchSize: 2000,
+    });
+  });
+
+  it("refuses unknown fields, date formats, zones and batch sizes", () => {
+    expect(() => transactions(["a.csv", "--token", "t", "--map", "externalId=Id"])).toThrow(
+      new UsageError("--map externalId=Id: 'externalId' is not a transaction field; the fields are invoice, customer, date, quantity, price, stockCode, description, country, name."),
+    );
+    expect(() => transactions(["a.csv", "--token", "t", "--date-format", "ymd"])).toThrow(/--date-format ymd: must be mdy \(12\/31\/2010\), dmy \(31\/12\/2010\) or iso/);
+    expect(() => transactions(["a.csv", "--token", "t", "--timezone", "Mars/Olympus"])).toThrow(/--timezone Mars\/Olympus: not a known IANA time zone/);
+    expect(() => transactions(["a.csv", "--token", "t", "--batch-size", "5001"])).toThrow(/--batch-size 5001: must be a whole number from 1 to 5000/);
+  });
+
+  it("refuses the options of the other kind", () => {
+    expect(() => transactions(["a.csv", "--token", "t", "--churned-column", "Churn", "--churned-value", "Yes"])).toThrow(
+      new UsageError("--churned-column is an option of customers imports, not of transactions."),
+    );
+    expect(() => parseCliArgs(["customers", "a.csv", "--token", "t", "--per-invoice"], env)).toThrow(new UsageError("--per-invoice is an option of transactions imports, not of customers."));
+    expect(() => parseCliArgs(["customers", "a.csv", "--token", "t", "--timezone", "UTC"], env)).toThrow(/--timezone is an option of transactions imports/);
   });
 });

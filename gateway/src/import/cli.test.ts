@@ -77,7 +77,13 @@ describe("runCli", () => {
       stdout: "",
       stderr: expect.stringMatching(/^No credentials: .*\nRun with --help for the options\.\n$/),
     });
-    expect((await run(["transactions", file, "--token", "good"])).status).toBe(EXIT_USAGE);
+    expect((await run(["orders", file, "--token", "good"])).status).toBe(EXIT_USAGE);
+    // A customers file has none of the columns a transactions import needs.
+    expect(await run(["transactions", file, "--token", "good", "--url", url, "--quiet"])).toEqual({
+      status: EXIT_USAGE,
+      stdout: "",
+      stderr: expect.stringMatching(/^The file has no invoice, customer, date, quantity or price column .*\nRun with --help for the options\.\n$/),
+    });
     expect((await run(["customers", path.join(dir, "nope.csv"), "--token", "good", "--url", url])).stderr).toMatch(/nope\.csv: no such file/);
     expect((await run(["customers", file, "--token", "good", "--url", url, "--map", "email=Mail"])).status).toBe(EXIT_USAGE);
   });

@@ -1,8 +1,9 @@
-// `npm run import -- customers <file.csv> [options]`: see USAGE in args.ts.
+// `npm run import -- customers|transactions <file.csv> [options]`: see USAGE in args.ts.
 import { parseCliArgs, USAGE } from "./args";
 import { ImportError, UsageError } from "./errors";
 import { importCustomers } from "./import-customers";
-import { formatSummary } from "./summary";
+import { importTransactions } from "./import-transactions";
+import { formatSummary, formatTransactionsSummary } from "./summary";
 
 /** Exit statuses: finished (even with rejected rows), failed, wrong command line. */
 export const EXIT_OK = 0;
@@ -28,8 +29,11 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       io.stdout.write(`${USAGE}\n`);
       return EXIT_OK;
     }
-    const summary = await importCustomers({ ...command.options, progressOutput: io.stderr });
-    io.stdout.write(formatSummary(summary));
+    if (command.kind === "transactions") {
+      io.stdout.write(formatTransactionsSummary(await importTransactions({ ...command.options, progressOutput: io.stderr })));
+    } else {
+      io.stdout.write(formatSummary(await importCustomers({ ...command.options, progressOutput: io.stderr })));
+    }
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -295,7 +295,7 @@ function nameOf(source: NameSource, cell: (column: string | undefined) => string
  * The header column a command-line option names: the exact name, else the one name that matches
  * it ignoring case, spaces, underscores and dashes. Throws a {@link UsageError} naming `option`.
  */
-function findColumn(header: string[], wanted: string, option: string): string {
+export function findColumn(header: string[], wanted: string, option: string): string {
   if (header.includes(wanted)) return wanted;
   const matches = header.filter((name) => normalizeName(name) === normalizeName(wanted));
   if (matches.length === 1) return matches[0];

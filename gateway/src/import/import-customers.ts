@@ -1,36 +1,16 @@
-import { access, constants, stat } from "node:fs/promises";
 import { resolveColumns, toCustomerInput, describeMapping, type ColumnMapping, type CustomerInput, type MappingOptions } from "./column-mapping";
-import { estimateDataRows } from "./count-rows";
 import { readCsv } from "./csv-reader";
-import { ImportError, UsageError } from "./errors";
-import { GatewayClient, GatewayError, type Credentials } from "./gateway-client";
-import { ProgressReporter, rowsPerSecond, type ProgressOutput } from "./progress";
+import { ImportError } from "./errors";
+import type { GatewayClient } from "./gateway-client";
+import { batchFailed, ImportSession, RejectionLog, type CommonImportOptions, type RowRejection } from "./import-session";
+import { rowsPerSecond } from "./progress";
 
-export interface ImportCustomersOptions {
-  /** The CSV file; its first line is the header. */
-  file: string;
-  /** The gateway's GraphQL endpoint. */
-  url: string;
-  credentials: Credentials;
+export { MAX_KEPT_REJECTIONS, type RowRejection } from "./import-session";
+
+export interface ImportCustomersOptions extends CommonImportOptions {
   columns: MappingOptions;
   /** Rows per `upsertCustomers` call, 1 to 5,000. */
   batchSize: number;
-  /** The field delimiter, one character. */
-  delimiter: string;
-  /** No progress, mapping or retry messages. */
-  quiet: boolean;
-  /** Where progress goes unless `quiet`. @default process.stderr */
-  progressOutput?: ProgressOutput;
-  /** For tests. @default globalThis.fetch */
-  fetch?: typeof fetch;
-}
-
-/** A row the import did not store: the CSV line it starts on (the header is line 1) and why. */
-export interface RowRejection {
-  line: number;
-  /** The customer field at fault, when one is. */
-  field: string | null;
-  reason: string;
 }
 
 /** What an import did. rowsRead = created + updated + unchanged + rejected + skipped. */
@@ -50,14 +30,12 @@ export interface ImportSummary {
   rejections: RowRejection[];
 }
 
-/** How many rejections an import keeps in its summary, so a file of bad rows cannot exhaust memory. */
-export const MAX_KEPT_REJECTIONS = 1_000;
-
-const UPSERT_CUSTOMERS = `mutation UpsertCustomers($input: [CustomerInput!]!) {
+/** The bulk upsert both the customers and the transactions imports send. */
+export const UPSERT_CUSTOMERS = `mutation UpsertCustomers($input: [CustomerInput!]!) {
   upsertCustomers(input: $input) { created updated unchanged rejected { index reason field } }
 }`;
 
-interface UpsertCustomersResult {
+export interface UpsertCustomersResult {
   created: number;
   updated: number;
   unchanged: number;
@@ -79,26 +57,8 @@ interface PendingBatch {
  * credentials, missing permission) or stays unreachable; the batches before it stay stored.
  */
 export async function importCustomers(options: ImportCustomersOptions): Promise<ImportSummary> {
-  const startedAt = Date.now();
-  const output = options.progressOutput ?? process.stderr;
-  const say = (text: string) => {
-    if (!options.quiet) output.write(`${text}\n`);
-  };
-  await assertReadableFile(options.file);
-
-  const client = new GatewayClient({
-    url: options.url,
-    credentials: options.credentials,
-    fetch: options.fetch,
-    onRetry: (attempt, reason) => say(`${output.isTTY ? "\n" : ""}${reason}; retrying (${attempt} of 3)`),
-  });
-  try {
-    await client.authenticate();
-  } catch (error) {
-    throw error instanceof GatewayError ? new ImportError(`Signing in failed: ${error.message}`, { cause: error }) : error;
-  }
-
-  const progress = options.quiet ? undefined : new ProgressReporter({ label: "customers", total: await estimateDataRows(options.file), output });
+  const session = await ImportSession.open(options);
+  const progress = await session.progress("customers");
   const summary: ImportSummary = {
     file: options.file,
     rowsRead: 0,
@@ -111,13 +71,14 @@ export async function importCustomers(options: ImportCustomersOptions): Promise<
     rowsPerSecond: 0,
     rejections: [],
   };
+  const rejections = new RejectionLog();
 
   let mapping: ColumnMapping | undefined;
   let batch: PendingBatch = { rows: [], rejections: [] };
   for await (const item of readCsv(options.file, options.delimiter)) {
     if (item.kind === "header") {
       mapping = resolveColumns(item.columns, options.columns);
-      say(describeMapping(mapping));
+      session.say(describeMapping(mapping));
       continue;
     }
     summary.rowsRead++;
@@ -127,22 +88,24 @@ export async function importCustomers(options: ImportCustomersOptions): Promise<
     else batch.rows.push({ line: item.line, input: result.input });
 
     if (batch.rows.length >= options.batchSize) {
-      await sendBatch(client, batch, summary);
+      await sendBatch(session.client, batch, summary, rejections);
       batch = { rows: [], rejections: [] };
       progress?.update(summary.rowsRead);
     }
   }
   if (!mapping) throw new ImportError(`${options.file} is empty: its first line must be the header.`);
-  await sendBatch(client, batch, summary);
+  await sendBatch(session.client, batch, summary, rejections);
   progress?.finish(summary.rowsRead);
 
-  summary.elapsedMs = Date.now() - startedAt;
+  summary.rejected = rejections.count;
+  summary.rejections = rejections.kept;
+  summary.elapsedMs = session.elapsedMs();
   summary.rowsPerSecond = rowsPerSecond(summary.rowsRead, summary.elapsedMs);
   return summary;
 }
 
-/** Sends the batch's rows (if any) and adds the outcome, and the batch's rejections in line order, to `summary`. */
-async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: ImportSummary): Promise<void> {
+/** Sends the batch's rows (if any) and adds the outcome to `summary`, the batch's rejections to `log`. */
+async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: ImportSummary, log: RejectionLog): Promise<void> {
   const rejections = [...batch.rejections];
   if (batch.rows.length > 0) {
     let result: UpsertCustomersResult;
@@ -150,12 +113,7 @@ async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: Im
       const data = await client.request<{ upsertCustomers: UpsertCustomersResult }>(UPSERT_CUSTOMERS, { input: batch.rows.map((row) => row.input) });
       result = data.upsertCustomers;
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      throw new ImportError(
-        `The batch starting on line ${batch.rows[0].line} failed: ${error.message}\n` +
-          "The batches before it are stored; running the import again is safe.",
-        { cause: error },
-      );
+      throw batchFailed(`The batch starting on line ${batch.rows[0].line}`, error);
     }
     summary.created += result.created;
     summary.updated += result.updated;
@@ -164,20 +122,5 @@ async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: Im
       rejections.push({ line: batch.rows[rejected.index].line, field: rejected.field, reason: rejected.reason });
     }
   }
-  rejections.sort((a, b) => a.line - b.line);
-  summary.rejected += rejections.length;
-  const room = MAX_KEPT_REJECTIONS - summary.rejections.length;
-  summary.rejections.push(...rejections.slice(0, Math.max(0, room)));
-}
-
-/** Throws a {@link UsageError} unless `file` is a readable regular file. */
-async function assertReadableFile(file: string): Promise<void> {
-  try {
-    await access(file, constants.R_OK);
-    if (!(await stat(file)).isFile()) throw new UsageError(`${file} is not a file.`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as { code?: string }).code;
-    throw new UsageError(code === "ENOENT" ? `${file}: no such file.` : `${file} cannot be read (${code ?? (error as Error).message}).`);
-  }
+  log.add(rejections);
 }

@@ -1,5 +1,8 @@
 import type { ImportSummary } from "./import-customers";
+import type { RowRejection } from "./import-session";
+import type { TransactionsSummary } from "./import-transactions";
 import { formatCount } from "./progress";
+import { SKIP_REASONS } from "./transaction-rows";
 
 /** How many rejected rows the summary lists; the count covers them all. */
 export const LISTED_REJECTIONS = 10;
@@ -20,12 +23,55 @@ export function formatSummary(summary: ImportSummary): string {
   const width = Math.max(...counts.map(([, value]) => value.length));
   const lines = [`Imported customers from ${summary.file}`];
   for (const [label, value] of counts) lines.push(`  ${label.padEnd(10)} ${value.padStart(width)}`);
-  lines.push(`  ${"elapsed".padEnd(10)} ${(summary.elapsedMs / 1000).toFixed(1)} s (${formatCount(summary.rowsPerSecond)} rows/s)`);
-
-  const listed = summary.rejections.slice(0, LISTED_REJECTIONS);
-  if (listed.length > 0) {
-    lines.push(summary.rejected > listed.length ? `The first ${listed.length} of ${formatCount(summary.rejected)} rejected rows:` : "Rejected rows:");
-    for (const rejection of listed) lines.push(`  line ${rejection.line}: ${rejection.reason}`);
-  }
+  lines.push(`  ${"elapsed".padEnd(10)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`);
+  lines.push(...listRejections(summary.rejections, summary.rejected, "rows"));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The summary of a transactions import: rows, customers, events, skipped rows by reason, the
+ * time taken and the first rejections (rows, customers and events) by CSV line.
+ */
+export function formatTransactionsSummary(summary: TransactionsSummary): string {
+  const { customers, events } = summary;
+  const skipped = Object.values(SKIP_REASONS).flatMap((reason): [string, number][] => (summary.skipped[reason] ? [[reason, summary.skipped[reason]!]] : []));
+  const skippedTotal = skipped.reduce((sum, [, count]) => sum + count, 0);
+  const rows: [string, number][] = [
+    ["rows read", summary.rowsRead],
+    ["customers created", customers.created],
+    ["customers updated", customers.updated],
+    ["customers unchanged", customers.unchanged],
+    ["customers rejected", customers.rejected],
+    [`events sent (${summary.perInvoice ? "one per invoice" : "one per line"})`, events.sent],
+    ["  purchase", events.purchases],
+    ["  refund", events.refunds],
+    ["events accepted", events.accepted],
+    ["events duplicates", events.duplicates],
+    ["events rejected", events.rejected],
+    ["rows rejected", summary.rowsRejected],
+    ["rows skipped", skippedTotal],
+    ...skipped.map(([reason, count]): [string, number] => [`  ${reason}`, count]),
+  ];
+  if (summary.splitInvoices > 0) rows.push(["invoices not contiguous", summary.splitInvoices]);
+  const labelWidth = Math.max(...rows.map(([label]) => label.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => formatCount(value).length));
+  const lines = [`Imported transactions from ${summary.file}`];
+  for (const [label, value] of rows) lines.push(`  ${label.padEnd(labelWidth)} ${formatCount(value).padStart(valueWidth)}`);
+  lines.push(`  ${"elapsed".padEnd(labelWidth)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`);
+  if (summary.splitInvoices > 0) {
+    lines.push(`${formatCount(summary.splitInvoices)} invoice(s) had lines apart from each other; each further run of lines made an event tx:<invoice>#2, #3, ...`);
+  }
+  lines.push(...listRejections(summary.rejections, summary.rejected, "rows, customers and events"));
+  return `${lines.join("\n")}\n`;
+}
+
+function formatElapsed(elapsedMs: number, perSecond: number): string {
+  return `${(elapsedMs / 1000).toFixed(1)} s (${formatCount(perSecond)} rows/s)`;
+}
+
+function listRejections(rejections: RowRejection[], total: number, noun: string): string[] {
+  const listed = rejections.slice(0, LISTED_REJECTIONS);
+  if (listed.length === 0) return [];
+  const heading = total > listed.length ? `The first ${listed.length} of ${formatCount(total)} rejected ${noun}:` : `Rejected ${noun}:`;
+  return [heading, ...listed.map((rejection) => `  line ${rejection.line}: ${rejection.reason}`)];
 }

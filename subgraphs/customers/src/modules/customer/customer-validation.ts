@@ -31,10 +31,15 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * Validates and normalizes a customer (trims text, lower-cases the email, defaults status to
- * ACTIVE, registeredAt to `now`, a CHURNED customer's churnedAt to `now`). `existing` supplies
- * defaults for what the input leaves out, as when an upsert updates a row.
+ * ACTIVE, registeredAt to `now`, a CHURNED customer's churnedAt to `now`). With `existing` (an
+ * upsert of a stored row), fields the input leaves out keep their stored value; null clears.
  */
-export function validateCustomer(input: CustomerInput, now: Date, existing?: CustomerRow): Validated {
+export function validateCustomer(given: CustomerInput, now: Date, existing?: CustomerRow): Validated {
+  const input: CustomerInput = existing
+    ? ({ ...existing, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) } as CustomerInput)
+    : given;
+  // Re-activating a stored customer clears churnedAt unless the input sets one.
+  if (existing && given.status === CustomerStatus.ACTIVE && given.churnedAt === undefined) input.churnedAt = null;
   try {
     const name = text(input.name, "name", 200);
     if (!name) throw problem("name", "A customer needs a name.");
