@@ -1,0 +1,367 @@
+import os from "node:os";
+import type { ChurnOutcome } from "./churn-check";
+import { K, median, RESTARTS, SILHOUETTE_SAMPLE, type KMeansCase } from "./kmeans-check";
+import type { LogisticSpeed, RowLimit } from "./logistic-speed";
+import type { Availability, RTool } from "./tools";
+
+export const TARGETS = {
+  inertiaRatio: 1.01,
+  kmeansSeconds: 3,
+  exactSilhouetteGap: 1e-9,
+  aucGap: 0.01,
+  rocAucGap: 1e-12,
+  logisticSeconds: 10,
+};
+
+export interface PythonVersions {
+  python: string;
+  executable: string;
+  sklearn: string;
+  numpy: string;
+  scipy: string;
+  threadpools: { api: string; threads: number; arch: string }[];
+}
+
+export interface QualityResults {
+  startedAt: Date;
+  elapsedSeconds: number;
+  python: Availability<PythonVersions>;
+  r: Availability<RTool>;
+  kmeansLarge: KMeansCase;
+  kmeansSmall: KMeansCase;
+  logistic: LogisticSpeed;
+  churn: Availability<ChurnOutcome>;
+  rowLimits: RowLimit[];
+  installNotes: string[];
+  /** The 1-minute load average at points of the run. */
+  loads: { when: string; load: number }[];
+}
+
+type Row = [check: string, target: string, ours: string, sklearn: string, met: string];
+
+const yes = (ok: boolean) => (ok ? "yes" : "**no**");
+const n = (value: number, digits = 3) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const sci = (value: number) => (value === 0 ? "0" : value.toExponential(1));
+const secs = (value: number) => `${value.toFixed(2)} s`;
+const runs = (values: number[]) => (values.length > 1 ? `median ${secs(median(values))} (runs: ${values.map((v) => v.toFixed(2)).join(", ")})` : secs(values[0]));
+const meanSd = (values: number[]) => {
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length - 1));
+  return `${mean.toFixed(4)} ± ${sd.toFixed(4)}`;
+};
+const skipped = (reason: string) => `skipped: ${reason.split("\n")[0].slice(0, 160)}`;
+
+function threads(python: Availability<PythonVersions>): string {
+  if (!python.ok) return "";
+  const openmp = python.value.threadpools.find((p) => p.api === "openmp");
+  return openmp ? `, ${openmp.threads} OpenMP threads` : "";
+}
+
+function kmeansRows(c: KMeansCase, python: Availability<PythonVersions>, withTime: boolean): Row[] {
+  const label = `${c.rows.toLocaleString("en-US")} x ${c.cols}`;
+  const rows: Row[] = [];
+  if (c.sklearn.ok) {
+    const s = c.sklearn.value;
+    const ratio = c.ours.inertia / s.inertia;
+    rows.push([`k-means inertia, ${label}, k=${K}, ${RESTARTS} restarts`, `ours <= ${TARGETS.inertiaRatio} x sklearn`, `${n(c.ours.inertia)} (x${ratio.toFixed(5)})`, n(s.inertia), yes(ratio <= TARGETS.inertiaRatio)]);
+  } else {
+    rows.push([`k-means inertia, ${label}, k=${K}`, `ours <= ${TARGETS.inertiaRatio} x sklearn`, n(c.ours.inertia), skipped(c.sklearn.reason), "not checked"]);
+  }
+  if (withTime) {
+    const sk = c.sklearn.ok ? `${secs(c.sklearn.value.singleThreadSeconds)} on 1 thread; ${secs(c.sklearn.value.fitSeconds)} with its default thread pools${threads(python)} (for reference)` : "-";
+    rows.push([`k-means time, ${label}, k=${K}, ${RESTARTS} restarts`, `< ${TARGETS.kmeansSeconds} s`, `${runs(c.ours.seconds)}; ${c.ours.cpuShare.toFixed(2)} of a core`, sk, yes(median(c.ours.seconds) < TARGETS.kmeansSeconds)]);
+  }
+  if (c.sklearn.ok) {
+    const s = c.sklearn.value;
+    const gap = Math.abs(c.ours.silhouetteSampled - s.silhouetteSampledOurLabels);
+    const spread = `over seeds 0-${c.ours.silhouetteSampledBySeed.length - 1}: ${meanSd(c.ours.silhouetteSampledBySeed)}`;
+    const skSpread = `over random_state 0-${s.silhouetteSampledOurLabelsBySeed.length - 1}: ${meanSd(s.silhouetteSampledOurLabelsBySeed)}`;
+    rows.push([`silhouette, ${SILHOUETTE_SAMPLE.toLocaleString("en-US")}-row sample of ${label} (our labels)`, "none: the samples differ; report |diff|", `${c.ours.silhouetteSampled.toFixed(6)} (seed 0; ${spread})`, `${s.silhouetteSampledOurLabels.toFixed(6)} (random_state=0; ${skSpread})`, `n/a (|diff| = ${gap.toFixed(4)})`]);
+    if (c.ours.silhouetteExact !== undefined && s.silhouetteExactOurLabels !== undefined) {
+      const exact = Math.abs(c.ours.silhouetteExact - s.silhouetteExactOurLabels);
+      rows.push([`silhouette, exact, ${label} (our labels)`, `|diff| <= ${sci(TARGETS.exactSilhouetteGap)}`, c.ours.silhouetteExact.toFixed(12), s.silhouetteExactOurLabels.toFixed(12), `${yes(exact <= TARGETS.exactSilhouetteGap)} (|diff| = ${sci(exact)})`]);
+    }
+  }
+  return rows;
+}
+
+export function resultRows(r: QualityResults): Row[] {
+  const rows: Row[] = [...kmeansRows(r.kmeansLarge, r.python, true), ...kmeansRows(r.kmeansSmall, r.python, false)];
+  if (r.churn.ok) {
+    const c = r.churn.value;
+    const data = `mlc_churn, ${c.inProcess.testRows.toLocaleString("en-US")} held out`;
+    if (c.sklearn.ok) {
+      const s = c.sklearn.value;
+      const gap = Math.abs(c.inProcess.auc - s.default.auc);
+      rows.push([`churn ROC-AUC, same features and split (${data})`, `|diff| <= ${TARGETS.aucGap}`, c.inProcess.auc.toFixed(6), s.default.auc.toFixed(6), `${yes(gap <= TARGETS.aucGap)} (|diff| = ${sci(gap)})`]);
+      rows.push([
+        `churn coefficients: largest \|w_ours - w_sklearn\| over ${c.inProcess.features} weights; penalised objective on the train part`,
+        "none: reported",
+        `objective ${s.ours.objective.toFixed(9)}, largest gradient component ${sci(s.ours.maxGradient)}`,
+        `largest |w diff| ${sci(s.default.gap.weights)} (${s.default.gap.worstFeature}) at the default tol, ${sci(s.tight.gap.weights)} at tol=1e-10; intercept |diff| ${sci(s.default.gap.intercept)}; objective ${s.default.objective.toFixed(9)}, largest gradient component ${sci(s.default.maxGradient)}`,
+        "n/a",
+      ]);
+      if (s.splits && s.splits.length > 1) {
+        const worst = Math.max(...s.splits.map((x) => Math.abs(x.ours - x.sklearn)));
+        const range = (values: number[]) => `${meanSd(values)} (${Math.min(...values).toFixed(4)} to ${Math.max(...values).toFixed(4)})`;
+        rows.push([
+          `churn ROC-AUC on split seeds 1-${s.splits.length} of the same customers: largest |diff|`,
+          `|diff| <= ${TARGETS.aucGap} on every split`,
+          range(s.splits.map((x) => x.ours)),
+          range(s.splits.map((x) => x.sklearn)),
+          `${yes(worst <= TARGETS.aucGap)} (largest |diff| = ${sci(worst)})`,
+        ]);
+      }
+      if (s.aucOfOurScores !== undefined) {
+        const rocGap = Math.abs(c.inProcess.auc - s.aucOfOurScores);
+        rows.push(["rocAuc vs roc_auc_score on our own test scores", `|diff| <= ${sci(TARGETS.rocAucGap)}`, c.inProcess.auc.toFixed(12), s.aucOfOurScores.toFixed(12), `${yes(rocGap <= TARGETS.rocAucGap)} (|diff| = ${sci(rocGap)})`]);
+      }
+    } else {
+      rows.push([`churn ROC-AUC (${data})`, `|diff| <= ${TARGETS.aucGap}`, c.inProcess.auc.toFixed(6), skipped(c.sklearn.reason), "not checked"]);
+    }
+    const same = c.gateway.auc === c.inProcess.auc && c.gateway.maxWeightGapToInProcess === 0;
+    rows.push([
+      "trainChurnModel(seed: 1) through the gateway vs the in-process reproduction",
+      "the same model",
+      `gateway auc ${c.gateway.auc.toFixed(6)}, in-process ${c.inProcess.auc.toFixed(6)}; max |weight diff| ${sci(c.gateway.maxWeightGapToInProcess)}`,
+      "-",
+      yes(same),
+    ]);
+    rows.push([`trainChurnModel end to end, ${c.customers.toLocaleString("en-US")} mlc_churn customers (gateway)`, "none: reported", secs(c.gateway.endToEndSeconds), "-", "n/a"]);
+  } else {
+    rows.push(["churn ROC-AUC on mlc_churn", `|diff| <= ${TARGETS.aucGap}`, skipped(r.churn.reason), "-", "not checked"]);
+  }
+  const l = r.logistic;
+  const sk = l.sklearn.ok ? `${secs(l.sklearn.value.default.fitSeconds)} lbfgs (for reference${threads(r.python)})` : "-";
+  rows.push([`fitLogistic time, ${l.rows.toLocaleString("en-US")} x ${l.cols} synthetic (the fit only)`, `< ${TARGETS.logisticSeconds} s`, `${runs(l.seconds)}, ${l.iterations} Newton steps; ${l.cpuShare.toFixed(2)} of a core`, sk, yes(median(l.seconds) < TARGETS.logisticSeconds)]);
+  if (l.sklearn.ok) {
+    const s = l.sklearn.value;
+    rows.push([
+      `coefficients on ${l.rows.toLocaleString("en-US")} x ${l.cols}: largest |w_ours - w_sklearn|; penalised objective`,
+      "none: reported",
+      `objective ${s.ours.objective.toFixed(6)}, largest gradient component ${sci(s.ours.maxGradient)}`,
+      `largest |w diff| ${sci(s.default.gap.weights)} at the default tol, ${sci(s.tight.gap.weights)} at tol=1e-10; objective ${s.default.objective.toFixed(6)}, largest gradient component ${sci(s.default.maxGradient)}`,
+      "n/a",
+    ]);
+  }
+  return rows;
+}
+
+export function markdownTable(rows: Row[]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, "\\|");
+  return ["| check | target | ours | scikit-learn | met? |", "| --- | --- | --- | --- | --- |", ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+}
+
+function machine(r: QualityResults): string[] {
+  const cpus = os.cpus();
+  const lines = [
+    `- Date: ${r.startedAt.toISOString().replace(/\.\d+Z$/, "Z")} (the run took ${Math.round(r.elapsedSeconds)} s${r.installNotes.length ? ", installs included" : ""})`,
+    `- Machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, ${os.type()} ${os.release()} (${os.arch()})`,
+    `- Node ${process.version} (our code, single-threaded)`,
+  ];
+  if (r.python.ok) {
+    const p = r.python.value;
+    const pools = p.threadpools.map((t) => `${t.api} ${t.threads} threads${t.arch ? ` (${t.arch})` : ""}`).join(", ");
+    lines.push(`- scikit-learn ${p.sklearn}, numpy ${p.numpy}, scipy ${p.scipy}, Python ${p.python} (\`${p.executable}\`); thread pools: ${pools || "none reported"}`);
+  } else {
+    lines.push(`- scikit-learn: not available (${r.python.reason})`);
+  }
+  lines.push(r.r.ok ? `- R ${r.r.value.rVersion}, modeldata ${r.r.value.modeldataVersion} (source of mlc_churn)` : `- R/modeldata: not available (${r.r.reason})`);
+  const shares = [r.kmeansLarge.ours.cpuShare, r.logistic.cpuShare];
+  lines.push(
+    `- 1-minute load average: ${r.loads.map((l) => `${l.load.toFixed(2)} ${l.when}`).join(", ")} (${cpus.length} cores). ` +
+      `During the timed parts our process got ${shares.map((v) => v.toFixed(2)).join(" and ")} of a core (CPU time / wall time). ` +
+      (Math.min(...shares) < 0.9
+        ? "**Other processes were competing for the CPU, so our times are inflated.** Run it again on an idle machine for clean figures."
+        : "It had a core to itself, so the times are clean."),
+  );
+  for (const note of r.installNotes) lines.push(`- ${note}`);
+  return lines;
+}
+
+function details(r: QualityResults): string[] {
+  const out: string[] = [];
+  for (const c of [r.kmeansLarge, r.kmeansSmall]) {
+    const parts = [`ours: ${c.ours.iterations} Lloyd iterations in the best restart, cluster sizes ${c.ours.clusterSizes.join(", ")}`];
+    if (c.sklearn.ok) {
+      const s = c.sklearn.value;
+      parts.push(`scikit-learn: ${s.iterations} iterations, sizes ${s.clusterSizes.join(", ")}`);
+      parts.push(`our labels' inertia with centroids at the cluster means (numpy): ${n(s.oursInertiaRecomputed)}`);
+      parts.push(`silhouette of scikit-learn's own labels (3,000 sample): ${s.silhouetteSampledSklearnLabels.toFixed(6)}`);
+      parts.push(`scikit-learn with tol=0 (Lloyd to convergence): inertia ${n(s.tol0Inertia)} in ${s.tol0Iterations} iterations (${secs(s.tol0Seconds)} on 1 thread)`);
+    }
+    out.push(`- k-means ${c.rows.toLocaleString("en-US")} x ${c.cols} (features log1p-transformed by prepareFeatures: ${c.logged.join(", ") || "none"}): ${parts.join("; ")}.`);
+    const silhouette = [`sampled ${secs(c.ours.silhouetteSampledSeconds)}`];
+    if (c.ours.silhouetteExactSeconds !== undefined) silhouette.push(`exact ${secs(c.ours.silhouetteExactSeconds)}`);
+    out.push(`  Our silhouette took ${silhouette.join(", ")}.`);
+  }
+  if (r.churn.ok) {
+    const c = r.churn.value;
+    out.push(
+      `- mlc_churn: ${c.customers.toLocaleString("en-US")} customers imported (${c.import.created} created, ${c.import.rejected} rejected, ${secs(c.import.elapsedMs / 1000)}), ` +
+        `${c.positives} churned (${((100 * c.positives) / c.customers).toFixed(1)}%), labels ${c.gateway.labelSource}; ${c.inProcess.trainRows} train / ${c.inProcess.testRows} test rows; ` +
+        `${c.inProcess.features} encoded features: ${c.inProcess.featureNames.join(", ")}.`,
+    );
+    out.push(`- Our fit on the churn train set: ${c.inProcess.iterations} Newton steps, ${secs(c.inProcess.fitSeconds)}.`);
+    if (c.sklearn.ok) {
+      const s = c.sklearn.value;
+      out.push(`- scikit-learn on the churn train set: ${s.default.iterations} lbfgs iterations at the default tol (${secs(s.default.fitSeconds)}), ${s.tight.iterations} at tol=1e-10; AUC at tol=1e-10: ${s.tight.auc.toFixed(6)}; objective at tol=1e-10 ${s.tight.objective.toFixed(9)}, largest gradient component ${sci(s.tight.maxGradient)}.`);
+      const top = s.default.gap.top.map((t) => `${t.feature} ${t.ours.toFixed(4)} vs ${t.sklearn.toFixed(4)}`).join("; ");
+      out.push(`- The weights that differ most (ours vs scikit-learn): ${top}. On the train part, ${s.default.gap.worstFeature} correlates with ${s.worstFeaturePartner.feature} at r = ${s.worstFeaturePartner.r.toFixed(6)}.`);
+    }
+  }
+  const l = r.logistic;
+  out.push(`- Synthetic logistic set: ${l.rows.toLocaleString("en-US")} x ${l.cols}, ${((100 * l.positives) / l.rows).toFixed(1)}% positives.`);
+  if (l.sklearn.ok) out.push(`  scikit-learn lbfgs: ${l.sklearn.value.default.iterations} iterations at the default tol, ${l.sklearn.value.tight.iterations} at tol=1e-10 (${secs(l.sklearn.value.tight.fitSeconds)}).`);
+  return out;
+}
+
+/** What the numbers say, in sentences written from the numbers. */
+function notes(r: QualityResults): string[] {
+  const out: string[] = [];
+  const big = r.kmeansLarge;
+  const t = median(big.ours.seconds);
+  const label = `${big.rows.toLocaleString("en-US")} x ${big.cols}`;
+  const speed = t < TARGETS.kmeansSeconds ? `meets the ${TARGETS.kmeansSeconds} s target (${secs(t)})` : `misses the ${TARGETS.kmeansSeconds} s target: ${secs(t)}`;
+  const perRestart = (t - big.ours.breakdown.seedingSeconds) / RESTARTS;
+  let text =
+    `- **k-means speed.** On ${label}, our kmeans ${speed}. Where the time goes: the k-means++ seeding of all ${RESTARTS} restarts takes ` +
+    `${secs(big.ours.breakdown.seedingSeconds)}. One Lloyd pass (assigning every row to the nearest of ${K} centroids) takes ` +
+    `${big.ours.breakdown.assignPassMs.toFixed(1)} ms. Lloyd then takes about ${secs(perRestart)} per restart, roughly ${Math.round(perRestart / (big.ours.breakdown.assignPassMs / 1000))} passes' worth. ` +
+    `The best restart stopped after ${big.ours.iterations} iterations`;
+  if (big.sklearn.ok) {
+    const s = big.sklearn.value;
+    text += `; scikit-learn's best stopped after ${s.iterations}. On one thread, scikit-learn does the same work in ${secs(s.singleThreadSeconds)}`;
+  }
+  text += big.ours.cpuShare < 0.9 ? `. Our process had only ${big.ours.cpuShare.toFixed(2)} of a core during the timing, so these times are inflated.` : ".";
+  out.push(text);
+  for (const c of [r.kmeansLarge, r.kmeansSmall]) {
+    if (!c.sklearn.ok) continue;
+    const s = c.sklearn.value;
+    const relative = (c.ours.inertia - s.inertia) / s.inertia;
+    const above = (value: number) => `${((100 * (value - s.tol0Inertia)) / s.tol0Inertia).toFixed(4)}%`;
+    out.push(
+      `- **k-means inertia, ${c.rows.toLocaleString("en-US")} rows.** Ours is ${relative <= 0 ? "lower" : "higher"} than scikit-learn's by ${Math.abs(100 * relative).toFixed(4)}%. ` +
+        `When scikit-learn runs Lloyd until no row moves (tol=0), it reaches ${n(s.tol0Inertia)}. Ours is ${above(c.ours.inertia)} above that, and scikit-learn's default fit is ${above(s.inertia)} above it. ` +
+        `Differences of this size come from where each run stops, not from a different algorithm.`,
+    );
+  }
+  if (big.sklearn.ok) {
+    out.push(
+      `- **Sampled silhouette.** Each side's 3,000-row sample varies with its seed: ours ${meanSd(big.ours.silhouetteSampledBySeed)} over ${big.ours.silhouetteSampledBySeed.length} seeds, ` +
+        `scikit-learn's ${meanSd(big.sklearn.value.silhouetteSampledOurLabelsBySeed)} over ${big.sklearn.value.silhouetteSampledOurLabelsBySeed.length} random states, on the same labels. The difference between the two seed-0 values is sampling noise of that size.`,
+    );
+  }
+  const churn = r.churn.ok ? r.churn.value : undefined;
+  if (churn?.sklearn.ok) {
+    const c = churn;
+    const s = churn.sklearn.value;
+    const lower = s.ours.objective <= s.tight.objective;
+    out.push(
+      `- **Churn coefficients.** The AUCs agree to ${sci(Math.abs(c.inProcess.auc - s.default.auc))}. The weights differ by up to ${sci(s.default.gap.weights)}, on ${s.default.gap.worstFeature}. ` +
+        `That column correlates with ${s.worstFeaturePartner.feature} at r = ${s.worstFeaturePartner.r.toFixed(6)}` +
+        (/charge|minutes/.test(s.default.gap.worstFeature + s.worstFeaturePartner.feature) ? " (in mlc_churn each charge column is its minutes column times a flat rate). " : ". ") +
+        (Math.abs(s.worstFeaturePartner.r) > 0.999
+          ? `Along such a direction the penalised objective is almost flat, so lbfgs stops before it has split the weight between the pair exactly. `
+          : "") +
+        `The objective at our fit is ${s.ours.objective.toFixed(9)} (largest gradient component ${sci(s.ours.maxGradient)}); at scikit-learn's it is ${s.default.objective.toFixed(9)} ` +
+        `(${sci(s.default.maxGradient)}), or ${s.tight.objective.toFixed(9)} at tol=1e-10 (${sci(s.tight.maxGradient)}). ${lower ? "Ours is the lower: Newton's method reaches the optimum more exactly." : "scikit-learn's is the lower."}` +
+        (s.tight.iterations === s.default.iterations && s.tight.objective === s.default.objective
+          ? ` A tighter tol changes nothing (${s.tight.iterations} iterations both times): L-BFGS-B stops on its relative objective-change test (ftol, left at scipy's default) before it reaches the gradient test that tol sets (gtol).`
+          : ""),
+    );
+    if (s.splits && s.splits.length > 1) {
+      const aucs = s.splits.map((x) => x.ours);
+      out.push(
+        `- **The held-out AUC depends on the split, and the split is not reproducible across imports.** Over split seeds 1-${aucs.length} of the same customers, our AUC ranges from ` +
+          `${Math.min(...aucs).toFixed(4)} to ${Math.max(...aucs).toFixed(4)}. \`stratifiedSplit\` is seeded, but it shuffles the customers in the order \`customersExport\` returns them: ` +
+          `by created_at, then by id, a random UUID. Customers created in the same import batch share created_at, so importing the same CSV into a new organization orders them differently. ` +
+          `\`trainChurnModel(seed: 1)\` then evaluates on a different 20%, and this report's AUC changes from run to run. Within one run, ours and scikit-learn always see the same split.`,
+      );
+    }
+  }
+  return out;
+}
+
+function limits(r: QualityResults): string[] {
+  return r.rowLimits.map((l) =>
+    l.smallestFailing
+      ? `- ${l.what}: works up to ${l.largestOk.toLocaleString("en-US")} rows and throws \`${l.smallestFailing.error}\` from ${l.smallestFailing.rows.toLocaleString("en-US")} rows on (one column, this Node's default stack). The cause is \`Math.min(...column)\`, which passes every value as a call argument.`
+      : `- ${l.what}: works up to the largest size tried, ${l.largestOk.toLocaleString("en-US")} rows.`,
+  );
+}
+
+export function markdownReport(r: QualityResults): string {
+  return `# Model quality: our k-means and logistic regression vs scikit-learn
+
+Generated by \`bench/quality/run.ts\`. To change this page, edit that file and run it again. The numbers
+below come from the run described under [Machine](#machine).
+
+## What is compared
+
+- **k-means** (\`subgraphs/analytics/src/modules/ml/kmeans.ts\`): \`kmeans(points, { k: ${K}, restarts: ${RESTARTS}, seed: 0 })\`
+  against scikit-learn's \`KMeans(n_clusters=${K}, n_init=${RESTARTS}, random_state=0)\` on the same matrix.
+  The matrices are synthetic RFM customers (recency, frequency, monetary, drawn from four overlapping
+  customer types with log-normal frequency and order value, seeded) prepared as segmentation prepares
+  them: \`prepareFeatures\` applies log1p to the skewed features, then standardises all of them. There
+  are two sizes: ${r.kmeansLarge.rows.toLocaleString("en-US")} rows (speed and inertia) and ${r.kmeansSmall.rows.toLocaleString("en-US")} rows (inertia and exact silhouette).
+  The TypeScript side writes the matrix to CSV (shortest round-trip decimals, so Python reads the same
+  doubles), and Python reads it.
+- **Silhouette** (\`silhouette.ts\`): our \`silhouetteScore(points, labels, ${K}, ${SILHOUETTE_SAMPLE}, 0)\` against
+  \`silhouette_score(X, labels, sample_size=${SILHOUETTE_SAMPLE}, random_state=0)\` on our labels. The two draw
+  different samples, so only the difference is reported. On ${r.kmeansSmall.rows.toLocaleString("en-US")} rows both are computed exactly (no sampling) and must agree.
+- **Logistic regression** (\`logistic-regression.ts\`, \`evaluation.ts\`): the public telecom churn data set
+  \`mlc_churn\` (R package modeldata: 5,000 customers, 19 columns and \`churn\` yes/no; a \`customer_id\` row
+  number is added). It is imported into a new organization through the real stack: an embedded
+  PostgreSQL in a temp folder, the supergraph in-process on free ports, \`signUp\` and the CSV importer
+  (\`--map externalId=customer_id --churned-column churn --churned-value yes\`). Then
+  \`trainChurnModel(input: { seed: 1 })\` runs through the gateway, and its held-out \`auc\` is read. The same
+  pipeline is then rebuilt in-process from the same profiles (\`fetchCustomerProfiles\` on the customers
+  subgraph, \`buildChurnDataset\`, \`stratifiedSplit(labels, 0.2, 1)\`, \`fitEncoder\` on the train part,
+  \`encode\`). Our \`fitLogistic(train, y, { l2: 1 })\` and \`rocAuc\` are compared with scikit-learn's
+  \`LogisticRegression(C=1.0, max_iter=10000)\` (lbfgs; it penalises the weights but not the intercept, so
+  it has the same objective as ours) and \`roc_auc_score\` on the same train and test matrices. As a
+  diagnostic, scikit-learn is also run with \`tol=1e-10\`, which tells a solver-tolerance difference apart
+  from a real one, and both objectives are evaluated at both fits. The held-out AUC depends on the split,
+  so both fits are also compared on split seeds 2-10 of the same customers.
+- **Speed**: \`fitLogistic\` on ${r.logistic.rows.toLocaleString("en-US")} synthetic customers x ${r.logistic.cols} standardised features. This times
+  **the fit alone**: no reading, encoding or storing. The end-to-end \`trainChurnModel\` on the 5,000 mlc_churn
+  customers is timed separately, from sending the mutation to seeing the model COMPLETED: profiles read
+  from the customers subgraph, features, fit, scoring every customer and storing the predictions.
+
+## How to reproduce
+
+\`\`\`sh
+npm run build && node dist/bench/quality/run.js
+\`\`\`
+
+The runner installs what it needs when it is missing: \`python3-sklearn\`, and \`r-cran-modeldata\` for the
+data set. It uses \`apt-get\`, so it needs root on Debian. scikit-learn is used from \`python3\` when that
+imports it, otherwise from Debian's \`/usr/bin/python3\`. When an install fails, the runner prints why and
+skips that part. Everything runs locally (127.0.0.1) and takes a few minutes. The temp folder and the
+embedded PostgreSQL are removed at the end (\`--keep\` keeps the folder with the CSVs).
+
+## Machine
+
+${machine(r).join("\n")}
+
+## Results
+
+${markdownTable(resultRows(r))}
+
+Times are wall-clock. Ours run in one Node thread. scikit-learn's times are given for reference only,
+with the threads listed above.
+
+### Details
+
+${details(r).join("\n")}
+
+### Reading the results
+
+${notes(r).join("\n")}
+
+### Row limits found on the way
+
+${limits(r).join("\n")}
+`;
+}
