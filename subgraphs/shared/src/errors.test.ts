@@ -29,4 +29,11 @@ describe("formatError", () => {
     expect(formatted.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(formatted.message).not.toContain("127.0.0.1");
   });
+
+  it("says a subgraph timed out, with a stable code, instead of an internal error", () => {
+    const original = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    const formatted = formatError({ message: original.message }, new GraphQLError(original.message, { originalError: original as unknown as Error }));
+    expect(formatted.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(formatted.message).toMatch(/did not answer in time/);
+  });
 });

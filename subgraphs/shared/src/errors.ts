@@ -76,6 +76,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, extensions };
   }
   const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+  if (isTimeout(original)) {
+    return {
+      message: "A service did not answer in time (see SUBGRAPH_TIMEOUT_MS); try again, or ask for less (a shorter range, a coarser interval).",
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.ServiceUnavailable },
+    };
+  }
   const databaseDown = isConnectionError(original);
   if (process.env.NODE_ENV !== "production" && process.env.LOG_LEVEL !== "silent") {
     console.error("[error]", original);
@@ -89,6 +97,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       ...(process.env.NODE_ENV === "production" ? {} : { detail: String((original as Error)?.message ?? original) }),
     },
   };
+}
+
+/** True for an aborted fetch (the gateway's per-subgraph timeout). */
+export function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "TimeoutError" || (name === "AbortError" && /timeout/i.test(String((error as Error).message)));
 }
 
 /** True for the errors `pg` raises when the server cannot be reached or went away. */
