@@ -46,13 +46,15 @@ export interface KMeansCase {
     clusterSizes: number[];
     /** Wall-clock seconds of each timed kmeans() call (same input, same seed). */
     seconds: number[];
+    /** CPU seconds of each timed call: what the wall time would be with a core to itself. */
+    cpuSeconds: number[];
     /** CPU time this process got / wall time, over the timed calls: about 1 when it had a core to itself. */
     cpuShare: number;
     silhouetteSampled: number;
     silhouetteSampledSeconds: number;
     /** The sampled score for seeds 0..SILHOUETTE_SEEDS-1, to show its sampling spread. */
     silhouetteSampledBySeed: number[];
-    /** Where the time goes: the k-means++ seeding of all restarts, and one assignment pass (mean of 20). */
+    /** Where the CPU time goes: the k-means++ seeding of all restarts, and one assignment pass (mean of 20). */
     breakdown: { seedingSeconds: number; assignPassMs: number };
     silhouetteExact?: number;
     silhouetteExactSeconds?: number;
@@ -89,13 +91,16 @@ export async function kmeansCase(options: {
   const { points, transforms } = prepareFeatures(syntheticRfm(rows, options.dataSeed), RFM_FEATURES);
 
   const seconds: number[] = [];
+  const cpu: number[] = [];
   let result: KMeansResult | undefined;
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (let run = 0; run < options.timedRuns; run++) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const current = await kmeans(points, { k: K, restarts: RESTARTS, seed: SEED });
     seconds.push((performance.now() - started) / 1000);
+    cpu.push(cpuSeconds(process.cpuUsage(cpuStarted)));
     if (result && current.inertia !== result.inertia) throw new Error(`kmeans is not deterministic for a seed: ${result.inertia} then ${current.inertia}`);
     result = current;
   }
@@ -114,15 +119,16 @@ export async function kmeansCase(options: {
     silhouetteExactSeconds = (performance.now() - started) / 1000;
   }
 
-  started = performance.now();
+  // CPU time, so that other processes on the machine do not inflate the breakdown.
+  let cpuStarted = process.cpuUsage();
   const random = new SeededRandom(SEED);
   for (let r = 0; r < RESTARTS; r++) kmeansPlusPlus(points, K, random);
-  const seedingSeconds = (performance.now() - started) / 1000;
+  const seedingSeconds = cpuSeconds(process.cpuUsage(cpuStarted));
   const labels = new Int32Array(points.rows);
   const distances = new Float64Array(points.rows);
-  started = performance.now();
+  cpuStarted = process.cpuUsage();
   for (let pass = 0; pass < 20; pass++) assign(points, result!.centroids, labels, distances);
-  const breakdown = { seedingSeconds, assignPassMs: (performance.now() - started) / 20 };
+  const breakdown = { seedingSeconds, assignPassMs: (cpuSeconds(process.cpuUsage(cpuStarted)) * 1000) / 20 };
 
   const outcome: KMeansCase = {
     name,
@@ -134,6 +140,7 @@ export async function kmeansCase(options: {
       iterations: result!.iterations,
       clusterSizes: clusterSizes(result!.labels),
       seconds,
+      cpuSeconds: cpu,
       cpuShare,
       silhouetteSampled,
       silhouetteSampledSeconds,

@@ -15,6 +15,8 @@ export interface LogisticSpeed {
   positives: number;
   /** Wall-clock seconds of each fitLogistic call (the fit alone: no data loading, encoding or storing). */
   seconds: number[];
+  /** CPU seconds of each timed fit: what the wall time would be with a core to itself. */
+  cpuSeconds: number[];
   /** CPU time this process got / wall time, over the timed fits: about 1 when it had a core to itself. */
   cpuShare: number;
   iterations: number;
@@ -27,13 +29,16 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
   log(`logistic: generating ${rows.toLocaleString("en-US")} x ${cols} synthetic customers...`);
   const { x, y } = syntheticLogistic(rows, cols, 7);
   const seconds: number[] = [];
+  const cpu: number[] = [];
   let model: ReturnType<typeof fitLogistic> | undefined;
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (let run = 0; run < options.timedRuns; run++) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     model = fitLogistic(x, y, { l2: 1 });
     seconds.push((performance.now() - started) / 1000);
+    cpu.push(cpuSeconds(process.cpuUsage(cpuStarted)));
   }
   const cpuShare = cpuSeconds(process.cpuUsage(cpuBefore)) / ((performance.now() - wallBefore) / 1000);
   log(`logistic: fitLogistic ${rows} x ${cols} in ${seconds.map((s) => s.toFixed(2)).join(", ")} s (${model!.iterations} Newton steps)`);
@@ -42,6 +47,7 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
     cols,
     positives: y.reduce((s, v) => s + v, 0),
     seconds,
+    cpuSeconds: cpu,
     cpuShare,
     iterations: model!.iterations,
     sklearn: options.python.ok ? { ok: false, reason: "not run" } : { ok: false, reason: options.python.reason },

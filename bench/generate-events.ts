@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { Client } from "pg";
+import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
+import { serviceDatabaseUrl } from "../subgraphs/shared/src/config";
+import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
+import { EventMix, type BenchEvent } from "./harness/event-mix";
+
+/** What to generate. */
+export interface GenerateEventsOptions {
+  /** The analytics database. */
+  databaseUrl: string;
+  organizationId: string;
+  events: number;
+  /** The events are spread evenly over this many days before `endMs`. */
+  days: number;
+  /** @default 50_000 */
+  customers?: number;
+  /** @default 20 */
+  campaigns?: number;
+  /** @default 7 */
+  seed?: number;
+  /** The newest possible event time. @default now */
+  endMs?: number;
+  /** Progress lines. @default to stderr */
+  log?: (line: string) => void;
+  /** Abandon the load (the COPY is rolled back) after this long. @default 3_600_000 // 1 hour */
+  timeLimitMs?: number;
+}
+
+/** How long each step took. */
+export interface GenerateEventsResult {
+  events: number;
+  method: BulkMethod;
+  loadMs: number;
+  rollupMs: number;
+  analyzeMs: number;
+  totalMs: number;
+  /** Bulk-load rows per second. */
+  rowsPerSecond: number;
+  rollupRows: { minute: number; hour: number };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Writes `events` events of one organization straight into the analytics database, bypassing the
+ * API: one COPY (or 10,000-row unnest INSERTs without pg-copy-streams) in time order with
+ * time-ordered (UUIDv7-style) ids, the mix of {@link EventMix}. Then rebuilds the organization's
+ * `event_rollups_minute` and `event_rollups_hour` rows with one `INSERT ... SELECT ... GROUP BY`
+ * each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
+ * 'UTC'), campaign coalesced to the nil UUID, count, value_count, value_sum, value_min,
+ * value_max): the minutes from the events, the hours from those minutes. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
+ * index-only scans see a settled table (and autovacuum does not start in the middle of a measurement).
+ */
+export async function generateEvents(options: GenerateEventsOptions): Promise<GenerateEventsResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const endMs = options.endMs ?? Date.now();
+  const startMs = endMs - options.days * DAY_MS;
+  const mix = new EventMix({ seed: options.seed ?? 7, customers: options.customers ?? 50_000, campaigns: options.campaigns ?? 20 });
+  const total = options.events;
+  const timeLimitMs = options.timeLimitMs ?? 3_600_000;
+  const deadline = performance.now() + timeLimitMs;
+  function* events(): Generator<BenchEvent> {
+    const span = endMs - startMs;
+    for (let i = 0; i < total; i++) {
+      if (i % 10_000 === 0 && performance.now() > deadline) {
+        throw new Error(`generate-events: stopped after ${timeLimitMs / 60_000} minutes at ${i.toLocaleString("en")} of ${total.toLocaleString("en")} rows (nothing was kept).`);
+      }
+      const timestampMs = Math.min(endMs - 1, Math.floor(startMs + (span * (i + mix.uniform())) / total));
+      yield mix.next(timestampMs, mix.uuidV7(timestampMs));
+    }
+  }
+
+  const client = new Client({ connectionString: options.databaseUrl, application_name: "bench-generate-events" });
+  await client.connect();
+  const started = performance.now();
+  try {
+    // Session settings of this loader only: one big statement needs no synchronous commit, and
+    // the GROUP BYs over millions of rows want memory rather than temporary files.
+    await client.query("SET synchronous_commit = off");
+    await client.query("SET work_mem = '256MB'");
+    await client.query("SET maintenance_work_mem = '512MB'");
+
+    let lastLog = started;
+    const loaded = await bulkLoadEvents(client, "events", options.organizationId, events(), {
+      onProgress: (rows) => {
+        const now = performance.now();
+        if (now - lastLog < 2_000) return;
+        lastLog = now;
+        const rate = (rows / (now - started)) * 1000;
+        log(`generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`);
+      },
+    });
+    log(`generate: ${loaded.method} done: ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`);
+
+    const rollupStarted = performance.now();
+    const rollupRows = { minute: 0, hour: 0 };
+    await client.query("BEGIN");
+    try {
+      await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [options.organizationId]);
+      await client.query(`DELETE FROM event_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
+      const minute = await client.query(
+        `INSERT INTO event_rollups_minute (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
+         SELECT organization_id, type, coalesce(campaign_id, '${NO_CAMPAIGN}'::uuid), date_trunc('minute', "timestamp", 'UTC'),
+                count(*), count(value), coalesce(sum(value), 0), min(value), max(value)
+           FROM events
+          WHERE organization_id = $1
+          GROUP BY 1, 2, 3, 4`,
+        [options.organizationId],
+      );
+      rollupRows.minute = minute.rowCount ?? 0;
+      log(`generate: event_rollups_minute: ${rollupRows.minute.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      // The hours from the minutes just written: the same numbers as grouping the events by hour
+      // (sums of counts and sums, least minimum, greatest maximum), from a table a few times smaller.
+      const hour = await client.query(
+        `INSERT INTO event_rollups_hour (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
+         SELECT organization_id, type, campaign_id, date_trunc('hour', bucket, 'UTC'),
+                sum(count), sum(value_count), sum(value_sum), min(value_min), max(value_max)
+           FROM event_rollups_minute
+          WHERE organization_id = $1
+          GROUP BY 1, 2, 3, 4`,
+        [options.organizationId],
+      );
+      rollupRows.hour = hour.rowCount ?? 0;
+      log(`generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+    const rollupMs = performance.now() - rollupStarted;
+
+    const analyzeStarted = performance.now();
+    await client.query("VACUUM (ANALYZE) events, event_rollups_minute, event_rollups_hour");
+    const analyzeMs = performance.now() - analyzeStarted;
+    log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
+    const totalMs = performance.now() - started;
+    return { events: loaded.rows, method: loaded.method, loadMs: loaded.elapsedMs, rollupMs, analyzeMs, totalMs, rowsPerSecond: (loaded.rows / loaded.elapsedMs) * 1000, rollupRows };
+  } finally {
+    await client.end();
+  }
+}
+
+const USAGE = `Usage: node dist/bench/generate-events.js [--events 10000000] [--days 180] [--customers 50000]
+         [--organization <uuid>] [--database-url <url>] [--seed 7]
+
+Writes events for one organization straight into the analytics database (COPY), then fills its
+minute and hour rollups and analyzes the tables. The database defaults to ANALYTICS_DATABASE_URL,
+DATABASE_URL's analytics database, or the embedded server's (port EMBEDDED_POSTGRES_PORT, 5433);
+the organization to a new random id, printed at the end.`;
+
+/** The command line: parses options, generates, prints a one-line JSON summary on stdout. */
+async function main(argv: string[]): Promise<void> {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i];
+    if (name === "--help" || name === "-h") {
+      console.log(USAGE);
+      return;
+    }
+    const value = argv[i + 1];
+    if (!name.startsWith("--") || value === undefined) throw new Error(`Unexpected argument '${name}'.\n${USAGE}`);
+    args.set(name.slice(2), value);
+    i++;
+  }
+  const known = new Set(["events", "days", "customers", "organization", "database-url", "seed"]);
+  for (const name of args.keys()) if (!known.has(name)) throw new Error(`Unknown option --${name}.\n${USAGE}`);
+  const number = (name: string, fallback: number, max: number) => {
+    const value = Number(args.get(name) ?? fallback);
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}.`);
+    return value;
+  };
+  const organizationId = args.get("organization") ?? randomUUID();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId)) throw new Error("--organization must be a UUID.");
+  const result = await generateEvents({
+    databaseUrl: args.get("database-url") ?? serviceDatabaseUrl("analytics"),
+    organizationId: organizationId.toLowerCase(),
+    events: number("events", 10_000_000, 1_000_000_000),
+    days: number("days", 180, 3650),
+    customers: number("customers", 50_000, 10_000_000),
+    seed: number("seed", 7, 2 ** 31 - 1),
+  });
+  console.log(JSON.stringify({ organizationId, ...result }));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

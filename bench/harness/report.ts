@@ -1,0 +1,141 @@
+import { existsSync, readFileSync, appendFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BENCHMARKS_DOC, REPO_ROOT } from "./paths";
+
+/** One line of the results table. */
+export interface ResultRow {
+  benchmark: string;
+  target: string;
+  measured: string;
+  /** A reference figure measured in the same run (e.g. COPY, plain SQL), or `—`. */
+  reference: string;
+  /** `yes`, `no`, or `—` when the row has no target. */
+  met: "yes" | "no" | "—";
+}
+
+/** What a benchmark hands back: its table rows and observations worth writing down. */
+export interface BenchOutcome {
+  rows: ResultRow[];
+  notes: string[];
+}
+
+/** The machine and software a run measured. */
+export interface BenchEnvironment {
+  cpu: string;
+  cores: number;
+  memory: string;
+  kernel: string;
+  node: string;
+  postgres: string;
+  postgresSettings: Record<string, string>;
+  packages: Record<string, string>;
+  /** 1-minute load average when the run started (other work on the machine skews figures). */
+  loadAverage: number;
+}
+
+const PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql"];
+
+/** Describes this machine (CPU model from /proc/cpuinfo, cores, memory), Node, PostgreSQL and the key package versions. */
+export function describeEnvironment(postgresVersion: string, postgresSettings: Record<string, string>): BenchEnvironment {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpu;
+  } catch {
+    // not Linux
+  }
+  const packages: Record<string, string> = {};
+  for (const name of PACKAGES) {
+    try {
+      packages[name] = JSON.parse(readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+    } catch {
+      packages[name] = "not installed";
+    }
+  }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: postgresVersion,
+    postgresSettings,
+    packages,
+    loadAverage: os.loadavg()[0],
+  };
+}
+
+/** The results as a Markdown table. */
+export function formatTable(rows: ResultRow[]): string {
+  const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [
+    "| benchmark | target | measured | reference (same run) | met? |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map((row) => `| ${escape(row.benchmark)} | ${escape(row.target)} | ${escape(row.measured)} | ${escape(row.reference)} | ${row.met} |`),
+  ].join("\n");
+}
+
+/** A run's section of docs/BENCHMARKS.md. */
+export interface ReportSection {
+  startedAt: Date;
+  command: string;
+  environment: BenchEnvironment;
+  /** Wall-clock seconds per benchmark. */
+  durations: Record<string, number>;
+  rows: ResultRow[];
+  notes: string[];
+}
+
+const INTRO = `# Benchmarks
+
+What \`npm run bench\` measures, against the real services: the gateway, users, customers and
+analytics each run as a child process (\`node dist/...\`, \`NODE_ENV=production\`) on an embedded
+PostgreSQL of their own (\`.data/bench/postgres\`, a free port; its three databases are dropped and
+created again at every run, so it never touches the demo data in \`.data/postgres\`). All traffic
+goes to 127.0.0.1. Each run appends a section below with the machine, the versions, the command
+that reproduces it and a table of targets against measurements, next to a reference measured in
+the same run (PostgreSQL \`COPY\` for ingestion, plain SQL for queries).
+
+- **ingest**: 1,000,000 events through the gateway's \`trackEvents\` in batches of 1,000 with an
+  \`EVENTS_WRITE\` API key, from 4 and then 8 concurrent senders; afterwards an SQL count checks that
+  exactly 1,000,000 were stored and none rejected. Reports events/s and the analytics process's
+  peak RSS (\`VmRSS\` sampled every 250 ms).
+- **queries**: 10,000,000 events over 180 days for one organization, written by
+  \`bench/generate-events.ts\` (COPY, then the rollup tables), then 10 concurrent clients for 20 s
+  per query through the gateway with a user token: p50/p95/p99 latency and requests/s.
+
+\`\`\`sh
+npm run bench              # everything (about 15 minutes on the machine below)
+npm run bench -- ingest    # or: queries
+node dist/bench/generate-events.js --events 10000000 --days 180   # the data generator alone (after npm run build)
+\`\`\`
+
+\`BENCH_NODE_ARGS_ANALYTICS="--cpu-prof --cpu-prof-dir=.data/bench/profiles"\` (or \`_GATEWAY\`,
+\`_USERS\`, \`_CUSTOMERS\`) passes extra \`node\` arguments to a service, e.g. to profile it during a run.
+
+The figures come from one small machine (2 cores) where the load generator, the four Node
+processes and PostgreSQL share the same two cores: they are comparable between runs on that
+machine, not a capacity plan.
+`;
+
+/** Appends a run's section to docs/BENCHMARKS.md, creating the file with its introduction first. */
+export function appendReport(section: ReportSection, file = BENCHMARKS_DOC): void {
+  if (!existsSync(file)) writeFileSync(file, INTRO);
+  const env = section.environment;
+  const minutes = (seconds: number) => (seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${Math.round(seconds)} s`);
+  const lines = [
+    "",
+    `## ${section.startedAt.toISOString()}: \`${section.command}\``,
+    "",
+    `- Machine: ${env.cpu}, ${env.cores} cores, ${env.memory} memory, ${env.kernel}; load average ${env.loadAverage.toFixed(2)} at the start.`,
+    `- Node ${env.node}; PostgreSQL ${env.postgres} (embedded; ${Object.entries(env.postgresSettings).map(([k, v]) => `${k} ${v}`).join(", ")}).`,
+    `- ${Object.entries(env.packages).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+    `- Reproduce: \`${section.command}\`.`,
+    `- Took: ${Object.entries(section.durations).map(([name, seconds]) => `${name} ${minutes(seconds)}`).join(", ")}.`,
+    "",
+    formatTable(section.rows),
+    "",
+    ...(section.notes.length ? ["Notes:", "", ...section.notes.map((note) => `- ${note}`), ""] : []),
+  ];
+  appendFileSync(file, lines.join("\n"));
+}

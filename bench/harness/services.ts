@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { freePorts } from "./ports";
+import { REPO_ROOT } from "./paths";
+
+/** The four services, in start order. */
+export const SERVICE_ORDER = ["users", "customers", "analytics", "gateway"] as const;
+export type BenchService = (typeof SERVICE_ORDER)[number];
+
+const ENTRY_POINTS: Record<BenchService, string> = {
+  users: "dist/subgraphs/users/src/index.js",
+  customers: "dist/subgraphs/customers/src/index.js",
+  analytics: "dist/subgraphs/analytics/src/index.js",
+  gateway: "dist/gateway/src/index.js",
+};
+
+/** One service running as a child process. */
+export interface ServiceProcess {
+  name: BenchService;
+  pid: number;
+  port: number;
+  /** `http://127.0.0.1:<port>/graphql` */
+  url: string;
+  /** The last 64 KB of what it printed, for error messages. */
+  output(): string;
+}
+
+/** The running services and how to stop them. */
+export interface RunningServices {
+  /** The gateway's `/graphql` URL on 127.0.0.1. */
+  gatewayUrl: string;
+  services: Record<BenchService, ServiceProcess>;
+  /** Throws naming the service when one of them has exited. */
+  assertAlive(): void;
+  /** SIGTERM to the gateway, then to the subgraphs; SIGKILL to any still running 10 s later. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartServicesOptions {
+  /** The PostgreSQL server URL (`DATABASE_URL`); each subgraph uses its own database on it. */
+  serverUrl: string;
+  /** `DATA_DIR` of the services (signing keys live under it). */
+  dataDir: string;
+  /**
+   * Extra `node` arguments per service, e.g. `{ analytics: "--cpu-prof --cpu-prof-dir=.data/bench/profiles" }`
+   * (`--cpu-prof` is not allowed in `NODE_OPTIONS`). @default from `BENCH_NODE_ARGS_<SERVICE>`
+   */
+  nodeArgs?: Partial<Record<BenchService, string>>;
+  /** How long each service may take to answer its health check. @default 60_000 */
+  startTimeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Starts users, then customers and analytics, then the gateway, each as `node dist/...` with the
+ * environment a deployment would give it (distinct free ports, `DATABASE_URL`, `USERS_BASE_URL`,
+ * the gateway's `USERS_URL`/`CUSTOMERS_URL`/`ANALYTICS_URL`, `LOG_LEVEL=silent`,
+ * `NODE_ENV=production`), and waits for each one's `/ready` (subgraphs) or `/health` (gateway).
+ * Needs `npm run build` first. Stops whatever it started if any service fails to come up.
+ */
+export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
+  installExitHook();
+  for (const entry of Object.values(ENTRY_POINTS)) {
+    if (!existsSync(path.join(REPO_ROOT, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first.`);
+  }
+  const [users, customers, analytics, gateway] = await freePorts(4);
+  const ports: Record<BenchService, number> = { users, customers, analytics, gateway };
+  const local = (name: BenchService) => `http://127.0.0.1:${ports[name]}`;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Anything that would point a service elsewhere than the bench database goes.
+  for (const key of Object.keys(env)) if (/_DATABASE_URL$|^DEMO_DATA$|^SUPERGRAPH_PATH$|^JWT_/.test(key)) delete env[key];
+  Object.assign(env, {
+    DATABASE_URL: options.serverUrl,
+    USERS_PORT: String(users),
+    CUSTOMERS_PORT: String(customers),
+    ANALYTICS_PORT: String(analytics),
+    GATEWAY_PORT: String(gateway),
+    USERS_BASE_URL: local("users"),
+    USERS_URL: `${local("users")}/graphql`,
+    CUSTOMERS_URL: `${local("customers")}/graphql`,
+    ANALYTICS_URL: `${local("analytics")}/graphql`,
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: "silent",
+    NODE_ENV: "production",
+  });
+
+  const started: { process: ServiceProcess; child: ChildProcess }[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const byName = (name: BenchService) => started.filter((s) => s.process.name === name).map((s) => s.child);
+      await Promise.all(byName("gateway").map(terminate));
+      await Promise.all(["analytics", "customers", "users"].flatMap((name) => byName(name as BenchService)).map(terminate));
+    })());
+
+  const launch = async (name: BenchService) => {
+    const nodeArgs = (options.nodeArgs?.[name] ?? process.env[`BENCH_NODE_ARGS_${name.toUpperCase()}`] ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ENTRY_POINTS[name]], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    live.add(child);
+    child.once("exit", () => live.delete(child));
+    let output = "";
+    child.once("error", (error) => void (output += `\n[bench] could not run ${name}: ${error.message}\n`));
+    const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const service: ServiceProcess = { name, pid: child.pid!, port: ports[name], url: `${local(name)}/graphql`, output: () => output };
+    started.push({ process: service, child });
+    await waitForHttp(`${local(name)}${name === "gateway" ? "/health" : "/ready"}`, child, name, options.startTimeoutMs ?? 60_000, () => output);
+  };
+
+  try {
+    await launch("users");
+    await Promise.all([launch("customers"), launch("analytics")]);
+    await launch("gateway");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const services = Object.fromEntries(started.map((s) => [s.process.name, s.process])) as Record<BenchService, ServiceProcess>;
+  return {
+    gatewayUrl: services.gateway.url,
+    services,
+    assertAlive() {
+      for (const { process: service, child } of started) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`The ${service.name} service exited (${child.exitCode ?? child.signalCode}). Its last output:\n${service.output().slice(-4000)}`);
+        }
+      }
+    },
+    stop,
+  };
+}
+
+/** Polls `url` every 200 ms until it answers 200; fails when the child exits or after `timeoutMs`. */
+async function waitForHttp(url: string, child: ChildProcess, name: string, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`The ${name} service exited (${child.exitCode ?? child.signalCode}) before it was ready. Its output:\n${output().slice(-4000)}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`The ${name} service did not answer ${url} within ${timeoutMs} ms. Its output:\n${output().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. */
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Whatever happens to this process, its children do not outlive it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of live) child.kill("SIGKILL");
+  });
+}

@@ -1,0 +1,255 @@
+import { performance } from "node:perf_hooks";
+import { Pool } from "pg";
+import type { BenchContext } from "./harness/context";
+import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
+import { postJson, parseGraphQL } from "./harness/http-client";
+import { formatLatency, runLoad, type LoadResult } from "./harness/load";
+import { login, signUpOrganization } from "./harness/organization";
+import { formatMegabytes, PeakRssSampler } from "./harness/process-memory";
+import type { BenchOutcome, ResultRow } from "./harness/report";
+import { generateEvents } from "./generate-events";
+
+/** The data set. */
+export const QUERY_EVENTS = 10_000_000;
+export const QUERY_DAYS = 180;
+export const QUERY_CUSTOMERS = 50_000;
+/** The load per query. */
+export const QUERY_CLIENTS = 10;
+export const QUERY_SECONDS = 20;
+/** The data generation is abandoned after this long. */
+const GENERATE_TIME_LIMIT_MS = 25 * 60_000;
+/** Seconds of the single-client run after each query's load. */
+const SINGLE_CLIENT_SECONDS = 5;
+/** A bound on requests per query even if they are very fast. */
+const MAX_REQUESTS = 200_000;
+/** Unmeasured requests first, so that plans, JIT and caches are warm. */
+const WARMUP_REQUESTS = 20;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Overrides for a quick trial run; `npm run bench` uses the defaults. */
+export interface QueriesBenchmarkOptions {
+  /** @default QUERY_EVENTS */
+  events?: number;
+  /** Seconds of load per query. @default QUERY_SECONDS */
+  seconds?: number;
+}
+
+/** One measured GraphQL query: its document, variables, target p95 and a check of its answer. */
+interface QueryCase {
+  name: string;
+  targetP95Ms: number;
+  query: string;
+  variables: Record<string, unknown>;
+  /** Throws when the answer is not what the data set should give. */
+  check(data: any): void;
+}
+
+/**
+ * The `queries` benchmark: generates 10,000,000 events over 180 days for a new organization
+ * (bench/generate-events.ts), then measures, through the gateway with a user token and 10
+ * concurrent clients for 20 s each: the 30-day daily revenue, the 7-day hourly event count, the
+ * 30-day daily revenue grouped by the `category` property (raw events) and the 30-day summary.
+ * Every range ends on the current hour so the hourly rollups apply where they can. References:
+ * the same daily revenue as plain SQL on the raw events table, and on the hourly rollups.
+ */
+export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBenchmarkOptions = {}): Promise<BenchOutcome> {
+  const events = options.events ?? QUERY_EVENTS;
+  const seconds = options.seconds ?? QUERY_SECONDS;
+  const notes: string[] = [];
+  const rows: ResultRow[] = [];
+  const organization = await signUpOrganization(ctx.gatewayUrl, "queries");
+  const endMs = Date.now();
+  ctx.log(`queries: generating ${events.toLocaleString("en")} events over ${QUERY_DAYS} days`);
+  const generated = await generateEvents({
+    databaseUrl: ctx.database.databaseUrl("analytics"),
+    organizationId: organization.organizationId,
+    events,
+    days: QUERY_DAYS,
+    customers: QUERY_CUSTOMERS,
+    endMs,
+    log: ctx.log,
+    timeLimitMs: GENERATE_TIME_LIMIT_MS,
+  });
+  const generatorMinutes = generated.totalMs / 60_000;
+  rows.push({
+    benchmark: `generate-events: ${fmt(events)} events over ${QUERY_DAYS} days (${generated.method}, rollups, VACUUM ANALYZE)`,
+    target: "minutes, not hours (~5 min)",
+    measured:
+      `${(generated.totalMs / 1000).toFixed(0)} s: load ${(generated.loadMs / 1000).toFixed(0)} s (${fmt(generated.rowsPerSecond)} rows/s), ` +
+      `rollups ${(generated.rollupMs / 1000).toFixed(0)} s (${fmt(generated.rollupRows.minute)} minute + ${fmt(generated.rollupRows.hour)} hour rows), VACUUM ANALYZE ${(generated.analyzeMs / 1000).toFixed(0)} s`,
+    reference: "—",
+    met: generatorMinutes <= 5 ? "yes" : "no",
+  });
+  const rolledUp = await countRolledUp(ctx, organization.organizationId);
+  if (rolledUp.minute !== events || rolledUp.hour !== events) {
+    notes.push(`queries: the rollups count ${fmt(rolledUp.minute)} (minute) and ${fmt(rolledUp.hour)} (hour) events of the ${fmt(events)} generated.`);
+  }
+
+  // A fresh token: generation may have taken longer than an access token lives (15 minutes).
+  const token = await login(ctx.gatewayUrl, organization);
+  const authorization = `Bearer ${token}`;
+  const to = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
+  const from30 = new Date(to.getTime() - 30 * DAY_MS);
+  const from7 = new Date(to.getTime() - 7 * DAY_MS);
+  const range30 = { from: from30.toISOString(), to: to.toISOString() };
+  let graphqlRevenueTotal = NaN;
+  const cases: QueryCase[] = [
+    {
+      name: "timeseries revenue, 30 days, DAY",
+      targetP95Ms: 20,
+      query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY) { total points { bucket value } } }`,
+      variables: range30,
+      check: (data) => {
+        // 30 days ending on an hour boundary touch 31 UTC days (30 when it is midnight).
+        expect([30, 31].includes(data.timeseries.points.length), `30 or 31 daily points, got ${data.timeseries.points.length}`);
+        expect(data.timeseries.total > 0, "a positive revenue total");
+        graphqlRevenueTotal = data.timeseries.total;
+      },
+    },
+    {
+      name: "timeseries events, 7 days, HOUR",
+      targetP95Ms: 20,
+      query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "events", from: $from, to: $to, interval: HOUR) { total points { bucket value } } }`,
+      variables: { from: from7.toISOString(), to: to.toISOString() },
+      check: (data) => {
+        expect(data.timeseries.points.length === 168, `168 hourly points, got ${data.timeseries.points.length}`);
+        expect(data.timeseries.total > 0, "a positive event count");
+      },
+    },
+    {
+      name: "timeseries revenue, 30 days, DAY, groupBy category",
+      targetP95Ms: 500,
+      query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY, groupBy: "category") { total points { bucket group value } } }`,
+      variables: range30,
+      check: (data) => {
+        const groups = new Set(data.timeseries.points.map((p: { group: string }) => p.group));
+        expect(groups.size === 11 && groups.has("other"), `10 categories and 'other', got ${[...groups].join(", ")}`);
+        expect([330, 341].includes(data.timeseries.points.length), `11 groups x 30 or 31 days of points, got ${data.timeseries.points.length}`);
+      },
+    },
+    {
+      name: "summary, 30 days",
+      targetP95Ms: 100,
+      query: `query Q($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) {
+        revenue { value previous change } orders { value previous change } activeCustomers { value previous change }
+        newCustomers { value previous change } averageOrderValue { value previous change } conversionRate { value previous change } } }`,
+      variables: range30,
+      check: (data) => {
+        expect(data.summary.revenue.value > 0 && data.summary.activeCustomers.value > 0, "positive revenue and active customers");
+      },
+    },
+  ];
+
+  const analyticsPid = ctx.services.services.analytics.pid;
+  let analyticsPeak = 0;
+  for (const item of cases) {
+    const body = JSON.stringify({ query: item.query, variables: item.variables });
+    const send = async () => parseGraphQL<any>(await postJson(ctx.gatewayUrl, body, { authorization }, 30_000));
+    // A wrong answer is reported, and the query measured all the same.
+    let wrongAnswer: string | undefined;
+    try {
+      item.check(await send());
+    } catch (error) {
+      wrongAnswer = (error as Error).message;
+      notes.push(`queries, ${item.name}: ${wrongAnswer}`);
+    }
+    for (let i = 0; i < WARMUP_REQUESTS; i++) await send();
+    const rss = new PeakRssSampler(analyticsPid).start();
+    const cpu = startCpuAccounting({
+      gateway: { pid: ctx.services.services.gateway.pid },
+      analytics: { pid: analyticsPid },
+      postgres: { pid: ctx.database.postmasterPid, tree: true },
+    });
+    ctx.log(`queries: ${item.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
+    const result = await runLoad({
+      concurrency: QUERY_CLIENTS,
+      durationMs: seconds * 1000,
+      maxRequests: MAX_REQUESTS,
+      request: async () => void (await send()),
+    });
+    const usage = cpu.finish();
+    analyticsPeak = Math.max(analyticsPeak, rss.stop());
+    ctx.services.assertAlive();
+    // The same query from one client: its latency without queueing behind nine others.
+    const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+    ctx.log(`queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`);
+    rows.push({
+      benchmark: `query via gateway: ${item.name} (${QUERY_CLIENTS} clients, ${seconds} s)`,
+      target: `p95 < ${item.targetP95Ms} ms`,
+      measured: `${wrongAnswer ? "WRONG ANSWER; " : ""}${describeLoad(result)}; 1 client: ${formatLatency(single.latency)}, ${single.perSecond.toFixed(0)} req/s`,
+      reference: "—",
+      met: !wrongAnswer && result.errors === 0 && result.requests > 0 && result.latency.p95 < item.targetP95Ms ? "yes" : "no",
+    });
+    notes.push(`queries, ${item.name}: CPU as a share of one core: ${formatCpuShares(usage)}.`);
+  }
+
+  // The references: the daily revenue in plain SQL, on the raw events and on the hourly rollups.
+  const pool = new Pool({ connectionString: ctx.database.databaseUrl("analytics"), max: QUERY_CLIENTS, application_name: "bench-reference" });
+  try {
+    const references = [
+      {
+        name: "raw events",
+        sql: `SELECT date_trunc('day', "timestamp", 'UTC') AS day, sum(value) AS revenue FROM events
+               WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3 GROUP BY 1 ORDER BY 1`,
+      },
+      {
+        name: "event_rollups_hour",
+        sql: `SELECT date_trunc('day', bucket, 'UTC') AS day, sum(value_sum) AS revenue FROM event_rollups_hour
+               WHERE organization_id = $1 AND type = 'purchase' AND bucket >= $2 AND bucket < $3 GROUP BY 1 ORDER BY 1`,
+      },
+    ];
+    const measured: string[] = [];
+    for (const reference of references) {
+      const params = [organization.organizationId, range30.from, range30.to];
+      const first = await pool.query<{ revenue: number }>(reference.sql, params);
+      const sqlTotal = first.rows.reduce((sum, row) => sum + Number(row.revenue), 0);
+      const agrees = Math.abs(sqlTotal - graphqlRevenueTotal) <= 1e-6 * Math.max(1, Math.abs(sqlTotal));
+      notes.push(`queries: SQL on ${reference.name}: ${first.rows.length} days, revenue ${sqlTotal.toFixed(2)}; the GraphQL total is ${graphqlRevenueTotal.toFixed(2)} (${agrees ? "equal" : "DIFFERENT"}).`);
+      for (let i = 0; i < 5; i++) await pool.query(reference.sql, params);
+      ctx.log(`queries: reference SQL on ${reference.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
+      const result = await runLoad({
+        concurrency: QUERY_CLIENTS,
+        durationMs: seconds * 1000,
+        maxRequests: MAX_REQUESTS,
+        request: async () => void (await pool.query(reference.sql, params)),
+      });
+      ctx.log(`queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`);
+      measured.push(`SQL on ${reference.name}: ${describeLoad(result)}`);
+    }
+    const revenueRow = rows.find((row) => row.benchmark.includes("timeseries revenue, 30 days, DAY ("));
+    if (revenueRow) revenueRow.reference = measured.join("; ");
+  } finally {
+    await pool.end();
+  }
+  notes.push(`queries: analytics peak RSS while queried: ${formatMegabytes(analyticsPeak)}.`);
+  notes.push(
+    `queries: data set ${fmt(events)} events (${fmt(QUERY_CUSTOMERS)} customers; 60% page_view, 10% purchase, 5% signup, 25% campaign events), ` +
+      `ranges [${range30.from}, ${range30.to}) and 7 days to the same hour, time zone UTC.`,
+  );
+  return { rows, notes };
+}
+
+/** Events counted by the organization's minute and hour rollups. */
+async function countRolledUp(ctx: BenchContext, organizationId: string): Promise<{ minute: number; hour: number }> {
+  const pool = new Pool({ connectionString: ctx.database.databaseUrl("analytics"), max: 1 });
+  try {
+    const count = async (table: string) =>
+      Number((await pool.query(`SELECT coalesce(sum(count), 0) AS n FROM ${table} WHERE organization_id = $1`, [organizationId])).rows[0].n);
+    return { minute: await count("event_rollups_minute"), hour: await count("event_rollups_hour") };
+  } finally {
+    await pool.end();
+  }
+}
+
+function describeLoad(result: LoadResult): string {
+  return `${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s${result.errors ? `, ${result.errors} errors (${result.firstError})` : ""}`;
+}
+
+function expect(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`Unexpected answer: expected ${what}.`);
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en");
+}
