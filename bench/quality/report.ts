@@ -236,13 +236,13 @@ function notes(r: QualityResults): string[] {
   let text =
     `- **k-means speed.** On ${label}, our kmeans ${speed}. Where the CPU time goes: the k-means++ seeding of all ${RESTARTS} restarts takes ` +
     `${secs(big.ours.breakdown.seedingSeconds)}. One Lloyd pass (assigning every row to the nearest of ${K} centroids) takes ` +
-    `${big.ours.breakdown.assignPassMs.toFixed(1)} ms. Lloyd then takes about ${secs(perRestart)} of CPU per restart, roughly ${Math.round(perRestart / (big.ours.breakdown.assignPassMs / 1000))} passes' worth. ` +
+    `${big.ours.breakdown.assignPassMs.toFixed(1)} ms. Lloyd then takes about ${secs(perRestart)} of CPU per restart, the time of about ${Math.round(perRestart / (big.ours.breakdown.assignPassMs / 1000))} assignment passes (each iteration is one assignment pass plus the centroid update). ` +
     `The best restart stopped after ${big.ours.iterations} iterations`;
   if (big.sklearn.ok) {
     const s = big.sklearn.value;
     text += `; scikit-learn's best stopped after ${s.iterations}. On one thread, scikit-learn does the same work in ${secs(s.singleThreadSeconds)}`;
   }
-  text += big.ours.cpuShare < 0.9 ? `. Our process had only ${big.ours.cpuShare.toFixed(2)} of a core during the timing, so these times are inflated.` : ".";
+  text += big.ours.cpuShare < 0.9 ? `. Our process had only ${big.ours.cpuShare.toFixed(2)} of a core during the timing, so the wall time is inflated and the CPU time is the better figure.` : ".";
   out.push(text);
   for (const c of [r.kmeansLarge, r.kmeansSmall]) {
     if (!c.sklearn.ok) continue;
