@@ -26,6 +26,11 @@ export interface GenerateEventsOptions {
   log?: (line: string) => void;
   /** Abandon the load (the COPY is rolled back) after this long. @default 3_600_000 // 1 hour */
   timeLimitMs?: number;
+  /**
+   * Concurrent COPY streams, each over its own part of the time range (so they append to
+   * different ends of the indexes). @default 2 // ~20% faster than one on an idle 2-core machine
+   */
+  streams?: number;
 }
 
 /** How long each step took. */
@@ -45,8 +50,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Writes `events` events of one organization straight into the analytics database, bypassing the
- * API: one COPY (or 10,000-row unnest INSERTs without pg-copy-streams) in time order with
- * time-ordered (UUIDv7-style) ids, the mix of {@link EventMix}. Then rebuilds the organization's
+ * API: COPY (or 10,000-row unnest INSERTs without pg-copy-streams) in time order with time-ordered
+ * (UUIDv7-style) ids, the mix of {@link EventMix}, from `streams` connections that each load a part
+ * of the time range in a transaction, all committed once all succeeded. Then rebuilds the organization's
  * `event_rollups_minute` and `event_rollups_hour` rows with one `INSERT ... SELECT ... GROUP BY`
  * each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
  * 'UTC'), campaign coalesced to the nil UUID, count, value_count, value_sum, value_min,
@@ -57,42 +63,73 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const endMs = options.endMs ?? Date.now();
   const startMs = endMs - options.days * DAY_MS;
-  const mix = new EventMix({ seed: options.seed ?? 7, customers: options.customers ?? 50_000, campaigns: options.campaigns ?? 20 });
   const total = options.events;
+  const streams = Math.max(1, Math.min(options.streams ?? 2, 8, total));
   const timeLimitMs = options.timeLimitMs ?? 3_600_000;
   const deadline = performance.now() + timeLimitMs;
-  function* events(): Generator<BenchEvent> {
+  /** Events [first, end) of the whole sequence, in time order; each stream has a random stream of its own. */
+  function* events(first: number, end: number, stream: number): Generator<BenchEvent> {
+    const mix = new EventMix({ seed: options.seed ?? 7, stream, customers: options.customers ?? 50_000, campaigns: options.campaigns ?? 20 });
     const span = endMs - startMs;
-    for (let i = 0; i < total; i++) {
+    for (let i = first; i < end; i++) {
       if (i % 10_000 === 0 && performance.now() > deadline) {
-        throw new Error(`generate-events: stopped after ${timeLimitMs / 60_000} minutes at ${i.toLocaleString("en")} of ${total.toLocaleString("en")} rows (nothing was kept).`);
+        throw new Error(`generate-events: stopped after ${timeLimitMs / 60_000} minutes (nothing was kept).`);
       }
       const timestampMs = Math.min(endMs - 1, Math.floor(startMs + (span * (i + mix.uniform())) / total));
       yield mix.next(timestampMs, mix.uuidV7(timestampMs));
     }
   }
 
-  const client = new Client({ connectionString: options.databaseUrl, application_name: "bench-generate-events" });
-  await client.connect();
-  const started = performance.now();
-  try {
-    // Session settings of this loader only: one big statement needs no synchronous commit, and
-    // the GROUP BYs over millions of rows want memory rather than temporary files.
+  const connect = async (name: string) => {
+    const client = new Client({ connectionString: options.databaseUrl, application_name: name });
+    await client.connect();
+    // Session settings of this loader only: the loads need no synchronous commit, and the GROUP
+    // BYs over millions of rows want memory rather than temporary files.
     await client.query("SET synchronous_commit = off");
     await client.query("SET work_mem = '256MB'");
     await client.query("SET maintenance_work_mem = '512MB'");
+    return client;
+  };
+  const clients: Client[] = [];
+  const started = performance.now();
+  try {
+    for (let s = 0; s < streams; s++) clients.push(await connect(`bench-generate-events-${s}`));
+    const client = clients[0];
 
+    // Every stream loads inside a transaction, committed only once all of them succeeded.
+    const written = new Array<number>(streams).fill(0);
     let lastLog = started;
-    const loaded = await bulkLoadEvents(client, "events", options.organizationId, events(), {
-      onProgress: (rows) => {
-        const now = performance.now();
-        if (now - lastLog < 2_000) return;
-        lastLog = now;
-        const rate = (rows / (now - started)) * 1000;
-        log(`generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`);
-      },
-    });
-    log(`generate: ${loaded.method} done: ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`);
+    const progress = () => {
+      const now = performance.now();
+      if (now - lastLog < 2_000) return;
+      lastLog = now;
+      const rows = written.reduce((sum, n) => sum + n, 0);
+      const rate = (rows / (now - started)) * 1000;
+      log(`generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`);
+    };
+    const loadStarted = performance.now();
+    let method: BulkMethod = "COPY";
+    await Promise.all(clients.map((c) => c.query("BEGIN")));
+    try {
+      const results = await Promise.all(
+        clients.map((c, s) =>
+          bulkLoadEvents(c, "events", options.organizationId, events(Math.floor((total * s) / streams), Math.floor((total * (s + 1)) / streams), s), {
+            onProgress: (rows) => {
+              written[s] = rows;
+              progress();
+            },
+          }),
+        ),
+      );
+      method = results[0].method;
+      await Promise.all(clients.map((c) => c.query("COMMIT")));
+    } catch (error) {
+      await Promise.all(clients.map((c) => c.query("ROLLBACK").catch(() => undefined)));
+      throw error;
+    }
+    const loadMs = performance.now() - loadStarted;
+    const loaded = { rows: written.reduce((sum, n) => sum + n, 0), elapsedMs: loadMs, method };
+    log(`generate: ${loaded.method} done (${streams} streams): ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`);
 
     const rollupStarted = performance.now();
     const rollupRows = { minute: 0, hour: 0 };
@@ -138,12 +175,12 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     const totalMs = performance.now() - started;
     return { events: loaded.rows, method: loaded.method, loadMs: loaded.elapsedMs, rollupMs, analyzeMs, totalMs, rowsPerSecond: (loaded.rows / loaded.elapsedMs) * 1000, rollupRows };
   } finally {
-    await client.end();
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
 }
 
 const USAGE = `Usage: node dist/bench/generate-events.js [--events 10000000] [--days 180] [--customers 50000]
-         [--organization <uuid>] [--database-url <url>] [--seed 7]
+         [--organization <uuid>] [--database-url <url>] [--seed 7] [--streams 2]
 
 Writes events for one organization straight into the analytics database (COPY), then fills its
 minute and hour rollups and analyzes the tables. The database defaults to ANALYTICS_DATABASE_URL,
@@ -164,7 +201,7 @@ async function main(argv: string[]): Promise<void> {
     args.set(name.slice(2), value);
     i++;
   }
-  const known = new Set(["events", "days", "customers", "organization", "database-url", "seed"]);
+  const known = new Set(["events", "days", "customers", "organization", "database-url", "seed", "streams"]);
   for (const name of args.keys()) if (!known.has(name)) throw new Error(`Unknown option --${name}.\n${USAGE}`);
   const number = (name: string, fallback: number, max: number) => {
     const value = Number(args.get(name) ?? fallback);
@@ -180,6 +217,7 @@ async function main(argv: string[]): Promise<void> {
     days: number("days", 180, 3650),
     customers: number("customers", 50_000, 10_000_000),
     seed: number("seed", 7, 2 ** 31 - 1),
+    streams: number("streams", 2, 8),
   });
   console.log(JSON.stringify({ organizationId, ...result }));
 }

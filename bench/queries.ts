@@ -4,6 +4,7 @@ import type { BenchContext } from "./harness/context";
 import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
 import { postJson, parseGraphQL } from "./harness/http-client";
 import { formatLatency, runLoad, type LoadResult } from "./harness/load";
+import { waitForIdleQueries, type IdleWait } from "./harness/database-idle";
 import { login, signUpOrganization } from "./harness/organization";
 import { formatMegabytes, PeakRssSampler } from "./harness/process-memory";
 import type { BenchOutcome, ResultRow } from "./harness/report";
@@ -141,47 +142,16 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
     },
   ];
 
-  const analyticsPid = ctx.services.services.analytics.pid;
   let analyticsPeak = 0;
   for (const item of cases) {
-    const body = JSON.stringify({ query: item.query, variables: item.variables });
-    const send = async () => parseGraphQL<any>(await postJson(ctx.gatewayUrl, body, { authorization }, 30_000));
-    // A wrong answer is reported, and the query measured all the same.
-    let wrongAnswer: string | undefined;
     try {
-      item.check(await send());
+      analyticsPeak = Math.max(analyticsPeak, await measureQuery(ctx, item, authorization, seconds, rows, notes));
     } catch (error) {
-      wrongAnswer = (error as Error).message;
-      notes.push(`queries, ${item.name}: ${wrongAnswer}`);
+      // One query failing (a timeout, a crash) does not cost the measurements of the others.
+      ctx.log(`queries: ${item.name} failed: ${(error as Error).message}`);
+      rows.push({ benchmark: `query via gateway: ${item.name}`, target: `p95 < ${item.targetP95Ms} ms`, measured: `failed: ${(error as Error).message.split("\n")[0]}`, reference: "—", met: "no" });
+      ctx.services.assertAlive();
     }
-    for (let i = 0; i < WARMUP_REQUESTS; i++) await send();
-    const rss = new PeakRssSampler(analyticsPid).start();
-    const cpu = startCpuAccounting({
-      gateway: { pid: ctx.services.services.gateway.pid },
-      analytics: { pid: analyticsPid },
-      postgres: { pid: ctx.database.postmasterPid, tree: true },
-    });
-    ctx.log(`queries: ${item.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
-    const result = await runLoad({
-      concurrency: QUERY_CLIENTS,
-      durationMs: seconds * 1000,
-      maxRequests: MAX_REQUESTS,
-      request: async () => void (await send()),
-    });
-    const usage = cpu.finish();
-    analyticsPeak = Math.max(analyticsPeak, rss.stop());
-    ctx.services.assertAlive();
-    // The same query from one client: its latency without queueing behind nine others.
-    const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
-    ctx.log(`queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`);
-    rows.push({
-      benchmark: `query via gateway: ${item.name} (${QUERY_CLIENTS} clients, ${seconds} s)`,
-      target: `p95 < ${item.targetP95Ms} ms`,
-      measured: `${wrongAnswer ? "WRONG ANSWER; " : ""}${describeLoad(result)}; 1 client: ${formatLatency(single.latency)}, ${single.perSecond.toFixed(0)} req/s`,
-      reference: "—",
-      met: !wrongAnswer && result.errors === 0 && result.requests > 0 && result.latency.p95 < item.targetP95Ms ? "yes" : "no",
-    });
-    notes.push(`queries, ${item.name}: CPU as a share of one core: ${formatCpuShares(usage)}.`);
   }
 
   // The references: the daily revenue in plain SQL, on the raw events and on the hourly rollups.
@@ -215,10 +185,13 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
         request: async () => void (await pool.query(reference.sql, params)),
       });
       ctx.log(`queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`);
-      measured.push(`SQL on ${reference.name}: ${describeLoad(result)}`);
+      const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await pool.query(reference.sql, params)) });
+      measured.push(`SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`);
     }
     const revenueRow = rows.find((row) => row.benchmark.includes("timeseries revenue, 30 days, DAY ("));
     if (revenueRow) revenueRow.reference = measured.join("; ");
+  } catch (error) {
+    notes.push(`queries: the reference SQL failed: ${(error as Error).message}`);
   } finally {
     await pool.end();
   }
@@ -228,6 +201,66 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
       `ranges [${range30.from}, ${range30.to}) and 7 days to the same hour, time zone UTC.`,
   );
   return { rows, notes };
+}
+
+/**
+ * Checks one query's answer, warms it up (at most 20 requests or 10 s), then loads it from 10
+ * clients and from 1, and adds its row and CPU note. Resolves with the analytics peak RSS meanwhile.
+ */
+async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: string, seconds: number, rows: ResultRow[], notes: string[]): Promise<number> {
+  const body = JSON.stringify({ query: item.query, variables: item.variables });
+  const send = async () => {
+    const t0 = performance.now();
+    try {
+      return parseGraphQL<any>(await postJson(ctx.gatewayUrl, body, { authorization }, 30_000));
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (after ${Math.round(performance.now() - t0)} ms)`);
+    }
+  };
+  // A wrong answer is reported, and the query measured all the same.
+  let wrongAnswer: string | undefined;
+  try {
+    item.check(await send());
+  } catch (error) {
+    wrongAnswer = (error as Error).message;
+    notes.push(`queries, ${item.name}: ${wrongAnswer}`);
+  }
+  const warmup = await runLoad({ concurrency: 1, durationMs: 10_000, maxRequests: WARMUP_REQUESTS, maxErrors: 2, request: async () => void (await send()) });
+  if (warmup.errors) notes.push(`queries, ${item.name}: ${warmup.errors} of ${warmup.requests + warmup.errors} warm-up requests failed: ${warmup.firstError}`);
+  const rss = new PeakRssSampler(ctx.services.services.analytics.pid).start();
+  const cpu = startCpuAccounting({
+    gateway: { pid: ctx.services.services.gateway.pid },
+    analytics: { pid: ctx.services.services.analytics.pid },
+    postgres: { pid: ctx.database.postmasterPid, tree: true },
+  });
+  ctx.log(`queries: ${item.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
+  const result = await runLoad({ concurrency: QUERY_CLIENTS, durationMs: seconds * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  const usage = cpu.finish();
+  const peak = rss.stop();
+  ctx.services.assertAlive();
+  ctx.log(`queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(1)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`);
+  noteLeftovers(item.name, "10-client load", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
+  // The same query from one client: its latency without queueing behind nine others.
+  const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  noteLeftovers(item.name, "1-client run", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
+  rows.push({
+    benchmark: `query via gateway: ${item.name} (${QUERY_CLIENTS} clients, ${seconds} s)`,
+    target: `p95 < ${item.targetP95Ms} ms`,
+    measured: `${wrongAnswer ? "WRONG ANSWER; " : ""}${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
+    reference: "—",
+    met: !wrongAnswer && result.errors === 0 && result.requests > 0 && result.latency.p95 < item.targetP95Ms ? "yes" : "no",
+  });
+  notes.push(`queries, ${item.name}: CPU as a share of one core during the 10-client load: ${formatCpuShares(usage)}.`);
+  return peak;
+}
+
+/** Notes statements the analytics service left running in PostgreSQL after a load had stopped. */
+function noteLeftovers(name: string, phase: string, wait: IdleWait, notes: string[]): void {
+  if (wait.activeAtStart === 0) return;
+  notes.push(
+    `queries, ${name}: after the ${phase} stopped, ${wait.activeAtStart} analytics statements were still running in PostgreSQL; ` +
+      (wait.idle ? `it was idle ${(wait.waitedMs / 1000).toFixed(1)} s later (waited before measuring on).` : `still busy after ${(wait.waitedMs / 1000).toFixed(0)} s.`),
+  );
 }
 
 /** Events counted by the organization's minute and hour rollups. */
@@ -243,7 +276,8 @@ async function countRolledUp(ctx: BenchContext, organizationId: string): Promise
 }
 
 function describeLoad(result: LoadResult): string {
-  return `${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s${result.errors ? `, ${result.errors} errors (${result.firstError})` : ""}`;
+  const rate = result.perSecond >= 10 ? result.perSecond.toFixed(0) : result.perSecond.toFixed(1);
+  return `${formatLatency(result.latency)}, ${rate} req/s (${fmt(result.requests)} requests)${result.errors ? `, ${result.errors} errors (first: ${result.firstError})` : ""}`;
 }
 
 function expect(condition: boolean, what: string): void {

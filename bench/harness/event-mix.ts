@@ -17,7 +17,10 @@ export interface BenchEvent {
 }
 
 export interface EventMixOptions {
+  /** Chooses the customer and campaign pools, and the events. */
   seed: number;
+  /** Independent event streams over the same pools (one per parallel writer). @default 0 */
+  stream?: number;
   /** Size of the customer pool. @default 50_000 */
   customers?: number;
   /** Size of the campaign pool. @default 20 */
@@ -84,7 +87,7 @@ export class EventMix {
     const pool = createRandom(options.seed ^ 0x5bd1e995);
     this.customerIds = Array.from({ length: options.customers ?? 50_000 }, () => randomUuid(pool));
     this.campaignIds = Array.from({ length: options.campaigns ?? 20 }, () => randomUuid(pool));
-    this.random = createRandom(options.seed);
+    this.random = createRandom(options.seed + 7919 * (options.stream ?? 0));
   }
 
   /** A random UUID (version 4 layout) from this stream. */

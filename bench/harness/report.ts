@@ -102,10 +102,13 @@ the same run (PostgreSQL \`COPY\` for ingestion, plain SQL for queries).
   peak RSS (\`VmRSS\` sampled every 250 ms).
 - **queries**: 10,000,000 events over 180 days for one organization, written by
   \`bench/generate-events.ts\` (COPY, then the rollup tables), then 10 concurrent clients for 20 s
-  per query through the gateway with a user token: p50/p95/p99 latency and requests/s.
+  per query through the gateway with a user token: p50/p95/p99 latency and requests/s, then 5 s
+  from a single client (the latency without queueing). The reference is the same daily revenue as
+  plain SQL, on the raw events and on the hourly rollups. Between measurements the benchmark waits
+  (at most 60 s) until the analytics service has no statement left running in PostgreSQL.
 
 \`\`\`sh
-npm run bench              # everything (about 15 minutes on the machine below)
+npm run bench              # everything (about 20 minutes on the machine below)
 npm run bench -- ingest    # or: queries
 node dist/bench/generate-events.js --events 10000000 --days 180   # the data generator alone (after npm run build)
 \`\`\`
@@ -115,7 +118,9 @@ node dist/bench/generate-events.js --events 10000000 --days 180   # the data gen
 
 The figures come from one small machine (2 cores) where the load generator, the four Node
 processes and PostgreSQL share the same two cores: they are comparable between runs on that
-machine, not a capacity plan.
+machine, not a capacity plan. That machine is also shared with other work; each section records
+the load average and, per measurement, the CPU share of "other processes", so that a run slowed
+down by something else can be recognized.
 `;
 
 /** Appends a run's section to docs/BENCHMARKS.md, creating the file with its introduction first. */
