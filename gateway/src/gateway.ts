@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
-import { GraphQLError } from "graphql";
+import { GraphQLError, print, type ExecutionResult } from "graphql";
 import { createRemoteAccessTokenVerifier } from "../../subgraphs/shared/src/auth/access-token";
 import { apiKeyScopePlugin } from "../../subgraphs/shared/src/auth/api-key-scope-plugin";
 import { createCredentialVerifier, createRemoteApiKeyExchange } from "../../subgraphs/shared/src/auth/credentials";
@@ -9,9 +9,13 @@ import { USERS_AUTH_PATHS } from "../../subgraphs/shared/src/config";
 import { formatError } from "../../subgraphs/shared/src/errors";
 import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../../subgraphs/shared/src/subgraph-server";
+import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../../subgraphs/shared/src/subscriptions/websocket-server";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { SubgraphDataSource } from "./subgraph-data-source";
+import { FederatedSubscriptions } from "./subscriptions/federated-subscriptions";
+import { SubscriptionPlanner } from "./subscriptions/subscription-planner";
+import { UpstreamConnections } from "./subscriptions/upstream-connections";
 import { loadSupergraph } from "./supergraph";
 
 /**
@@ -22,9 +26,10 @@ import { loadSupergraph } from "./supergraph";
 export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<RunningService> {
   const config = { ...gatewayConfigFromEnv(), ...overrides };
   const supergraphSdl = await loadSupergraph(config.supergraphPath);
+  const urlOf = (name: string, routingUrl?: string) => config.subgraphUrls[name] ?? routingUrl!;
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphTimeoutMs),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs),
   });
   const verifyCredential = createCredentialVerifier(
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
@@ -58,11 +63,41 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     },
     routes: { "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }) },
   });
+
+  // Subscriptions (and any operation sent over the socket) on the same URL, over graphql-ws.
+  const planner = new SubscriptionPlanner(supergraphSdl);
+  const routingUrls = new Map(planner.subgraphs.map((subgraph) => [subgraph.name, urlOf(subgraph.name, subgraph.url)]));
+  const upstream = new UpstreamConnections((name) => routingUrls.get(name)!);
+  const federated = new FederatedSubscriptions(
+    planner,
+    Object.fromEntries([...routingUrls].map(([name, url]) => [name, new SubgraphDataSource(name, url, config.subgraphTimeoutMs)])),
+    upstream,
+  );
+  const webSockets = startGraphQLWebSocketServer<GatewayContext>({
+    server: listening.server,
+    schema: planner.clientSchema,
+    verifyCredential,
+    createContext: (credential, req) => ({ viewer: credential.viewer, accessToken: credential.accessToken, forwardedFor: forwardedFor(req) }),
+    limits: webSocketLimitsFromEnv(),
+    subscribe: (args) => federated.subscribe(args),
+    execute: async (args): Promise<ExecutionResult> => {
+      const response = await apollo.executeOperation(
+        { query: print(args.document), variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },
+        { contextValue: args.contextValue as GatewayContext },
+      );
+      return (response.body.kind === "single" ? response.body.singleResult : { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] }) as ExecutionResult;
+    },
+  });
+
   return {
     name: "gateway",
     port: listening.port,
     url: listening.url,
     async stop() {
+      // Subscriptions first (clients see 1001 Going away), then HTTP drains.
+      federated.close();
+      await webSockets.close();
+      await upstream.close();
       await listening.close();
       await apollo.stop();
     },

@@ -5,6 +5,7 @@ import { createCustomerStatsLoader } from "./modules/customer-stats/customer-sta
 import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
 import { createChurnRiskLoader } from "./modules/churn/churn-store";
 import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-performance";
+import type { RealtimeHub } from "./modules/realtime/realtime-hub";
 
 /** The analytics subgraph's per-request context. */
 export interface AnalyticsContext extends BaseSubgraphContext {
@@ -20,10 +21,13 @@ export interface AnalyticsContext extends BaseSubgraphContext {
   accessToken: string | null;
   /** The customers subgraph's GraphQL endpoint. */
   customersUrl: string;
+  /** Publishes stored events and serves subscriptions (one per process). */
+  realtime: RealtimeHub;
 }
 
-export function createAnalyticsContext(dataSource: DataSource, viewer: Viewer | null, customersUrl: string, accessToken: string | null): AnalyticsContext {
+export function createAnalyticsContext(dataSource: DataSource, viewer: Viewer | null, customersUrl: string, accessToken: string | null, realtime: RealtimeHub): AnalyticsContext {
   return {
+    realtime,
     viewer,
     dataSource,
     accessToken,

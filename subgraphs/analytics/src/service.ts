@@ -3,7 +3,11 @@ import { startSubgraphService, type SubgraphServiceOptions } from "../../shared/
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
+import { createPubSubFromEnv } from "../../shared/src/pubsub/pubsub";
+import { createLogger } from "../../shared/src/logger";
+import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
 import { failInterruptedJobs } from "./modules/jobs/background-job";
+import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { buildAnalyticsSchema } from "./schema";
 
 export interface AnalyticsServiceOptions extends SubgraphServiceOptions {
@@ -14,14 +18,27 @@ export interface AnalyticsServiceOptions extends SubgraphServiceOptions {
 /** Starts the analytics subgraph (events, metrics, segmentation, churn, and the fields it adds to Customer and Campaign). */
 export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Promise<RunningService> {
   const customersUrl = options.customersUrl ?? process.env.CUSTOMERS_URL ?? `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
+  // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
+  let realtime: RealtimeHub | undefined;
+  let alerts: AlertEvaluator | undefined;
   return startSubgraphService(
     {
       name: "analytics",
-      prepare: failInterruptedJobs,
+      prepare: async (dataSource) => {
+        await failInterruptedJobs(dataSource);
+        const pubsub = createPubSubFromEnv("analytics");
+        await pubsub.ready?.();
+        realtime = new RealtimeHub(pubsub, dataSource);
+        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
+      },
+      stop: async () => {
+        alerts?.stop();
+        await realtime?.close();
+      },
       seedDemoData: seedAnalyticsDemoData,
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, viewer, _req, accessToken) => createAnalyticsContext(dataSource, viewer, customersUrl, accessToken),
+      createContext: (dataSource, viewer, _req, accessToken) => createAnalyticsContext(dataSource, viewer, customersUrl, accessToken, realtime!),
     },
     options,
   );

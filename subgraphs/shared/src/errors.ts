@@ -15,6 +15,8 @@ export enum ErrorCode {
   NotFound = "NOT_FOUND",
   /** Too many requests; retry after the time given. */
   RateLimited = "RATE_LIMITED",
+  /** A configured limit (subscriptions per connection, and the like) is reached; the message names it. */
+  LimitExceeded = "LIMIT_EXCEEDED",
   /** A unique value (an email, a name) is already taken. */
   Conflict = "CONFLICT",
   /** A dependency (the database, a subgraph) cannot be reached right now. */

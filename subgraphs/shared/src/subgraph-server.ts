@@ -9,6 +9,7 @@ import type { Viewer } from "./auth/viewer";
 import type { ServiceName } from "./database/database-url";
 import { formatError } from "./errors";
 import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/graphql-http-server";
+import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
 
 /** What every subgraph's request context holds. */
 export interface BaseSubgraphContext {
@@ -29,6 +30,8 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
   /** `accessToken` is the caller's verified token (an API key's exchanged one), to call other services as them. */
   createContext: (viewer: Viewer | null, req: IncomingMessage, accessToken: string | null) => TContext;
   routes?: Record<string, RouteHandler>;
+  /** Runs during `stop()`, after HTTP and WebSocket connections are closed, before the pool closes. */
+  beforeDatabaseCloses?: () => Promise<void>;
 }
 
 /** A running service: where it listens and how to stop it. */
@@ -89,12 +92,25 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     },
   });
 
+  // Subscriptions, when the schema has any: graphql-ws on the same path.
+  const webSockets = options.schema.getSubscriptionType()
+    ? startGraphQLWebSocketServer<TContext>({
+        server: listening.server,
+        schema: options.schema,
+        verifyCredential: options.verifyCredential,
+        createContext: (credential, req) => options.createContext(credential.viewer, req, credential.accessToken),
+        limits: webSocketLimitsFromEnv(),
+      })
+    : null;
+
   return {
     name: options.name,
     port: listening.port,
     url: listening.url,
     async stop() {
+      await webSockets?.close();
       await listening.close();
+      await options.beforeDatabaseCloses?.();
       await apollo.stop();
       if (options.dataSource.isInitialized) await options.dataSource.destroy();
     },

@@ -40,8 +40,10 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
   exchangeApiKey?: (dataSource: DataSource) => ApiKeyExchange;
   /** Routes beside `/graphql`, made once the database is ready. */
   routes?: (dataSource: DataSource) => Record<string, RouteHandler>;
-  /** Runs once the schema is migrated, before serving (e.g. to clean up after a crash). */
+  /** Runs once the schema is migrated, before serving (e.g. to clean up after a crash, or start background work). */
   prepare?(dataSource: DataSource): Promise<void>;
+  /** Runs when the service stops (or fails to start after `prepare`), before the database pool closes. */
+  stop?(): Promise<void>;
   /** Inserts its part of the demo data set; resolves false when it was already there. */
   seedDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean>;
 }
@@ -62,7 +64,7 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
     await definition.prepare?.(dataSource);
     const demoData = options.demoData ?? demoDatasetFromEnv();
     if (demoData && (await definition.seedDemoData(dataSource, demoData))) log.info("loaded the demo data");
-    return await startSubgraphServer({
+    const running = await startSubgraphServer({
       name: definition.name,
       port: options.port ?? portFromEnv(definition.name),
       schema: await definition.buildSchema(),
@@ -73,8 +75,11 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
       ),
       createContext: (viewer, req, accessToken) => definition.createContext(dataSource, viewer, req, accessToken),
       routes: definition.routes?.(dataSource),
+      beforeDatabaseCloses: definition.stop,
     });
+    return running;
   } catch (error) {
+    await definition.stop?.().catch(() => undefined);
     await dataSource.destroy();
     throw error;
   }

@@ -12,6 +12,7 @@ export interface StoredEvent {
   campaignId: string | null;
   timestamp: Date;
   value: number | null;
+  properties: Record<string, unknown> | null;
 }
 
 const rollup = (grain: "minute" | "hour") => `
@@ -45,11 +46,11 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
       INSERT INTO events (organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties)
       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[])
       ON CONFLICT (organization_id, id) DO NOTHING
-      RETURNING id, type, customer_id, campaign_id, "timestamp", value
+      RETURNING id, type, customer_id, campaign_id, "timestamp", value, properties
     ),
     ${rollup("minute")},
     ${rollup("hour")}
-    SELECT id, type, customer_id AS "customerId", campaign_id AS "campaignId", "timestamp", value FROM inserted`;
+    SELECT id, type, customer_id AS "customerId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
   const params = [
     organizationId,
     rows.map((r) => r.id),

@@ -1,0 +1,159 @@
+import { executeQueryPlan, type GraphQLDataSource } from "@apollo/gateway";
+import type { QueryPlan } from "@apollo/query-planner";
+import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
+import { ErrorCode } from "../../../subgraphs/shared/src/errors";
+import { EventQueue } from "../../../subgraphs/shared/src/subscriptions/event-queue";
+import type { GatewayContext } from "../context";
+import type { SubscriptionPlan, SubscriptionPlanner } from "./subscription-planner";
+import type { UpstreamConnections } from "./upstream-connections";
+
+/** The made-up service that answers the plan's first fetch with the subgraph's event. */
+const EVENT_SOURCE = "__subscription_event__";
+
+/** Most results kept for one slow client before the oldest are dropped. */
+export const CLIENT_QUEUE_CAPACITY = 1_000;
+
+type ServiceMap = Record<string, GraphQLDataSource<GatewayContext>>;
+
+/** One upstream subscription and the clients it serves. */
+interface SharedSubscription {
+  clients: Set<EventQueue<ExecutionResult>>;
+  stop: () => void;
+}
+
+/**
+ * Runs subscriptions through the gateway: the planner names the subgraph that owns the root field;
+ * the subgraph's subscription is opened over graphql-ws as the caller; each event it sends is
+ * completed by the rest of the plan (fetches of `_entities` from other subgraphs, batched per
+ * event, with the gateway's own data sources so credentials and timeouts apply as for queries),
+ * then delivered. Clients with the same credential, document and variables share one upstream
+ * subscription, and each event is completed once for all of them.
+ */
+export class FederatedSubscriptions {
+  private readonly shared = new Map<string, SharedSubscription>();
+
+  constructor(
+    private readonly planner: SubscriptionPlanner,
+    private readonly services: ServiceMap,
+    private readonly upstream: UpstreamConnections,
+  ) {}
+
+  /** graphql-ws `subscribe`: an async iterable of results for one client's subscription. */
+  subscribe(args: ExecutionArgs): AsyncIterable<ExecutionResult> | ExecutionResult {
+    const context = args.contextValue as GatewayContext;
+    if (!context.accessToken) return { errors: [new GraphQLError("Subscriptions need a credential.", { extensions: { code: ErrorCode.Unauthenticated } })] };
+    let plan: SubscriptionPlan;
+    try {
+      plan = this.planner.plan(args.document, args.operationName);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.BadUserInput } })] };
+    }
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const key = JSON.stringify([context.accessToken, args.operationName ?? null, print(args.document), variables]);
+    let shared = this.shared.get(key);
+    if (!shared) shared = this.open(key, plan, variables, context);
+    const subscription = shared;
+    const queue: EventQueue<ExecutionResult> = new EventQueue<ExecutionResult>({
+      capacity: CLIENT_QUEUE_CAPACITY,
+      onClose: () => {
+        subscription.clients.delete(queue);
+        if (subscription.clients.size === 0) {
+          this.shared.delete(key);
+          subscription.stop();
+        }
+      },
+    });
+    subscription.clients.add(queue);
+    return queue;
+  }
+
+  /** Upstream subscriptions open (shared ones count once). */
+  get upstreamCount(): number {
+    return this.shared.size;
+  }
+
+  /** Ends every client's subscription. */
+  close(): void {
+    for (const subscription of [...this.shared.values()]) for (const client of [...subscription.clients]) client.end();
+  }
+
+  private open(key: string, plan: SubscriptionPlan, variables: Record<string, unknown>, context: GatewayContext): SharedSubscription {
+    const { client, release } = this.upstream.acquire(plan.primary.serviceName, context.accessToken!);
+    const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
+    const clients = new Set<EventQueue<ExecutionResult>>();
+    // Events are completed one after another, so clients receive them in the subgraph's order.
+    let chain = Promise.resolve();
+    const deliver = (result: ExecutionResult) => {
+      for (const queue of clients) queue.push(result);
+    };
+    const unsubscribe = client.subscribe(
+      { query: plan.primary.operation, variables: upstreamVariables, operationName: plan.primary.operationName },
+      {
+        next: (event) => {
+          chain = chain
+            .then(() => this.complete(plan, event as FormattedExecutionResult, variables, context))
+            .then(deliver, (error: Error) => deliver({ errors: [new GraphQLError(error.message, { originalError: error })] }));
+        },
+        error: (error) => {
+          chain = chain.then(() => {
+            deliver({ errors: upstreamErrors(error, plan.primary.serviceName) });
+            for (const queue of [...clients]) queue.end();
+          });
+        },
+        complete: () => {
+          chain = chain.then(() => {
+            for (const queue of [...clients]) queue.end();
+          });
+        },
+      },
+    );
+    const subscription: SharedSubscription = {
+      clients,
+      stop: () => {
+        unsubscribe();
+        release();
+      },
+    };
+    this.shared.set(key, subscription);
+    return subscription;
+  }
+
+  /** One event as the client asked for it: the subgraph's data, completed by the rest of the plan. */
+  private async complete(plan: SubscriptionPlan, event: FormattedExecutionResult, variables: Record<string, unknown>, context: GatewayContext): Promise<ExecutionResult> {
+    if (!event.data) return { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) };
+    const eventSource = { process: async () => ({ data: event.data, errors: event.errors }) } as unknown as GraphQLDataSource<GatewayContext>;
+    const queryPlan: QueryPlan = {
+      kind: "QueryPlan",
+      node: plan.rest
+        ? { kind: "Sequence", nodes: [{ ...plan.primary, serviceName: EVENT_SOURCE }, plan.rest] }
+        : { ...plan.primary, serviceName: EVENT_SOURCE },
+    };
+    const requestContext = {
+      request: { query: print(plan.operationContext.operation as never), variables, operationName: plan.operationContext.operation.name?.value },
+      context,
+      logger: console,
+      metrics: {},
+      cache: undefined,
+      overallCachePolicy: undefined,
+    };
+    const result = await executeQueryPlan(
+      queryPlan,
+      { ...this.services, [EVENT_SOURCE]: eventSource } as never,
+      requestContext as never,
+      plan.operationContext,
+      this.planner.supergraphSchema,
+      this.planner.apiSchema,
+    );
+    return result as ExecutionResult;
+  }
+}
+
+/** What the upstream's failure looks like to the client: its GraphQL errors, or the service being unavailable. */
+function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
+  if (Array.isArray(error)) {
+    return error.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions }));
+  }
+  const code = (error as { code?: number }).code;
+  if (code === 4403) return [new GraphQLError("The credential was refused by the subgraph (expired?); reconnect with a new one.", { extensions: { code: ErrorCode.Unauthenticated } })];
+  return [new GraphQLError(`The ${serviceName} service closed the subscription${code ? ` (code ${code})` : ""}; subscribe again.`, { extensions: { code: ErrorCode.ServiceUnavailable, serviceName } })];
+}

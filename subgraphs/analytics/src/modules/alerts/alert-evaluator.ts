@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import type { DataSource } from "typeorm";
+import type { Logger } from "../../../../shared/src/logger";
+import { resolveMetrics } from "../metric/metric-catalog";
+import { queryMetrics } from "../timeseries/metric-query";
+import type { RealtimeHub } from "../realtime/realtime-hub";
+import { listAlertRules, recordEvaluation, type AlertMessage } from "./alert-store";
+import { AlertCondition, type AlertRule } from "./alert.types";
+
+export interface AlertEvaluatorOptions {
+  /** How long after a batch its organization's rules are evaluated (batches in between coalesce). @default 200 */
+  debounceMs?: number;
+  /** Every rule is also evaluated this often, so windows that slide past their events recover (or BELOW rules fire). @default 30_000 */
+  sweepMs?: number;
+}
+
+/**
+ * Evaluates alert rules: an organization's rules shortly after each of its batches arrives, and
+ * every rule periodically. A rule whose value crosses its threshold moves to FIRING and publishes
+ * an {@link AlertMessage} to `alertTriggered` subscribers; it fires again only after recovering.
+ * Several replicas may evaluate the same rule: the database decides which records the crossing.
+ */
+export class AlertEvaluator {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly stopListening: () => void;
+  private readonly sweep: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly dataSource: DataSource, private readonly hub: RealtimeHub, private readonly log: Logger, options: AlertEvaluatorOptions = {}) {
+    const debounceMs = options.debounceMs ?? 200;
+    this.stopListening = hub.onAnyEvents((organizationId) => {
+      if (this.pending.has(organizationId) || this.stopped) return;
+      this.pending.set(organizationId, setTimeout(() => {
+        this.pending.delete(organizationId);
+        void this.evaluateOrganization(organizationId);
+      }, debounceMs));
+    });
+    this.sweep = setInterval(() => void this.evaluateAll(), options.sweepMs ?? 30_000);
+    this.sweep.unref();
+  }
+
+  /** Evaluates one organization's rules now (after an evaluation in progress); resolves the alerts fired. */
+  evaluateOrganization(organizationId: string): Promise<void> {
+    const previous = this.running.get(organizationId) ?? Promise.resolve();
+    const next = previous.then(() => this.evaluate(organizationId)).catch((error: Error) => this.log.warn(`alert evaluation failed: ${error.message}`));
+    this.running.set(organizationId, next);
+    void next.then(() => {
+      if (this.running.get(organizationId) === next) this.running.delete(organizationId);
+    });
+    return next;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopListening();
+    clearInterval(this.sweep);
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private async evaluateAll(): Promise<void> {
+    const organizations: { organization_id: string }[] = await this.dataSource.query(`SELECT DISTINCT organization_id FROM alert_rules`).catch(() => []);
+    for (const { organization_id } of organizations) if (!this.stopped) await this.evaluateOrganization(organization_id);
+  }
+
+  private async evaluate(organizationId: string): Promise<void> {
+    const rules = await listAlertRules(this.dataSource, organizationId);
+    for (const rule of rules) {
+      if (this.stopped) return;
+      const value = await ruleValue(this.dataSource, organizationId, rule);
+      const alert = await recordEvaluation(this.dataSource, organizationId, rule, value, isBreached(rule, value), randomUUID());
+      if (alert) await this.hub.publishAlert<AlertMessage>(organizationId, alert);
+    }
+  }
+}
+
+/** True when `value` is on the wrong side of the rule's threshold. */
+export function isBreached(rule: Pick<AlertRule, "condition" | "threshold">, value: number): boolean {
+  return rule.condition === AlertCondition.ABOVE ? value > rule.threshold : value < rule.threshold;
+}
+
+/** The rule's metric over its trailing window, ending now (0 for no events). */
+async function ruleValue(dataSource: DataSource, organizationId: string, rule: AlertRule): Promise<number> {
+  const [spec] = await resolveMetrics(dataSource, organizationId, [rule.metric]);
+  const to = new Date();
+  const from = new Date(to.getTime() - rule.windowMinutes * 60_000);
+  const [row] = await queryMetrics(dataSource, organizationId, { specs: [spec], range: { from, to, timezone: "UTC" }, interval: null, filter: rule.filter });
+  return row?.values[0] ?? 0;
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { requireRole, requireUser, requireViewer } from "../../../../shared/src/auth/guards";
+import { Role } from "../../../../shared/src/auth/role";
+import { isUuid } from "../../../../shared/src/data/ids";
+import { badUserInput, notFound } from "../../../../shared/src/errors";
+import { EventQueue } from "../../../../shared/src/subscriptions/event-queue";
+import type { AnalyticsContext } from "../../context";
+import { resolveMetrics } from "../metric/metric-catalog";
+import { deleteAlertRule, insertAlertRule, listAlertRules, listAlerts, type AlertMessage } from "./alert-store";
+import { Alert, AlertRule, AlertRuleInput } from "./alert.types";
+
+/** Most alert rules one organization may have. */
+export const MAX_ALERT_RULES = 100;
+
+@Resolver()
+export class AlertResolver {
+  @Query(() => [AlertRule], { description: "Your organization's alert rules, oldest first." })
+  alertRules(@Ctx() ctx: AnalyticsContext): Promise<AlertRule[]> {
+    const viewer = requireViewer(ctx.viewer);
+    return listAlertRules(ctx.dataSource, viewer.organizationId);
+  }
+
+  @Query(() => [Alert], { description: "Your organization's latest alerts, newest first." })
+  alerts(@Arg("first", () => Int, { defaultValue: 20, description: "1 to 100." }) first: number, @Ctx() ctx: AnalyticsContext): Promise<Alert[]> {
+    const viewer = requireViewer(ctx.viewer);
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw badUserInput("first must be between 1 and 100.", "first");
+    return listAlerts(ctx.dataSource, viewer.organizationId, first);
+  }
+
+  @Mutation(() => AlertRule, {
+    description: "Adds an alert rule: fires on alertTriggered when the metric over the trailing window crosses the threshold, again only after it recovered. ANALYST or ADMIN.",
+  })
+  async createAlertRule(@Arg("input", () => AlertRuleInput) input: AlertRuleInput, @Ctx() ctx: AnalyticsContext): Promise<AlertRule> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    await resolveMetrics(ctx.dataSource, user.organizationId, [input.metric], "input.metric");
+    if (!Number.isFinite(input.threshold)) throw badUserInput("threshold must be a finite number.", "input.threshold");
+    if (!Number.isInteger(input.windowMinutes) || input.windowMinutes < 1 || input.windowMinutes > 1440) {
+      throw badUserInput("windowMinutes must be between 1 and 1440 (a day).", "input.windowMinutes");
+    }
+    const name = (input.name ?? `${input.metric} ${input.condition.toLowerCase()} ${input.threshold} over ${input.windowMinutes} min`).trim();
+    if (name.length < 1 || name.length > 100) throw badUserInput("name must be 1 to 100 characters.", "input.name");
+    if (input.filter?.properties != null && (typeof input.filter.properties !== "object" || Array.isArray(input.filter.properties))) {
+      throw badUserInput("filter.properties must be a JSON object of property values.", "input.filter.properties");
+    }
+    for (const key of ["customerId", "campaignId"] as const) {
+      const id = input.filter?.[key];
+      if (id && !isUuid(id)) throw badUserInput(`filter.${key} '${id}' is not a UUID.`, `input.filter.${key}`);
+    }
+    return ctx.dataSource.transaction(async (manager) => {
+      // Serialised per organization, so the cap holds under concurrent calls.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('alert_rules:' || $1))`, [user.organizationId]);
+      const [{ count }] = await manager.query(`SELECT count(*)::int AS count FROM alert_rules WHERE organization_id = $1`, [user.organizationId]);
+      if (count >= MAX_ALERT_RULES) throw badUserInput(`An organization has at most ${MAX_ALERT_RULES} alert rules; delete one first.`, "input");
+      const rule = await insertAlertRule(manager, user.organizationId, {
+        id: randomUUID(),
+        name,
+        metric: input.metric,
+        condition: input.condition,
+        threshold: input.threshold,
+        windowMinutes: input.windowMinutes,
+        filter: input.filter ?? null,
+      }, user.userId);
+      return rule;
+    });
+  }
+
+  @Mutation(() => Boolean, { description: "Deletes an alert rule and its alerts. ANALYST or ADMIN." })
+  async deleteAlertRule(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<boolean> {
+    const viewer = requireRole(ctx.viewer, Role.ANALYST);
+    if (!isUuid(id) || !(await deleteAlertRule(ctx.dataSource, viewer.organizationId, id))) throw notFound("AlertRule", id);
+    return true;
+  }
+
+  @Subscription(() => Alert, {
+    description: "Each alert of your organization's rules as it fires (once per crossing; again only after the rule recovered).",
+    subscribe: ({ context }) => subscribeToAlerts(context as AnalyticsContext),
+  })
+  alertTriggered(@Root() alert: AlertMessage): Alert {
+    return {
+      ...alert,
+      triggeredAt: new Date(alert.triggeredAt),
+      rule: { ...alert.rule, createdAt: new Date(alert.rule.createdAt) },
+    };
+  }
+}
+
+function subscribeToAlerts(ctx: AnalyticsContext): AsyncIterable<AlertMessage> {
+  const viewer = requireViewer(ctx.viewer);
+  let stop = () => {};
+  const queue = new EventQueue<AlertMessage>({ capacity: 1000, onClose: () => stop() });
+  stop = ctx.realtime.onAlert<AlertMessage>(viewer.organizationId, (alert) => queue.push(alert));
+  return queue;
+}

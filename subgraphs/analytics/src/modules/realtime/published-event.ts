@@ -1,0 +1,30 @@
+import type { StoredEvent } from "../ingest/ingest-events";
+
+/** An event as it travels through pub/sub (JSON): its timestamp is an ISO string. */
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  customerId: string | null;
+  campaignId: string | null;
+  timestamp: string;
+  value: number | null;
+  properties: Record<string, unknown> | null;
+}
+
+/** The events of one stored batch of one organization. */
+export interface EventBatchMessage {
+  organizationId: string;
+  events: PublishedEvent[];
+}
+
+export function toPublishedEvent(event: StoredEvent): PublishedEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    customerId: event.customerId,
+    campaignId: event.campaignId,
+    timestamp: new Date(event.timestamp).toISOString(),
+    value: event.value,
+    properties: event.properties,
+  };
+}

@@ -1,0 +1,94 @@
+import type { DataSource } from "typeorm";
+import type { PubSub } from "../../../../shared/src/pubsub/pubsub";
+import type { StoredEvent } from "../ingest/ingest-events";
+import { MetricWatches } from "./metric-watch";
+import { toPublishedEvent, type EventBatchMessage, type PublishedEvent } from "./published-event";
+
+/** Topics of the analytics service. Organizations share a topic; messages carry the organization. */
+export const TOPICS = { events: "analytics.events", alerts: "analytics.alerts" } as const;
+
+/** Receives the new events of one organization, a stored batch at a time. */
+export type EventsListener = (events: PublishedEvent[]) => void;
+
+/** A message published to every replica, addressed to one organization. */
+export interface OrganizationMessage<T> {
+  organizationId: string;
+  payload: T;
+}
+
+/**
+ * The analytics service's real-time fan-in and fan-out: `trackEvents` publishes each stored batch
+ * through the {@link PubSub} (so every replica hears every batch), and subscriptions of this process
+ * listen here per organization. A listener never receives another organization's messages.
+ */
+export class RealtimeHub {
+  private readonly eventListeners = new Map<string, Set<EventsListener>>();
+  private readonly anyEventListeners = new Set<(organizationId: string, events: PublishedEvent[]) => void>();
+  private readonly alertListeners = new Map<string, Set<(alert: unknown) => void>>();
+  private readonly stops: (() => void)[];
+  /** The metricUpdated subscriptions of this process. */
+  readonly metricWatches: MetricWatches;
+
+  /** @param metricUpdateIntervalMs the shortest time between two updates of one metricUpdated subscription */
+  constructor(readonly pubsub: PubSub, dataSource: DataSource, metricUpdateIntervalMs = metricUpdateIntervalFromEnv()) {
+    this.metricWatches = new MetricWatches(dataSource, this, metricUpdateIntervalMs);
+    this.stops = [
+      pubsub.subscribe<EventBatchMessage>(TOPICS.events, (message) => {
+        for (const listener of [...(this.eventListeners.get(message.organizationId) ?? [])]) listener(message.events);
+        for (const listener of [...this.anyEventListeners]) listener(message.organizationId, message.events);
+      }),
+      pubsub.subscribe<OrganizationMessage<unknown>>(TOPICS.alerts, (message) => {
+        for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])]) listener(message.payload);
+      }),
+    ];
+  }
+
+  /** Publishes a stored batch (only the events really inserted, so a replay publishes nothing). */
+  async publishEvents(organizationId: string, events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.pubsub.publish<EventBatchMessage>(TOPICS.events, { organizationId, events: events.map(toPublishedEvent) });
+  }
+
+  /** Calls `listener` with each new batch of the organization; the returned function stops it. */
+  onEvents(organizationId: string, listener: EventsListener): () => void {
+    return addTo(this.eventListeners, organizationId, listener);
+  }
+
+  /** Calls `listener` with every organization's batches (the alert evaluator). */
+  onAnyEvents(listener: (organizationId: string, events: PublishedEvent[]) => void): () => void {
+    this.anyEventListeners.add(listener);
+    return () => this.anyEventListeners.delete(listener);
+  }
+
+  async publishAlert<T>(organizationId: string, alert: T): Promise<void> {
+    await this.pubsub.publish<OrganizationMessage<T>>(TOPICS.alerts, { organizationId, payload: alert });
+  }
+
+  onAlert<T>(organizationId: string, listener: (alert: T) => void): () => void {
+    return addTo(this.alertListeners, organizationId, listener as (alert: unknown) => void);
+  }
+
+  /** Stops listening and closes the pub/sub. */
+  async close(): Promise<void> {
+    this.metricWatches.close();
+    for (const stop of this.stops) stop();
+    await this.pubsub.close();
+  }
+}
+
+function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): () => void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+  return () => {
+    set.delete(value);
+    if (set.size === 0 && map.get(key) === set) map.delete(key);
+  };
+}
+
+/** `METRIC_UPDATE_INTERVAL_MS`: the shortest time between two updates of one metricUpdated subscription. @default 250 */
+export function metricUpdateIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.METRIC_UPDATE_INTERVAL_MS ?? 250);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`METRIC_UPDATE_INTERVAL_MS must be a number of milliseconds, got '${env.METRIC_UPDATE_INTERVAL_MS}'.`);
+  return value;
+}

@@ -1,0 +1,32 @@
+import { createLogger } from "../logger";
+import { InProcessPubSub } from "./in-process-pubsub";
+import { RedisPubSub } from "./redis-pubsub";
+
+/** Receives the messages published on a topic, in the order they were published. */
+export type TopicHandler<T> = (message: T) => void;
+
+/**
+ * Where a service publishes what subscribers wait for (new events, alerts, job progress). Every
+ * subscriber of a topic, in every process sharing the transport, receives each message once.
+ */
+export interface PubSub {
+  /** Resolves once the message is handed to the transport (not when it is delivered). */
+  publish<T>(topic: string, message: T): Promise<void>;
+  /** Starts delivering the topic's messages to `handler`; the returned function stops it. */
+  subscribe<T>(topic: string, handler: TopicHandler<T>): () => void;
+  /** Resolves once the transport is connected (immediately in process). */
+  ready?(): Promise<void>;
+  /** Releases the transport's connections; later publishes are dropped. */
+  close(): Promise<void>;
+  /** `in-process` or `redis`, for logs and health. */
+  readonly kind: string;
+}
+
+/**
+ * The pub/sub of this process: Redis when `REDIS_URL` is set, so that every replica's subscribers
+ * see the events every replica ingests; otherwise in this process only (one replica).
+ */
+export function createPubSubFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): PubSub {
+  if (env.REDIS_URL) return new RedisPubSub(env.REDIS_URL, createLogger(service));
+  return new InProcessPubSub();
+}
