@@ -339,6 +339,22 @@ describe("connections", () => {
   });
 });
 
+describe("jobProgress", () => {
+  it("reports a segmentation run's state and completes with its final state; other organizations cannot watch it", async () => {
+    const analyst = await supergraph.login("analyst@acme.test");
+    const run = await supergraph.request(`mutation { runSegmentation(input: { k: 3, seed: 1 }) { id status } }`, { token: analyst });
+    expect(run.body.errors).toBeUndefined();
+    const { id } = run.body.data!.runSegmentation;
+    const watch = subscribe(connect(`Bearer ${analyst}`), `subscription($id: ID!) { jobProgress(id: $id) { id kind status progress error } }`, { id });
+    expect(await watch.completed).toEqual({ complete: true });
+    expect(watch.results.at(-1)!.data.jobProgress).toEqual({ id, kind: "SEGMENTATION", status: "COMPLETED", progress: 1, error: null });
+    const stranger = await supergraph.signUp();
+    const refused = subscribe(connect(`Bearer ${stranger.accessToken}`), `subscription($id: ID!) { jobProgress(id: $id) { status } }`, { id });
+    await refused.completed;
+    expect(refused.results[0].errors![0].extensions!.code).toBe("NOT_FOUND");
+  });
+});
+
 describe("direct subgraph access", () => {
   it("the analytics subgraph's own WebSocket also requires a credential and scopes to the caller's organization", async () => {
     const owner = await supergraph.signUp();
@@ -356,5 +372,23 @@ describe("direct subgraph access", () => {
     await track(owner, [{ id: "yours", type: "page_view", timestamp: new Date().toISOString() }]);
     expect((await subscription.waitFor(1)).map((r) => r.data.eventTracked.id)).toEqual(["yours"]);
     subscription.stop();
+  });
+});
+
+describe("shutdown", () => {
+  it("completes subscriptions and closes sockets with 1001 when the gateway stops", async () => {
+    const owner = await supergraph.signUp();
+    const closed = new Promise<number>((resolve) => {
+      const socket = new WebSocket(wsUrl, "graphql-transport-ws");
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${owner.accessToken}` } })));
+      socket.on("message", (data) => {
+        if (JSON.parse(String(data)).type === "connection_ack") {
+          socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { eventTracked { id } }" } }));
+          setTimeout(() => void supergraph.stack.gateway.stop(), 300);
+        }
+      });
+      socket.on("close", (code) => resolve(code));
+    });
+    expect(await closed).toBe(1001);
   });
 });
