@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { importJWK, SignJWT } from "jose";
+import { generateKeyPair, importJWK, SignJWT } from "jose";
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "../subgraphs/shared/src/auth/access-token";
 import { startTestSupergraph, uniqueSuffix, type SignedUp, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
@@ -134,7 +134,6 @@ describe("access tokens that must be refused", () => {
   });
 
   it("refuses a token from another issuer's key", async () => {
-    const { generateKeyPair } = await import("jose");
     const { privateKey } = await generateKeyPair("EdDSA");
     const foreign = await new SignJWT({ org: claims.org, role: "ADMIN" })
       .setProtectedHeader({ alg: "EdDSA", kid: "someone-else" })

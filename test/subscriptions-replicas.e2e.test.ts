@@ -50,7 +50,7 @@ describeWithRedis("subscriptions across replicas with Redis", () => {
       // Different documents, so that no two subscribers share an upstream subscription.
       client.subscribe({ query: `subscription S${i} { eventTracked { id } }` }, { next: (r: any) => received[i].push(r.data.eventTracked.id), error: () => undefined, complete: () => undefined });
     });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     // Batches go in through both gateways, so through both analytics replicas.
     const ids: string[] = [];
     for (let batch = 0; batch < 10; batch++) {
@@ -82,7 +82,7 @@ describeWithRedis("subscriptions across replicas with Redis", () => {
       clients.push(client);
       client.subscribe({ query: `subscription { alertTriggered { value } }` }, { next: (r) => alerts[i].push(r.data), error: () => undefined, complete: () => undefined });
     });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     const purchases = [1, 2].map((n) => ({ id: `p-${n}`, type: "purchase", value: 5, timestamp: new Date().toISOString() }));
     // One batch through each replica: both evaluate the rule.
     await supergraph.request(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`, { token: owner.accessToken, variables: { events: purchases.slice(0, 1) } });

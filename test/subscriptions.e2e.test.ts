@@ -79,7 +79,7 @@ function subscribe(client: Client, query: string, variables: Record<string, unkn
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the subscription is in place upstream (no acknowledgement exists in the protocol). */
-const settle = () => sleep(300);
+const settle = () => sleep(1000);
 
 async function track(owner: SignedUp, events: Record<string, unknown>[]) {
   const { body } = await supergraph.request(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`, {
