@@ -236,7 +236,8 @@ function notes(r: QualityResults): string[] {
   let text =
     `- **k-means speed.** On ${label}, our kmeans ${speed}. Where the CPU time goes: the k-means++ seeding of all ${RESTARTS} restarts takes ` +
     `${secs(big.ours.breakdown.seedingSeconds)}. One Lloyd pass (assigning every row to the nearest of ${K} centroids) takes ` +
-    `${big.ours.breakdown.assignPassMs.toFixed(1)} ms. Lloyd then takes about ${secs(perRestart)} of CPU per restart, the time of about ${Math.round(perRestart / (big.ours.breakdown.assignPassMs / 1000))} assignment passes (each iteration is one assignment pass plus the centroid update). ` +
+    `${big.ours.breakdown.assignPassMs.toFixed(1)} ms. Lloyd then takes about ${secs(perRestart)} of CPU per restart, the time of about ${Math.round(perRestart / (big.ours.breakdown.assignPassMs / 1000))} such passes: ` +
+    `each iteration is one pass that assigns the rows and updates the cluster sums, and Hamerly's bounds let it skip the distances of the rows that cannot have changed cluster. ` +
     `The best restart stopped after ${big.ours.iterations} iterations`;
   if (big.sklearn.ok) {
     const s = big.sklearn.value;
@@ -285,10 +286,10 @@ function notes(r: QualityResults): string[] {
     if (s.splits && s.splits.length > 1) {
       const aucs = s.splits.map((x) => x.ours);
       out.push(
-        `- **The held-out AUC depends on the split, and the split is not reproducible across imports.** Over split seeds 1-${aucs.length} of the same customers, our AUC ranges from ` +
-          `${Math.min(...aucs).toFixed(4)} to ${Math.max(...aucs).toFixed(4)}. \`stratifiedSplit\` is seeded, but it shuffles the customers in the order \`customersExport\` returns them: ` +
-          `by created_at, then by id, a random UUID. Customers created in the same import batch share created_at, so importing the same CSV into a new organization orders them differently. ` +
-          `\`trainChurnModel(seed: 1)\` then evaluates on a different 20%, and this report's AUC changes from run to run. Within one run, ours and scikit-learn always see the same split.`,
+        `- **The held-out AUC depends on the split.** Over split seeds 1-${aucs.length} of the same customers, our AUC ranges from ` +
+          `${Math.min(...aucs).toFixed(4)} to ${Math.max(...aucs).toFixed(4)}. The split itself is reproducible: \`buildChurnDataset\` orders the customers by externalId ` +
+          `(then id) before \`stratifiedSplit\` shuffles them, so importing the same CSV into a new organization gives the same 20% held out for the same seed, ` +
+          `whatever order \`customersExport\` returns them in. Ours and scikit-learn always see the same split.`,
       );
     }
   }

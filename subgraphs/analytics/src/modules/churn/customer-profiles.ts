@@ -4,6 +4,8 @@ import { ErrorCode } from "../../../../shared/src/errors";
 /** What the customers subgraph knows of a customer that a churn model can use. */
 export interface CustomerProfile {
   id: string;
+  /** The organization's own id for the customer (null when it has none): the same across re-imports. */
+  externalId?: string | null;
   status: "ACTIVE" | "CHURNED";
   churnedAt: string | null;
   registeredAt: string;
@@ -16,7 +18,7 @@ export interface CustomerProfile {
 }
 
 const PAGE = `query($after: String) { customersExport(first: 5000, after: $after) {
-  edges { node { id status churnedAt registeredAt age gender location incomeRange preferredCategory attributes } }
+  edges { node { id externalId status churnedAt registeredAt age gender location incomeRange preferredCategory attributes } }
   pageInfo { hasNextPage endCursor } } }`;
 
 /**
@@ -46,4 +48,16 @@ export async function fetchCustomerProfiles(customersUrl: string, accessToken: s
     after = body.data.customersExport.pageInfo.endCursor;
   }
   return profiles;
+}
+
+/**
+ * The profiles in a stable order, whatever order they were read in: by externalId (the same when
+ * the same file is imported again), then by id. Seeded splits of the result are reproducible.
+ */
+export function sortProfiles(profiles: CustomerProfile[]): CustomerProfile[] {
+  const key = (p: CustomerProfile) => (p.externalId != null ? `0${p.externalId}` : `1${p.id}`);
+  return profiles
+    .map((profile) => ({ profile, key: key(profile) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.profile.id < b.profile.id ? -1 : a.profile.id > b.profile.id ? 1 : 0))
+    .map(({ profile }) => profile);
 }

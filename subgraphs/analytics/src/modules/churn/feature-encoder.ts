@@ -26,7 +26,8 @@ const TOP_CATEGORIES = 10;
  * Learns an encoding from training records: numeric columns log1p-transformed when skewed and
  * standardised, missing values imputed with the mean plus a "missing" indicator column;
  * categorical columns one-hot encoded over their 10 most frequent values, others as "(other)",
- * missing as "(missing)". Apply it with {@link encode}.
+ * missing as "(missing)". Columns that are constant in the training records (zero variance) are
+ * left out. Apply it with {@link encode}.
  */
 export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
   const features: EncodedFeature[] = [];
@@ -38,6 +39,15 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
     const shaped = values.map((v) => (log ? Math.log1p(v) : v));
     const mean = shaped.reduce((s, v) => s + v, 0) / shaped.length;
     const std = Math.sqrt(shaped.reduce((s, v) => s + (v - mean) ** 2, 0) / shaped.length) || 1;
+    // A constant column (in the training records) carries nothing and would get a meaningless
+    // weight: leave it out. Its missing indicator, if that varies, still goes in.
+    if (shaped.every((v) => v === shaped[0])) {
+      if (values.length < records.length) {
+        const share = 1 - values.length / records.length;
+        features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
+      }
+      continue;
+    }
     features.push({ name, kind: "numeric", source: name, log, mean, std });
     if (values.length < records.length) {
       const share = 1 - values.length / records.length;

@@ -5,7 +5,7 @@ import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from ".
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
 import { customerFeatures, EVENT_FEATURES } from "../segmentation/customer-features";
-import type { CustomerProfile } from "./customer-profiles";
+import { sortProfiles, type CustomerProfile } from "./customer-profiles";
 import { encode, fitEncoder, type RawRecord } from "./feature-encoder";
 
 /** Where labels come from: the churn the organization records, or no purchase within the horizon. */
@@ -38,8 +38,12 @@ const MIN_CUSTOMERS = 20;
  * the recorded status when the organization records churn (any CHURNED customer), otherwise "no
  * purchase within horizonDays after the cut-off" over the customers who purchased before it.
  * Throws `BAD_USER_INPUT` for no data before the cut-off, too few customers, or a single class.
+ * The customers are ordered by externalId, then id ({@link sortProfiles}), whatever order
+ * `profiles` has.
  */
-export async function buildChurnDataset(dataSource: DataSource, organizationId: string, profiles: CustomerProfile[], parameters: ChurnTrainingParameters): Promise<ChurnDataset> {
+export async function buildChurnDataset(dataSource: DataSource, organizationId: string, unordered: CustomerProfile[], parameters: ChurnTrainingParameters): Promise<ChurnDataset> {
+  // A stable order, so that the seeded split does not depend on the order the profiles were read in.
+  const profiles = sortProfiles(unordered);
   const labelSource: LabelSource = profiles.some((p) => p.status === "CHURNED") ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON";
   const cutoff = parameters.cutoff ?? (labelSource === "RECORDED_STATUS" ? new Date() : new Date(Date.now() - parameters.horizonDays * 86_400_000));
   const features = new Map((await customerFeatures(dataSource, organizationId, cutoff, false)).map((row) => [row.customerId, row]));

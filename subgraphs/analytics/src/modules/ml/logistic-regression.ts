@@ -25,41 +25,54 @@ export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: LogisticOp
   const n = x.rows;
   const p = x.cols + 1; // intercept first
   const l2 = options.l2 ?? 1;
+  const tolerance = options.tolerance ?? 1e-8;
   const beta = new Float64Array(p);
+  const gradient = new Float64Array(p);
+  const hessian = new Float64Array(p * p);
+  const row = new Float64Array(p);
+  // The Hessian costs n p^2 / 2 multiply-adds, the gradient n p. Near the optimum the Hessian
+  // barely changes, so once the steps are small it is kept (a simplified Newton step) for as long
+  // as each step at least halves the previous one; otherwise it is computed afresh.
+  let factor: Float64Array | undefined;
+  let previousStep = Infinity;
   let iterations = 0;
   for (; iterations < (options.maxIterations ?? 100); iterations++) {
-    const gradient = new Float64Array(p);
-    const hessian = new Float64Array(p * p);
-    const row = new Float64Array(p);
+    const refresh = !factor || previousStep > 0.25;
+    gradient.fill(0);
+    if (refresh) hessian.fill(0);
     for (let i = 0; i < n; i++) {
       row[0] = 1;
       for (let j = 1; j < p; j++) row[j] = x.data[i * x.cols + j - 1];
       let z = 0;
       for (let j = 0; j < p; j++) z += beta[j] * row[j];
       const mu = sigmoid(z);
-      const w = Math.max(mu * (1 - mu), 1e-12);
       const r = y[i] - mu;
+      for (let a = 0; a < p; a++) gradient[a] += r * row[a];
+      if (!refresh) continue;
+      const w = Math.max(mu * (1 - mu), 1e-12);
       for (let a = 0; a < p; a++) {
-        gradient[a] += r * row[a];
         const wa = w * row[a];
         for (let b = 0; b <= a; b++) hessian[a * p + b] += wa * row[b];
       }
     }
-    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) hessian[b * p + a] = hessian[a * p + b];
-    for (let j = 1; j < p; j++) {
-      gradient[j] -= l2 * beta[j];
-      hessian[j * p + j] += l2;
+    for (let j = 1; j < p; j++) gradient[j] -= l2 * beta[j];
+    if (refresh) {
+      for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) hessian[b * p + a] = hessian[a * p + b];
+      for (let j = 1; j < p; j++) hessian[j * p + j] += l2;
+      factor = cholesky(hessian, p);
     }
-    const step = solveSymmetric(hessian, gradient, p);
+    const step = solveCholesky(factor!, gradient, p);
     let largest = 0;
     for (let j = 0; j < p; j++) {
       beta[j] += step[j];
       largest = Math.max(largest, Math.abs(step[j]));
     }
-    if (largest < (options.tolerance ?? 1e-8)) {
+    if (largest < tolerance) {
       iterations++;
       break;
     }
+    // A kept Hessian that no longer halves the step is stale: refresh it next time.
+    previousStep = !refresh && largest > previousStep / 2 ? Infinity : largest;
   }
   return { intercept: beta[0], weights: beta.slice(1), iterations };
 }
@@ -79,8 +92,8 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** Solves A s = g for a symmetric positive definite A (Cholesky), with a small ridge if needed. */
-function solveSymmetric(a: Float64Array, g: Float64Array, p: number): Float64Array {
+/** The Cholesky factor L (A = L L') of a symmetric positive definite A, with a small ridge if needed. */
+function cholesky(a: Float64Array, p: number): Float64Array {
   for (let ridge = 0; ; ridge = ridge === 0 ? 1e-10 : ridge * 100) {
     const l = new Float64Array(p * p);
     let ok = true;
@@ -99,22 +112,24 @@ function solveSymmetric(a: Float64Array, g: Float64Array, p: number): Float64Arr
         }
       }
     }
-    if (!ok) {
-      if (ridge > 1) throw new Error("The Hessian is not positive definite even with a ridge.");
-      continue;
-    }
-    const z = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let sum = g[i];
-      for (let k = 0; k < i; k++) sum -= l[i * p + k] * z[k];
-      z[i] = sum / l[i * p + i];
-    }
-    const s = new Float64Array(p);
-    for (let i = p - 1; i >= 0; i--) {
-      let sum = z[i];
-      for (let k = i + 1; k < p; k++) sum -= l[k * p + i] * s[k];
-      s[i] = sum / l[i * p + i];
-    }
-    return s;
+    if (ok) return l;
+    if (ridge > 1) throw new Error("The Hessian is not positive definite even with a ridge.");
   }
+}
+
+/** Solves L L' s = g. */
+function solveCholesky(l: Float64Array, g: Float64Array, p: number): Float64Array {
+  const z = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let sum = g[i];
+    for (let k = 0; k < i; k++) sum -= l[i * p + k] * z[k];
+    z[i] = sum / l[i * p + i];
+  }
+  const s = new Float64Array(p);
+  for (let i = p - 1; i >= 0; i--) {
+    let sum = z[i];
+    for (let k = i + 1; k < p; k++) sum -= l[k * p + i] * s[k];
+    s[i] = sum / l[i * p + i];
+  }
+  return s;
 }

@@ -1,8 +1,8 @@
 import { SeededRandom } from "../../../../shared/src/demo/random";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "./evaluation";
-import { kmeans } from "./kmeans";
+import { kmeans, kmeansPlusPlus } from "./kmeans";
 import { fitLogistic, predictProbabilities } from "./logistic-regression";
-import { columnStats, fromRows, standardize } from "./matrix";
+import { columnStats, fromRows, squaredDistance, standardize, type Matrix } from "./matrix";
 import { silhouetteScore } from "./silhouette";
 
 describe("k-means", () => {
@@ -25,16 +25,113 @@ describe("k-means", () => {
     expect(a.inertia).toBeLessThanOrEqual(single.inertia);
   });
 
+  it("gives plain Lloyd's result (the bounds only skip work), with every row at its nearest centroid", async () => {
+    // Overlapping blobs, so that many rows sit near a boundary and the bounds are tested hard.
+    const generator = new SeededRandom(11);
+    const rows = Array.from({ length: 4_000 }, (_, i) => [(i % 4) * 1.5 + generator.next() * 3, (i % 3) * 2 + generator.next() * 3, generator.next()]);
+    const points = fromRows(rows);
+    for (const k of [2, 5, 9]) {
+      const result = await kmeans(points, { k, seed: 3, restarts: 1 });
+      const reference = plainLloyd(points, kmeansPlusPlus(points, k, new SeededRandom(3)).data, k, 300, 1e-4);
+      expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
+      expect(result.iterations).toBe(reference.iterations);
+      expect(Math.abs(result.inertia - reference.inertia) / reference.inertia).toBeLessThan(1e-12);
+      let inertia = 0;
+      for (let i = 0; i < points.rows; i++) {
+        const distances = Array.from({ length: k }, (_, c) => squaredDistance(points, i, result.centroids, c));
+        expect(distances[result.labels[i]]).toBe(Math.min(...distances));
+        inertia += distances[result.labels[i]];
+      }
+      expect(result.inertia).toBeCloseTo(inertia, 8);
+    }
+  });
+
   it("refuses k larger than the rows", async () => {
     await expect(kmeans(fromRows([[1], [2]]), { k: 3 })).rejects.toThrow(/at least k=3 rows/);
   });
 });
+
+/** Textbook Lloyd (every distance, every iteration), stopping as kmeans does. */
+function plainLloyd(points: Matrix, initial: Float64Array, k: number, maxIterations: number, tol: number) {
+  const { rows, cols, data } = points;
+  const centroids = { rows: k, cols, data: Float64Array.from(initial) };
+  const labels = new Int32Array(rows).fill(-1);
+  let variance = 0;
+  for (let j = 0; j < cols; j++) {
+    let mean = 0;
+    for (let i = 0; i < rows; i++) mean += data[i * cols + j] / rows;
+    for (let i = 0; i < rows; i++) variance += (data[i * cols + j] - mean) ** 2 / rows / cols;
+  }
+  const nearest = () => {
+    let changed = 0;
+    for (let i = 0; i < rows; i++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (squaredDistance(points, i, centroids, c) < squaredDistance(points, i, centroids, best)) best = c;
+      if (labels[i] !== best) changed++;
+      labels[i] = best;
+    }
+    return changed;
+  };
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    if (nearest() === 0) {
+      iterations++;
+      break;
+    }
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      const members = Array.from(labels.keys()).filter((i) => labels[i] === c);
+      for (let j = 0; j < cols; j++) {
+        const next = members.reduce((sum, i) => sum + data[i * cols + j], 0) / members.length;
+        shift += (next - centroids.data[c * cols + j]) ** 2;
+        centroids.data[c * cols + j] = next;
+      }
+    }
+    if (shift <= tol * variance) {
+      iterations++;
+      break;
+    }
+  }
+  nearest();
+  let inertia = 0;
+  for (let i = 0; i < rows; i++) inertia += squaredDistance(points, i, centroids, labels[i]);
+  return { labels, inertia, iterations };
+}
 
 describe("silhouette", () => {
   it("matches a hand-computed score", () => {
     // Clusters {0, 1} and {5}: a(0)=1, b(0)=5 -> 0.8; a(1)=1, b(1)=4 -> 0.75; the lone point scores 0.
     const score = silhouetteScore(fromRows([[0], [1], [5]]), Int32Array.from([0, 0, 1]), 2);
     expect(score).toBeCloseTo((0.8 + 0.75 + 0) / 3, 12);
+  });
+
+  it("matches the definition computed pair by pair, exactly and on a seeded sample", () => {
+    const generator = new SeededRandom(5);
+    const rows = Array.from({ length: 300 }, () => [generator.next() * 4, generator.next() * 4]);
+    const labels = Int32Array.from(rows, ([x, y]) => (x < 1.5 ? 0 : y < 2 ? 1 : 2));
+    const reference = (indexes: number[]) => {
+      let total = 0;
+      for (const i of indexes) {
+        const mean = (c: number) => {
+          const others = indexes.filter((j) => j !== i && labels[j] === c);
+          return others.reduce((s, j) => s + Math.hypot(rows[i][0] - rows[j][0], rows[i][1] - rows[j][1]), 0) / others.length;
+        };
+        const a = mean(labels[i]);
+        const b = Math.min(...[0, 1, 2].filter((c) => c !== labels[i]).map(mean));
+        total += (b - a) / Math.max(a, b);
+      }
+      return total / indexes.length;
+    };
+    const points = fromRows(rows);
+    expect(silhouetteScore(points, labels, 3, 1_000)).toBeCloseTo(reference(rows.map((_, i) => i)), 12);
+    // A sample of 100: the first 100 of a seeded Fisher-Yates shuffle.
+    const order = rows.map((_, i) => i);
+    const random = new SeededRandom(4);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    expect(silhouetteScore(points, labels, 3, 100, 4)).toBeCloseTo(reference(order.slice(0, 100)), 12);
   });
 
   it("is near 1 for well separated clusters and 0 for one cluster", () => {
@@ -61,6 +158,30 @@ describe("logistic regression", () => {
     expect(model.intercept).toBeCloseTo(-1, 1);
     expect(model.weights[0]).toBeCloseTo(2, 1);
     expect(model.weights[1]).toBeCloseTo(-0.5, 1);
+  });
+
+  it("reaches the penalised optimum with many correlated features (gradient zero)", () => {
+    const generator = new SeededRandom(8);
+    const n = 3_000;
+    const p = 40;
+    const rows: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const base = generator.next() * 2 - 1;
+      const row = Array.from({ length: p }, (_, j) => (j % 4 === 0 ? base + 0.1 * generator.next() : generator.next() * 2 - 1));
+      rows.push(row);
+      const z = -0.5 + row.reduce((s, v, j) => s + (j % 3 === 0 ? 0.8 : -0.2) * v, 0);
+      y.push(generator.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
+    }
+    const x = fromRows(rows);
+    const model = fitLogistic(x, y, { l2: 1 });
+    const prob = predictProbabilities(model, x);
+    let largest = Math.abs(y.reduce((s, yi, i) => s + yi - prob[i], 0));
+    for (let j = 0; j < p; j++) {
+      const g = y.reduce((s, yi, i) => s + (yi - prob[i]) * rows[i][j], 0) - model.weights[j];
+      largest = Math.max(largest, Math.abs(g));
+    }
+    expect(largest).toBeLessThan(1e-6);
   });
 
   it("solves a tiny case to the penalised optimum (gradient zero)", () => {
