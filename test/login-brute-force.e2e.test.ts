@@ -12,8 +12,12 @@ beforeAll(async () => {
 afterAll(() => supergraph?.stop());
 
 describe("login brute force", () => {
-  it("counts every login field the request executes; 100 aliases make at most one wrong guess", async () => {
-    const aliases = Array.from({ length: 100 }, (_, i) => `a${i}: login(email: $email, password: "wrong-password-${i}") { accessToken }`).join("\n");
+  it("refuses more aliases than the limit, and 30 (the limit) make at most one wrong guess", async () => {
+    const many = Array.from({ length: 31 }, (_, i) => `a${i}: login(email: $email, password: "wrong-password-${i}") { accessToken }`).join("\n");
+    const refused = await supergraph.request(`mutation($email: String!) {\n${many}\n}`, { variables: { email: victim.email } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors![0].extensions!.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: login(email: $email, password: "wrong-password-${i}") { accessToken }`).join("\n");
     const document = `mutation($email: String!) {\n${aliases}\n}`;
     // Mutation fields run one after another, and login's result is non-null: graphql-js stops at the
     // first failure, so each request tries exactly one wrong password, and that attempt counts.

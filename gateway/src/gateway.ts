@@ -10,6 +10,9 @@ import { formatError } from "../../subgraphs/shared/src/errors";
 import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../../subgraphs/shared/src/subgraph-server";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../../subgraphs/shared/src/subscriptions/websocket-server";
+import { operationLimitRules, operationLimitsFromEnv } from "../../subgraphs/shared/src/limits/operation-limits";
+import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
+import { createRateLimiter, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { SubgraphDataSource } from "./subgraph-data-source";
@@ -35,20 +38,31 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
     createRemoteApiKeyExchange(`${config.usersBaseUrl}${USERS_AUTH_PATHS.apiKeyToken}`),
   );
+  const limits = operationLimitsFromEnv();
+  const validationRules = operationLimitRules(limits);
+  const production = process.env.NODE_ENV === "production";
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as unknown as ConstructorParameters<typeof ApolloServer>[0] extends { gateway?: infer G } ? G : never,
     formatError,
-    introspection: process.env.NODE_ENV !== "production",
+    introspection: !production,
+    // No "Did you mean ...?" in production: they would reveal the schema without introspection.
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
+    validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     plugins: [apiKeyScopePlugin<GatewayContext>()],
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  const rateLimiter = createRateLimiter(rateLimitsFromEnv());
   const listening = await startGraphQLHttpServer<GatewayContext>({
     port: config.port,
     apollo,
     purpose: "gateway",
+    admit: (req) => rateLimiter.admit(req, clientAddress(req)),
     context: async (req: IncomingMessage): Promise<GatewayContext> => {
       try {
         const credential = await verifyCredential(firstHeader(req, "authorization"));
@@ -79,6 +93,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     verifyCredential,
     createContext: (credential, req) => ({ viewer: credential.viewer, accessToken: credential.accessToken, forwardedFor: forwardedFor(req) }),
     limits: webSocketLimitsFromEnv(),
+    operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
     subscribe: (args) => federated.subscribe(args),
     execute: async (args): Promise<ExecutionResult> => {
       const response = await apollo.executeOperation(
@@ -100,6 +115,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       await upstream.close();
       await listening.close();
       await apollo.stop();
+      await rateLimiter.close();
     },
   };
 }

@@ -10,6 +10,9 @@ import type { ServiceName } from "./database/database-url";
 import { formatError } from "./errors";
 import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/graphql-http-server";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
+import { operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
+import { clientAddress, trustedProxiesFromEnv } from "./http/client-address";
+import { createRateLimiter, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
 
 /** What every subgraph's request context holds. */
 export interface BaseSubgraphContext {
@@ -51,11 +54,21 @@ export interface RunningService {
  * through the gateway.
  */
 export async function startSubgraphServer<TContext extends BaseSubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<RunningService> {
+  // The same limits as the gateway, but cost: the gateway's fetches of `_entities` count every
+  // representation, and the gateway has already checked the client's operation.
+  const limits = operationLimitsFromEnv();
+  const validationRules = operationLimitRules(limits, { withCost: false });
+  const production = process.env.NODE_ENV === "production";
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     formatError,
-    introspection: process.env.NODE_ENV !== "production",
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
+    validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
     // Inline traces would tell any caller how long each resolver took; usage reporting is not used.
@@ -63,10 +76,15 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
   });
   await apollo.start();
 
+  // Callers that reach the subgraph directly are rate limited like at the gateway; the gateway
+  // itself (a trusted proxy) is not, as it has already counted the client's request.
+  const rateLimiter = createRateLimiter(rateLimitsFromEnv());
+  const trustedProxies = trustedProxiesFromEnv();
   const listening = await startGraphQLHttpServer<TContext>({
     port: options.port,
     apollo,
     purpose: `${options.name} subgraph`,
+    admit: async (req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admit(req, clientAddress(req, trustedProxies))),
     context: async (req: IncomingMessage) => {
       try {
         const credential = await options.verifyCredential(header(req, "authorization"));
@@ -100,6 +118,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
         verifyCredential: options.verifyCredential,
         createContext: (credential, req) => options.createContext(credential.viewer, req, credential.accessToken),
         limits: webSocketLimitsFromEnv(),
+        operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
       })
     : null;
 
@@ -110,6 +129,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     async stop() {
       await webSockets?.close();
       await listening.close();
+      await rateLimiter.close();
       await options.beforeDatabaseCloses?.();
       await apollo.stop();
       if (options.dataSource.isInitialized) await options.dataSource.destroy();

@@ -17,8 +17,10 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   /** What the listener is, for the port-in-use message. */
   purpose: string;
-  /** Largest request body accepted. @default 10_485_760 // 10 MiB */
+  /** Largest request body accepted (`GRAPHQL_MAX_BODY_BYTES`). @default 10_485_760 // 10 MiB */
   maxBodyBytes?: number;
+  /** Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with `Retry-After`. */
+  admit?: (req: IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** A listening HTTP server. */
@@ -42,7 +44,7 @@ export const GRAPHQL_PATH = "/graphql";
  * upgrades for subscriptions on the same path.
  */
 export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<ListeningServer> {
-  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? maxBodyBytesFromEnv();
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
@@ -57,6 +59,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       const route = options.routes?.[url.pathname];
       if (route) return route(req, res);
       return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
+    }
+    const admission = await options.admit?.(req);
+    if (admission && !admission.allowed) {
+      req.resume();
+      res.setHeader("retry-after", String(admission.retryAfterSeconds));
+      return sendJson(res, 429, {
+        errors: [{ message: `Too many requests: try again in ${admission.retryAfterSeconds} s.`, extensions: { code: "RATE_LIMITED", retryAfterSeconds: admission.retryAfterSeconds } }],
+      });
     }
     const body = await readBody(req, maxBodyBytes);
     if (body.kind === "too-large") {
@@ -111,6 +121,15 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
         server.closeIdleConnections();
       }),
   };
+}
+
+/** `GRAPHQL_MAX_BODY_BYTES`: the largest request body accepted. @default 10 MiB (a full trackEvents batch of 10,000 events fits) */
+export function maxBodyBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.GRAPHQL_MAX_BODY_BYTES;
+  if (value === undefined || value === "") return 10 * 1024 * 1024;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < 1024) throw new Error(`GRAPHQL_MAX_BODY_BYTES must be an integer of at least 1024, got '${value}'.`);
+  return bytes;
 }
 
 /** Writes a JSON response. */

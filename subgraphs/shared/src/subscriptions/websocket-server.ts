@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from "graphql";
 import { CloseCode, type Context, type OperationResult } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { decodeJwt } from "jose";
@@ -55,6 +55,8 @@ export interface GraphQLWebSocketOptions<TContext> {
   limits: WebSocketLimits;
   /** Executes a subscription another way (the gateway plans it across subgraphs); `args.contextValue` is the connection's context. */
   subscribe?: (args: ExecutionArgs) => OperationResult;
+  /** The operation limits of HTTP, applied to operations sent over the socket too. */
+  operationLimits?: { validationRules: ValidationRule[]; maxTokens: number; hideSchemaDetails: boolean };
   /** Executes queries and mutations sent over the socket another way (the gateway runs them as over HTTP). */
   execute?: (args: ExecutionArgs) => OperationResult;
 }
@@ -126,7 +128,7 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         closeWhenExpired(ctx, credential.accessToken);
         return true;
       },
-      onSubscribe: (ctx, id) => {
+      onSubscribe: (ctx, id, payload) => {
         const connection = connectionOf(ctx);
         if (connection.operations.size >= options.limits.maxSubscriptionsPerConnection) {
           return [
@@ -135,8 +137,29 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
             }),
           ];
         }
+        // Parsed and validated here, with the same limits as over HTTP.
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: options.operationLimits?.maxTokens });
+        } catch (error) {
+          return [new GraphQLError((error as GraphQLError).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+        }
+        const errors = validate(schema(), document, [...specifiedRules, ...(options.operationLimits?.validationRules ?? [])]);
+        if (errors.length > 0) {
+          const hide = options.operationLimits?.hideSchemaDetails;
+          return errors.map((error) => new GraphQLError(hide ? error.message.replace(/ Did you mean .*$/, "") : error.message, { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError("The document has no operation by that name.", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
         connection.operations.add(id);
         subscriptionCount++;
+        return {
+          schema: schema(),
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: connection.context,
+        } as ExecutionArgs;
       },
       onComplete: (ctx, id) => release(ctx, id),
       onError: (ctx, id, _payload, errors) => {

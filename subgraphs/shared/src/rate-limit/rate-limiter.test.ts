@@ -1,0 +1,35 @@
+import type { IncomingMessage } from "node:http";
+import { createRateLimiter } from "./rate-limiter";
+import { MemoryBucketStore, takeFrom } from "./token-bucket";
+
+const request = (authorization?: string) => ({ headers: authorization ? { authorization } : {} }) as IncomingMessage;
+
+describe("token bucket", () => {
+  it("lets a burst of `capacity` through, then one per 1/perSecond, and says when to retry", () => {
+    const bucket = { tokens: 3, updatedAt: 0 };
+    const rule = { capacity: 3, perSecond: 2 };
+    expect([0, 0, 0].map((t) => takeFrom(bucket, rule, t).allowed)).toEqual([true, true, true]);
+    expect(takeFrom(bucket, rule, 0)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(takeFrom(bucket, rule, 499).allowed).toBe(false);
+    expect(takeFrom(bucket, rule, 500).allowed).toBe(true);
+    // Never more than the capacity, however long it waited.
+    const after = { tokens: 0, updatedAt: 0 };
+    takeFrom(after, rule, 3_600_000);
+    expect(after.tokens).toBe(2);
+  });
+});
+
+describe("rate limiter", () => {
+  it("limits each credential and each address on its own, and 0 turns a limit off", async () => {
+    const limiter = createRateLimiter({ perCredentialPerMinute: 60, perAddressPerMinute: 120, burstSeconds: 2 }, new MemoryBucketStore());
+    // 2 per credential at once, 4 per address at once.
+    const a = await Promise.all([1, 2, 3].map(() => limiter.admit(request("Bearer a"), "10.0.0.1")));
+    expect(a.map((r) => r.allowed)).toEqual([true, true, false]);
+    expect(await limiter.admit(request("Bearer b"), "10.0.0.1")).toEqual({ allowed: true });
+    // The address bucket (4) is now empty too: anonymous requests from it wait.
+    expect((await limiter.admit(request(), "10.0.0.1")).allowed).toBe(false);
+    expect((await limiter.admit(request(), "10.0.0.2")).allowed).toBe(true);
+    const off = createRateLimiter({ perCredentialPerMinute: 0, perAddressPerMinute: 0, burstSeconds: 1 }, new MemoryBucketStore());
+    for (let i = 0; i < 100; i++) expect((await off.admit(request("Bearer a"), "10.0.0.1")).allowed).toBe(true);
+  });
+});
