@@ -7,11 +7,13 @@ import { appendReport, describeEnvironment, formatTable, type BenchOutcome, type
 import { startServices, type RunningServices } from "./harness/services";
 import { runIngestBenchmark } from "./ingest";
 import { runQueriesBenchmark } from "./queries";
+import { runSubscriptionsBenchmark } from "./subscriptions";
 
 /** The benchmarks by name, in the order `npm run bench` runs them. */
 export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchOutcome>> = {
   ingest: runIngestBenchmark,
   queries: runQueriesBenchmark,
+  subscriptions: runSubscriptionsBenchmark,
 };
 
 /** The whole run is abandoned (everything stopped) after this long. */

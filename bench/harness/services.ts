@@ -49,7 +49,15 @@ export interface StartServicesOptions {
   nodeArgs?: Partial<Record<BenchService, string>>;
   /** How long each service may take to answer its health check. @default 60_000 */
   startTimeoutMs?: number;
+  /** Extra environment variables of every service (e.g. `REDIS_URL`), applied last. */
+  env?: Record<string, string>;
 }
+
+/**
+ * `WS_MAX_CONNECTIONS_PER_CALLER` of the bench services unless the environment sets it: the
+ * subscriptions benchmark opens up to 100 WebSocket connections per user (production default 20).
+ */
+export const BENCH_WS_MAX_CONNECTIONS_PER_CALLER = "20000";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -85,6 +93,11 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     DATA_DIR: options.dataDir,
     LOG_LEVEL: "silent",
     NODE_ENV: "production",
+    // The benchmarks measure throughput from a single client address and credential: no rate limits.
+    RATE_LIMIT_PER_MINUTE: "0",
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
+    WS_MAX_CONNECTIONS_PER_CALLER: env.WS_MAX_CONNECTIONS_PER_CALLER || BENCH_WS_MAX_CONNECTIONS_PER_CALLER,
+    ...options.env,
   });
 
   const started: { process: ServiceProcess; child: ChildProcess }[] = [];
