@@ -35,6 +35,12 @@ export interface RunningServices {
   assertAlive(): void;
   /** SIGTERM to the gateway, then to the subgraphs; SIGKILL to any still running 10 s later. Idempotent. */
   stop(): Promise<void>;
+  /** Sends a signal to one service's process (SIGSTOP makes it hang, SIGKILL makes it crash). */
+  signal(name: BenchService, signal: NodeJS.Signals): void;
+  /** Resolves when that service's current process has exited, with how it ended. */
+  exited(name: BenchService): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts that service again, on the same port with the same environment, and waits until it is ready. */
+  relaunch(name: BenchService): Promise<void>;
 }
 
 export interface StartServicesOptions {
@@ -137,11 +143,22 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     throw error;
   }
   const services = Object.fromEntries(started.map((s) => [s.process.name, s.process])) as Record<BenchService, ServiceProcess>;
+  const current = (name: BenchService) => started.filter((s) => s.process.name === name).at(-1)!.child;
   return {
     gatewayUrl: services.gateway.url,
+    signal: (name, signal) => void current(name).kill(signal),
+    exited: (name) => {
+      const child = current(name);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+      return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    },
+    relaunch: async (name) => {
+      await launch(name);
+      services[name] = started.at(-1)!.process;
+    },
     services,
     assertAlive() {
-      for (const { process: service, child } of started) {
+      for (const { process: service, child } of SERVICE_ORDER.map((name) => started.filter((s) => s.process.name === name).at(-1)!)) {
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`The ${service.name} service exited (${child.exitCode ?? child.signalCode}). Its last output:\n${service.output().slice(-4000)}`);
         }

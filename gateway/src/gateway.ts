@@ -15,6 +15,7 @@ import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
 import { createRateLimiter, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
+import { checkReadiness } from "./readiness";
 import { SubgraphDataSource } from "./subgraph-data-source";
 import { FederatedSubscriptions } from "./subscriptions/federated-subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/subscription-planner";
@@ -38,6 +39,9 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
     createRemoteApiKeyExchange(`${config.usersBaseUrl}${USERS_AUTH_PATHS.apiKeyToken}`),
   );
+  const planner = new SubscriptionPlanner(supergraphSdl);
+  // Where each subgraph of the supergraph really is (its routing URL, or the override).
+  const routingUrls = new Map(planner.subgraphs.map((subgraph) => [subgraph.name, urlOf(subgraph.name, subgraph.url)]));
   const limits = operationLimitsFromEnv();
   const validationRules = operationLimitRules(limits);
   const production = process.env.NODE_ENV === "production";
@@ -75,12 +79,16 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
         throw error;
       }
     },
-    routes: { "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }) },
+    routes: {
+      "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }),
+      "/ready": async (_req, res) => {
+        const readiness = await checkReadiness(Object.fromEntries(routingUrls));
+        sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "unavailable", service: "gateway", ...readiness });
+      },
+    },
   });
 
   // Subscriptions (and any operation sent over the socket) on the same URL, over graphql-ws.
-  const planner = new SubscriptionPlanner(supergraphSdl);
-  const routingUrls = new Map(planner.subgraphs.map((subgraph) => [subgraph.name, urlOf(subgraph.name, subgraph.url)]));
   const upstream = new UpstreamConnections((name) => routingUrls.get(name)!);
   const federated = new FederatedSubscriptions(
     planner,

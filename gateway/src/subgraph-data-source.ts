@@ -13,8 +13,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(private readonly serviceName: string, url: string, timeoutMs: number) {
     super({
       url,
-      fetcher: ((input: string, init?: RequestInit) =>
-        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as RemoteGraphQLDataSource["fetcher"],
+      fetcher: (async (input: string, init?: RequestInit) => {
+        try {
+          return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        } catch (error) {
+          throw unreachable(serviceName, timeoutMs, error);
+        }
+      }) as unknown as RemoteGraphQLDataSource["fetcher"],
     });
   }
 
@@ -40,4 +45,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (accessToken) request.http?.headers.set("authorization", `Bearer ${accessToken}`);
     if (forwardedFor) request.http?.headers.set("x-forwarded-for", forwardedFor);
   }
+}
+
+/**
+ * A subgraph that could not be asked: `SERVICE_UNAVAILABLE` naming the service and whether it did
+ * not answer in time (`SUBGRAPH_TIMEOUT_MS`) or could not be reached, never its address.
+ */
+function unreachable(serviceName: string, timeoutMs: number, error: unknown): GraphQLError {
+  const timedOut = (error as Error)?.name === "TimeoutError";
+  return new GraphQLError(
+    timedOut
+      ? `The ${serviceName} service did not answer within ${timeoutMs} ms (SUBGRAPH_TIMEOUT_MS); try again, or ask for less.`
+      : `The ${serviceName} service cannot be reached right now; try again shortly.`,
+    { extensions: { code: ErrorCode.ServiceUnavailable, serviceName } },
+  );
 }

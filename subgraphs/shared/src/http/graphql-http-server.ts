@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { Kind, parse } from "graphql";
 import { assertPortFree } from "./ports";
 
 /** A handler for a non-GraphQL path; resolves `true` when it answered the request. */
@@ -83,6 +84,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     } else if (body.text.length > 0) {
       parsedBody = body.text;
     }
+    if (containsSubscription(parsedBody)) {
+      return sendJson(res, 400, {
+        errors: [{ message: "Subscriptions are served over WebSocket on this URL (the graphql-transport-ws protocol of graphql-ws), not over HTTP.", extensions: { code: "BAD_REQUEST" } }],
+      });
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -114,8 +120,12 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Keep-alive connections become idle once their request in flight is answered: close them
+        // then, rather than waiting for the grace period.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
@@ -153,4 +163,19 @@ async function readBody(req: IncomingMessage, limit: number): Promise<{ kind: "o
     chunks.push(chunk as Buffer);
   }
   return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
+}
+
+/**
+ * True when a POSTed document defines a subscription. Those are refused before Apollo Server sees
+ * them: they only run over WebSocket, and graphql-js's validation of a subscription throws (an HTTP
+ * 500) instead of reporting an error when a root field's `@include`/`@skip` uses a variable.
+ */
+function containsSubscription(body: unknown): boolean {
+  const query = (body as { query?: unknown } | undefined)?.query;
+  if (typeof query !== "string" || !/\bsubscription\b/.test(query)) return false;
+  try {
+    return parse(query, { maxTokens: 10_000 }).definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === "subscription");
+  } catch {
+    return false; // not parseable: Apollo Server reports the syntax error
+  }
 }

@@ -144,7 +144,13 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         } catch (error) {
           return [new GraphQLError((error as GraphQLError).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
         }
-        const errors = validate(schema(), document, [...specifiedRules, ...(options.operationLimits?.validationRules ?? [])]);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema(), document, [...specifiedRules, ...(options.operationLimits?.validationRules ?? [])]);
+        } catch (error) {
+          // graphql-js's single-root-field rule throws on a root @include/@skip with a variable.
+          errors = [new GraphQLError((error as Error).message)];
+        }
         if (errors.length > 0) {
           const hide = options.operationLimits?.hideSchemaDetails;
           return errors.map((error) => new GraphQLError(hide ? error.message.replace(/ Did you mean .*$/, "") : error.message, { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));

@@ -1,0 +1,207 @@
+import { mkdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import WebSocket from "ws";
+import { startServices, type RunningServices } from "../bench/harness/services";
+import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
+import { SERVICE_NAMES, withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { freePort } from "../subgraphs/shared/src/http/ports";
+import { startPostgresProcess, type PostgresProcess } from "./support/postgres-process";
+
+// Real processes (`node dist/...`, built by `npm test`) on a PostgreSQL of this file's own, so that
+// stopping it does not disturb the other test files.
+const SUBGRAPH_TIMEOUT_MS = 1500;
+
+let dataDir: string;
+let postgresPort: number;
+let postgres: PostgresProcess;
+let services: RunningServices;
+let token: string;
+let organizationId: string;
+
+async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: { data?: T | null; errors?: { message: string; extensions?: Record<string, any> }[] } }> {
+  const response = await fetch(services.gatewayUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+const readyUrl = () => services.gatewayUrl.replace(/\/graphql$/, "/ready");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const PAGE = `{ customers(first: 5) { edges { node { name segment { label } } } } }`;
+
+beforeAll(async () => {
+  // Not mkdtemp: its 0700 folder is closed to the postgres user that runs the server as root.
+  dataDir = path.join(os.tmpdir(), `federated-analytics-faults-${process.pid}-${Date.now().toString(36)}`);
+  await mkdir(dataDir, { recursive: true });
+  postgresPort = await freePort();
+  postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
+  await createDatabasesIfMissing(postgres.url, SERVICE_NAMES);
+  services = await startServices({ serverUrl: postgres.url, dataDir, env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS) } });
+  const signUp = await fetch(services.gatewayUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      query: `mutation { signUp(input: { organizationName: "Faults", name: "Ops", email: "ops@faults.test", password: "a-long-enough-password" }) { accessToken user { organization { id } } } }`,
+    }),
+  });
+  const signed = ((await signUp.json()) as any).data.signUp;
+  token = signed.accessToken;
+  organizationId = signed.user.organization.id;
+  const created = await gql(`mutation { createCustomer(input: { externalId: "c-1", name: "Grace" }) { id } }`);
+  expect(created.body.errors).toBeUndefined();
+}, 180_000);
+
+afterAll(async () => {
+  await services?.stop();
+  await postgres?.stop().catch(() => undefined);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe("a subgraph that is down or slow", () => {
+  it("answers with the other subgraphs' data and an error for the missing part, reports it in /ready, and recovers when it returns", async () => {
+    const healthy = await gql(PAGE);
+    expect(healthy.body.errors).toBeUndefined();
+    expect((await fetch(readyUrl())).status).toBe(200);
+
+    services.signal("analytics", "SIGKILL");
+    await services.exited("analytics");
+    const partial = await gql(PAGE);
+    expect(partial.status).toBe(200);
+    expect(partial.body.data!.customers.edges).toEqual([{ node: { name: "Grace", segment: null } }]);
+    expect(partial.body.errors![0].extensions!.code).toBe("SERVICE_UNAVAILABLE");
+    expect(JSON.stringify(partial.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    const ready = await fetch(readyUrl());
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: "unavailable", failing: ["analytics"], dependencies: { users: "ok", customers: "ok", analytics: "unreachable" } });
+    expect((await fetch(readyUrl().replace("/ready", "/health"))).status).toBe(200);
+
+    await services.relaunch("analytics");
+    const recovered = await gql(PAGE);
+    expect(recovered.body.errors).toBeUndefined();
+    expect((await fetch(readyUrl())).status).toBe(200);
+  }, 90_000);
+
+  it("gives up on a subgraph that does not answer within SUBGRAPH_TIMEOUT_MS, and works again once it answers", async () => {
+    services.signal("analytics", "SIGSTOP");
+    try {
+      const started = Date.now();
+      const partial = await gql(PAGE);
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(SUBGRAPH_TIMEOUT_MS - 100);
+      expect(partial.body.data!.customers.edges[0].node).toEqual({ name: "Grace", segment: null });
+      expect(partial.body.errors![0]).toMatchObject({ extensions: { code: "SERVICE_UNAVAILABLE" } });
+    } finally {
+      services.signal("analytics", "SIGCONT");
+    }
+    const recovered = await gql(PAGE);
+    expect(recovered.body.errors).toBeUndefined();
+  }, 60_000);
+});
+
+describe("PostgreSQL restarted under load", () => {
+  it("fails requests clearly during the outage, reconnects without a restart, and loses or doubles no acknowledged event", async () => {
+    const acknowledged = new Set<string>();
+    const errorCodes = new Set<string>();
+    let running = true;
+    let batch = 0;
+    const ingest = async () => {
+      while (running) {
+        const events = Array.from({ length: 50 }, (_, i) => ({ id: `pg-${batch}-${i}`, type: "purchase", value: 1, timestamp: new Date().toISOString() }));
+        batch++;
+        // A batch is retried with the same ids until it is acknowledged: exactly once either way.
+        for (;;) {
+          try {
+            const { body } = await gql(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`, { events });
+            if (body.data?.trackEvents) {
+              expect(body.data.trackEvents.accepted + body.data.trackEvents.duplicates).toBe(50);
+              for (const event of events) acknowledged.add(event.id);
+              break;
+            }
+            errorCodes.add(String(body.errors?.[0]?.extensions?.code));
+          } catch {
+            errorCodes.add("NETWORK");
+          }
+          await sleep(100);
+        }
+      }
+    };
+    const query = async () => {
+      while (running) {
+        const { body } = await gql(`{ aggregate(metrics: ["orders", "revenue"], from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { metric value } } }`).catch(() => ({ body: {} as any }));
+        if (body.errors) errorCodes.add(String(body.errors[0].extensions?.code));
+        await sleep(50);
+      }
+    };
+    const loops = [ingest(), ingest(), query()];
+    await sleep(1500);
+    const before = acknowledged.size;
+    expect(before).toBeGreaterThan(0);
+
+    await postgres.stop();
+    await sleep(2000);
+    postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
+    // Ingestion resumes by itself.
+    const resumedAt = acknowledged.size;
+    const deadline = Date.now() + 30_000;
+    while (acknowledged.size < resumedAt + 500 && Date.now() < deadline) await sleep(200);
+    running = false;
+    await Promise.all(loops);
+
+    expect(acknowledged.size).toBeGreaterThanOrEqual(resumedAt + 500);
+    expect([...errorCodes].every((code) => code === "SERVICE_UNAVAILABLE" || code === "NETWORK")).toBe(true);
+    expect(errorCodes.has("SERVICE_UNAVAILABLE")).toBe(true);
+    services.assertAlive();
+
+    const client = new Client({ connectionString: withDatabase(postgres.url, "analytics") });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT id FROM events WHERE organization_id = $1 AND id LIKE 'pg-%'`, [organizationId]);
+      const stored = rows.map((row) => row.id as string);
+      expect(new Set(stored).size).toBe(stored.length);
+      for (const id of acknowledged) expect(stored).toContain(id);
+      // Nothing beyond what was sent; unacknowledged attempts of the last batches may be stored.
+      expect(stored.length).toBeLessThanOrEqual(batch * 50);
+      const rollup = await client.query(`SELECT sum(count)::int AS n FROM event_rollups_hour WHERE organization_id = $1 AND type = 'purchase'`, [organizationId]);
+      expect(rollup.rows[0].n).toBe(stored.length);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
+});
+
+describe("SIGTERM", () => {
+  it("finishes the request in flight, closes subscriptions with 1001, and exits 0", async () => {
+    const socketClosed = new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(services.gatewayUrl.replace(/^http/, "ws"), "graphql-transport-ws");
+      socket.on("error", reject);
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+      socket.on("message", (data) => {
+        if (JSON.parse(String(data)).type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { eventTracked { id } }" } }));
+      });
+      socket.on("close", (code) => resolve(code));
+    });
+    await sleep(500);
+    // A long request: analytics hangs, so the page waits for the subgraph timeout.
+    services.signal("analytics", "SIGSTOP");
+    try {
+      const inFlight = gql(PAGE);
+      await sleep(300);
+      const exited = services.exited("gateway");
+      const signalledAt = Date.now();
+      services.signal("gateway", "SIGTERM");
+      const answered = await inFlight;
+      expect(answered.status).toBe(200);
+      expect(answered.body.data!.customers.edges[0].node.name).toBe("Grace");
+      expect(await socketClosed).toBe(1001);
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    } finally {
+      services.signal("analytics", "SIGCONT");
+    }
+  }, 60_000);
+});
