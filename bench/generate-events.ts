@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
 import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
+import { ANY_TYPE, dayBitSql, monthSql } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
 import { serviceDatabaseUrl } from "../subgraphs/shared/src/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";
@@ -43,7 +44,7 @@ export interface GenerateEventsResult {
   totalMs: number;
   /** Bulk-load rows per second. */
   rowsPerSecond: number;
-  rollupRows: { minute: number; hour: number };
+  rollupRows: { minute: number; hour: number; activity: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -56,7 +57,9 @@ const DAY_MS = 86_400_000;
  * `event_rollups_minute` and `event_rollups_hour` rows with one `INSERT ... SELECT ... GROUP BY`
  * each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
  * 'UTC'), campaign coalesced to the nil UUID, count, value_count, value_sum, value_min,
- * value_max): the minutes from the events, the hours from those minutes. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
+ * value_max): the minutes from the events, the hours from those minutes, written in time order as
+ * live ingestion appends them; and the `customer_activity` rows (days per customer, type and
+ * month), month by month. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
  * index-only scans see a settled table (and autovacuum does not start in the middle of a measurement).
  */
 export async function generateEvents(options: GenerateEventsOptions): Promise<GenerateEventsResult> {
@@ -132,7 +135,7 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     log(`generate: ${loaded.method} done (${streams} streams): ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`);
 
     const rollupStarted = performance.now();
-    const rollupRows = { minute: 0, hour: 0 };
+    const rollupRows = { minute: 0, hour: 0, activity: 0 };
     await client.query("BEGIN");
     try {
       await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [options.organizationId]);
@@ -143,7 +146,8 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
                 count(*), count(value), coalesce(sum(value), 0), min(value), max(value)
            FROM events
           WHERE organization_id = $1
-          GROUP BY 1, 2, 3, 4`,
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 4, 2, 3`,
         [options.organizationId],
       );
       rollupRows.minute = minute.rowCount ?? 0;
@@ -156,11 +160,25 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
                 sum(count), sum(value_count), sum(value_sum), min(value_min), max(value_max)
            FROM event_rollups_minute
           WHERE organization_id = $1
-          GROUP BY 1, 2, 3, 4`,
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 4, 2, 3`,
         [options.organizationId],
       );
       rollupRows.hour = hour.rowCount ?? 0;
       log(`generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      // Each customer's active days per type and UTC month, as the ingest path marks them.
+      await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [options.organizationId]);
+      const activity = await client.query(
+        `INSERT INTO customer_activity (organization_id, type, month, customer_id, days)
+         SELECT e.organization_id, k.type, ${monthSql('e."timestamp"')}, e.customer_id, bit_or(${dayBitSql('e."timestamp"')})
+           FROM events e CROSS JOIN LATERAL (VALUES (e.type), ('${ANY_TYPE}')) AS k(type)
+          WHERE e.organization_id = $1 AND e.customer_id IS NOT NULL
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 3, 4, 2`,
+        [options.organizationId],
+      );
+      rollupRows.activity = activity.rowCount ?? 0;
+      log(`generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -169,7 +187,7 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     const rollupMs = performance.now() - rollupStarted;
 
     const analyzeStarted = performance.now();
-    await client.query("VACUUM (ANALYZE) events, event_rollups_minute, event_rollups_hour");
+    await client.query("VACUUM (ANALYZE) events, event_rollups_minute, event_rollups_hour, customer_activity");
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
     const totalMs = performance.now() - started;

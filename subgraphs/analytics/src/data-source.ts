@@ -3,6 +3,7 @@ import { createServiceDataSource } from "../../shared/src/database/service-data-
 import { CreateEventsAndMetricDefinitions1763900000000 } from "../migrations/1763900000000-CreateEventsAndMetricDefinitions";
 import { CreateEventRollups1763900001000 } from "../migrations/1763900001000-CreateEventRollups";
 import { CreateSegmentationAndChurn1763900002000 } from "../migrations/1763900002000-CreateSegmentationAndChurn";
+import { CreateCustomerActivity1763900003000 } from "../migrations/1763900003000-CreateCustomerActivity";
 import { CreateAlertRules1763900004000 } from "../migrations/1763900004000-CreateAlertRules";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
@@ -13,6 +14,12 @@ export function createAnalyticsDataSource(url: string): DataSource {
     name: "analytics",
     url,
     entities: [EventEntity, MetricDefinitionEntity],
-    migrations: [CreateEventsAndMetricDefinitions1763900000000, CreateEventRollups1763900001000, CreateSegmentationAndChurn1763900002000],
+    migrations: [
+      CreateEventsAndMetricDefinitions1763900000000,
+      CreateEventRollups1763900001000,
+      CreateSegmentationAndChurn1763900002000,
+      CreateCustomerActivity1763900003000,
+      CreateAlertRules1763900004000,
+    ],
   });
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { ANY_TYPE, dayBitSql, monthSql } from "../timeseries/customer-activity";
 import type { EventRow } from "./event-validation";
 
 /** The campaign key of rollup rows for events without a campaign. */
@@ -32,8 +33,26 @@ const rollup = (grain: "minute" | "hour") => `
   )`;
 
 /**
+ * Marks the UTC day of each inserted event in its customer's `customer_activity` rows (its type and
+ * every type, ''). OR-ing a bit that is already set changes nothing, so such rows are locked but
+ * not rewritten.
+ */
+const activity = `
+  activity AS (
+    INSERT INTO customer_activity AS a (organization_id, type, month, customer_id, days)
+    SELECT $1, k.type, ${monthSql('i."timestamp"')}, i.customer_id, bit_or(${dayBitSql('i."timestamp"')})
+      FROM inserted i CROSS JOIN LATERAL (VALUES (i.type), ('${ANY_TYPE}')) AS k(type)
+     WHERE i.customer_id IS NOT NULL
+     GROUP BY 2, 3, 4
+     ORDER BY 2, 3, 4
+    ON CONFLICT (organization_id, type, month, customer_id) DO UPDATE
+       SET days = a.days | EXCLUDED.days
+     WHERE (a.days | EXCLUDED.days) <> a.days
+  )`;
+
+/**
  * Stores a batch in one SQL statement: a multi-row insert that skips ids already stored
- * (`ON CONFLICT DO NOTHING`), and rollup upserts fed only by the rows it did insert. So however
+ * (`ON CONFLICT DO NOTHING`), and rollup and customer-activity upserts fed only by the rows it did insert. So however
  * often or concurrently a batch is replayed, each event and its rollup contribution count once.
  * Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking; should
  * PostgreSQL still report a deadlock, the statement is retried (it is idempotent).
@@ -49,7 +68,8 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
       RETURNING id, type, customer_id, campaign_id, "timestamp", value, properties
     ),
     ${rollup("minute")},
-    ${rollup("hour")}
+    ${rollup("hour")},
+    ${activity}
     SELECT id, type, customer_id AS "customerId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
   const params = [
     organizationId,

@@ -4,6 +4,7 @@ import { badUserInput } from "../../../../shared/src/errors";
 import { Aggregation } from "../metric/aggregation";
 import { parts, type MetricSpec, type SimpleMetric } from "../metric/metric-spec";
 import { NO_CAMPAIGN } from "../ingest/ingest-events";
+import { activityCanAnswer, queryActivity } from "./customer-activity";
 import type { EventFilter } from "./event-filter.input";
 import { Interval, INTERVAL_UNIT } from "./interval";
 import { offsetMinutes, type TimeRange } from "./time-range";
@@ -19,6 +20,11 @@ export interface MetricQuery {
   groupBy?: string | null;
   /** When set, groups not in this list are folded into one group named `other`. */
   keepGroups?: string[];
+  /**
+   * Also compute the metrics over the whole range (all buckets and groups together) in the same
+   * scan (`GROUPING SETS`): the row with a null bucket and group. Only for queries with buckets or groups.
+   */
+  withTotal?: boolean;
 }
 
 /** One result row: a bucket (null for the whole range), a group (null when ungrouped), one value per spec. */
@@ -51,15 +57,28 @@ export async function queryMetrics(dataSource: DataSource, organizationId: strin
   const simple = query.specs.flatMap(parts);
   const rollupPath = path ?? rollupPathFor(query);
   const byRollup = simple.map((metric) => rollupPath !== "raw" && rollupCanAnswer(metric, query));
-  const groups: { path: ReadPath; metrics: SimpleMetric[]; indexes: number[] }[] = [];
+  // Distinct customers over a whole hour-aligned range: the customer_activity table.
+  const byActivity = simple.map(
+    (metric, i) => !byRollup[i] && path !== "raw" && metric.aggregation === Aggregation.DISTINCT_CUSTOMERS && activityCanAnswer(query.interval, query.groupBy, query.filter),
+  );
+  const groups: { path: ReadPath | "activity"; metrics: SimpleMetric[]; indexes: number[] }[] = [];
   const rollupIndexes = simple.map((_, i) => i).filter((i) => byRollup[i]);
-  const rawIndexes = simple.map((_, i) => i).filter((i) => !byRollup[i]);
+  const activityIndexes = simple.map((_, i) => i).filter((i) => byActivity[i]);
+  const rawIndexes = simple.map((_, i) => i).filter((i) => !byRollup[i] && !byActivity[i]);
   if (rollupIndexes.length > 0) groups.push({ path: rollupPath, metrics: rollupIndexes.map((i) => simple[i]), indexes: rollupIndexes });
+  if (activityIndexes.length > 0) groups.push({ path: "activity", metrics: activityIndexes.map((i) => simple[i]), indexes: activityIndexes });
   if (rawIndexes.length > 0) groups.push({ path: "raw", metrics: rawIndexes.map((i) => simple[i]), indexes: rawIndexes });
 
   const merged = new Map<string, { bucket: Date | null; group: string | null; simple: (number | null)[] }>();
-  for (const part of groups) {
-    const rows = await runQuery(dataSource, organizationId, query, part.path, part.metrics);
+  const results = await Promise.all(
+    groups.map(async (part) =>
+      part.path === "activity"
+        ? [{ bucket: null, group: null, values: await queryActivity(dataSource, organizationId, query.range, query.filter, part.metrics) }]
+        : runQuery(dataSource, organizationId, query, part.path, part.metrics),
+    ),
+  );
+  for (const [g, part] of groups.entries()) {
+    const rows: MetricRow[] = results[g];
     for (const row of rows) {
       const key = `${row.bucket?.toISOString() ?? ""}|${row.group ?? ""}`;
       let entry = merged.get(key);
@@ -80,6 +99,18 @@ export async function queryMetrics(dataSource: DataSource, organizationId: strin
     });
     return { bucket: entry.bucket, group: entry.group, values };
   });
+}
+
+/**
+ * True when the metrics over the whole range can come from the same scan as `query`'s buckets
+ * and groups ({@link MetricQuery.withTotal}) without reading a slower source than a query of
+ * their own would: the same rollup grain (or both raw), and no distinct counts (which a query of
+ * their own answers from customer_activity).
+ */
+export function totalFitsScan(query: MetricQuery): boolean {
+  const whole: MetricQuery = { ...query, interval: null, groupBy: null, keepGroups: undefined };
+  if (rollupPathFor(query) !== rollupPathFor(whole)) return false;
+  return query.specs.flatMap(parts).every((metric) => metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS);
 }
 
 /** The rollup grain a query's range and time zone allow, or `raw`. */
@@ -152,7 +183,10 @@ async function runQuery(dataSource: DataSource, organizationId: string, query: M
   }
   metrics.forEach((metric, i) => select.push(`(${raw ? rawAggregate(metric, p) : rollupAggregate(metric, p)})::float8 AS m${i}`));
   const table = raw ? "events e" : `event_rollups_${path} r`;
-  const sql = `SELECT ${select.join(", ")} FROM ${table} WHERE ${where.join(" AND ")}${groupBy.length ? ` GROUP BY ${groupBy.join(", ")}` : ""}`;
+  // The whole-range row of withTotal: the empty grouping set. Buckets and groups are never null
+  // otherwise (a bucket of a non-null time, a coalesced group).
+  const grouping = groupBy.length === 0 ? "" : query.withTotal ? ` GROUP BY GROUPING SETS ((${groupBy.join(", ")}), ())` : ` GROUP BY ${groupBy.join(", ")}`;
+  const sql = `SELECT ${select.join(", ")} FROM ${table} WHERE ${where.join(" AND ")}${grouping}`;
   const rows: Record<string, unknown>[] = await dataSource.query(sql, params);
   return rows.map((row) => ({
     bucket: (row.bucket as Date | undefined) ?? null,

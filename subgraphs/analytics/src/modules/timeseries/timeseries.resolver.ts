@@ -6,7 +6,9 @@ import { resolveMetrics } from "../metric/metric-catalog";
 import { BUILT_IN_METRICS } from "../metric/metric-spec";
 import { EventFilter } from "./event-filter.input";
 import { Interval, INTERVAL_UNIT } from "./interval";
-import { queryMetrics, type MetricQuery } from "./metric-query";
+import { Aggregation } from "../metric/aggregation";
+import type { MetricSpec } from "../metric/metric-spec";
+import { OTHER_GROUP, queryMetrics, totalFitsScan, type MetricQuery, type MetricRow } from "./metric-query";
 import { AnalyticsSummary, type Kpi } from "./summary.type";
 import { AggregateRow, Timeseries, type MetricPoint } from "./timeseries.type";
 import { assertBucketCount, previousPeriod, timeRange } from "./time-range";
@@ -38,17 +40,32 @@ export class TimeseriesResolver {
     assertGroupBy(groupBy);
     const [spec] = await resolveMetrics(ctx.dataSource, viewer.organizationId, [metric]);
     const base: MetricQuery = { specs: [spec], range, interval: null, filter, groupBy: null };
-    const keepGroups = groupBy ? await topGroups(ctx, viewer.organizationId, { ...base, groupBy }, TIMESERIES_TOP_GROUPS) : undefined;
-    const [rows, [total], previous] = await Promise.all([
-      queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, interval, groupBy, keepGroups }),
-      queryMetrics(ctx.dataSource, viewer.organizationId, base),
+    const fold = groupBy ? foldOf(spec) : null;
+    const current = async (): Promise<{ rows: MetricRow[]; keepGroups?: string[]; total: MetricRow }> => {
+      if (groupBy && fold) {
+        // One scan by bucket and group; the top groups and `other` are folded here.
+        const all = await queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, interval, groupBy, withTotal: true });
+        return { ...foldGroups(all.filter((row) => row.bucket !== null), fold, TIMESERIES_TOP_GROUPS), total: all.find((row) => row.bucket === null && row.group === null)! };
+      }
+      const keepGroups = groupBy ? await topGroups(ctx, viewer.organizationId, { ...base, groupBy }, TIMESERIES_TOP_GROUPS) : undefined;
+      const query: MetricQuery = { ...base, interval, groupBy, keepGroups };
+      if (totalFitsScan(query)) {
+        // The buckets and the total in one scan.
+        const all = await queryMetrics(ctx.dataSource, viewer.organizationId, { ...query, withTotal: true });
+        return { rows: all.filter((row) => row.bucket !== null), keepGroups, total: all.find((row) => row.bucket === null && row.group === null)! };
+      }
+      const [rows, [total]] = await Promise.all([queryMetrics(ctx.dataSource, viewer.organizationId, query), queryMetrics(ctx.dataSource, viewer.organizationId, base)]);
+      return { rows, keepGroups, total };
+    };
+    const [{ rows, keepGroups, total }, previous] = await Promise.all([
+      current(),
       compare ? queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, range: previousPeriod(range) }) : Promise.resolve(null),
     ]);
     const points: MetricPoint[] = rows.map((row) => ({ metric, bucket: row.bucket!, group: row.group, value: row.values[0] ?? 0 }));
     if (fill) {
       const seen = new Set(points.map((point) => `${point.bucket.toISOString()}|${point.group}`));
       const groups = groupBy ? [...new Set([...(keepGroups ?? []), ...points.map((point) => point.group!)])] : [null];
-      for (const bucket of await bucketStarts(ctx, range, interval)) {
+      for (const bucket of bucketStartsUtc(range, interval) ?? (await bucketStarts(ctx, range, interval))) {
         for (const group of groups) {
           if (!seen.has(`${bucket.toISOString()}|${group}`)) points.push({ metric, bucket, group, value: 0 });
         }
@@ -119,4 +136,74 @@ async function bucketStarts(ctx: AnalyticsContext, range: { from: Date; to: Date
     [unit, range.from.toISOString(), range.to.toISOString(), range.timezone],
   );
   return rows.map((row) => row.bucket);
+}
+
+type Fold = (a: number, b: number) => number;
+
+/** How values of one metric over parts combine into the value over their union, when they do (counts, sums, minima, maxima). */
+function foldOf(spec: MetricSpec): Fold | null {
+  if (spec.kind !== "simple") return null;
+  switch (spec.aggregation) {
+    case Aggregation.COUNT:
+    case Aggregation.SUM:
+      return (a, b) => a + b;
+    case Aggregation.MIN:
+      return Math.min;
+    case Aggregation.MAX:
+      return Math.max;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The `limit` groups with the largest value over the whole range (as {@link topGroups} ranks
+ * them), and the rows with every other group folded into `other` per bucket.
+ */
+function foldGroups(rows: MetricRow[], fold: Fold, limit: number): { rows: MetricRow[]; keepGroups: string[] } {
+  const combine = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : fold(a, b));
+  const totals = new Map<string, number | null>();
+  for (const row of rows) totals.set(row.group!, combine(totals.has(row.group!) ? totals.get(row.group!)! : null, row.values[0]));
+  const keepGroups = [...totals.entries()]
+    .sort(([ga, a], [gb, b]) => (b ?? -Infinity) - (a ?? -Infinity) || ga.localeCompare(gb))
+    .slice(0, limit)
+    .map(([group]) => group);
+  const keep = new Set(keepGroups);
+  const out: MetricRow[] = [];
+  const other = new Map<number, MetricRow>();
+  for (const row of rows) {
+    if (keep.has(row.group!)) {
+      out.push(row);
+      continue;
+    }
+    const at = row.bucket!.getTime();
+    const folded = other.get(at);
+    if (folded) folded.values = [combine(folded.values[0], row.values[0])];
+    else other.set(at, { bucket: row.bucket, group: OTHER_GROUP, values: [row.values[0]] });
+  }
+  return { rows: [...out, ...other.values()], keepGroups };
+}
+
+const FIXED_MS: Partial<Record<Interval, number>> = { [Interval.MINUTE]: 60_000, [Interval.HOUR]: 3_600_000, [Interval.DAY]: 86_400_000, [Interval.WEEK]: 7 * 86_400_000 };
+
+/**
+ * The bucket starts of a UTC range, as {@link bucketStarts} computes them in PostgreSQL
+ * (`date_trunc` in UTC, weeks from Monday, calendar months), without the round trip; null for
+ * other time zones.
+ */
+export function bucketStartsUtc(range: { from: Date; to: Date; timezone: string }, interval: Interval): Date[] | null {
+  if (range.timezone !== "UTC") return null;
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+  const starts: Date[] = [];
+  const step = FIXED_MS[interval];
+  if (step !== undefined) {
+    // 1970-01-05 was a Monday.
+    const origin = interval === Interval.WEEK ? 4 * 86_400_000 : 0;
+    for (let t = Math.floor((from - origin) / step) * step + origin; t < to; t += step) starts.push(new Date(t));
+    return starts;
+  }
+  const first = new Date(from);
+  for (let month = first.getUTCMonth(), t = Date.UTC(first.getUTCFullYear(), month, 1); t < to; t = Date.UTC(first.getUTCFullYear(), ++month, 1)) starts.push(new Date(t));
+  return starts;
 }

@@ -1,0 +1,287 @@
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import type { DataSource } from "typeorm";
+import { CreateCustomerActivity1763900003000 } from "../subgraphs/analytics/migrations/1763900003000-CreateCustomerActivity";
+import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
+import { Aggregation } from "../subgraphs/analytics/src/modules/metric/aggregation";
+import { BUILT_IN_METRICS, type MetricSpec } from "../subgraphs/analytics/src/modules/metric/metric-spec";
+import * as activityModule from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import { dayCover } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/event-filter.input";
+import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
+import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
+import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
+import { withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { TEST_ENV } from "./support/test-database";
+
+const HOUR = 3_600_000;
+const TRACK = `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`;
+const TYPES = ["purchase", "page_view", "signup", "ad_spend"];
+
+/** The customer_activity rows recomputed from the events, written independently of the ingest SQL: the days of the month as a list. */
+const REFERENCE_ROWS = `
+  SELECT organization_id, type, month, customer_id, array_agg(DISTINCT day ORDER BY day) AS days
+    FROM (SELECT organization_id, k.type, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-01') AS month, customer_id,
+                 to_char("timestamp" AT TIME ZONE 'UTC', 'DD')::int AS day
+            FROM events CROSS JOIN LATERAL (VALUES (type), ('')) AS k(type)
+           WHERE organization_id = $1 AND customer_id IS NOT NULL) e
+   GROUP BY 1, 2, 3, 4`;
+/** The table's rows with their masks as the list of days set. */
+const TABLE_ROWS = `
+  SELECT organization_id, type, to_char(month, 'YYYY-MM-DD') AS month, customer_id,
+         array(SELECT d FROM generate_series(1, 31) AS d WHERE days & (1 << (d - 1)) <> 0 ORDER BY d) AS days
+    FROM customer_activity WHERE organization_id = $1`;
+
+function random(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+/** Events of `customers` customers (and some anonymous ones) from 20 February to 12 March 2026, across a month boundary. */
+function makeEvents(count: number, customers: string[], seed: number) {
+  const r = random(seed);
+  const start = Date.UTC(2026, 1, 20);
+  return Array.from({ length: count }, (_, i) => ({
+    id: `activity-${seed}-${i}`,
+    type: TYPES[Math.floor(r() * TYPES.length)],
+    timestamp: new Date(start + Math.floor(r() * 20 * 86_400_000)).toISOString(),
+    value: Math.round(r() * 10_000) / 100,
+    customerId: r() < 0.1 ? null : customers[Math.floor(r() * customers.length)],
+  }));
+}
+
+describe("dayCover", () => {
+  it("splits a range into whole UTC days per month and the parts of its partial days", () => {
+    const cover = dayCover({ from: new Date("2026-02-27T22:30:00Z"), to: new Date("2026-03-02T03:00:00Z") });
+    expect(cover.months).toEqual([
+      { month: "2026-02-01", whole: 1 << 27, partial: 1 << 26 },
+      { month: "2026-03-01", whole: 1 << 0, partial: 1 << 1 },
+    ]);
+    expect(cover.edges).toEqual([
+      [new Date("2026-02-27T22:30:00Z"), new Date("2026-02-28T00:00:00Z")],
+      [new Date("2026-03-02T00:00:00Z"), new Date("2026-03-02T03:00:00Z")],
+    ]);
+    const within = dayCover({ from: new Date("2026-01-31T01:00:00Z"), to: new Date("2026-01-31T02:00:00Z") });
+    expect(within).toEqual({ months: [{ month: "2026-01-01", whole: 0, partial: 1 << 30 }], edges: [[new Date("2026-01-31T01:00:00Z"), new Date("2026-01-31T02:00:00Z")]] });
+    expect(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") })).toEqual({ months: [{ month: "2026-01-01", whole: 2 ** 31 - 1, partial: 0 }], edges: [] });
+  });
+});
+
+describe("customer_activity", () => {
+  let supergraph: TestSupergraph;
+  let dataSource: DataSource;
+  let owner: SignedUp;
+  const customers = Array.from({ length: 40 }, () => randomUUID());
+
+  beforeAll(async () => {
+    supergraph = await startTestSupergraph();
+    dataSource = await createAnalyticsDataSource(withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics")).initialize();
+    owner = await supergraph.signUp();
+    const { body } = await supergraph.request(`mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`, { token: owner.accessToken });
+    const authorization = `ApiKey ${body.data!.createApiKey.secret}`;
+    const events = makeEvents(3_000, customers, 11);
+    for (let i = 0; i < events.length; i += 1_000) {
+      // Each batch three times at once: the replays store nothing and mark nothing twice.
+      const results = await Promise.all([0, 1, 2].map(() => supergraph.request(TRACK, { authorization, variables: { events: events.slice(i, i + 1_000) } })));
+      expect(results.reduce((sum, r) => sum + r.body.data!.trackEvents.accepted, 0)).toBe(1_000);
+    }
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await supergraph?.stop();
+  });
+
+  it("is maintained by trackEvents: exactly the UTC days of the stored events", async () => {
+    const table = await dataSource.query(TABLE_ROWS, [owner.organizationId]);
+    const reference = await dataSource.query(REFERENCE_ROWS, [owner.organizationId]);
+    const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
+    expect(table.length).toBeGreaterThan(100);
+    expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(new Map(reference.map((row: any) => [key(row), row.days])));
+  });
+
+  const distinctPurchasers: MetricSpec = { kind: "simple", name: "purchasers", aggregation: Aggregation.DISTINCT_CUSTOMERS, eventType: "purchase", property: null };
+  const specs = [...["unique_customers", "conversion_rate"].map((name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec), distinctPurchasers];
+
+  /** Distinct customers, distinct purchasers / distinct customers, distinct purchasers: plain SQL on the raw events. */
+  async function reference(from: Date, to: Date, filter: EventFilter | null): Promise<(number | null)[]> {
+    const [row] = await dataSource.query(
+      `SELECT count(DISTINCT customer_id)::float8 AS active, count(DISTINCT customer_id) FILTER (WHERE type = 'purchase')::float8 AS purchasers
+         FROM events WHERE organization_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 AND ($4::text[] IS NULL OR type = ANY($4::text[]))`,
+      [owner.organizationId, from.toISOString(), to.toISOString(), filter?.types ?? null],
+    );
+    return [row.active, row.active ? row.purchasers / row.active : null, row.purchasers];
+  }
+
+  it("gives the same distinct counts as the raw events over random ranges, with type filters", async () => {
+    const spy = jest.spyOn(activityModule, "queryActivity");
+    const r = random(5);
+    const start = Date.UTC(2026, 1, 19);
+    const ranges: [Date, Date][] = [
+      [new Date("2026-02-01T00:00:00Z"), new Date("2026-04-01T00:00:00Z")],
+      [new Date("2026-02-28T22:00:00Z"), new Date("2026-03-01T03:00:00Z")],
+      [new Date("2026-03-01T00:00:00Z"), new Date("2026-03-08T00:00:00Z")],
+      ...Array.from({ length: 12 }, (_, i): [Date, Date] => {
+        // Half on the hour, half at any millisecond; from an hour to 10 days long.
+        const unit = i % 2 ? HOUR : 1;
+        const from = start + Math.floor((r() * 22 * 24 * HOUR) / unit) * unit;
+        return [new Date(from), new Date(from + Math.floor((HOUR + r() * 10 * 24 * HOUR) / unit) * unit)];
+      }),
+    ];
+    const filters: (EventFilter | null)[] = [null, { types: ["purchase"] }, { types: ["page_view", "signup"] }];
+    for (const [from, to] of ranges) {
+      for (const filter of filters) {
+        const range = { from, to, timezone: "Europe/Berlin" };
+        const want = await reference(from, to, filter);
+        spy.mockClear();
+        const [viaActivity] = await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter });
+        expect(spy).toHaveBeenCalled();
+        const [viaRaw] = await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter }, "raw");
+        const label = { from: from.toISOString(), to: to.toISOString(), filter };
+        expect({ ...label, values: viaActivity.values }).toEqual({ ...label, values: want });
+        expect({ ...label, values: viaRaw.values }).toEqual({ ...label, values: want });
+      }
+    }
+    spy.mockRestore();
+  });
+
+  it("reads the raw events for distinct customers by bucket, by group or filtered by customer", async () => {
+    const spy = jest.spyOn(activityModule, "queryActivity");
+    const range = { from: new Date("2026-02-25T00:00:00Z"), to: new Date("2026-03-03T00:00:00Z"), timezone: "UTC" };
+    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter: { customerId: customers[0] } });
+    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter: { campaignId: customers[1] } });
+    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, groupBy: "type" });
+    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: Interval.DAY });
+    spy.mockRestore();
+  });
+
+  it("answers summary through the gateway with the raw events' numbers", async () => {
+    const from = new Date("2026-03-01T05:00:00Z");
+    const to = new Date("2026-03-08T05:17:00Z");
+    const { body } = await supergraph.request(`{ summary(from: "${from.toISOString()}", to: "${to.toISOString()}") { activeCustomers { value previous } conversionRate { value previous } } }`, {
+      token: owner.accessToken,
+    });
+    expect(body.errors).toBeUndefined();
+    const [active, rate] = await reference(from, to, null);
+    const [previousActive, previousRate] = await reference(new Date(2 * from.getTime() - to.getTime()), from, null);
+    expect(body.data!.summary).toEqual({ activeCustomers: { value: active, previous: previousActive }, conversionRate: { value: rate, previous: previousRate } });
+  });
+
+  it("is backfilled from the stored events by its migration, and dropped by its down()", async () => {
+    const serverUrl = process.env[TEST_ENV.serverUrl]!;
+    const name = `analytics_migration_${process.pid}_${Date.now().toString(36)}`;
+    await createDatabasesIfMissing(serverUrl, [name]);
+    const scratch = await createAnalyticsDataSource(withDatabase(serverUrl, name)).initialize();
+    try {
+      await scratch.runMigrations({ transaction: "each" });
+      const organizationId = randomUUID();
+      for (const e of makeEvents(500, customers.slice(0, 10), 23)) {
+        await scratch.query(`INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          organizationId,
+          e.id,
+          e.type,
+          e.customerId,
+          e.timestamp,
+          e.value,
+        ]);
+      }
+      // Events inserted behind the ingest path's back: the table does not know them until the migration runs again.
+      await scratch.query(`TRUNCATE customer_activity`);
+      const queryRunner = scratch.createQueryRunner();
+      try {
+        const migration = new CreateCustomerActivity1763900003000();
+        await migration.down(queryRunner);
+        expect((await queryRunner.query(`SELECT to_regclass('customer_activity') AS t`))[0].t).toBeNull();
+        await migration.up(queryRunner);
+      } finally {
+        await queryRunner.release();
+      }
+      const table = await scratch.query(TABLE_ROWS, [organizationId]);
+      const expected = await scratch.query(REFERENCE_ROWS, [organizationId]);
+      expect(table.length).toBeGreaterThan(10);
+      const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
+      expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(new Map(expected.map((row: any) => [key(row), row.days])));
+    } finally {
+      await scratch.destroy();
+      const client = new Client({ connectionString: withDatabase(serverUrl, "postgres") });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
+    }
+  });
+});
+
+describe("timeseries grouped by a property, and buckets without a round trip", () => {
+  let supergraph: TestSupergraph;
+  let owner: SignedUp;
+
+  beforeAll(async () => {
+    supergraph = await startTestSupergraph();
+    owner = await supergraph.signUp();
+    const { body } = await supergraph.request(`mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`, { token: owner.accessToken });
+    const r = random(3);
+    // 15 categories with uneven weights over 6 days, some purchases without one, some page views.
+    const events = Array.from({ length: 2_000 }, (_, i) => {
+      const c = Math.floor(r() ** 2 * 16);
+      return {
+        type: i % 7 === 0 ? "page_view" : "purchase",
+        timestamp: new Date(Date.UTC(2026, 5, 1) + Math.floor(r() * 6 * 86_400_000)).toISOString(),
+        value: Math.round(r() * 10_000) / 100,
+        properties: c === 15 ? {} : { category: `cat-${c}` },
+      };
+    });
+    const result = await supergraph.request(TRACK, { authorization: `ApiKey ${body.data!.createApiKey.secret}`, variables: { events } });
+    expect(result.body.data!.trackEvents.accepted).toBe(2_000);
+  });
+
+  afterAll(() => supergraph?.stop());
+
+  it.each([
+    ["revenue", "sum(value)"],
+    ["orders", "count(*)"],
+    ["average_order_value", "avg(value)"],
+  ])("%s per day: the top 10 categories and 'other' as plain SQL computes them", async (metric, aggregate) => {
+    const from = "2026-06-01T06:00:00Z";
+    const to = "2026-06-06T06:00:00Z";
+    const { body } = await supergraph.request(
+      `query($metric: String!) { timeseries(metric: $metric, from: "${from}", to: "${to}", interval: DAY, groupBy: "category", fill: false) { total points { bucket group value } } }`,
+      { token: owner.accessToken, variables: { metric } },
+    );
+    expect(body.errors).toBeUndefined();
+    const top = await supergraph.sql(
+      "analytics",
+      `SELECT coalesce(properties->>'category', '(none)') AS g FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3
+        GROUP BY 1 ORDER BY ${aggregate} DESC, 1 LIMIT 10`,
+      [owner.organizationId, from, to],
+    );
+    const reference = await supergraph.sql(
+      "analytics",
+      `SELECT date_trunc('day', "timestamp", 'UTC') AS bucket, CASE WHEN coalesce(properties->>'category', '(none)') = ANY($4::text[]) THEN coalesce(properties->>'category', '(none)') ELSE 'other' END AS g,
+              (${aggregate})::float8 AS v
+         FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3 GROUP BY 1, 2`,
+      [owner.organizationId, from, to, top.map((row) => row.g)],
+    );
+    const [total] = await supergraph.sql("analytics", `SELECT (${aggregate})::float8 AS v FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3`, [
+      owner.organizationId,
+      from,
+      to,
+    ]);
+    const got = new Map(body.data!.timeseries.points.map((p: any) => [`${p.bucket}|${p.group}`, p.value]));
+    expect([...got.keys()].sort()).toEqual(reference.map((row) => `${row.bucket.toISOString()}|${row.g}`).sort());
+    for (const row of reference) expect(got.get(`${row.bucket.toISOString()}|${row.g}`)).toBeCloseTo(row.v, 6);
+    expect(body.data!.timeseries.total).toBeCloseTo(total.v, 6);
+    expect(new Set(body.data!.timeseries.points.map((p: any) => p.group)).size).toBe(11);
+  });
+
+  it.each(["MINUTE", "HOUR", "DAY", "WEEK", "MONTH"])("fills every %s bucket of a UTC range as PostgreSQL's calendar does", async (interval) => {
+    const from = "2025-12-30T13:27:00Z";
+    const to = interval === "MINUTE" ? "2025-12-31T01:00:00Z" : "2026-03-02T00:00:01Z";
+    const { body } = await supergraph.request(`{ timeseries(metric: "events", from: "${from}", to: "${to}", interval: ${interval}) { points { bucket } } }`, { token: owner.accessToken });
+    expect(body.errors).toBeUndefined();
+    const expected = await supergraph.sql(
+      "analytics",
+      `SELECT generate_series(date_trunc($1, $2::timestamptz, 'UTC'), $3::timestamptz - interval '1 microsecond', ('1 ' || $1)::interval, 'UTC') AS bucket`,
+      [interval.toLowerCase(), from, to],
+    );
+    expect(body.data!.timeseries.points.map((p: any) => p.bucket)).toEqual(expected.map((row) => row.bucket.toISOString()));
+  });
+});
