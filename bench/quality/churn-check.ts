@@ -244,7 +244,7 @@ async function againstStack(serverUrl: string, gatewayUrl: string, customersUrl:
 
   log("churn: trainChurnModel(input: { seed: 1 }) through the gateway...");
   const started = performance.now();
-  let model = (await gql<{ trainChurnModel: GatewayModel }>(gatewayUrl, `mutation($input: ChurnTrainingInput!) { trainChurnModel(input: $input) { ${MODEL_FIELDS} } }`, { input: { seed: CHURN_PARAMETERS.seed, waitSeconds: 60 } }, token)).trainChurnModel;
+  let model = (await gql<{ trainChurnModel: GatewayModel }>(gatewayUrl, `mutation($input: ChurnTrainingInput!) { trainChurnModel(input: $input) { ${MODEL_FIELDS} } }`, { input: { seed: CHURN_PARAMETERS.seed, waitSeconds: 5 } }, token)).trainChurnModel;
   for (let poll = 0; model.status === "RUNNING" && poll < 1_200; poll++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     model = (await gql<{ churnModel: GatewayModel }>(gatewayUrl, `query($id: ID!) { churnModel(id: $id) { ${MODEL_FIELDS} } }`, { id: model.id }, token)).churnModel;

@@ -3,22 +3,24 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { churnCheck, type ChurnOutcome } from "./churn-check";
+import { churnScale, type ChurnScaleOutcome } from "./churn-scale";
 import { kmeansCase } from "./kmeans-check";
 import { logisticSpeed, rowLimits } from "./logistic-speed";
 import { markdownReport, markdownTable, resultRows, type PythonVersions, type QualityResults } from "./report";
 import { ensureModeldata, ensureSklearn, exportMlcChurn, log, pythonJson, REPO_ROOT, type Availability } from "./tools";
 
-const USAGE = `Usage: node dist/bench/quality/run.js [--keep] [--no-doc]
+const USAGE = `Usage: node dist/bench/quality/run.js [--keep] [--no-doc] [--scale-only]
 
 Compares our k-means, silhouette and logistic regression with scikit-learn on the same data and
 writes docs/MODEL-QUALITY.md. Installs python3-sklearn and r-cran-modeldata with apt-get when missing.
   --keep    keep the temp folder (CSVs written for Python) and print where it is
-  --no-doc  print the results table only; do not write docs/MODEL-QUALITY.md`;
+  --no-doc  print the results table only; do not write docs/MODEL-QUALITY.md
+  --scale-only  only time trainChurnModel end to end on 100,000 customers; print it, write nothing`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) return void console.log(USAGE);
-  const unknown = args.filter((a) => a !== "--keep" && a !== "--no-doc");
+  const unknown = args.filter((a) => a !== "--keep" && a !== "--no-doc" && a !== "--scale-only");
   if (unknown.length) throw new Error(`Unknown option ${unknown[0]}.\n${USAGE}`);
   const keep = args.includes("--keep");
   process.env.LOG_LEVEL ??= "silent";
@@ -42,6 +44,10 @@ async function main(): Promise<void> {
   process.once("SIGTERM", onSignal);
 
   try {
+    if (args.includes("--scale-only")) {
+      console.log(JSON.stringify(await churnScale(path.join(dir, "scale")), null, 2));
+      return;
+    }
     const installNotes: string[] = [];
     log("checking scikit-learn...");
     const sklearn = await ensureSklearn();
@@ -88,6 +94,16 @@ async function main(): Promise<void> {
       }
     }
 
+    let scale: Availability<ChurnScaleOutcome>;
+    try {
+      sampleLoad("before the 100k training");
+      scale = { ok: true, value: await churnScale(path.join(dir, "scale")) };
+      sampleLoad("after it");
+    } catch (error) {
+      log(`the training-at-scale part failed: ${(error as Error).stack ?? error}`);
+      scale = { ok: false, reason: (error as Error).message };
+    }
+
     const results: QualityResults = {
       startedAt,
       elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
@@ -97,6 +113,7 @@ async function main(): Promise<void> {
       kmeansSmall,
       logistic,
       churn,
+      scale,
       rowLimits: limits,
       installNotes,
       loads,

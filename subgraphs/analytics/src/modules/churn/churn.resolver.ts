@@ -9,8 +9,18 @@ import { Customer } from "../customer-stats/customer.type";
 import { startBackgroundJob, waitFor } from "../jobs/background-job";
 import { ChurnModel, ChurnPrediction, ChurnPredictionConnection, ChurnRisk, ChurnTrainingInput } from "./churn.types";
 import { latestChurnModelId, loadChurnModel, toRisk } from "./churn-store";
-import { fetchCustomerProfiles } from "./customer-profiles";
-import { buildChurnDataset, trainChurnModel } from "./train-churn-model";
+import { fetchCustomerProfiles, organizationRecordsChurn } from "./customer-profiles";
+import { buildChurnDataset, prefetchFeatures, trainChurnModel, type ChurnDataset } from "./train-churn-model";
+
+/**
+ * How long the mutation waits for the training set (profiles read, features computed) so that
+ * bad input is refused at once, whatever waitSeconds is: under the gateway's 10-second timeout.
+ */
+const DATASET_WAIT_MS = 5_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+}
 
 @Resolver(() => ChurnModel)
 export class ChurnResolver {
@@ -24,14 +34,44 @@ export class ChurnResolver {
     if (!Number.isInteger(parameters.horizonDays) || parameters.horizonDays < 1 || parameters.horizonDays > 730) throw badUserInput("horizonDays must be from 1 to 730.", "input.horizonDays");
     const waitSeconds = input.waitSeconds ?? 8;
     if (waitSeconds < 0 || waitSeconds > 60) throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
-    const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
-    const dataset = await buildChurnDataset(ctx.dataSource, user.organizationId, profiles, parameters);
+    // Reading 100,000 profiles from the customers subgraph takes longer than the gateway waits for
+    // an answer (10 s), so it is part of the background job. Its errors (bad input, the customers
+    // service failing) are still the mutation's own when they come before DATASET_WAIT_MS.
+    const startedAt = Date.now();
     const [{ id }] = await ctx.dataSource.query(
-      `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed, label_source) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [user.organizationId, dataset.cutoff, parameters.horizonDays, parameters.seed, dataset.labelSource],
+      `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [user.organizationId, parameters.cutoff ?? new Date(), parameters.horizonDays, parameters.seed],
     );
-    const job = startBackgroundJob(ctx.dataSource, "churn_models", id, (progress) => trainChurnModel(ctx.dataSource, id, dataset, parameters, progress));
-    await waitFor(job, waitSeconds);
+    let datasetError: unknown;
+    let datasetSettled!: () => void;
+    const datasetDone = new Promise<void>((resolve) => (datasetSettled = resolve));
+    const job = startBackgroundJob(ctx.dataSource, "churn_models", id, async (progress) => {
+      let dataset: ChurnDataset;
+      try {
+        // The label source decides the cut-off: known from one small query, the event features are
+        // computed while the profiles are read.
+        const recordsChurn = await organizationRecordsChurn(ctx.customersUrl, ctx.accessToken!);
+        const prefetched = prefetchFeatures(ctx.dataSource, user.organizationId, recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON", parameters);
+        const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
+        dataset = await buildChurnDataset(ctx.dataSource, user.organizationId, profiles, parameters, prefetched);
+        await ctx.dataSource.query(`UPDATE churn_models SET cutoff = $2, label_source = $3 WHERE id = $1`, [id, dataset.cutoff, dataset.labelSource]);
+      } catch (error) {
+        datasetError = error;
+        throw error;
+      } finally {
+        datasetSettled();
+      }
+      await progress(0.05);
+      await trainChurnModel(ctx.dataSource, id, dataset, parameters, progress);
+    });
+    await Promise.race([datasetDone, sleep(startedAt + DATASET_WAIT_MS - Date.now())]);
+    if (datasetError !== undefined) {
+      // Refused before the mutation answered: no model is left behind.
+      await job;
+      await ctx.dataSource.query(`DELETE FROM churn_models WHERE id = $1`, [id]);
+      throw datasetError;
+    }
+    await waitFor(job, Math.max(0, (startedAt + waitSeconds * 1000 - Date.now()) / 1000));
     return (await loadChurnModel(ctx.dataSource, user.organizationId, id))!;
   }
 

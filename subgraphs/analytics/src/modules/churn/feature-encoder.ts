@@ -31,7 +31,7 @@ const TOP_CATEGORIES = 10;
  */
 export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
   const features: EncodedFeature[] = [];
-  const numericNames = [...new Set(records.flatMap((r) => Object.keys(r.numeric)))].sort();
+  const numericNames = [...keysOf(records, (r) => r.numeric)].sort();
   for (const name of numericNames) {
     const values = records.map((r) => r.numeric[name]).filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
     if (values.length === 0) continue;
@@ -54,7 +54,7 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
       features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
     }
   }
-  const categoricalNames = [...new Set(records.flatMap((r) => Object.keys(r.categorical)))].sort();
+  const categoricalNames = [...keysOf(records, (r) => r.categorical)].sort();
   for (const name of categoricalNames) {
     const counts = new Map<string, number>();
     for (const r of records) {
@@ -77,29 +77,57 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
 /** Encodes records with a fitted encoding, standardised, one row per record. */
 export function encode(records: RawRecord[], features: EncodedFeature[]): Matrix {
   const out = matrix(records.length, features.length);
+  const cols = features.length;
+  const n = records.length;
+  // Column by column (each source read once per record), the same arithmetic per cell as a
+  // record-by-record pass.
   const kept = new Map<string, Set<string>>();
   for (const f of features) if (f.kind === "category") (kept.get(f.source) ?? kept.set(f.source, new Set()).get(f.source)!).add(f.category!);
-  records.forEach((record, i) => {
-    features.forEach((f, j) => {
-      let raw: number;
-      if (f.kind === "numeric") {
-        const value = record.numeric[f.source];
-        raw = value === null || value === undefined || !Number.isFinite(value) ? NaN : f.log ? Math.log1p(Math.max(0, value)) : value;
-        out.data[i * features.length + j] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
-        return;
+  const buckets = new Map<string, string[]>();
+  for (const [source, categories] of kept) {
+    const bucket = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const value = records[i].categorical[source] ?? "(missing)";
+      bucket[i] = categories.has(value) ? value : "(other)";
+    }
+    buckets.set(source, bucket);
+  }
+  const numeric = new Map<string, (number | null | undefined)[]>();
+  for (const f of features) {
+    if (f.kind === "category" || numeric.has(f.source)) continue;
+    const column = new Array<number | null | undefined>(n);
+    for (let i = 0; i < n; i++) column[i] = records[i].numeric[f.source];
+    numeric.set(f.source, column);
+  }
+  features.forEach((f, j) => {
+    if (f.kind === "numeric") {
+      const column = numeric.get(f.source)!;
+      for (let i = 0; i < n; i++) {
+        const value = column[i];
+        const raw = value === null || value === undefined || !Number.isFinite(value) ? NaN : f.log ? Math.log1p(Math.max(0, value)) : value;
+        out.data[i * cols + j] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
       }
-      if (f.kind === "missing") {
-        const value = record.numeric[f.source];
-        raw = value === null || value === undefined || !Number.isFinite(value) ? 1 : 0;
-      } else {
-        const value = record.categorical[f.source] ?? "(missing)";
-        const bucket = kept.get(f.source)!.has(value) ? value : "(other)";
-        raw = bucket === f.category ? 1 : 0;
+    } else if (f.kind === "missing") {
+      const column = numeric.get(f.source)!;
+      for (let i = 0; i < n; i++) {
+        const value = column[i];
+        const raw = value === null || value === undefined || !Number.isFinite(value) ? 1 : 0;
+        out.data[i * cols + j] = (raw - f.mean) / f.std;
       }
-      out.data[i * features.length + j] = (raw - f.mean) / f.std;
-    });
+    } else {
+      const bucket = buckets.get(f.source)!;
+      const one = (1 - f.mean) / f.std;
+      const zero = (0 - f.mean) / f.std;
+      for (let i = 0; i < n; i++) out.data[i * cols + j] = bucket[i] === f.category ? one : zero;
+    }
   });
   return out;
+}
+
+function keysOf(records: RawRecord[], part: (record: RawRecord) => object): Set<string> {
+  const keys = new Set<string>();
+  for (const record of records) for (const key in part(record)) keys.add(key);
+  return keys;
 }
 
 function skew(values: number[]): number {

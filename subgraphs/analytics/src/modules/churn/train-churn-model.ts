@@ -4,7 +4,7 @@ import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
-import { customerFeatures, EVENT_FEATURES } from "../segmentation/customer-features";
+import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow } from "../segmentation/customer-features";
 import { sortProfiles, type CustomerProfile } from "./customer-profiles";
 import { encode, fitEncoder, type RawRecord } from "./feature-encoder";
 
@@ -29,8 +29,36 @@ export interface ChurnDataset {
   labels: Uint8Array;
 }
 
+/** The steps of {@link trainChurnModel}, in order. */
+export const TRAINING_PHASES = ["encode", "fit", "score", "factors", "store"] as const;
+export type TrainingPhase = (typeof TRAINING_PHASES)[number];
+
 /** Customers needed to train. */
 const MIN_CUSTOMERS = 20;
+
+/** The cut-off for a label source: the one asked for, else now with recorded churn, else now - horizonDays. */
+export function churnCutoff(labelSource: LabelSource, parameters: ChurnTrainingParameters): Date {
+  return parameters.cutoff ?? (labelSource === "RECORDED_STATUS" ? new Date() : new Date(Date.now() - parameters.horizonDays * 86_400_000));
+}
+
+/** The event features as of a cut-off, queried while the profiles are still being read. */
+export interface PrefetchedFeatures {
+  labelSource: LabelSource;
+  cutoff: Date;
+  rows: Promise<CustomerFeatureRow[]>;
+}
+
+/**
+ * Starts the event-feature query for the label source the organization is expected to use (see
+ * `organizationRecordsChurn`), so that it runs while the profiles are read. Hand the result to
+ * {@link buildChurnDataset}, which uses it only when the profiles confirm the label source.
+ */
+export function prefetchFeatures(dataSource: DataSource, organizationId: string, labelSource: LabelSource, parameters: ChurnTrainingParameters): PrefetchedFeatures {
+  const cutoff = churnCutoff(labelSource, parameters);
+  const rows = customerFeatures(dataSource, organizationId, cutoff, false);
+  rows.catch(() => undefined); // awaited (and its error reported) only when used
+  return { labelSource, cutoff, rows };
+}
 
 /**
  * Builds the training set: event features as of the cut-off (RFM, tenure, purchase trend,
@@ -39,14 +67,16 @@ const MIN_CUSTOMERS = 20;
  * purchase within horizonDays after the cut-off" over the customers who purchased before it.
  * Throws `BAD_USER_INPUT` for no data before the cut-off, too few customers, or a single class.
  * The customers are ordered by externalId, then id ({@link sortProfiles}), whatever order
- * `profiles` has.
+ * `profiles` has. `prefetched` features are used when their label source is the one the
+ * profiles give; otherwise they are queried here.
  */
-export async function buildChurnDataset(dataSource: DataSource, organizationId: string, unordered: CustomerProfile[], parameters: ChurnTrainingParameters): Promise<ChurnDataset> {
+export async function buildChurnDataset(dataSource: DataSource, organizationId: string, unordered: CustomerProfile[], parameters: ChurnTrainingParameters, prefetched?: PrefetchedFeatures): Promise<ChurnDataset> {
   // A stable order, so that the seeded split does not depend on the order the profiles were read in.
   const profiles = sortProfiles(unordered);
   const labelSource: LabelSource = profiles.some((p) => p.status === "CHURNED") ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON";
-  const cutoff = parameters.cutoff ?? (labelSource === "RECORDED_STATUS" ? new Date() : new Date(Date.now() - parameters.horizonDays * 86_400_000));
-  const features = new Map((await customerFeatures(dataSource, organizationId, cutoff, false)).map((row) => [row.customerId, row]));
+  const usable = prefetched?.labelSource === labelSource ? prefetched : undefined;
+  const cutoff = usable?.cutoff ?? churnCutoff(labelSource, parameters);
+  const features = new Map((await (usable?.rows ?? customerFeatures(dataSource, organizationId, cutoff, false))).map((row) => [row.customerId, row]));
   if (labelSource === "NO_PURCHASE_WITHIN_HORIZON" && features.size === 0) {
     throw badUserInput(`There are no events before the cut-off ${cutoff.toISOString()}; choose a later cutoff.`, "input.cutoff");
   }
@@ -86,11 +116,20 @@ export async function buildChurnDataset(dataSource: DataSource, organizationId: 
  * out 20% (ROC-AUC, and accuracy, precision and recall at the threshold that maximises Youden's J
  * on the training part), then scores every customer and stores the model and the predictions.
  */
-export async function trainChurnModel(dataSource: DataSource, modelId: string, dataset: ChurnDataset, parameters: ChurnTrainingParameters, progress: ReportProgress): Promise<void> {
+export async function trainChurnModel(
+  dataSource: DataSource,
+  modelId: string,
+  dataset: ChurnDataset,
+  parameters: ChurnTrainingParameters,
+  progress: ReportProgress,
+  /** Called at the end of each phase ("encode", "fit", "score", "factors", "store"): for timing. */
+  phaseDone: (phase: TrainingPhase) => void = () => undefined,
+): Promise<void> {
   const { train, test } = stratifiedSplit(dataset.labels, 0.2, parameters.seed);
   const encoder = fitEncoder(train.map((i) => dataset.records[i]));
   await progress(0.1);
   const all = encode(dataset.records, encoder);
+  phaseDone("encode");
   const rows = (indexes: number[]) => {
     const m = matrix(indexes.length, all.cols);
     indexes.forEach((row, i) => m.data.set(all.data.subarray(row * all.cols, (row + 1) * all.cols), i * all.cols));
@@ -99,23 +138,50 @@ export async function trainChurnModel(dataSource: DataSource, modelId: string, d
   const trainLabels = Uint8Array.from(train, (i) => dataset.labels[i]);
   const testLabels = Uint8Array.from(test, (i) => dataset.labels[i]);
   const model = fitLogistic(rows(train), trainLabels, { l2: parameters.l2 });
+  phaseDone("fit");
   await progress(0.6);
   const threshold = bestThreshold(trainLabels, predictProbabilities(model, rows(train)));
   const testScores = predictProbabilities(model, rows(test));
   const quality = classificationMetrics(testLabels, testScores, threshold);
   const auc = rocAuc(testLabels, testScores);
   const probabilities = predictProbabilities(model, all);
+  phaseDone("score");
   await progress(0.8);
 
   const bands: string[] = [];
   const factors: string[] = [];
+  // Each customer's three largest contributions |weight x value|, largest first, ties in encoder
+  // order (what a stable sort of all contributions gives), without allocating per feature.
+  const names = encoder.map((f) => JSON.stringify(f.name));
+  const top = Math.min(3, all.cols);
+  const topIndex = new Int32Array(top);
+  const topSize = new Float64Array(top);
   for (let i = 0; i < all.rows; i++) {
     const p = probabilities[i];
     bands.push(p >= threshold ? "HIGH" : p >= threshold / 2 ? "MEDIUM" : "LOW");
-    const contributions = encoder.map((f, j) => ({ feature: f.name, weight: model.weights[j] * all.data[i * all.cols + j] }));
-    contributions.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
-    factors.push(JSON.stringify(contributions.slice(0, 3).map((c) => ({ feature: c.feature, weight: round(c.weight) }))));
+    let kept = 0;
+    const offset = i * all.cols;
+    for (let j = 0; j < all.cols; j++) {
+      const size = Math.abs(model.weights[j] * all.data[offset + j]);
+      let k = kept < top ? kept : top;
+      while (k > 0 && size > topSize[k - 1]) k--;
+      if (k >= top) continue;
+      for (let m = Math.min(kept, top - 1); m > k; m--) {
+        topSize[m] = topSize[m - 1];
+        topIndex[m] = topIndex[m - 1];
+      }
+      topSize[k] = size;
+      topIndex[k] = j;
+      if (kept < top) kept++;
+    }
+    let json = "[";
+    for (let k = 0; k < kept; k++) {
+      const j = topIndex[k];
+      json += `${k ? "," : ""}{"feature":${names[j]},"weight":${JSON.stringify(round(model.weights[j] * all.data[offset + j]))}}`;
+    }
+    factors.push(`${json}]`);
   }
+  phaseDone("factors");
   const coefficients = encoder.map((f, j) => ({ feature: f.name, weight: model.weights[j] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
@@ -131,6 +197,7 @@ export async function trainChurnModel(dataSource: DataSource, modelId: string, d
       );
     }
   });
+  phaseDone("store");
 }
 
 function round(value: number): number {
