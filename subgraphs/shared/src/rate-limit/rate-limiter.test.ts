@@ -33,3 +33,29 @@ describe("rate limiter", () => {
     for (let i = 0; i < 100; i++) expect((await off.admit(request("Bearer a"), "10.0.0.1")).allowed).toBe(true);
   });
 });
+
+import { ensureRedisServer, startLocalRedis, type LocalRedis } from "../../../../test/support/redis-server";
+import { RedisBucketStore } from "./redis-bucket-store";
+
+const redisBinary = ensureRedisServer();
+if (!("path" in redisBinary)) console.warn(`Skipping the Redis rate limit test: ${redisBinary.missing}.`);
+
+("path" in redisBinary ? describe : describe.skip)("rate limiter over Redis", () => {
+  let redis: LocalRedis;
+  beforeAll(async () => {
+    redis = await startLocalRedis((redisBinary as { path: string }).path);
+  });
+  afterAll(() => redis?.stop());
+
+  it("shares one bucket between limiters (replicas) using the same Redis", async () => {
+    const limits = { perCredentialPerMinute: 120, perAddressPerMinute: 0, burstSeconds: 2 }; // buckets of 4
+    const replicaA = createRateLimiter(limits, new RedisBucketStore(redis.url));
+    const replicaB = createRateLimiter(limits, new RedisBucketStore(redis.url));
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push((await (i % 2 ? replicaB : replicaA).admit(request("ApiKey shared"), "10.0.0.9")).allowed);
+    expect(results).toEqual([true, true, true, true, false, false]);
+    const refused = await replicaA.admit(request("ApiKey shared"), "10.0.0.9");
+    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    await Promise.all([replicaA.close(), replicaB.close()]);
+  });
+});

@@ -36,7 +36,8 @@ export class RedisBucketStore implements BucketStore {
   private readonly redis: Redis;
 
   constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // A Redis that does not answer within 250 ms lets the request through (see take).
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 250 });
     this.redis.on("error", () => undefined);
     this.redis.defineCommand("takeToken", { numberOfKeys: 1, lua: TAKE });
   }
