@@ -15,7 +15,8 @@ export class PageInfo {
 export interface Page<TNode> {
   edges: { cursor: string; node: TNode }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** The count; may be a getter that counts only when a client asks for `totalCount`. */
+  totalCount: number | Promise<number>;
 }
 
 /**
@@ -44,7 +45,7 @@ export function connectionType<TNode extends object>(name: string, node: ClassTy
     pageInfo: PageInfo;
 
     @Field(() => Int, { description: "How many match the filter in all, across every page." })
-    totalCount: number;
+    totalCount: number | Promise<number>;
   }
   return Connection;
 }

@@ -19,12 +19,12 @@ export interface KeysetOptions<T> {
 /**
  * Reads one page with keyset pagination: rows after the cursor's (sort value, id) in a stable
  * order, so inserts between pages neither repeat nor skip rows. `totalCount` counts the filtered
- * query without the cursor. Null sort values are not supported: sort on NOT NULL columns. The
+ * query without the cursor, only when a client asks for it (a `count(*)` per page otherwise costs
+ * as much as the page itself on large exports). Null sort values are not supported: sort on NOT NULL columns. The
  * query must not join (raw rows are matched to entities by position).
  */
 export async function keysetPage<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, options: KeysetOptions<T>): Promise<Page<T>> {
   const { sort, id } = options;
-  const totalCount = await query.clone().getCount();
   const page = query.clone();
   if (options.after) {
     const [afterValue, afterId] = decodeCursor(options.after, 2);
@@ -42,5 +42,13 @@ export async function keysetPage<T extends ObjectLiteral>(query: SelectQueryBuil
     cursor: encodeCursor([raw[index].keyset_value, id.valueOf(node)]),
     node,
   }));
-  return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+  const countQuery = query.clone();
+  return {
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    // A getter: the field's resolver reads it, so the count runs only when asked for.
+    get totalCount() {
+      return countQuery.getCount();
+    },
+  };
 }

@@ -24,20 +24,40 @@ export class AlertEvaluator {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly stopListening: () => void;
+  private readonly stopListeningToRules: () => void;
   private readonly sweep: NodeJS.Timeout;
   private stopped = false;
+  /**
+   * Organizations that have rules, so that batches of the others cost nothing: loaded at start,
+   * again at every sweep, and updated when a replica says an organization's rules changed.
+   */
+  private withRules = new Set<string>();
 
   constructor(private readonly dataSource: DataSource, private readonly hub: RealtimeHub, private readonly log: Logger, options: AlertEvaluatorOptions = {}) {
     const debounceMs = options.debounceMs ?? 200;
     this.stopListening = hub.onAnyEvents((organizationId) => {
-      if (this.pending.has(organizationId) || this.stopped) return;
+      if (!this.withRules.has(organizationId) || this.pending.has(organizationId) || this.stopped) return;
       this.pending.set(organizationId, setTimeout(() => {
         this.pending.delete(organizationId);
         void this.evaluateOrganization(organizationId);
       }, debounceMs));
     });
+    this.stopListeningToRules = hub.onAlertRulesChanged((organizationId) => void this.refreshOrganization(organizationId));
+    void this.loadOrganizationsWithRules();
     this.sweep = setInterval(() => void this.evaluateAll(), options.sweepMs ?? 30_000);
     this.sweep.unref();
+  }
+
+  private async loadOrganizationsWithRules(): Promise<string[]> {
+    const rows: { organization_id: string }[] = await this.dataSource.query(`SELECT DISTINCT organization_id FROM alert_rules`).catch(() => []);
+    this.withRules = new Set(rows.map((row) => row.organization_id));
+    return [...this.withRules];
+  }
+
+  private async refreshOrganization(organizationId: string): Promise<void> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM alert_rules WHERE organization_id = $1 LIMIT 1`, [organizationId]).catch(() => [{}]);
+    if (rows.length > 0) this.withRules.add(organizationId);
+    else this.withRules.delete(organizationId);
   }
 
   /** Evaluates one organization's rules now (after an evaluation in progress); resolves the alerts fired. */
@@ -54,14 +74,14 @@ export class AlertEvaluator {
   stop(): void {
     this.stopped = true;
     this.stopListening();
+    this.stopListeningToRules();
     clearInterval(this.sweep);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
   }
 
   private async evaluateAll(): Promise<void> {
-    const organizations: { organization_id: string }[] = await this.dataSource.query(`SELECT DISTINCT organization_id FROM alert_rules`).catch(() => []);
-    for (const { organization_id } of organizations) if (!this.stopped) await this.evaluateOrganization(organization_id);
+    for (const organizationId of await this.loadOrganizationsWithRules()) if (!this.stopped) await this.evaluateOrganization(organizationId);
   }
 
   private async evaluate(organizationId: string): Promise<void> {

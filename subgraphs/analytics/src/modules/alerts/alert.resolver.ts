@@ -47,7 +47,7 @@ export class AlertResolver {
       const id = input.filter?.[key];
       if (id && !isUuid(id)) throw badUserInput(`filter.${key} '${id}' is not a UUID.`, `input.filter.${key}`);
     }
-    return ctx.dataSource.transaction(async (manager) => {
+    const created = await ctx.dataSource.transaction(async (manager) => {
       // Serialised per organization, so the cap holds under concurrent calls.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('alert_rules:' || $1))`, [user.organizationId]);
       const [{ count }] = await manager.query(`SELECT count(*)::int AS count FROM alert_rules WHERE organization_id = $1`, [user.organizationId]);
@@ -63,12 +63,15 @@ export class AlertResolver {
       }, user.userId);
       return rule;
     });
+    await ctx.realtime.publishAlertRulesChanged(user.organizationId);
+    return created;
   }
 
   @Mutation(() => Boolean, { description: "Deletes an alert rule and its alerts. ANALYST or ADMIN." })
   async deleteAlertRule(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<boolean> {
     const viewer = requireRole(ctx.viewer, Role.ANALYST);
     if (!isUuid(id) || !(await deleteAlertRule(ctx.dataSource, viewer.organizationId, id))) throw notFound("AlertRule", id);
+    await ctx.realtime.publishAlertRulesChanged(viewer.organizationId);
     return true;
   }
 

@@ -5,7 +5,7 @@ import { MetricWatches } from "./metric-watch";
 import { toPublishedEvent, type EventBatchMessage, type PublishedEvent } from "./published-event";
 
 /** Topics of the analytics service. Organizations share a topic; messages carry the organization. */
-export const TOPICS = { events: "analytics.events", alerts: "analytics.alerts" } as const;
+export const TOPICS = { events: "analytics.events", alerts: "analytics.alerts", alertRules: "analytics.alert-rules" } as const;
 
 /** Receives the new events of one organization, a stored batch at a time. */
 export type EventsListener = (events: PublishedEvent[]) => void;
@@ -66,6 +66,15 @@ export class RealtimeHub {
 
   onAlert<T>(organizationId: string, listener: (alert: T) => void): () => void {
     return addTo(this.alertListeners, organizationId, listener as (alert: unknown) => void);
+  }
+
+  /** Tells every replica's alert evaluator that an organization's rules changed. */
+  async publishAlertRulesChanged(organizationId: string): Promise<void> {
+    await this.pubsub.publish<OrganizationMessage<null>>(TOPICS.alertRules, { organizationId, payload: null });
+  }
+
+  onAlertRulesChanged(listener: (organizationId: string) => void): () => void {
+    return this.pubsub.subscribe<OrganizationMessage<null>>(TOPICS.alertRules, (message) => listener(message.organizationId));
   }
 
   /** Stops listening and closes the pub/sub. */

@@ -6,17 +6,23 @@ import { hashSecret } from "../auth/secrets";
 
 /**
  * Turns an API key secret into a short-lived access token that carries the key's organization and
- * scopes, so every service can verify it like any token. Records `lastUsedAt`. Rejects with
+ * scopes, so every service can verify it like any token. Records `lastUsedAt` (to the minute). Rejects with
  * `UNAUTHENTICATED` for an unknown or revoked key.
  */
 export function createApiKeyExchange(dataSource: DataSource, tokens: AccessTokenIssuer) {
   return async (secret: string): Promise<string> => {
+    // lastUsedAt is written at most once a minute: a write per request would make every request of
+    // a busy key wait for the one before it (the row lock) and for a WAL flush.
     const rows: { id: string; organization_id: string; scopes: string }[] = await dataSource.query(
-      `UPDATE api_keys SET last_used_at = now()
-        WHERE secret_hash = $1 AND revoked_at IS NULL
-        RETURNING id, organization_id, scopes::text[] AS scopes`,
+      `WITH key AS (
+         SELECT id, organization_id, scopes, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL
+       ), touched AS (
+         UPDATE api_keys SET last_used_at = now()
+          WHERE id IN (SELECT id FROM key WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+       )
+       SELECT id, organization_id, scopes::text[] AS scopes FROM key`,
       [hashSecret(secret)],
-    ).then((result: [typeof rows, number]) => result[0]);
+    );
     const key = rows[0];
     if (!key) throw unauthenticated("The API key is invalid or revoked.");
     const scopes = (Array.isArray(key.scopes) ? key.scopes : parsePgArray(key.scopes)) as never[];

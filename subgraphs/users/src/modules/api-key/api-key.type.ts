@@ -23,7 +23,7 @@ export class ApiKey {
   @Field()
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true, description: "When the key last authenticated a request." })
+  @Field(() => Date, { nullable: true, description: "When the key last authenticated a request (kept to the minute: written at most once a minute)." })
   lastUsedAt: Date | null;
 
   @Field(() => Date, { nullable: true })
