@@ -91,6 +91,19 @@ describe("operation limits, each just under and just over", () => {
   });
 });
 
+describe("a subgraph reached directly", () => {
+  it("applies the same depth and alias limits", async () => {
+    let inner = "id";
+    for (let level = 10; level >= 2; level--) inner = level % 2 === 0 ? `organization { ${inner} }` : `users { ${inner} }`;
+    const deep = await supergraph.request(`{ me { ${inner} } }`, { token: owner.accessToken, url: supergraph.stack.subgraphs.users.url });
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors![0].message).toContain("depth limit of 10");
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(" ")} }`;
+    const many = await supergraph.request(aliases, { token: owner.accessToken, url: supergraph.stack.subgraphs.users.url });
+    expect(many.status).toBe(400);
+  });
+});
+
 describe("HTTP", () => {
   const url = () => supergraph.stack.gateway.url;
 
@@ -168,6 +181,23 @@ describe("in production (NODE_ENV=production)", () => {
     expect(typo.status).toBe(400);
     expect(typo.body.errors![0].message).not.toMatch(/Did you mean/);
     expect(JSON.stringify(typo.body)).not.toMatch(/stacktrace|localhost|SELECT/);
+  });
+
+  it("serves introspection in production only with GRAPHQL_INTROSPECTION=true", async () => {
+    const { users, customers, analytics } = supergraph.stack.subgraphs;
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    process.env.GRAPHQL_INTROSPECTION = "true";
+    const open = await startGateway({ port: 0, subgraphUrls: { users: users.url, customers: customers.url, analytics: analytics.url }, usersBaseUrl: `http://localhost:${users.port}` }).finally(() => {
+      process.env.NODE_ENV = previous;
+      delete process.env.GRAPHQL_INTROSPECTION;
+    });
+    try {
+      const introspection = await supergraph.request(`{ __schema { queryType { name } } }`, { url: open.url, token: owner.accessToken });
+      expect(introspection.body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
+    } finally {
+      await open.stop();
+    }
   });
 
   it("serves the same API otherwise", async () => {

@@ -10,7 +10,7 @@ import { formatError } from "../../subgraphs/shared/src/errors";
 import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../../subgraphs/shared/src/subgraph-server";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../../subgraphs/shared/src/subscriptions/websocket-server";
-import { operationLimitRules, operationLimitsFromEnv } from "../../subgraphs/shared/src/limits/operation-limits";
+import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "../../subgraphs/shared/src/limits/operation-limits";
 import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
 import { createRateLimiter, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
@@ -48,7 +48,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as unknown as ConstructorParameters<typeof ApolloServer>[0] extends { gateway?: infer G } ? G : never,
     formatError,
-    introspection: !production,
+    introspection: introspectionEnabled(),
     // No "Did you mean ...?" in production: they would reveal the schema without introspection.
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,

@@ -10,7 +10,7 @@ import type { ServiceName } from "./database/database-url";
 import { formatError } from "./errors";
 import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/graphql-http-server";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
-import { operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
+import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
 import { clientAddress, trustedProxiesFromEnv } from "./http/client-address";
 import { createRateLimiter, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
 
@@ -62,7 +62,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     formatError,
-    introspection: !production,
+    introspection: introspectionEnabled(),
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     validationRules,

@@ -59,3 +59,13 @@ export function operationLimitRules(limits: OperationLimits, { withCost = true }
 function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
   context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, "")} (see docs/hardening.md)`));
 }
+
+/**
+ * Whether introspection is served: always outside production; with `NODE_ENV=production` only when
+ * `GRAPHQL_INTROSPECTION=true` (for example for a self-hosted GraphiQL on a private network).
+ */
+export function introspectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const flag = env.GRAPHQL_INTROSPECTION;
+  if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false") throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got '${flag}'.`);
+  return env.NODE_ENV !== "production" || flag === "true";
+}
