@@ -44,3 +44,17 @@ export const USERS_AUTH_PATHS = {
 export function usersBaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return (env.USERS_BASE_URL ?? `http://localhost:${portFromEnv("users", env)}`).replace(/\/+$/, "");
 }
+
+/**
+ * A number from the environment, or `fallback` when the variable is unset or empty. Throws a
+ * message naming the variable when it is not a number, below `min`, or not whole with `integer`.
+ */
+export function numberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, integer = true } = {}): number {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < min || (integer && !Number.isInteger(number))) {
+    throw new Error(`${name} must be ${integer ? "an integer" : "a number"} of at least ${min}, got '${value}'.`);
+  }
+  return number;
+}

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { Kind, parse } from "graphql";
+import { numberFromEnv } from "../config";
 import { assertPortFree } from "./ports";
 
 /** A handler for a non-GraphQL path; resolves `true` when it answered the request. */
@@ -135,11 +136,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
 
 /** `GRAPHQL_MAX_BODY_BYTES`: the largest request body accepted. @default 10 MiB (a full trackEvents batch of 10,000 events fits) */
 export function maxBodyBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.GRAPHQL_MAX_BODY_BYTES;
-  if (value === undefined || value === "") return 10 * 1024 * 1024;
-  const bytes = Number(value);
-  if (!Number.isInteger(bytes) || bytes < 1024) throw new Error(`GRAPHQL_MAX_BODY_BYTES must be an integer of at least 1024, got '${value}'.`);
-  return bytes;
+  return numberFromEnv(env, "GRAPHQL_MAX_BODY_BYTES", 10 * 1024 * 1024, { min: 1024 });
 }
 
 /** Writes a JSON response. */

@@ -2,6 +2,7 @@ import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
 import { GraphQLError, type ValidationContext, type ValidationRule } from "graphql";
+import { numberFromEnv } from "../config";
 import { operationCostRule } from "./operation-cost";
 
 /** Limits every operation must stay within; each has an environment variable. */
@@ -19,13 +20,7 @@ export interface OperationLimits {
 }
 
 export function operationLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): OperationLimits {
-  const read = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === "") return fallback;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, got '${value}'.`);
-    return number;
-  };
+  const read = (name: string, fallback: number) => numberFromEnv(env, name, fallback, { min: 1 });
   return {
     maxDepth: read("GRAPHQL_MAX_DEPTH", 10),
     maxAliases: read("GRAPHQL_MAX_ALIASES", 30),

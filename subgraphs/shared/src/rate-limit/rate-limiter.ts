@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { numberFromEnv } from "../config";
 import { RedisBucketStore } from "./redis-bucket-store";
 import { MemoryBucketStore, type BucketRule, type BucketStore, type TakeResult } from "./token-bucket";
 
@@ -16,13 +17,7 @@ export interface RateLimits {
 }
 
 export function rateLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimits {
-  const read = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === "") return fallback;
-    const number = Number(value);
-    if (!Number.isFinite(number) || number < 0) throw new Error(`${name} must be a number >= 0 (0 turns the limit off), got '${value}'.`);
-    return number;
-  };
+  const read = (name: string, fallback: number) => numberFromEnv(env, name, fallback, { min: 0, integer: false });
   return {
     perCredentialPerMinute: read("RATE_LIMIT_PER_MINUTE", 3000),
     perAddressPerMinute: read("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", 6000),

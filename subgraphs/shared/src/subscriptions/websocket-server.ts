@@ -5,6 +5,7 @@ import { useServer, type Extra } from "graphql-ws/use/ws";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import type { CredentialVerifier, VerifiedCredential } from "../auth/credentials";
+import { numberFromEnv } from "../config";
 import { ErrorCode, formatError } from "../errors";
 import { GRAPHQL_PATH } from "../http/graphql-http-server";
 
@@ -21,13 +22,7 @@ export interface WebSocketLimits {
 }
 
 export function webSocketLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): WebSocketLimits {
-  const read = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === "") return fallback;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, got '${value}'.`);
-    return number;
-  };
+  const read = (name: string, fallback: number) => numberFromEnv(env, name, fallback, { min: 1 });
   return {
     maxSubscriptionsPerConnection: read("WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", 25),
     maxConnectionsPerCaller: read("WS_MAX_CONNECTIONS_PER_CALLER", 20),

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { numberFromEnv } from "../../../../shared/src/config";
 import type { PubSub } from "../../../../shared/src/pubsub/pubsub";
 import type { StoredEvent } from "../ingest/ingest-events";
 import { MetricWatches } from "./metric-watch";
@@ -97,7 +98,5 @@ function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): () => void {
 
 /** `METRIC_UPDATE_INTERVAL_MS`: the shortest time between two updates of one metricUpdated subscription. @default 250 */
 export function metricUpdateIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.METRIC_UPDATE_INTERVAL_MS ?? 250);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`METRIC_UPDATE_INTERVAL_MS must be a number of milliseconds, got '${env.METRIC_UPDATE_INTERVAL_MS}'.`);
-  return value;
+  return numberFromEnv(env, "METRIC_UPDATE_INTERVAL_MS", 250, { min: 0 });
 }
