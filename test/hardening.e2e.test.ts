@@ -129,11 +129,13 @@ describe("HTTP", () => {
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe("BAD_REQUEST");
   });
 
-  it("rate limits per credential: HTTP 429 with Retry-After and RATE_LIMITED, then lets the caller back in", async () => {
+  it("rate limits per caller: HTTP 429 with Retry-After and RATE_LIMITED, whatever token the user holds, then lets the caller back in", async () => {
     const caller = await supergraph.signUp();
-    const send = () => fetch(url(), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${caller.accessToken}` }, body: JSON.stringify({ query: "{ me { id } }" }) });
-    // 20 at once against a bucket of 10 (refilled at 10 per second).
-    const responses = await Promise.all(Array.from({ length: 20 }, send));
+    // A second token of the same user shares the bucket.
+    const secondToken = (await supergraph.request(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, { variables: { email: caller.email, password: caller.password } })).body.data!.login.accessToken;
+    const send = (token: string) => fetch(url(), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: "{ me { id } }" }) });
+    // 20 at once, with two tokens, against a bucket of 10 (refilled at 10 per second).
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? secondToken : caller.accessToken)));
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(10);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(5);

@@ -12,7 +12,7 @@ import type { RunningService } from "../../subgraphs/shared/src/subgraph-server"
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../../subgraphs/shared/src/subscriptions/websocket-server";
 import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "../../subgraphs/shared/src/limits/operation-limits";
 import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
-import { createRateLimiter, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
+import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { checkReadiness } from "./readiness";
@@ -66,12 +66,17 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     port: config.port,
     apollo,
     purpose: "gateway",
-    admit: (req) => rateLimiter.admit(req, clientAddress(req)),
+    admit: (req) => rateLimiter.admitAddress(clientAddress(req)),
     context: async (req: IncomingMessage): Promise<GatewayContext> => {
       try {
         const credential = await verifyCredential(firstHeader(req, "authorization"));
+        if (credential) {
+          const admission = await rateLimiter.admitCaller(credential.viewer);
+          if (!admission.allowed) throw rateLimitedError(admission.retryAfterSeconds);
+        }
         return { viewer: credential?.viewer ?? null, accessToken: credential?.accessToken, forwardedFor: forwardedFor(req) };
       } catch (error) {
+        if (error instanceof GraphQLError && error.extensions.code === "RATE_LIMITED") throw error;
         if (error instanceof GraphQLError) {
           const status = error.extensions.code === "UNAUTHENTICATED" ? 401 : 503;
           throw new GraphQLError(error.message, { extensions: { code: error.extensions.code, http: { status } } });

@@ -12,7 +12,7 @@ import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/grap
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
 import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
 import { clientAddress, trustedProxiesFromEnv } from "./http/client-address";
-import { createRateLimiter, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
+import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
 
 /** What every subgraph's request context holds. */
 export interface BaseSubgraphContext {
@@ -84,12 +84,17 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     port: options.port,
     apollo,
     purpose: `${options.name} subgraph`,
-    admit: async (req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admit(req, clientAddress(req, trustedProxies))),
+    admit: async (req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitAddress(clientAddress(req, trustedProxies))),
     context: async (req: IncomingMessage) => {
       try {
         const credential = await options.verifyCredential(header(req, "authorization"));
+        if (credential && !trustedProxies.has(req.socket.remoteAddress ?? "")) {
+          const admission = await rateLimiter.admitCaller(credential.viewer);
+          if (!admission.allowed) throw rateLimitedError(admission.retryAfterSeconds);
+        }
         return options.createContext(credential?.viewer ?? null, req, credential?.accessToken ?? null);
       } catch (error) {
+        if (error instanceof GraphQLError && error.extensions.code === "RATE_LIMITED") throw error;
         if (error instanceof GraphQLError) {
           throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
         }

@@ -1,8 +1,9 @@
-import type { IncomingMessage } from "node:http";
+import type { Viewer } from "../auth/viewer";
+import { Role } from "../auth/role";
 import { createRateLimiter } from "./rate-limiter";
 import { MemoryBucketStore, takeFrom } from "./token-bucket";
 
-const request = (authorization?: string) => ({ headers: authorization ? { authorization } : {} }) as IncomingMessage;
+const user = (userId: string): Viewer => ({ kind: "user", userId, organizationId: "o", role: Role.ADMIN });
 
 describe("token bucket", () => {
   it("lets a burst of `capacity` through, then one per 1/perSecond, and says when to retry", () => {
@@ -20,17 +21,20 @@ describe("token bucket", () => {
 });
 
 describe("rate limiter", () => {
-  it("limits each credential and each address on its own, and 0 turns a limit off", async () => {
+  it("limits each caller and each address on its own, and 0 turns a limit off", async () => {
     const limiter = createRateLimiter({ perCredentialPerMinute: 60, perAddressPerMinute: 120, burstSeconds: 2 }, new MemoryBucketStore());
-    // 2 per credential at once, 4 per address at once.
-    const a = await Promise.all([1, 2, 3].map(() => limiter.admit(request("Bearer a"), "10.0.0.1")));
+    // 2 per caller at once (whatever token the user holds), 4 per address at once.
+    const a = await Promise.all([1, 2, 3].map(() => limiter.admitCaller(user("a"))));
     expect(a.map((r) => r.allowed)).toEqual([true, true, false]);
-    expect(await limiter.admit(request("Bearer b"), "10.0.0.1")).toEqual({ allowed: true });
-    // The address bucket (4) is now empty too: anonymous requests from it wait.
-    expect((await limiter.admit(request(), "10.0.0.1")).allowed).toBe(false);
-    expect((await limiter.admit(request(), "10.0.0.2")).allowed).toBe(true);
+    expect(await limiter.admitCaller(user("b"))).toEqual({ allowed: true });
+    const address = await Promise.all([1, 2, 3, 4, 5].map(() => limiter.admitAddress("10.0.0.1")));
+    expect(address.map((r) => r.allowed)).toEqual([true, true, true, true, false]);
+    expect((await limiter.admitAddress("10.0.0.2")).allowed).toBe(true);
     const off = createRateLimiter({ perCredentialPerMinute: 0, perAddressPerMinute: 0, burstSeconds: 1 }, new MemoryBucketStore());
-    for (let i = 0; i < 100; i++) expect((await off.admit(request("Bearer a"), "10.0.0.1")).allowed).toBe(true);
+    for (let i = 0; i < 100; i++) {
+      expect((await off.admitCaller(user("a"))).allowed).toBe(true);
+      expect((await off.admitAddress("10.0.0.1")).allowed).toBe(true);
+    }
   });
 });
 
@@ -52,9 +56,9 @@ if (!("path" in redisBinary)) console.warn(`Skipping the Redis rate limit test: 
     const replicaA = createRateLimiter(limits, new RedisBucketStore(redis.url));
     const replicaB = createRateLimiter(limits, new RedisBucketStore(redis.url));
     const results = [];
-    for (let i = 0; i < 6; i++) results.push((await (i % 2 ? replicaB : replicaA).admit(request("ApiKey shared"), "10.0.0.9")).allowed);
+    for (let i = 0; i < 6; i++) results.push((await (i % 2 ? replicaB : replicaA).admitCaller(user("shared"))).allowed);
     expect(results).toEqual([true, true, true, true, false, false]);
-    const refused = await replicaA.admit(request("ApiKey shared"), "10.0.0.9");
+    const refused = await replicaA.admitCaller(user("shared"));
     expect(refused).toEqual({ allowed: false, retryAfterSeconds: 1 });
     await Promise.all([replicaA.close(), replicaB.close()]);
   });

@@ -1,12 +1,14 @@
-import { createHash } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { HeaderMap } from "@apollo/server";
+import { GraphQLError } from "graphql";
+import { callerId, type Viewer } from "../auth/viewer";
+import { ErrorCode } from "../errors";
 import { numberFromEnv } from "../config";
 import { RedisBucketStore } from "./redis-bucket-store";
 import { MemoryBucketStore, type BucketRule, type BucketStore, type TakeResult } from "./token-bucket";
 
 /** Rate limits; each has an environment variable, and 0 turns that limit off. */
 export interface RateLimits {
-  /** `RATE_LIMIT_PER_MINUTE`: requests per minute per credential (API key or access token). @default 3000 */
+  /** `RATE_LIMIT_PER_MINUTE`: requests per minute per caller (a user, whatever its tokens, or an API key). @default 3000 */
   perCredentialPerMinute: number;
   /** `RATE_LIMIT_PER_ADDRESS_PER_MINUTE`: requests per minute per client address. @default 6000 */
   perAddressPerMinute: number;
@@ -26,33 +28,36 @@ export function rateLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): RateLim
   };
 }
 
-/** Checks requests against the limits; `admit` resolves whether one may proceed. */
+/** Checks requests against the limits. */
 export interface RateLimiter {
-  admit(req: IncomingMessage, clientAddress: string): Promise<TakeResult>;
+  /** Before anything else: the client address's bucket. */
+  admitAddress(clientAddress: string): Promise<TakeResult>;
+  /** Once the credential is verified: the caller's bucket (see {@link callerId}). */
+  admitCaller(viewer: Viewer): Promise<TakeResult>;
   close(): Promise<void>;
 }
 
 /**
- * Token buckets per credential and per client address: a request takes a token from both, and is
- * refused (HTTP 429 with `Retry-After`, code `RATE_LIMITED`) when either is empty. The credential
- * is keyed by a hash of the `Authorization` header as sent (checking it is not needed to count it;
- * made-up headers still share their address's bucket). Memory by default; Redis when configured.
+ * Token buckets per client address and per caller. A request takes a token from its address's
+ * bucket before its body is read, and one from its caller's bucket once the credential is
+ * verified; when either is empty the request is refused: HTTP 429 with `Retry-After`, code
+ * `RATE_LIMITED` (see {@link rateLimitedError}). Memory by default; Redis when configured.
  */
 export function createRateLimiter(limits: RateLimits, store: BucketStore = limits.redisUrl ? new RedisBucketStore(limits.redisUrl) : new MemoryBucketStore()): RateLimiter {
   const rule = (perMinute: number): BucketRule => ({ perSecond: perMinute / 60, capacity: Math.max(1, (perMinute / 60) * limits.burstSeconds) });
-  const credentialRule = limits.perCredentialPerMinute > 0 ? rule(limits.perCredentialPerMinute) : null;
+  const callerRule = limits.perCredentialPerMinute > 0 ? rule(limits.perCredentialPerMinute) : null;
   const addressRule = limits.perAddressPerMinute > 0 ? rule(limits.perAddressPerMinute) : null;
+  const allowed: TakeResult = { allowed: true };
   return {
-    async admit(req, clientAddress) {
-      const checks: Promise<TakeResult>[] = [];
-      if (addressRule) checks.push(store.take(`address:${clientAddress}`, addressRule));
-      const authorization = req.headers.authorization;
-      if (credentialRule && authorization) checks.push(store.take(`credential:${createHash("sha256").update(authorization).digest("base64url").slice(0, 32)}`, credentialRule));
-      const results = await Promise.all(checks);
-      const refused = results.filter((result): result is Extract<TakeResult, { allowed: false }> => !result.allowed);
-      if (refused.length === 0) return { allowed: true };
-      return { allowed: false, retryAfterSeconds: Math.max(...refused.map((result) => result.retryAfterSeconds)) };
-    },
+    admitAddress: async (clientAddress) => (addressRule ? store.take(`address:${clientAddress}`, addressRule) : allowed),
+    admitCaller: async (viewer) => (callerRule ? store.take(`caller:${callerId(viewer)}`, callerRule) : allowed),
     close: () => store.close(),
   };
+}
+
+/** The error of a refused request: HTTP 429 with `Retry-After`, code `RATE_LIMITED`. */
+export function rateLimitedError(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests: try again in ${retryAfterSeconds} s.`, {
+    extensions: { code: ErrorCode.RateLimited, retryAfterSeconds, http: { status: 429, headers: new HeaderMap([["retry-after", String(retryAfterSeconds)]]) } },
+  });
 }

@@ -5,6 +5,7 @@ import { useServer, type Extra } from "graphql-ws/use/ws";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import type { CredentialVerifier, VerifiedCredential } from "../auth/credentials";
+import { callerId } from "../auth/viewer";
 import { numberFromEnv } from "../config";
 import { ErrorCode, formatError } from "../errors";
 import { GRAPHQL_PATH } from "../http/graphql-http-server";
@@ -107,7 +108,7 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
           return false;
         }
         if (!credential) return false;
-        const caller = callerKey(credential);
+        const caller = callerId(credential.viewer);
         const open = connectionsPerCaller.get(caller) ?? 0;
         if (open >= options.limits.maxConnectionsPerCaller) {
           ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${options.limits.maxConnectionsPerCaller} per caller (WS_MAX_CONNECTIONS_PER_CALLER).`);
@@ -213,10 +214,4 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
       await disposable.dispose();
     },
   };
-}
-
-/** Who holds a connection, for the per-caller cap: the user, or the API key. */
-function callerKey(credential: VerifiedCredential): string {
-  const viewer = credential.viewer;
-  return viewer.kind === "user" ? `user:${viewer.userId}` : `apiKey:${viewer.apiKeyId}`;
 }
