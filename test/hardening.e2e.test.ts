@@ -1,5 +1,6 @@
 import { Lexer, Source, TokenKind } from "graphql";
 import { auditServer } from "graphql-http";
+import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
 import { GRAPHQL_PATH } from "../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../subgraphs/shared/src/subgraph-server";
@@ -147,6 +148,29 @@ describe("HTTP", () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const again = await fetch(url(), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${caller.accessToken}` }, body: JSON.stringify({ query: "{ me { id } }" }) });
     expect(again.status).toBe(200);
+  });
+
+  it("counts operations sent over the WebSocket against the same caller's limit", async () => {
+    const caller = await supergraph.signUp();
+    const codes = await new Promise<string[]>((resolve) => {
+      const socket = new WebSocket(url().replace(/^http/, "ws"), "graphql-transport-ws");
+      const seen: string[] = [];
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${caller.accessToken}` } })));
+      socket.on("message", (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === "connection_ack") {
+          for (let i = 0; i < 20; i++) socket.send(JSON.stringify({ id: String(i), type: "subscribe", payload: { query: "{ me { id } }" } }));
+        } else if (message.type === "next" || message.type === "error") {
+          seen.push(message.type === "next" ? "ok" : message.payload[0].extensions.code);
+          if (seen.length === 20) {
+            socket.close();
+            resolve(seen);
+          }
+        }
+      });
+    });
+    expect(codes.filter((code) => code === "ok").length).toBeGreaterThanOrEqual(10);
+    expect(codes).toContain("RATE_LIMITED");
   });
 
   it("passes every mandatory GraphQL-over-HTTP audit (graphql-http)", async () => {

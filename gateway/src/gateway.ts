@@ -107,6 +107,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     createContext: (credential, req) => ({ viewer: credential.viewer, accessToken: credential.accessToken, forwardedFor: forwardedFor(req) }),
     limits: webSocketLimitsFromEnv(),
     operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
+    admitCaller: (viewer) => rateLimiter.admitCaller(viewer),
     subscribe: (args) => federated.subscribe(args),
     execute: async (args): Promise<ExecutionResult> => {
       const response = await apollo.executeOperation(

@@ -124,6 +124,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
         createContext: (credential, req) => options.createContext(credential.viewer, req, credential.accessToken),
         limits: webSocketLimitsFromEnv(),
         operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
+    admitCaller: async (viewer, req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitCaller(viewer)),
       })
     : null;
 

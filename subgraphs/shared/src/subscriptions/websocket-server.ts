@@ -5,7 +5,7 @@ import { useServer, type Extra } from "graphql-ws/use/ws";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import type { CredentialVerifier, VerifiedCredential } from "../auth/credentials";
-import { callerId } from "../auth/viewer";
+import { callerId, type Viewer } from "../auth/viewer";
 import { numberFromEnv } from "../config";
 import { ErrorCode, formatError } from "../errors";
 import { GRAPHQL_PATH } from "../http/graphql-http-server";
@@ -53,6 +53,8 @@ export interface GraphQLWebSocketOptions<TContext> {
   subscribe?: (args: ExecutionArgs) => OperationResult;
   /** The operation limits of HTTP, applied to operations sent over the socket too. */
   operationLimits?: { validationRules: ValidationRule[]; maxTokens: number; hideSchemaDetails: boolean };
+  /** The caller's rate limit, taken for every operation sent over the socket. */
+  admitCaller?: (viewer: Viewer, request: http.IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
   /** Executes queries and mutations sent over the socket another way (the gateway runs them as over HTTP). */
   execute?: (args: ExecutionArgs) => OperationResult;
 }
@@ -124,8 +126,13 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         closeWhenExpired(ctx, credential.accessToken);
         return true;
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = connectionOf(ctx);
+        // Operations over the socket count against the caller's rate limit as over HTTP.
+        const admission = await options.admitCaller?.(connection.credential.viewer, ctx.extra.request);
+        if (admission && !admission.allowed) {
+          return [new GraphQLError(`Too many requests: try again in ${admission.retryAfterSeconds} s.`, { extensions: { code: ErrorCode.RateLimited, retryAfterSeconds: admission.retryAfterSeconds } })];
+        }
         if (connection.operations.size >= options.limits.maxSubscriptionsPerConnection) {
           return [
             new GraphQLError(`Too many subscriptions on this connection: at most ${options.limits.maxSubscriptionsPerConnection} (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION).`, {
@@ -171,7 +178,6 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
           formatError(error.extensions.code || error.originalError ? error.toJSON() : { ...error.toJSON(), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }, error),
         );
       },
-      context: (ctx) => connectionOf(ctx).context as never,
       subscribe: options.subscribe,
       execute: options.execute,
       onNext: (_ctx, _id, _payload, _args, result) => {
