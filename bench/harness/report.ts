@@ -101,15 +101,20 @@ the same run (PostgreSQL \`COPY\` for ingestion, plain SQL for queries).
   exactly 1,000,000 were stored and none rejected. Reports events/s and the analytics process's
   peak RSS (\`VmRSS\` sampled every 250 ms).
 - **queries**: 10,000,000 events over 180 days for one organization, written by
-  \`bench/generate-events.ts\` (COPY, then the rollup tables), then 10 concurrent clients for 20 s
+  \`bench/generate-events.ts\` (COPY, then the rollup and customer_activity tables), then 10 concurrent clients for 20 s
   per query through the gateway with a user token: p50/p95/p99 latency and requests/s, then 5 s
   from a single client (the latency without queueing). The reference is the same daily revenue as
   plain SQL, on the raw events and on the hourly rollups. Between measurements the benchmark waits
   (at most 60 s) until the analytics service has no statement left running in PostgreSQL.
+- **subscriptions**: 100, 1,000 and 10,000 WebSocket subscribers (\`eventTracked\`) to the gateway,
+  spread over organizations like tenants (10 or 100 per organization), while 1,000 events/s go in
+  through \`trackEvents\` in batches of 10: delivery latency, deliveries expected against received
+  (each event exactly once per subscriber), gateway memory per connection. \`BENCH_SUBSCRIBER_LEVELS\`
+  chooses the levels.
 
 \`\`\`sh
-npm run bench              # everything (about 20 minutes on the machine below)
-npm run bench -- ingest    # or: queries
+npm run bench              # everything (about 45 minutes on the machine below)
+npm run bench -- ingest    # or: queries, subscriptions
 node dist/bench/generate-events.js --events 10000000 --days 180   # the data generator alone (after npm run build)
 \`\`\`
 
