@@ -11,7 +11,7 @@ import { startPostgresProcess, type PostgresProcess } from "./support/postgres-p
 
 // Real processes (`node dist/...`, built by `npm test`) on a PostgreSQL of this file's own, so that
 // stopping it does not disturb the other test files.
-const SUBGRAPH_TIMEOUT_MS = 1500;
+const SUBGRAPH_TIMEOUT_MS = 5000;
 
 let dataDir: string;
 let postgresPort: number;
