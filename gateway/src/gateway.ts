@@ -8,7 +8,9 @@ import { createCredentialVerifier, createRemoteApiKeyExchange } from "../../subg
 import { USERS_AUTH_PATHS } from "../../subgraphs/shared/src/config";
 import { formatError } from "../../subgraphs/shared/src/errors";
 import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
-import type { RunningService } from "../../subgraphs/shared/src/subgraph-server";
+import { metricsRoute, type RunningService } from "../../subgraphs/shared/src/subgraph-server";
+import { metricsPlugin } from "../../subgraphs/shared/src/metrics/metrics-plugin";
+import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../../subgraphs/shared/src/subscriptions/websocket-server";
 import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "../../subgraphs/shared/src/limits/operation-limits";
 import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
@@ -56,7 +58,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [apiKeyScopePlugin<GatewayContext>()],
+    plugins: [apiKeyScopePlugin<GatewayContext>(), metricsPlugin<GatewayContext>(metricsFor("gateway"))],
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
   });
@@ -86,6 +88,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     },
     routes: {
       "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }),
+      "/metrics": metricsRoute("gateway"),
       "/ready": async (_req, res) => {
         const readiness = await checkReadiness(Object.fromEntries(routingUrls));
         sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "unavailable", service: "gateway", ...readiness });
@@ -117,6 +120,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       return (response.body.kind === "single" ? response.body.singleResult : { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] }) as ExecutionResult;
     },
   });
+
+  metricsFor("gateway").observeWebSockets(() => ({ connections: webSockets.connectionCount, subscriptions: webSockets.subscriptionCount }));
 
   return {
     name: "gateway",

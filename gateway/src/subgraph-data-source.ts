@@ -1,7 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { GraphQLError } from "graphql";
 import { ErrorCode, isPublicErrorCode } from "../../subgraphs/shared/src/errors";
+import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
 import type { GatewayContext } from "./context";
+
+/** Time to headers of each subgraph fetch (the gateway's /metrics). */
+const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
 
 /**
  * How the gateway calls a subgraph: it forwards the caller's verified access token as `Bearer`
@@ -14,9 +18,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({
       url,
       fetcher: (async (input: string, init?: RequestInit) => {
+        const started = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
         try {
-          return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+          const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+          fetchDuration.observe({ subgraph: serviceName, outcome: response.ok ? "ok" : "error" }, seconds());
+          return response;
         } catch (error) {
+          fetchDuration.observe({ subgraph: serviceName, outcome: "error" }, seconds());
           throw unreachable(serviceName, timeoutMs, error);
         }
       }) as unknown as RemoteGraphQLDataSource["fetcher"],

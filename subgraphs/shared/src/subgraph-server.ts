@@ -13,6 +13,8 @@ import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscript
 import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
 import { clientAddress, trustedProxiesFromEnv } from "./http/client-address";
 import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
+import { metricsPlugin } from "./metrics/metrics-plugin";
+import { metricsFor } from "./metrics/service-metrics";
 
 /** What every subgraph's request context holds. */
 export interface BaseSubgraphContext {
@@ -72,7 +74,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
     // Inline traces would tell any caller how long each resolver took; usage reporting is not used.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), apiKeyScopePlugin<TContext>()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), apiKeyScopePlugin<TContext>(), metricsPlugin<TContext>(metricsFor(options.name))],
   });
   await apollo.start();
 
@@ -103,6 +105,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     },
     routes: {
       "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: options.name }),
+      "/metrics": metricsRoute(options.name),
       "/ready": async (_req, res) => {
         try {
           await options.dataSource.query("SELECT 1");
@@ -127,6 +130,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     admitCaller: async (viewer, req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitCaller(viewer)),
       })
     : null;
+  if (webSockets) metricsFor(options.name).observeWebSockets(() => ({ connections: webSockets.connectionCount, subscriptions: webSockets.subscriptionCount }));
 
   return {
     name: options.name,
@@ -140,6 +144,16 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
       await apollo.stop();
       if (options.dataSource.isInitialized) await options.dataSource.destroy();
     },
+  };
+}
+
+/** `GET /metrics`: the service's metrics in Prometheus's text format. */
+export function metricsRoute(service: string): RouteHandler {
+  return async (_req, res) => {
+    const registry = metricsFor(service).registry;
+    const body = await registry.metrics();
+    res.writeHead(200, { "content-type": registry.contentType, "content-length": Buffer.byteLength(body) });
+    res.end(body);
   };
 }
 

@@ -1,5 +1,6 @@
 import { DataSource, type MixedList, type EntitySchema, type MigrationInterface } from "typeorm";
 import type { ServiceName } from "./database-url";
+import { SqlMetricsSubscriber } from "../metrics/sql-metrics-subscriber";
 import { QueryCountingLogger } from "./query-counter";
 
 export interface ServiceDataSourceOptions {
@@ -20,6 +21,8 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     url: options.url,
     entities: options.entities,
     migrations: options.migrations,
+    // Counts and times every statement for the service's /metrics.
+    subscribers: [SqlMetricsSubscriber],
     synchronize: false,
     migrationsRun: false,
     applicationName: options.name,

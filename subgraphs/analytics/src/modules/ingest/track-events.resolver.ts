@@ -3,6 +3,7 @@ import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
 import { requireWriter } from "../../../../shared/src/auth/guards";
 import { badUserInput } from "../../../../shared/src/errors";
 import { createLogger } from "../../../../shared/src/logger";
+import { metricsFor } from "../../../../shared/src/metrics/service-metrics";
 import type { AnalyticsContext } from "../../context";
 import { EventInput } from "./event.input";
 import { MAX_EVENTS_PER_BATCH, validateEvent, type EventRow } from "./event-validation";
@@ -10,6 +11,7 @@ import { ingestEvents } from "./ingest-events";
 import { TrackEventsResult, type RejectedEvent } from "./track-events-result.type";
 
 const log = createLogger("analytics");
+const eventsIngested = metricsFor("analytics").eventsIngested;
 
 @Resolver()
 export class TrackEventsResolver {
@@ -31,6 +33,7 @@ export class TrackEventsResolver {
       else rejected.push({ index, reason: validated.reason });
     });
     const stored = await ingestEvents(ctx.dataSource, viewer.organizationId, rows);
+    eventsIngested.inc(stored.length);
     // Stored and committed: now subscribers hear of them. A failed publish (Redis down) loses no
     // stored event; only the real-time delivery of this batch.
     await ctx.realtime.publishEvents(viewer.organizationId, stored).catch((error: Error) => log.warn(`could not publish ${stored.length} events: ${error.message}`));
