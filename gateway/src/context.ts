@@ -8,4 +8,6 @@ export interface GatewayContext {
   accessToken?: string;
   /** `X-Forwarded-For` for subgraphs: what the client sent, then the address the gateway saw. */
   forwardedFor?: string;
+  /** The request's id (`x-request-id`), forwarded to subgraphs. */
+  requestId?: string;
 }

@@ -7,7 +7,8 @@ import { apiKeyScopePlugin } from "../../subgraphs/shared/src/auth/api-key-scope
 import { createCredentialVerifier, createRemoteApiKeyExchange } from "../../subgraphs/shared/src/auth/credentials";
 import { USERS_AUTH_PATHS } from "../../subgraphs/shared/src/config";
 import { formatError } from "../../subgraphs/shared/src/errors";
-import { sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
+import { requestIdOf, sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
+import { createLogger } from "../../subgraphs/shared/src/logger";
 import { metricsRoute, type RunningService } from "../../subgraphs/shared/src/subgraph-server";
 import { metricsPlugin } from "../../subgraphs/shared/src/metrics/metrics-plugin";
 import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
@@ -68,6 +69,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     port: config.port,
     apollo,
     purpose: "gateway",
+    log: createLogger("gateway"),
     admit: (req) => rateLimiter.admitAddress(clientAddress(req)),
     context: async (req: IncomingMessage): Promise<GatewayContext> => {
       try {
@@ -76,7 +78,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
           const admission = await rateLimiter.admitCaller(credential.viewer);
           if (!admission.allowed) throw rateLimitedError(admission.retryAfterSeconds);
         }
-        return { viewer: credential?.viewer ?? null, accessToken: credential?.accessToken, forwardedFor: forwardedFor(req) };
+        return { viewer: credential?.viewer ?? null, accessToken: credential?.accessToken, forwardedFor: forwardedFor(req), requestId: requestIdOf(req) };
       } catch (error) {
         if (error instanceof GraphQLError && error.extensions.code === "RATE_LIMITED") throw error;
         if (error instanceof GraphQLError) {

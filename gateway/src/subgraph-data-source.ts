@@ -50,7 +50,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const { accessToken, forwardedFor } = (context ?? {}) as Partial<GatewayContext>;
+    const { accessToken, forwardedFor, requestId } = (context ?? {}) as Partial<GatewayContext>;
+    if (requestId) request.http?.headers.set("x-request-id", requestId);
     if (accessToken) request.http?.headers.set("authorization", `Bearer ${accessToken}`);
     if (forwardedFor) request.http?.headers.set("x-forwarded-for", forwardedFor);
   }

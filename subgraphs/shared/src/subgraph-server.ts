@@ -8,6 +8,7 @@ import type { CredentialVerifier } from "./auth/credentials";
 import type { Viewer } from "./auth/viewer";
 import type { ServiceName } from "./database/database-url";
 import { formatError } from "./errors";
+import { createLogger } from "./logger";
 import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/graphql-http-server";
 import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
 import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
@@ -86,6 +87,7 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     port: options.port,
     apollo,
     purpose: `${options.name} subgraph`,
+    log: createLogger(options.name),
     admit: async (req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitAddress(clientAddress(req, trustedProxies))),
     context: async (req: IncomingMessage) => {
       try {

@@ -2,7 +2,9 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { Kind, parse } from "graphql";
+import { randomUUID } from "node:crypto";
 import { numberFromEnv } from "../config";
+import type { Logger } from "../logger";
 import { assertPortFree } from "./ports";
 
 /** A handler for a non-GraphQL path; resolves `true` when it answered the request. */
@@ -21,6 +23,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   purpose: string;
   /** Largest request body accepted (`GRAPHQL_MAX_BODY_BYTES`). @default 10_485_760 // 10 MiB */
   maxBodyBytes?: number;
+  /** Logs one line per `/graphql` request (request id, operation, status, duration). */
+  log?: Logger;
   /** Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with `Retry-After`. */
   admit?: (req: IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
@@ -62,6 +66,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       if (route) return route(req, res);
       return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
     }
+    // One id per request, accepted from the caller (or the gateway) or made here, answered in
+    // `x-request-id` and forwarded to subgraphs, so one request can be followed across services.
+    const requestId = acceptRequestId(req.headers["x-request-id"]) ?? randomUUID();
+    (req as RequestWithId).requestId = requestId;
+    res.setHeader("x-request-id", requestId);
+    const started = process.hrtime.bigint();
+    let operation: string | undefined;
+    res.once("finish", () =>
+      options.log?.info("graphql request", { requestId, operation, method: req.method, status: res.statusCode, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100 }),
+    );
     const admission = await options.admit?.(req);
     if (admission && !admission.allowed) {
       req.resume();
@@ -85,6 +99,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     } else if (body.text.length > 0) {
       parsedBody = body.text;
     }
+    const named = (parsedBody as { operationName?: unknown } | undefined)?.operationName;
+    operation = typeof named === "string" ? named.slice(0, 100) : undefined;
     if (containsSubscription(parsedBody)) {
       return sendJson(res, 400, {
         errors: [{ message: "Subscriptions are served over WebSocket on this URL (the graphql-transport-ws protocol of graphql-ws), not over HTTP.", extensions: { code: "BAD_REQUEST" } }],
@@ -137,6 +153,21 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
 /** `GRAPHQL_MAX_BODY_BYTES`: the largest request body accepted. @default 10 MiB (a full trackEvents batch of 10,000 events fits) */
 export function maxBodyBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return numberFromEnv(env, "GRAPHQL_MAX_BODY_BYTES", 10 * 1024 * 1024, { min: 1024 });
+}
+
+interface RequestWithId extends IncomingMessage {
+  requestId?: string;
+}
+
+/** The id of a request (set when it arrived; see `x-request-id`). */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  return (req as RequestWithId).requestId;
+}
+
+/** A caller's `x-request-id` when it is a sensible token (letters, digits, `._:-`, at most 128), else undefined. */
+function acceptRequestId(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
 
 /** Writes a JSON response. */
