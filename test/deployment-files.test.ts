@@ -9,21 +9,25 @@ const hasDockerCompose = spawnSync("docker-compose", ["version"], { stdio: "igno
 describe("docker-compose.yml", () => {
   const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true });
 
-  it("runs PostgreSQL, the three subgraphs and the gateway, each with a health check", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["analytics", "customers", "gateway", "postgres", "users"]);
+  it("runs PostgreSQL, Redis, the three subgraphs (analytics twice) and the gateway, each with a health check", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["analytics", "analytics-2", "customers", "gateway", "postgres", "redis", "users"]);
     for (const [name, service] of Object.entries<any>(compose.services)) {
       expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({ name, healthcheck: true });
     }
   });
 
   it("starts the gateway only once every subgraph is healthy, and subgraphs once PostgreSQL is", () => {
-    expect(compose.services.gateway.depends_on).toEqual({
-      users: { condition: "service_healthy" },
-      customers: { condition: "service_healthy" },
-      analytics: { condition: "service_healthy" },
-    });
-    for (const name of ["users", "customers", "analytics"]) {
-      expect(compose.services[name].depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    const healthy = { condition: "service_healthy" };
+    expect(compose.services.gateway.depends_on).toEqual({ users: healthy, customers: healthy, analytics: healthy, "analytics-2": healthy, redis: healthy });
+    for (const name of ["users", "customers"]) expect(compose.services[name].depends_on).toEqual({ postgres: healthy });
+    for (const name of ["analytics", "analytics-2"]) expect(compose.services[name].depends_on).toEqual({ postgres: healthy, redis: healthy });
+  });
+
+  it("puts both analytics replicas behind one name, and shares their events through Redis", () => {
+    expect(compose.services.gateway.environment.ANALYTICS_URL).toBe("http://analytics-pool:4003/graphql");
+    for (const name of ["analytics", "analytics-2"]) {
+      expect(compose.services[name].networks.default.aliases).toContain("analytics-pool");
+      expect(compose.services[name].environment.REDIS_URL).toBe("redis://redis:6379");
     }
   });
 
