@@ -34,7 +34,19 @@ function variablesListed(): Set<string> {
   return new Set([...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
 }
 
+import { ENVIRONMENT, environmentProblems } from "../subgraphs/shared/src/environment";
+
 describe(".env.example", () => {
+  it("names exactly the variables that are validated at start", () => {
+    expect([...variablesListed()].sort()).toEqual(Object.keys(ENVIRONMENT).sort());
+  });
+
+  it("holds valid defaults", () => {
+    const text = readFileSync(path.join(ROOT, ".env.example"), "utf8");
+    const values = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+    expect(environmentProblems(values)).toEqual([]);
+  });
+
   it("lists every environment variable the services read", () => {
     const listed = variablesListed();
     // The per-service patterns also produce names of the gateway, which has no database nor pool.
@@ -45,5 +57,18 @@ describe(".env.example", () => {
   it("lists nothing the services do not read", () => {
     const read = variablesRead();
     expect([...variablesListed()].filter((name) => !read.has(name))).toEqual([]);
+  });
+});
+
+describe("validation at start", () => {
+  it("names each wrong value and what it must be", () => {
+    const problems = environmentProblems({ GATEWAY_PORT: "70000", GRAPHQL_MAX_DEPTH: "0", DATABASE_URL: "not a url", LOG_LEVEL: "loud", DEMO_DATA: "yes", USERS_PORT: "4001", REDIS_URL: "" });
+    expect(problems).toEqual([
+      'LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent.',
+      'DEMO_DATA="yes" must be true or false.',
+      'GATEWAY_PORT="70000" must be a port number (0 to 65535; 0 picks a free one).',
+      'DATABASE_URL must be a URL (such as postgres://user:password@host:5432/db or http://host:4001).',
+      'GRAPHQL_MAX_DEPTH="0" must be a whole number of at least 1.',
+    ]);
   });
 });

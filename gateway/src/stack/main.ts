@@ -2,10 +2,12 @@
 // DATABASE_URL (or USERS_DATABASE_URL, CUSTOMERS_DATABASE_URL, ANALYTICS_DATABASE_URL) is set.
 import { createLogger } from "../../../subgraphs/shared/src/logger";
 import { DEMO_PASSWORD } from "../../../subgraphs/shared/src/demo/demo-dataset";
+import { exitOnEnvironmentProblems } from "../../../subgraphs/shared/src/environment";
 import { startStack } from "./start-stack";
 
 const log = createLogger("stack");
 
+exitOnEnvironmentProblems();
 startStack().then(
   (stack) => {
     const { users, customers, analytics } = stack.subgraphs;

@@ -1,4 +1,5 @@
 import type { RunningService } from "./subgraph-server";
+import { exitOnEnvironmentProblems } from "./environment";
 import type { Logger } from "./logger";
 
 /**
@@ -7,6 +8,7 @@ import type { Logger } from "./logger";
  * use, an unreachable database) is printed as one clear line and exits 1.
  */
 export function runServiceMain(log: Logger, start: () => Promise<RunningService>): void {
+  exitOnEnvironmentProblems();
   start().then(
     (service) => {
       log.info(`listening on ${service.url}`);
