@@ -9,6 +9,7 @@ import { USERS_AUTH_PATHS } from "../../subgraphs/shared/src/config";
 import { formatError } from "../../subgraphs/shared/src/errors";
 import { requestIdOf, sendJson, startGraphQLHttpServer } from "../../subgraphs/shared/src/http/graphql-http-server";
 import { createLogger } from "../../subgraphs/shared/src/logger";
+import { startTracing } from "../../subgraphs/shared/src/tracing";
 import { metricsRoute, type RunningService } from "../../subgraphs/shared/src/subgraph-server";
 import { metricsPlugin } from "../../subgraphs/shared/src/metrics/metrics-plugin";
 import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
@@ -32,6 +33,7 @@ import { loadSupergraph } from "./supergraph";
  */
 export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<RunningService> {
   const config = { ...gatewayConfigFromEnv(), ...overrides };
+  const tracing = startTracing("gateway");
   const supergraphSdl = await loadSupergraph(config.supergraphPath);
   const urlOf = (name: string, routingUrl?: string) => config.subgraphUrls[name] ?? routingUrl!;
   const gateway = new ApolloGateway({
@@ -137,6 +139,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       await listening.close();
       await apollo.stop();
       await rateLimiter.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -3,11 +3,13 @@
 import { createLogger } from "../../../subgraphs/shared/src/logger";
 import { DEMO_PASSWORD } from "../../../subgraphs/shared/src/demo/demo-dataset";
 import { exitOnEnvironmentProblems } from "../../../subgraphs/shared/src/environment";
+import { startTracing } from "../../../subgraphs/shared/src/tracing";
 import { startStack } from "./start-stack";
 
 const log = createLogger("stack");
 
 exitOnEnvironmentProblems();
+startTracing("stack");
 startStack().then(
   (stack) => {
     const { users, customers, analytics } = stack.subgraphs;
