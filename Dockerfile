@@ -18,6 +18,8 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json rover.yaml ./
 COPY schema schema
+# The offline GraphiQL's page and script, served as they are.
+COPY gateway/src/explorer/*.html gateway/src/explorer/*.js gateway/src/explorer/
 USER node
 EXPOSE 4000 4001 4002 4003
 CMD ["node", "dist/gateway/src/index.js"]

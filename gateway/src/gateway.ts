@@ -19,6 +19,7 @@ import { clientAddress } from "../../subgraphs/shared/src/http/client-address";
 import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "../../subgraphs/shared/src/rate-limit/rate-limiter";
 import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
+import { explorerRoutes, landingPage } from "./explorer/explorer-routes";
 import { checkReadiness } from "./readiness";
 import { SubgraphDataSource } from "./subgraph-data-source";
 import { FederatedSubscriptions } from "./subscriptions/federated-subscriptions";
@@ -72,6 +73,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     apollo,
     purpose: "gateway",
     log: createLogger("gateway"),
+    landingPage: landingPage(`http://localhost:${config.port || 4000}/graphql`),
     admit: (req) => rateLimiter.admitAddress(clientAddress(req)),
     context: async (req: IncomingMessage): Promise<GatewayContext> => {
       try {
@@ -93,6 +95,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     routes: {
       "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "gateway" }),
       "/metrics": metricsRoute("gateway"),
+      ...explorerRoutes(),
       "/ready": async (_req, res) => {
         const readiness = await checkReadiness(Object.fromEntries(routingUrls));
         sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "unavailable", service: "gateway", ...readiness });

@@ -16,7 +16,8 @@ startStack().then(
     console.log(`
   Federated Analytics is running.
 
-  gateway     ${stack.gateway.url}   (GraphQL, and Apollo Sandbox in a browser)
+  gateway     ${stack.gateway.url}   (GraphQL over HTTP and WebSocket)
+  GraphiQL    ${stack.gateway.url.replace(/\/graphql$/, "/graphiql")}  (offline, signed in as the demo admin)
   users       ${users.url}
   customers   ${customers.url}
   analytics   ${analytics.url}

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
-import { Kind, parse } from "graphql";
+import { Kind, parse, type OperationDefinitionNode } from "graphql";
 import { randomUUID } from "node:crypto";
 import { numberFromEnv } from "../config";
 import type { Logger } from "../logger";
@@ -23,6 +23,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   purpose: string;
   /** Largest request body accepted (`GRAPHQL_MAX_BODY_BYTES`). @default 10_485_760 // 10 MiB */
   maxBodyBytes?: number;
+  /** The page a browser gets on `GET /graphql` without a query (instead of Apollo's own). */
+  landingPage?: string;
   /** Logs one line per `/graphql` request (request id, operation, status, duration). */
   log?: Logger;
   /** Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with `Retry-After`. */
@@ -66,6 +68,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       if (route) return route(req, res);
       return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
     }
+    if (options.landingPage && req.method === "GET" && !url.searchParams.has("query") && /text\/html/.test(req.headers.accept ?? "")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end(options.landingPage);
+    }
     // One id per request, accepted from the caller (or the gateway) or made here, answered in
     // `x-request-id` and forwarded to subgraphs, so one request can be followed across services.
     const requestId = acceptRequestId(req.headers["x-request-id"]) ?? randomUUID();
@@ -101,11 +107,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     }
     const named = (parsedBody as { operationName?: unknown } | undefined)?.operationName;
     operation = typeof named === "string" ? named.slice(0, 100) : undefined;
-    if (containsSubscription(parsedBody)) {
-      return sendJson(res, 400, {
-        errors: [{ message: "Subscriptions are served over WebSocket on this URL (the graphql-transport-ws protocol of graphql-ws), not over HTTP.", extensions: { code: "BAD_REQUEST" } }],
-      });
-    }
+    const refused = refusedSubscription(parsedBody);
+    if (refused) return sendJson(res, 400, { errors: [{ message: refused, extensions: { code: "BAD_REQUEST" } }] });
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -194,16 +197,24 @@ async function readBody(req: IncomingMessage, limit: number): Promise<{ kind: "o
 }
 
 /**
- * True when a POSTed document defines a subscription. Those are refused before Apollo Server sees
- * them: they only run over WebSocket, and graphql-js's validation of a subscription throws (an HTTP
- * 500) instead of reporting an error when a root field's `@include`/`@skip` uses a variable.
+ * Why a POSTed document is refused before Apollo Server sees it, or null. The operation to run is
+ * a subscription: those only run over WebSocket. Or the document holds a subscription whose root
+ * field carries `@include`/`@skip`: graphql-js's validation of it throws (an HTTP 500) instead of
+ * reporting an error, whichever operation is to run.
  */
-function containsSubscription(body: unknown): boolean {
-  const query = (body as { query?: unknown } | undefined)?.query;
-  if (typeof query !== "string" || !/\bsubscription\b/.test(query)) return false;
+function refusedSubscription(body: unknown): string | null {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof query !== "string" || !/\bsubscription\b/.test(query)) return null;
+  let operations: OperationDefinitionNode[];
   try {
-    return parse(query, { maxTokens: 10_000 }).definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === "subscription");
+    operations = parse(query, { maxTokens: 10_000 }).definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
   } catch {
-    return false; // not parseable: Apollo Server reports the syntax error
+    return null; // not parseable: Apollo Server reports the syntax error
   }
+  const selected = typeof operationName === "string" ? operations.find((operation) => operation.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (selected?.operation === "subscription") {
+    return "Subscriptions are served over WebSocket on this URL (the graphql-transport-ws protocol of graphql-ws), not over HTTP.";
+  }
+  const directiveOnRoot = operations.some((operation) => operation.operation === "subscription" && operation.selectionSet.selections.some((selection) => (selection.directives?.length ?? 0) > 0));
+  return directiveOnRoot ? "A subscription's root field cannot carry @include or @skip; remove them, or send the subscription over WebSocket on its own." : null;
 }
