@@ -78,3 +78,32 @@ if (!("path" in browserAvailable)) console.warn(`Skipping the browser test of Gr
     await page.close();
   }, 90_000);
 });
+
+("path" in browserAvailable ? describe : describe.skip)("the live dashboard in a real browser (headless Chromium)", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: (browserAvailable as { path: string }).path, args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  it("signs in, shows the KPIs, charts, segments and churn risks, and updates live through metricUpdated", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${base()}/dashboard`);
+    await page.waitForFunction("window.__dashboard && window.__dashboard.ready === true", undefined, { timeout: 30_000 });
+    await page.waitForFunction("window.__dashboard.events !== null", undefined, { timeout: 15_000 });
+    expect(await page.locator("#kpi-revenue .value").textContent()).toMatch(/\d/);
+    expect(await page.locator("#segments tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("#churn tr").count()).toBeGreaterThan(0);
+    const before = (await page.evaluate("window.__dashboard.events")) as number;
+    // Three events now: the events chart's current hour goes up by three, live.
+    const token = await supergraph.login("admin@acme.test");
+    const now = new Date().toISOString();
+    const { body } = await supergraph.request(`mutation { trackEvents(events: [{ type: "page_view", timestamp: "${now}" }, { type: "page_view", timestamp: "${now}" }, { type: "page_view", timestamp: "${now}" }]) { accepted } }`, { token });
+    expect(body.data!.trackEvents.accepted).toBe(3);
+    await page.waitForFunction(`window.__dashboard.events >= ${before + 3}`, undefined, { timeout: 15_000 });
+    const artifacts = path.resolve(__dirname, "artifacts");
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, "dashboard.png") });
+    await page.close();
+  }, 90_000);
+});

@@ -4,12 +4,19 @@ import type { RouteHandler } from "../../../subgraphs/shared/src/http/graphql-ht
 
 /** Where the gateway serves the offline GraphiQL. */
 export const GRAPHIQL_PATH = "/graphiql";
+/** Where the gateway serves the live dashboard. */
+export const DASHBOARD_PATH = "/dashboard";
 
 const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8" };
 
-/** The folder of an installed package. */
+/** The folder of an installed package (also of one whose "exports" hide its package.json). */
 function packageDir(name: string): string {
-  return path.dirname(require.resolve(`${name}/package.json`));
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    const entry = require.resolve(name);
+    return entry.slice(0, entry.lastIndexOf(`${path.sep}node_modules${path.sep}${name}${path.sep}`) + `${path.sep}node_modules${path.sep}${name}`.length);
+  }
 }
 
 /** A handler answering GET with a file read once, cached by the browser for an hour. */
@@ -41,6 +48,9 @@ export function explorerRoutes(): Record<string, RouteHandler> {
     [`${GRAPHIQL_PATH}/assets/react-dom.js`]: fileRoute(path.join(packageDir("react-dom"), "umd/react-dom.production.min.js")),
     [`${GRAPHIQL_PATH}/assets/graphiql.js`]: fileRoute(path.join(packageDir("graphiql"), "graphiql.min.js")),
     [`${GRAPHIQL_PATH}/assets/graphiql.css`]: fileRoute(path.join(packageDir("graphiql"), "graphiql.min.css")),
+    [DASHBOARD_PATH]: fileRoute(path.join(here, "dashboard.html")),
+    [`${DASHBOARD_PATH}/app.js`]: fileRoute(path.join(here, "dashboard-app.js")),
+    [`${DASHBOARD_PATH}/assets/chart.js`]: fileRoute(path.join(packageDir("chart.js"), "dist/chart.umd.min.js")),
   };
   // graphql-ws's ES module client and the chunk it imports (its file name carries a hash).
   for (const file of readdirSync(graphqlWs).filter((name) => name === "client.js" || /^common-.*\.js$/.test(name))) {
@@ -61,6 +71,7 @@ export function landingPage(graphqlUrl: string): string {
 <p>This is the GraphQL endpoint: POST queries here, or open a subscription over WebSocket on the same URL.</p>
 <ul>
 <li><a href="${GRAPHIQL_PATH}">GraphiQL</a>, served by this gateway: works offline, signs in as the demo admin, runs subscriptions.</li>
+<li><a href="${DASHBOARD_PATH}">The live dashboard</a>: KPIs, revenue and events updating live, segments, churn risks.</li>
 <li><a href="${sandbox}">Apollo Sandbox</a> (needs internet; use <code>${graphqlUrl}</code> as the endpoint).</li>
 </ul></body></html>`;
 }

@@ -18,6 +18,7 @@ startStack().then(
 
   gateway     ${stack.gateway.url}   (GraphQL over HTTP and WebSocket)
   GraphiQL    ${stack.gateway.url.replace(/\/graphql$/, "/graphiql")}  (offline, signed in as the demo admin)
+  dashboard   ${stack.gateway.url.replace(/\/graphql$/, "/dashboard")}  (live KPIs and charts)
   users       ${users.url}
   customers   ${customers.url}
   analytics   ${analytics.url}
