@@ -72,3 +72,21 @@ describe("validation at start", () => {
     ]);
   });
 });
+
+import { spawnSync } from "node:child_process";
+
+describe("a service started with a wrong value", () => {
+  it("fails fast, before touching anything, with the message (npm start's entry point, built by npm test)", () => {
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [path.join(ROOT, "dist/gateway/src/stack/main.js")], {
+      env: { ...process.env, GATEWAY_PORT: "70000", WS_KEEP_ALIVE_MS: "soon" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("The configuration has 2 problems");
+    expect(run.stderr).toContain('GATEWAY_PORT="70000" must be a port number');
+    expect(run.stderr).toContain('WS_KEEP_ALIVE_MS="soon" must be a whole number of at least 1');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
