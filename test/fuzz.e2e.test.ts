@@ -1,26 +1,18 @@
 import fc from "fast-check";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { supergraphForFile } from "./support/supergraph";
 
 // Property-based: random and malformed documents, variables and event batches through the gateway.
 // Whatever arrives: never a 5xx, always a JSON answer, the services stay up, and a batch is stored
 // entirely as reported or not at all. Seeded, so a failure can be replayed (`FUZZ_SEED`).
 const seed = Number(process.env.FUZZ_SEED ?? 20261123);
 
-let supergraph: TestSupergraph;
-let owner: SignedUp;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-  owner = await supergraph.signUp();
-});
-
-afterAll(() => supergraph?.stop());
+const file = supergraphForFile();
 
 /** Sends a raw body; resolves the status and the parsed JSON (throws when it is not JSON). */
 async function send(body: string, contentType = "application/json") {
-  const response = await fetch(supergraph.stack.gateway.url, {
+  const response = await fetch(file.supergraph.stack.gateway.url, {
     method: "POST",
-    headers: { "content-type": contentType, authorization: `Bearer ${owner.accessToken}` },
+    headers: { "content-type": contentType, authorization: `Bearer ${file.owner.accessToken}` },
     body,
   });
   const text = await response.text();
@@ -86,7 +78,7 @@ describe("fuzzing the gateway", () => {
         const tagged = events.map((e) => (typeof e.id === "string" ? { ...e, id: prefix + e.id } : e));
         const { status, json } = await send(JSON.stringify({ query: `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`, variables: { events: tagged } }));
         expect(status).toBeLessThan(500);
-        const [{ stored }] = await supergraph.sql<{ stored: number }>("analytics", `SELECT count(*)::int AS stored FROM events WHERE organization_id = $1 AND starts_with(id, $2)`, [owner.organizationId, prefix]);
+        const [{ stored }] = await file.supergraph.sql<{ stored: number }>("analytics", `SELECT count(*)::int AS stored FROM events WHERE organization_id = $1 AND starts_with(id, $2)`, [file.owner.organizationId, prefix]);
         const withoutId = tagged.filter((e) => typeof e.id !== "string").length;
         if (json.data?.trackEvents) {
           const { accepted, duplicates, rejected } = json.data.trackEvents;
@@ -105,6 +97,6 @@ describe("fuzzing the gateway", () => {
   it("is still up and serving afterwards", async () => {
     const { status, json } = await send(JSON.stringify({ query: "{ me { email } }" }));
     expect(status).toBe(200);
-    expect(json.data.me.email).toBe(owner.email);
+    expect(json.data.me.email).toBe(file.owner.email);
   });
 });

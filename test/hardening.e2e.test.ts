@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
 import { GRAPHQL_PATH } from "../subgraphs/shared/src/http/graphql-http-server";
 import type { RunningService } from "../subgraphs/shared/src/subgraph-server";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { supergraphForFile } from "./support/supergraph";
 
 // Limits small enough to reach here; the defaults are in docs/hardening.md.
 process.env.GRAPHQL_MAX_BODY_BYTES = "65536";
@@ -12,19 +12,11 @@ process.env.RATE_LIMIT_PER_MINUTE = "600"; // 10 per second
 process.env.RATE_LIMIT_BURST_SECONDS = "1"; // a burst of 10
 process.env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE = "0"; // every request here comes from 127.0.0.1
 
-let supergraph: TestSupergraph;
-let owner: SignedUp;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-  owner = await supergraph.signUp();
-});
-
-afterAll(() => supergraph?.stop());
+const file = supergraphForFile();
 
 /** POSTs a document with a fresh credential-less request or the owner's token. */
-async function post(query: string, token: string | undefined = owner.accessToken) {
-  return supergraph.request(query, { token });
+async function post(query: string, token: string | undefined = file.owner.accessToken) {
+  return file.supergraph.request(query, { token });
 }
 
 /** `{ me { organization { users { organization { ... { id } } } } } }` with `depth` levels of selection. */
@@ -74,12 +66,12 @@ describe("operation limits, each just under and just over", () => {
   });
 
   it("cost: counts list sizes; at the limit runs, one field more per item is refused", async () => {
-    const { users, customers, analytics } = supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
     process.env.GRAPHQL_MAX_COST = "901";
     const gateway = await startGateway({ port: 0, subgraphUrls: { users: users.url, customers: customers.url, analytics: analytics.url }, usersBaseUrl: `http://localhost:${users.port}` }).finally(
       () => delete process.env.GRAPHQL_MAX_COST,
     );
-    const post = (query: string) => supergraph.request(query, { url: gateway.url, token: owner.accessToken });
+    const post = (query: string) => file.supergraph.request(query, { url: gateway.url, token: file.owner.accessToken });
     // 1 + 100 x (edges 1 + node 1 + id 1 + stats 2 + segment 2 + churnRisk 2) = 901
     const page = (extra: string) => `{ customers(first: 100) { edges { node { id stats { orders } segment { label } churnRisk { probability } ${extra} } } } }`;
     const ok = await post(page(""));
@@ -96,17 +88,17 @@ describe("a subgraph reached directly", () => {
   it("applies the same depth and alias limits", async () => {
     let inner = "id";
     for (let level = 10; level >= 2; level--) inner = level % 2 === 0 ? `organization { ${inner} }` : `users { ${inner} }`;
-    const deep = await supergraph.request(`{ me { ${inner} } }`, { token: owner.accessToken, url: supergraph.stack.subgraphs.users.url });
+    const deep = await file.supergraph.request(`{ me { ${inner} } }`, { token: file.owner.accessToken, url: file.supergraph.stack.subgraphs.users.url });
     expect(deep.status).toBe(400);
     expect(deep.body.errors![0].message).toContain("depth limit of 10");
     const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(" ")} }`;
-    const many = await supergraph.request(aliases, { token: owner.accessToken, url: supergraph.stack.subgraphs.users.url });
+    const many = await file.supergraph.request(aliases, { token: file.owner.accessToken, url: file.supergraph.stack.subgraphs.users.url });
     expect(many.status).toBe(400);
   });
 });
 
 describe("HTTP", () => {
-  const url = () => supergraph.stack.gateway.url;
+  const url = () => file.supergraph.stack.gateway.url;
 
   it("refuses batched requests", async () => {
     const response = await fetch(url(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ query: "{ __typename }" }, { query: "{ __typename }" }]) });
@@ -131,9 +123,9 @@ describe("HTTP", () => {
   });
 
   it("rate limits per caller: HTTP 429 with Retry-After and RATE_LIMITED, whatever token the user holds, then lets the caller back in", async () => {
-    const caller = await supergraph.signUp();
+    const caller = await file.supergraph.signUp();
     // A second token of the same user shares the bucket.
-    const secondToken = (await supergraph.request(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, { variables: { email: caller.email, password: caller.password } })).body.data!.login.accessToken;
+    const secondToken = (await file.supergraph.request(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, { variables: { email: caller.email, password: caller.password } })).body.data!.login.accessToken;
     const send = (token: string) => fetch(url(), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: "{ me { id } }" }) });
     // 20 at once, with two tokens, against a bucket of 10 (refilled at 10 per second).
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? secondToken : caller.accessToken)));
@@ -151,7 +143,7 @@ describe("HTTP", () => {
   });
 
   it("counts operations sent over the WebSocket against the same caller's limit", async () => {
-    const caller = await supergraph.signUp();
+    const caller = await file.supergraph.signUp();
     const codes = await new Promise<string[]>((resolve) => {
       const socket = new WebSocket(url().replace(/^http/, "ws"), "graphql-transport-ws");
       const seen: string[] = [];
@@ -187,7 +179,7 @@ describe("in production (NODE_ENV=production)", () => {
   let gateway: RunningService;
 
   beforeAll(async () => {
-    const { users, customers, analytics } = supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     try {
@@ -200,17 +192,17 @@ describe("in production (NODE_ENV=production)", () => {
   afterAll(() => gateway?.stop());
 
   it("refuses introspection, hides field suggestions, and keeps internals out of errors", async () => {
-    const introspection = await supergraph.request(`{ __schema { types { name } } }`, { url: gateway.url, token: owner.accessToken });
+    const introspection = await file.supergraph.request(`{ __schema { types { name } } }`, { url: gateway.url, token: file.owner.accessToken });
     expect(introspection.status).toBe(400);
     expect(introspection.body.errors![0].message).toMatch(/introspection/i);
-    const typo = await supergraph.request(`{ me { emial } }`, { url: gateway.url, token: owner.accessToken });
+    const typo = await file.supergraph.request(`{ me { emial } }`, { url: gateway.url, token: file.owner.accessToken });
     expect(typo.status).toBe(400);
     expect(typo.body.errors![0].message).not.toMatch(/Did you mean/);
     expect(JSON.stringify(typo.body)).not.toMatch(/stacktrace|localhost|SELECT/);
   });
 
   it("serves introspection in production only with GRAPHQL_INTROSPECTION=true", async () => {
-    const { users, customers, analytics } = supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     process.env.GRAPHQL_INTROSPECTION = "true";
@@ -219,7 +211,7 @@ describe("in production (NODE_ENV=production)", () => {
       delete process.env.GRAPHQL_INTROSPECTION;
     });
     try {
-      const introspection = await supergraph.request(`{ __schema { queryType { name } } }`, { url: open.url, token: owner.accessToken });
+      const introspection = await file.supergraph.request(`{ __schema { queryType { name } } }`, { url: open.url, token: file.owner.accessToken });
       expect(introspection.body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
     } finally {
       await open.stop();
@@ -227,8 +219,8 @@ describe("in production (NODE_ENV=production)", () => {
   });
 
   it("serves the same API otherwise", async () => {
-    const me = await supergraph.request(`{ me { email } }`, { url: gateway.url, token: owner.accessToken });
-    expect(me.body.data).toEqual({ me: { email: owner.email } });
+    const me = await file.supergraph.request(`{ me { email } }`, { url: gateway.url, token: file.owner.accessToken });
+    expect(me.body.data).toEqual({ me: { email: file.owner.email } });
     expect(gateway.url.endsWith(GRAPHQL_PATH)).toBe(true);
   });
 });

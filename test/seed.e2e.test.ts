@@ -1,15 +1,7 @@
 import { runSeed } from "../gateway/src/import/seed";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { supergraphForFile } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
-let owner: SignedUp;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-  owner = await supergraph.signUp();
-});
-
-afterAll(() => supergraph?.stop());
+const file = supergraphForFile();
 
 function io() {
   const out: string[] = [];
@@ -19,12 +11,12 @@ function io() {
 
 describe("npm run seed", () => {
   it("loads generated customers and purchases through the gateway, and a second run stores nothing new", async () => {
-    const args = ["--customers", "40", "--events", "300", "--seed", "7", "--url", supergraph.stack.gateway.url, "--token", owner.accessToken];
+    const args = ["--customers", "40", "--events", "300", "--seed", "7", "--url", file.supergraph.stack.gateway.url, "--token", file.owner.accessToken];
     const first = io();
     expect(await runSeed(args, first.io)).toBe(0);
     expect(first.err.join("")).toContain("generating 300 sales lines for 40 customers");
     const counts = async () => {
-      const { body } = await supergraph.request(`{ customers { totalCount } aggregate(metrics: ["events"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { value } } }`, { token: owner.accessToken });
+      const { body } = await file.supergraph.request(`{ customers { totalCount } aggregate(metrics: ["events"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { value } } }`, { token: file.owner.accessToken });
       return { customers: body.data!.customers.totalCount, events: body.data!.aggregate[0].values[0].value };
     };
     const after = await counts();

@@ -96,3 +96,31 @@ export async function startTestSupergraph(): Promise<TestSupergraph> {
     stop: () => stack.stop(),
   };
 }
+
+/** The supergraph of one test file and the organization it signed up for it. */
+export interface FileSupergraph {
+  readonly supergraph: TestSupergraph;
+  /** The first user (an ADMIN) of an organization made for this file. */
+  readonly owner: SignedUp;
+}
+
+/**
+ * Starts the supergraph before the file's tests, with a newly signed-up organization, and stops it
+ * after them. Read `supergraph` and `owner` inside tests (they are set by `beforeAll`).
+ */
+export function supergraphForFile(): FileSupergraph {
+  const state: { supergraph?: TestSupergraph; owner?: SignedUp } = {};
+  beforeAll(async () => {
+    state.supergraph = await startTestSupergraph();
+    state.owner = await state.supergraph.signUp();
+  });
+  afterAll(() => state.supergraph?.stop());
+  return {
+    get supergraph() {
+      return state.supergraph!;
+    },
+    get owner() {
+      return state.owner!;
+    },
+  };
+}
