@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { numberFromEnv } from "../../../../shared/src/config";
 import type { PubSub } from "../../../../shared/src/pubsub/pubsub";
 import type { StoredEvent } from "../ingest/ingest-events";
+import { MetricQueryCache } from "../timeseries/query-cache";
 import { MetricWatches } from "./metric-watch";
 import { toPublishedEvent, type EventBatchMessage, type PublishedEvent } from "./published-event";
 
@@ -29,12 +30,15 @@ export class RealtimeHub {
   private readonly stops: (() => void)[];
   /** The metricUpdated subscriptions of this process. */
   readonly metricWatches: MetricWatches;
+  /** Metric query results per organization, retired when the organization's events change. */
+  readonly queryCache = new MetricQueryCache();
 
   /** @param metricUpdateIntervalMs the shortest time between two updates of one metricUpdated subscription */
   constructor(readonly pubsub: PubSub, dataSource: DataSource, metricUpdateIntervalMs = metricUpdateIntervalFromEnv()) {
     this.metricWatches = new MetricWatches(dataSource, this, metricUpdateIntervalMs);
     this.stops = [
       pubsub.subscribe<EventBatchMessage>(TOPICS.events, (message) => {
+        this.queryCache.invalidate(message.organizationId);
         for (const listener of [...(this.eventListeners.get(message.organizationId) ?? [])]) listener(message.events);
         for (const listener of [...this.anyEventListeners]) listener(message.organizationId, message.events);
       }),
@@ -47,6 +51,8 @@ export class RealtimeHub {
   /** Publishes a stored batch (only the events really inserted, so a replay publishes nothing). */
   async publishEvents(organizationId: string, events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // This replica's cache at once (the caller may query next); the others when they hear of it.
+    this.queryCache.invalidate(organizationId);
     await this.pubsub.publish<EventBatchMessage>(TOPICS.events, { organizationId, events: events.map(toPublishedEvent) });
   }
 

@@ -44,22 +44,22 @@ export class TimeseriesResolver {
     const current = async (): Promise<{ rows: MetricRow[]; keepGroups?: string[]; total: MetricRow }> => {
       if (groupBy && fold) {
         // One scan by bucket and group; the top groups and `other` are folded here.
-        const all = await queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, interval, groupBy, withTotal: true });
+        const all = await cachedMetrics(ctx, viewer.organizationId, { ...base, interval, groupBy, withTotal: true });
         return { ...foldGroups(all.filter((row) => row.bucket !== null), fold, TIMESERIES_TOP_GROUPS), total: all.find((row) => row.bucket === null && row.group === null)! };
       }
       const keepGroups = groupBy ? await topGroups(ctx, viewer.organizationId, { ...base, groupBy }, TIMESERIES_TOP_GROUPS) : undefined;
       const query: MetricQuery = { ...base, interval, groupBy, keepGroups };
       if (totalFitsScan(query)) {
         // The buckets and the total in one scan.
-        const all = await queryMetrics(ctx.dataSource, viewer.organizationId, { ...query, withTotal: true });
+        const all = await cachedMetrics(ctx, viewer.organizationId, { ...query, withTotal: true });
         return { rows: all.filter((row) => row.bucket !== null), keepGroups, total: all.find((row) => row.bucket === null && row.group === null)! };
       }
-      const [rows, [total]] = await Promise.all([queryMetrics(ctx.dataSource, viewer.organizationId, query), queryMetrics(ctx.dataSource, viewer.organizationId, base)]);
+      const [rows, [total]] = await Promise.all([cachedMetrics(ctx, viewer.organizationId, query), cachedMetrics(ctx, viewer.organizationId, base)]);
       return { rows, keepGroups, total };
     };
     const [{ rows, keepGroups, total }, previous] = await Promise.all([
       current(),
-      compare ? queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, range: previousPeriod(range) }) : Promise.resolve(null),
+      compare ? cachedMetrics(ctx, viewer.organizationId, { ...base, range: previousPeriod(range) }) : Promise.resolve(null),
     ]);
     const points: MetricPoint[] = rows.map((row) => ({ metric, bucket: row.bucket!, group: row.group, value: row.values[0] ?? 0 }));
     if (fill) {
@@ -91,7 +91,7 @@ export class TimeseriesResolver {
     const specs = await resolveMetrics(ctx.dataSource, viewer.organizationId, metrics, "metrics");
     const base: MetricQuery = { specs, range, interval: null, filter, groupBy };
     const keepGroups = groupBy ? await topGroups(ctx, viewer.organizationId, base, AGGREGATE_TOP_GROUPS) : undefined;
-    const rows = await queryMetrics(ctx.dataSource, viewer.organizationId, { ...base, keepGroups });
+    const rows = await cachedMetrics(ctx, viewer.organizationId, { ...base, keepGroups });
     rows.sort((a, b) => (b.values[0] ?? -Infinity) - (a.values[0] ?? -Infinity) || String(a.group).localeCompare(String(b.group)));
     return rows.map((row) => ({ group: row.group, values: metrics.map((metric, i) => ({ metric, value: row.values[i] })) }));
   }
@@ -103,8 +103,8 @@ export class TimeseriesResolver {
     const names = ["revenue", "orders", "unique_customers", "new_customers", "average_order_value", "conversion_rate"];
     const specs = names.map((name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec);
     const [[current], [previous]] = await Promise.all([
-      queryMetrics(ctx.dataSource, viewer.organizationId, { specs, range, interval: null }),
-      queryMetrics(ctx.dataSource, viewer.organizationId, { specs, range: previousPeriod(range), interval: null }),
+      cachedMetrics(ctx, viewer.organizationId, { specs, range, interval: null }),
+      cachedMetrics(ctx, viewer.organizationId, { specs, range: previousPeriod(range), interval: null }),
     ]);
     const kpi = (i: number): Kpi => {
       const value = current.values[i] ?? 0;
@@ -121,7 +121,7 @@ function assertGroupBy(groupBy: string | null): void {
 
 /** The `limit` groups with the largest value of the first metric over the whole range. */
 async function topGroups(ctx: AnalyticsContext, organizationId: string, query: MetricQuery, limit: number): Promise<string[]> {
-  const rows = await queryMetrics(ctx.dataSource, organizationId, { ...query, interval: null, keepGroups: undefined });
+  const rows = await cachedMetrics(ctx, organizationId, { ...query, interval: null, keepGroups: undefined });
   return rows
     .sort((a, b) => (b.values[0] ?? -Infinity) - (a.values[0] ?? -Infinity) || String(a.group).localeCompare(String(b.group)))
     .slice(0, limit)
@@ -206,4 +206,9 @@ export function bucketStartsUtc(range: { from: Date; to: Date; timezone: string 
   const first = new Date(from);
   for (let month = first.getUTCMonth(), t = Date.UTC(first.getUTCFullYear(), month, 1); t < to; t = Date.UTC(first.getUTCFullYear(), ++month, 1)) starts.push(new Date(t));
   return starts;
+}
+
+/** queryMetrics through the organization's result cache (see MetricQueryCache). */
+function cachedMetrics(ctx: AnalyticsContext, organizationId: string, query: MetricQuery): Promise<MetricRow[]> {
+  return ctx.realtime.queryCache.rows(organizationId, query, () => queryMetrics(ctx.dataSource, organizationId, query));
 }
