@@ -37,3 +37,16 @@ describe("formatError", () => {
     expect(formatted.message).toMatch(/did not answer in time/);
   });
 });
+
+import { isConnectionError } from "./errors";
+
+describe("isConnectionError", () => {
+  it("recognises a server that went away, with or without a code", () => {
+    expect(isConnectionError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
+    expect(isConnectionError(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isConnectionError(new Error("Client has encountered a connection error and is not queryable"))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error("duplicate key"), { code: "23505" }))).toBe(false);
+    expect(isConnectionError(new Error("something else"))).toBe(false);
+  });
+});

@@ -107,12 +107,12 @@ export function isTimeout(error: unknown): boolean {
   return name === "TimeoutError" || (name === "AbortError" && /timeout/i.test(String((error as Error).message)));
 }
 
+/** `pg`'s errors without a code when the server goes away under a query or a pooled client. */
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/i;
+
 /** True for the errors `pg` raises when the server cannot be reached or went away. */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === "string" &&
-    (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P03"].includes(code) ||
-      code.startsWith("08"))
-  );
+  if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"))) return true;
+  return error instanceof Error && CONNECTION_LOST.test(error.message);
 }
