@@ -118,6 +118,9 @@ npm run bench -- ingest    # or: queries, subscriptions
 node dist/bench/generate-events.js --events 10000000 --days 180   # the data generator alone (after npm run build)
 \`\`\`
 
+The services run with the analytics result cache off (\`ANALYTICS_CACHE_TTL_MS=0\`), so repeated
+queries measure the queries; \`BENCH_ANALYTICS_CACHE_TTL_MS=60000\` measures them warm.
+
 \`BENCH_NODE_ARGS_ANALYTICS="--cpu-prof --cpu-prof-dir=.data/bench/profiles"\` (or \`_GATEWAY\`,
 \`_USERS\`, \`_CUSTOMERS\`) passes extra \`node\` arguments to a service, e.g. to profile it during a run.
 
