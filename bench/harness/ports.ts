@@ -1,19 +1,6 @@
-import net from "node:net";
+import { freePort } from "../../subgraphs/shared/src/http/ports";
 
-/**
- * A TCP port nothing listens on right now, chosen by the operating system. Probed on every
- * interface, as the services listen on every interface.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen({ port: 0 }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** `count` distinct free ports. */
 export async function freePorts(count: number): Promise<number[]> {

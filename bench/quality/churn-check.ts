@@ -16,6 +16,7 @@ import { startEmbeddedPostgres } from "../../subgraphs/shared/src/database/embed
 import { freePort } from "../../subgraphs/shared/src/http/ports";
 import { writeMatrixCsv, writeVectorCsv } from "./synthetic";
 import { log, pythonJson, type Availability, type ChurnCsv, type PythonTool } from "./tools";
+import { graphql } from "../harness/http-client";
 
 /** What `trainChurnModel(input: { seed: 1 })` uses: the resolver's l2 and horizon defaults. */
 export const CHURN_PARAMETERS = { horizonDays: 90, cutoff: null, seed: 1, l2: 1 } as const;
@@ -114,21 +115,9 @@ export interface ChurnOutcome {
   }>;
 }
 
-interface GraphQLBody<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  const body = (await response.json()) as GraphQLBody<T>;
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL error (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body)}`);
-  return body.data;
+/** A GraphQL call through the bench harness's client, as a user (`token`). */
+function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  return graphql<T>(url, query, variables, token ? `Bearer ${token}` : undefined, 120_000);
 }
 
 /** The services' own URLs say `localhost`; this bench's requests go to 127.0.0.1. */

@@ -13,6 +13,7 @@ import { SeededRandom } from "../../subgraphs/shared/src/demo/random";
 import { freePort } from "../../subgraphs/shared/src/http/ports";
 import { cpuSeconds } from "./kmeans-check";
 import { log } from "./tools";
+import { graphql } from "../harness/http-client";
 
 /** The size of the end-to-end training measurement, and how its data is drawn. */
 export const SCALE = {
@@ -64,21 +65,9 @@ export interface ChurnScaleOutcome {
   inProcess: { phases: PhaseTime[]; totalSeconds: number; totalCpuSeconds: number; postgresCpuSeconds: number | null; auc: number; sameModel: boolean; maxWeightGap: number };
 }
 
-interface GraphQLBody<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(300_000),
-  });
-  const body = (await response.json()) as GraphQLBody<T>;
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL error (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 2000)}`);
-  return body.data;
+/** A GraphQL call through the bench harness's client, as a user (`token`). */
+function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  return graphql<T>(url, query, variables, token ? `Bearer ${token}` : undefined, 300_000);
 }
 
 function loopback(url: string): string {
