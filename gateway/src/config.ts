@@ -1,5 +1,5 @@
 import path from "node:path";
-import { portFromEnv, usersBaseUrlFromEnv } from "../../subgraphs/shared/src/config";
+import { booleanFromEnv, portFromEnv, usersBaseUrlFromEnv } from "../../subgraphs/shared/src/config";
 
 /** The gateway's settings; each has an environment variable and a default that works locally. */
 export interface GatewayConfig {
@@ -14,6 +14,11 @@ export interface GatewayConfig {
   subgraphUrls: Record<string, string>;
   /** `SUBGRAPH_TIMEOUT_MS`: how long one subgraph fetch may take. @default 10_000 // 10 seconds */
   subgraphTimeoutMs: number;
+  /**
+   * `SUBGRAPH_DEDUPLICATE_QUERIES`: identical subgraph queries in flight at once (same subgraph,
+   * credential and body) are sent once and share the answer. @default true
+   */
+  deduplicateSubgraphQueries: boolean;
   /** `USERS_BASE_URL`: where credentials are checked (JWKS, API key exchange). @default http://localhost:4001 */
   usersBaseUrl: string;
 }
@@ -29,6 +34,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     supergraphPath: path.resolve(env.SUPERGRAPH_PATH ?? "schema/supergraph.graphql"),
     subgraphUrls,
     subgraphTimeoutMs: Number(env.SUBGRAPH_TIMEOUT_MS ?? 10_000),
+    deduplicateSubgraphQueries: booleanFromEnv(env, "SUBGRAPH_DEDUPLICATE_QUERIES", true),
     usersBaseUrl: usersBaseUrlFromEnv(env),
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, print, type ExecutionResult } from "graphql";
 import { createRemoteAccessTokenVerifier } from "../../subgraphs/shared/src/auth/access-token";
 import { apiKeyScopePlugin } from "../../subgraphs/shared/src/auth/api-key-scope-plugin";
@@ -39,7 +40,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const urlOf = (name: string, routingUrl?: string) => config.subgraphUrls[name] ?? routingUrl!;
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs, config.deduplicateSubgraphQueries),
   });
   const verifyCredential = createCredentialVerifier(
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
@@ -62,7 +63,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [apiKeyScopePlugin<GatewayContext>(), metricsPlugin<GatewayContext>(metricsFor("gateway"))],
+    // No cache-control policy: nothing caches GraphQL answers over HTTP, and computing it reads every subgraph response's headers.
+    plugins: [ApolloServerPluginCacheControlDisabled(), apiKeyScopePlugin<GatewayContext>(), metricsPlugin<GatewayContext>(metricsFor("gateway"))],
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
   });
@@ -107,7 +109,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const upstream = new UpstreamConnections((name) => routingUrls.get(name)!);
   const federated = new FederatedSubscriptions(
     planner,
-    Object.fromEntries([...routingUrls].map(([name, url]) => [name, new SubgraphDataSource(name, url, config.subgraphTimeoutMs)])),
+    Object.fromEntries([...routingUrls].map(([name, url]) => [name, new SubgraphDataSource(name, url, config.subgraphTimeoutMs, config.deduplicateSubgraphQueries)])),
     upstream,
   );
   const webSockets = startGraphQLWebSocketServer<GatewayContext>({

@@ -3,6 +3,7 @@ import { GraphQLError } from "graphql";
 import { ErrorCode, isPublicErrorCode } from "../../subgraphs/shared/src/errors";
 import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
 import type { GatewayContext } from "./context";
+import { createSubgraphFetcher, type SubgraphRequestInit } from "./http/subgraph-fetcher";
 
 /** Time to headers of each subgraph fetch (the gateway's /metrics). */
 const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
@@ -10,18 +11,20 @@ const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
 /**
  * How the gateway calls a subgraph: it forwards the caller's verified access token as `Bearer`
  * (each subgraph verifies it again, so one reached directly is just as strict) and the client's
- * address, and aborts a fetch that takes longer than `timeoutMs`. Uses Node's own fetch, which
- * keeps connections alive.
+ * address, over keep-alive connections (see {@link createSubgraphFetcher}: identical queries in
+ * flight are sent once unless `deduplicateQueries` is off), and fails a fetch that takes longer
+ * than `timeoutMs`.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly serviceName: string, url: string, timeoutMs: number) {
+  constructor(private readonly serviceName: string, url: string, timeoutMs: number, deduplicateQueries = true) {
+    const send = createSubgraphFetcher({ timeoutMs, deduplicateQueries });
     super({
       url,
-      fetcher: (async (input: string, init?: RequestInit) => {
+      fetcher: (async (input: string, init?: SubgraphRequestInit) => {
         const started = process.hrtime.bigint();
         const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
         try {
-          const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+          const response = await send(input, init);
           fetchDuration.observe({ subgraph: serviceName, outcome: response.ok ? "ok" : "error" }, seconds());
           return response;
         } catch (error) {

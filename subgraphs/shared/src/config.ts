@@ -58,3 +58,11 @@ export function numberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: nu
   }
   return number;
 }
+
+/** `true`/`false` from `env[name]` (unset or empty: `fallback`); throws naming the variable for anything else. */
+export function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  if (value === "true" || value === "false") return value === "true";
+  throw new Error(`${name} must be true or false, got '${value}'.`);
+}

@@ -29,6 +29,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   ANALYTICS_URL: "url",
   SUPERGRAPH_PATH: "text",
   SUBGRAPH_TIMEOUT_MS: "count",
+  SUBGRAPH_DEDUPLICATE_QUERIES: "boolean",
   TRUSTED_PROXIES: "hostList",
   JWT_PRIVATE_KEY: "text",
   JWT_KEY_ID: "text",

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { apiKeyScopePlugin } from "./auth/api-key-scope-plugin";
@@ -75,7 +75,9 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     // Our own shutdown drains HTTP first, then stops Apollo; its signal handlers would race that.
     stopOnTerminationSignals: false,
     // Inline traces would tell any caller how long each resolver took; usage reporting is not used.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), apiKeyScopePlugin<TContext>(), metricsPlugin<TContext>(metricsFor(options.name))],
+    // No inline traces (nothing reads them) and no cache-control hints (no HTTP caching of GraphQL
+    // answers here): both cost work on every resolved field.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), apiKeyScopePlugin<TContext>(), metricsPlugin<TContext>(metricsFor(options.name))],
   });
   await apollo.start();
 

@@ -16,33 +16,59 @@ export const API_KEY_SUBJECT_PREFIX = "apikey:";
 /** Verifies an access token and returns its caller; rejects with an `UNAUTHENTICATED` GraphQLError. */
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 
+/** How long a verified token is trusted without checking its signature again (never past its `exp`). */
+export const VERIFIED_TOKEN_CACHE_MS = 60_000;
+/** Verified tokens remembered at most (the oldest is forgotten first). */
+const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
+
 /**
  * A verifier over a key set: the users subgraph's JWKS (fetched once, refetched when a token names
  * an unknown `kid`, so rotated keys are picked up) or a local key set. Requires `iss`, `aud`,
  * `exp`, `sub`, `org` and `role`; an API key's token also carries its scopes in `scp`.
+ *
+ * A token that verified is remembered for {@link VERIFIED_TOKEN_CACHE_MS} (never past its `exp`),
+ * so a client's next requests skip the signature check, which is most of a small request's
+ * authentication cost. Only successes are remembered; an expired token is refused as before.
  */
-export function createAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVerifier {
+export function createAccessTokenVerifier(keys: JWTVerifyGetKey, now: () => number = Date.now): AccessTokenVerifier {
+  const verified = new Map<string, { viewer: Viewer; trustedUntil: number; expiresAt: number }>();
   return async (token) => {
-    try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: ACCESS_TOKEN_ISSUER,
-        audience: ACCESS_TOKEN_AUDIENCE,
-        algorithms: [ACCESS_TOKEN_ALGORITHM],
-        requiredClaims: ["exp", "sub", "org", "role"],
-      });
-      const { sub, org, role, scp } = payload as { sub?: unknown; org?: unknown; role?: unknown; scp?: unknown };
-      if (typeof sub !== "string" || typeof org !== "string" || !isRole(role)) throw unauthenticated("The access token's claims are malformed.");
-      if (sub.startsWith(API_KEY_SUBJECT_PREFIX)) {
-        if (!Array.isArray(scp) || !scp.every(isApiKeyScope)) throw unauthenticated("The access token's claims are malformed.");
-        return { kind: "apiKey", apiKeyId: sub.slice(API_KEY_SUBJECT_PREFIX.length), organizationId: org, role, scopes: scp };
-      }
-      return { kind: "user", userId: sub, organizationId: org, role };
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh it.");
-      if (error instanceof joseErrors.JOSEError) throw unauthenticated("The access token is invalid.");
-      throw error;
+    const cached = verified.get(token);
+    if (cached) {
+      const at = now();
+      if (at < cached.trustedUntil) return { ...cached.viewer };
+      verified.delete(token);
+      if (at >= cached.expiresAt) throw unauthenticated("The access token has expired; refresh it.");
     }
+    const { viewer, expiresAt } = await verifySignedToken(token, keys);
+    if (verified.size >= VERIFIED_TOKEN_CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
+    verified.set(token, { viewer, expiresAt, trustedUntil: Math.min(expiresAt, now() + VERIFIED_TOKEN_CACHE_MS) });
+    return { ...viewer };
   };
+}
+
+/** Checks the signature and claims; the caller and when the token expires (ms since the epoch). */
+async function verifySignedToken(token: string, keys: JWTVerifyGetKey): Promise<{ viewer: Viewer; expiresAt: number }> {
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      requiredClaims: ["exp", "sub", "org", "role"],
+    });
+    const { sub, org, role, scp } = payload as { sub?: unknown; org?: unknown; role?: unknown; scp?: unknown };
+    if (typeof sub !== "string" || typeof org !== "string" || !isRole(role)) throw unauthenticated("The access token's claims are malformed.");
+    const expiresAt = payload.exp! * 1000;
+    if (sub.startsWith(API_KEY_SUBJECT_PREFIX)) {
+      if (!Array.isArray(scp) || !scp.every(isApiKeyScope)) throw unauthenticated("The access token's claims are malformed.");
+      return { viewer: { kind: "apiKey", apiKeyId: sub.slice(API_KEY_SUBJECT_PREFIX.length), organizationId: org, role, scopes: scp }, expiresAt };
+    }
+    return { viewer: { kind: "user", userId: sub, organizationId: org, role }, expiresAt };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh it.");
+    if (error instanceof joseErrors.JOSEError) throw unauthenticated("The access token is invalid.");
+    throw error;
+  }
 }
 
 /** A verifier that reads the public keys from the users subgraph's `/.well-known/jwks.json`. */

@@ -1,3 +1,4 @@
+import { booleanFromEnv } from "../config";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
@@ -60,7 +61,5 @@ function reportRejection(context: ValidationContext | null, error: GraphQLError)
  * `GRAPHQL_INTROSPECTION=true` (for example for a self-hosted GraphiQL on a private network).
  */
 export function introspectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const flag = env.GRAPHQL_INTROSPECTION;
-  if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false") throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got '${flag}'.`);
-  return env.NODE_ENV !== "production" || flag === "true";
+  return env.NODE_ENV !== "production" || booleanFromEnv(env, "GRAPHQL_INTROSPECTION", false);
 }

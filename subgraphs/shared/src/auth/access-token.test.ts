@@ -1,0 +1,60 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createAccessTokenVerifier, VERIFIED_TOKEN_CACHE_MS } from "./access-token";
+
+async function keys() {
+  const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "EdDSA" };
+  const sign = (claims: Record<string, unknown>, expiresAtSeconds: number) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: "EdDSA", kid: "k1" })
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setSubject("user-1")
+      .setExpirationTime(expiresAtSeconds)
+      .sign(privateKey);
+  return { jwks: createLocalJWKSet({ keys: [jwk] }), sign };
+}
+
+describe("createAccessTokenVerifier's cache of verified tokens", () => {
+  it("answers a repeated token without a new signature check, but never past its exp", async () => {
+    const { jwks, sign } = await keys();
+    let checks = 0;
+    const counted: typeof jwks = (...args) => {
+      checks++;
+      return jwks(...args);
+    };
+    let clock = Date.now();
+    const verify = createAccessTokenVerifier(counted, () => clock);
+    const exp = Math.floor(clock / 1000) + 30;
+    const token = await sign({ org: "org-1", role: "ADMIN" }, exp);
+
+    const first = await verify(token);
+    expect(first).toEqual({ kind: "user", userId: "user-1", organizationId: "org-1", role: "ADMIN" });
+    first.organizationId = "changed by a caller";
+    expect(await verify(token)).toMatchObject({ organizationId: "org-1" });
+    expect(checks).toBe(1);
+
+    clock = exp * 1000 + 1;
+    await expect(verify(token)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" }, message: expect.stringMatching(/expired/) });
+  });
+
+  it("checks the signature again after the trust window, and never remembers a failure", async () => {
+    const { jwks, sign } = await keys();
+    let checks = 0;
+    const counted: typeof jwks = (...args) => {
+      checks++;
+      return jwks(...args);
+    };
+    let clock = Date.now();
+    const verify = createAccessTokenVerifier(counted, () => clock);
+    const token = await sign({ org: "org-1", role: "VIEWER" }, Math.floor(clock / 1000) + 3600);
+    await verify(token);
+    clock += VERIFIED_TOKEN_CACHE_MS + 1;
+    await verify(token);
+    expect(checks).toBe(2);
+
+    const tampered = `${token.slice(0, -4)}AAAA`;
+    await expect(verify(tampered)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    await expect(verify(tampered)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+  });
+});
