@@ -5,6 +5,7 @@ import { startBenchDatabase, type BenchDatabase } from "./harness/embedded-datab
 import { BENCH_DATA_DIR, BENCHMARKS_DOC } from "./harness/paths";
 import { appendReport, describeEnvironment, formatTable, type BenchOutcome, type ResultRow } from "./harness/report";
 import { startServices, type RunningServices } from "./harness/services";
+import { runGatewayBenchmark } from "./gateway";
 import { runIngestBenchmark } from "./ingest";
 import { runQueriesBenchmark } from "./queries";
 import { runSubscriptionsBenchmark } from "./subscriptions";
@@ -14,6 +15,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchOutc
   ingest: runIngestBenchmark,
   queries: runQueriesBenchmark,
   subscriptions: runSubscriptionsBenchmark,
+  gateway: runGatewayBenchmark,
 };
 
 /** The whole run is abandoned (everything stopped) after this long. */

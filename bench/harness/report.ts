@@ -34,7 +34,7 @@ export interface BenchEnvironment {
   loadAverage: number;
 }
 
-const PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql"];
+const PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql", "@graphql-hive/gateway", "autocannon"];
 
 /** Describes this machine (CPU model from /proc/cpuinfo, cores, memory), Node, PostgreSQL and the key package versions. */
 export function describeEnvironment(postgresVersion: string, postgresSettings: Record<string, string>): BenchEnvironment {

@@ -125,8 +125,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    live.add(child);
-    child.once("exit", () => live.delete(child));
+    killOnExit(child);
     let output = "";
     child.once("error", (error) => void (output += `\n[bench] could not run ${name}: ${error.message}\n`));
     const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
@@ -172,14 +171,14 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
 }
 
 /** Polls `url` every 200 ms until it answers 200; fails when the child exits or after `timeoutMs`. */
-async function waitForHttp(url: string, child: ChildProcess, name: string, timeoutMs: number, output: () => string): Promise<void> {
+export async function waitForHttp(url: string, child: ChildProcess, name: string, timeoutMs: number, output: () => string, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; attempt < 10_000; attempt++) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`The ${name} service exited (${child.exitCode ?? child.signalCode}) before it was ready. Its output:\n${output().slice(-4000)}`);
     }
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -190,7 +189,7 @@ async function waitForHttp(url: string, child: ChildProcess, name: string, timeo
 }
 
 /** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. */
-function terminate(child: ChildProcess): Promise<void> {
+export function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -200,6 +199,13 @@ function terminate(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
+}
+
+/** The child is killed (SIGKILL) if this process exits while the child still runs. */
+export function killOnExit(child: ChildProcess): void {
+  installExitHook();
+  live.add(child);
+  child.once("exit", () => live.delete(child));
 }
 
 /** Whatever happens to this process, its children do not outlive it. */

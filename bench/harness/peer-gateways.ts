@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { freePort } from "./ports";
+import { REPO_ROOT } from "./paths";
+import { killOnExit, terminate, waitForHttp, type RunningServices } from "./services";
+
+/**
+ * The gateways a user might pick instead of ours, each run as its own process over the same
+ * subgraphs, and ours once more with subgraph query deduplication off (what it costs when no two
+ * requests in flight are alike).
+ */
+export const PEER_GATEWAYS = {
+  "apollo-gateway": { label: "bare @apollo/gateway", entry: "dist/bench/peers/apollo-gateway.js", ready: "/graphql?query=%7B__typename%7D" },
+  "hive-gateway": { label: "@graphql-hive/gateway", entry: "dist/bench/peers/hive-gateway.js", ready: "/healthcheck" },
+  "ours-without-deduplication": { label: "our gateway, SUBGRAPH_DEDUPLICATE_QUERIES=false", entry: "dist/gateway/src/index.js", ready: "/health" },
+} as const;
+export type PeerGatewayName = keyof typeof PEER_GATEWAYS;
+
+/** A peer gateway process. */
+export interface PeerGateway {
+  name: PeerGatewayName;
+  pid: number;
+  /** Its `/graphql` on 127.0.0.1. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The committed supergraph with each subgraph's routing URL pointing at the bench services, written
+ * to `<dataDir>/bench-supergraph.graphql`; returns its path.
+ */
+export function writeBenchSupergraph(services: RunningServices, dataDir: string): string {
+  let sdl = readFileSync(path.join(REPO_ROOT, "schema", "supergraph.graphql"), "utf8");
+  for (const name of ["users", "customers", "analytics"] as const) {
+    const pattern = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
+    if (!pattern.test(sdl)) throw new Error(`The supergraph has no @join__graph for ${name}.`);
+    sdl = sdl.replace(pattern, `$1${services.services[name].url}$2`);
+  }
+  const file = path.join(dataDir, "bench-supergraph.graphql");
+  writeFileSync(file, sdl);
+  return file;
+}
+
+/** Starts a peer gateway on a free port over `supergraphPath` and waits until it answers. */
+export async function startPeerGateway(name: PeerGatewayName, supergraphPath: string, services: RunningServices, nodeArgs: string[] = []): Promise<PeerGateway> {
+  const port = await freePort();
+  const peer = PEER_GATEWAYS[name];
+  // Our gateway reads its own variables (and, like the bench services, no rate limits or logs).
+  const ours = {
+    GATEWAY_PORT: String(port),
+    USERS_BASE_URL: services.services.users.url.replace(/\/graphql$/, ""),
+    SUBGRAPH_DEDUPLICATE_QUERIES: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_PER_MINUTE: "0",
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
+  };
+  const child = spawn(process.execPath, [...nodeArgs, peer.entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: "production", ...(name === "ours-without-deduplication" ? ours : {}) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  killOnExit(child);
+  let output = "";
+  const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${base}${peer.ready}`, child, peer.label, 60_000, () => output, { "apollo-require-preflight": "true" });
+  } catch (error) {
+    await terminate(child);
+    throw error;
+  }
+  return { name, pid: child.pid!, url: `${base}/graphql`, stop: () => terminate(child) };
+}
