@@ -305,14 +305,20 @@ describe("API keys", () => {
     expect(code(direct.body)).toBe("FORBIDDEN");
   });
 
-  it("stops working the moment it is revoked", async () => {
+  it("stops working the moment it is revoked, though its exchanged token is reused while it is valid", async () => {
     const key = await createKey(["READ"]);
+    const exchange = () =>
+      fetch(`${supergraph.stack.subgraphs.users.url.replace(/\/graphql$/, "")}/auth/api-key-token`, { method: "POST", headers: { authorization: `ApiKey ${key.secret}` } });
+    const tokenOf = async () => ((await (await exchange()).json()) as { accessToken: string }).accessToken;
+    const [first, second] = [await tokenOf(), await tokenOf()];
+    expect(second).toBe(first);
     expect((await supergraph.request(`{ users { id } }`, { authorization: `ApiKey ${key.secret}` })).body.errors).toBeUndefined();
     const revoked = await supergraph.request(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`, { token: admin.accessToken, variables: { id: key.apiKey.id } });
     expect(revoked.body.data!.revokeApiKey.revokedAt).not.toBeNull();
     const after = await supergraph.request(`{ users { id } }`, { authorization: `ApiKey ${key.secret}` });
     expect(after.status).toBe(401);
     expect(code(after.body)).toBe("UNAUTHENTICATED");
+    expect((await exchange()).status).toBe(401);
   });
 
   it("refuses a made-up key", async () => {

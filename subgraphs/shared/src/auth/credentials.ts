@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import { ErrorCode, unauthenticated } from "../errors";
 import type { AccessTokenVerifier } from "./access-token";
 import type { Viewer } from "./viewer";
+import { createSubgraphFetcher, type SubgraphResponse } from "../http/subgraph-fetcher";
 
 /**
  * Exchanges an API key secret for a short-lived access token of that key (the users subgraph
@@ -39,10 +40,12 @@ export type CredentialVerifier = ReturnType<typeof createCredentialVerifier>;
  * `SERVICE_UNAVAILABLE`, not a wrong key.
  */
 export function createRemoteApiKeyExchange(url: string, timeoutMs = 5_000): ApiKeyExchange {
+  // Keep-alive connections; an exchange is a POST, never shared between callers.
+  const send = createSubgraphFetcher({ timeoutMs, deduplicateQueries: false });
   return async (secret) => {
-    let response: Response;
+    let response: SubgraphResponse;
     try {
-      response = await fetch(url, { method: "POST", headers: { authorization: `ApiKey ${secret}` }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await send(url, { method: "POST", headers: { authorization: `ApiKey ${secret}` } });
     } catch {
       throw new GraphQLError("API keys cannot be checked right now: the users service is unreachable.", { extensions: { code: ErrorCode.ServiceUnavailable } });
     }
