@@ -1,0 +1,56 @@
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
+import { batchWritesPerTurn } from "./batched-writes";
+
+/** A server socket and a connected client; `writes` counts the server TCP socket's writes to the kernel. */
+async function connectedPair(batch: boolean) {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const accepted = new Promise<WebSocket>((resolve) => wss.on("connection", (socket) => resolve(socket)));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const received: string[] = [];
+  client.on("message", (data) => received.push(data.toString()));
+  await new Promise((resolve) => client.once("open", resolve));
+  const socket = await accepted;
+  if (batch) batchWritesPerTurn(socket);
+  const tcp = (socket as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket;
+  let writes = 0;
+  for (const method of ["_write", "_writev"] as const) {
+    const original = tcp[method].bind(tcp);
+    tcp[method] = (...args: unknown[]) => {
+      writes++;
+      return original(...args);
+    };
+  }
+  const close = async () => {
+    client.terminate();
+    wss.close();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { socket, received, writes: () => writes, close };
+}
+
+async function sendTenInOneTurn(batch: boolean) {
+  const pair = await connectedPair(batch);
+  try {
+    for (let i = 0; i < 10; i++) pair.socket.send(`message ${i}`);
+    for (let attempt = 0; attempt < 100 && pair.received.length < 10; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return { received: pair.received, writes: pair.writes() };
+  } finally {
+    await pair.close();
+  }
+}
+
+describe("batchWritesPerTurn", () => {
+  it("sends the messages of one turn in one write, all of them and in order", async () => {
+    const batched = await sendTenInOneTurn(true);
+    expect(batched.received).toEqual(Array.from({ length: 10 }, (_, i) => `message ${i}`));
+    expect(batched.writes).toBe(1);
+    // Without it, ws writes each message on its own.
+    const unbatched = await sendTenInOneTurn(false);
+    expect(unbatched.received).toEqual(batched.received);
+    expect(unbatched.writes).toBeGreaterThanOrEqual(10);
+  });
+});
