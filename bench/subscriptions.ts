@@ -192,7 +192,7 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   }
   notes.push(
     "subscriptions: the Redis variant (two analytics replicas and two gateways, delivery exactly once per subscriber per event) is not part of this benchmark; " +
-      "it is covered by test/subscriptions-replicas.e2e.test.ts (4 subscribers, 2 gateways, 2 replicas, one Redis).",
+      "it is covered by test/replicas.e2e.test.ts (4 subscribers, 2 gateways, 2 replicas, one Redis).",
   );
   return { rows, notes };
 }

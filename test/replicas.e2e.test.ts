@@ -8,8 +8,10 @@ import { ensureRedisServer, startLocalRedis, type LocalRedis } from "./support/r
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 
-// Two analytics replicas and two gateways share one PostgreSQL and one Redis: every subscriber,
-// whichever gateway and replica it is connected through, receives every event exactly once.
+// Two analytics replicas and two gateways share one PostgreSQL and one Redis, as in a scaled-out
+// deployment (docs/SCALING.md): every subscriber, whichever gateway and replica it is connected
+// through, receives every event exactly once; and ingestion and queries spread over both give the
+// same results as through one.
 const redisBinary = ensureRedisServer();
 const describeWithRedis = "path" in redisBinary ? describe : describe.skip;
 if (!("path" in redisBinary)) console.warn(`Skipping the multi-replica subscription test: ${redisBinary.missing}.`);
@@ -20,7 +22,7 @@ let analytics2: RunningService;
 let gateway2: RunningService;
 const clients: Client[] = [];
 
-describeWithRedis("subscriptions across replicas with Redis", () => {
+describeWithRedis("two gateways and two analytics replicas with Redis", () => {
   beforeAll(async () => {
     redis = await startLocalRedis((redisBinary as { path: string }).path);
     process.env.REDIS_URL = redis.url;
@@ -93,5 +95,50 @@ describeWithRedis("subscriptions across replicas with Redis", () => {
     expect(alerts).toEqual([[{ alertTriggered: { value: 2 } }], [{ alertTriggered: { value: 2 } }]]);
     const history = await supergraph.request(`{ alerts { value } }`, { token: owner.accessToken });
     expect(history.body.data!.alerts).toEqual([{ value: 2 }]);
+  });
+
+  it("stores and answers like one replica: concurrent replays through both count once, and each replica's result cache is retired by the other's writes", async () => {
+    const TRACK = `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`;
+    const QUERY = `query($from: DateTime!, $to: DateTime!) {
+      timeseries(metric: "revenue", from: $from, to: $to, interval: HOUR) { total points { bucket value } }
+      aggregate(metrics: ["orders", "events", "revenue"], from: $from, to: $to, groupBy: "type") { group values { metric value } }
+    }`;
+    const hour = Date.UTC(2026, 10, 2, 10);
+    const window = { from: new Date(hour).toISOString(), to: new Date(hour + 4 * 3_600_000).toISOString() };
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      id: `eq-${i}`,
+      type: i % 3 === 0 ? "purchase" : "page_view",
+      value: i % 3 === 0 ? 10 + i : undefined,
+      timestamp: new Date(hour + i * 3 * 60_000).toISOString(),
+    }));
+    const gateways = [supergraph.stack.gateway.url, gateway2.url];
+    const [one, both] = [await supergraph.signUp(), await supergraph.signUp()];
+    const ask = async (url: string, token: string) => {
+      const { body } = await supergraph.request(QUERY, { url, token, variables: window });
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+
+    // One organization through one gateway and replica, in three batches.
+    for (let start = 0; start < events.length; start += 20) {
+      const { body } = await supergraph.request(TRACK, { token: one.accessToken, variables: { events: events.slice(start, start + 20) } });
+      expect(body.data!.trackEvents).toEqual({ accepted: 20, duplicates: 0 });
+    }
+    const reference = await ask(gateways[0], one.accessToken);
+
+    // The other: each replica has answered (and cached) the empty window first; then the same
+    // batches go in through both gateways at once, each batch twice.
+    expect((await ask(gateways[0], both.accessToken))!.timeseries.total).toBe(0);
+    expect((await ask(gateways[1], both.accessToken))!.timeseries.total).toBe(0);
+    const answers = await Promise.all(
+      [0, 20, 40].flatMap((start) => gateways.map((url) => supergraph.request(TRACK, { url, token: both.accessToken, variables: { events: events.slice(start, start + 20) } }))),
+    );
+    const stored = answers.map(({ body }) => body.data!.trackEvents);
+    expect(stored.reduce((sum, r) => sum + r.accepted, 0)).toBe(60);
+    expect(stored.reduce((sum, r) => sum + r.duplicates, 0)).toBe(60);
+    expect(await ask(gateways[0], both.accessToken)).toEqual(reference);
+    expect(await ask(gateways[1], both.accessToken)).toEqual(reference);
+    const [{ count }] = await supergraph.sql<{ count: string }>("analytics", "SELECT count(*) FROM events WHERE organization_id = $1", [both.organizationId]);
+    expect(Number(count)).toBe(60);
   });
 });
