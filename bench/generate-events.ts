@@ -110,6 +110,11 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       const rate = (rows / (now - started)) * 1000;
       log(`generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`);
     };
+    // The monthly partitions of the range exist before the load (as ingestion makes them).
+    await client.query(
+      `SELECT ensure_event_partition(month) FROM generate_series(date_trunc('month', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 month') AS month`,
+      [new Date(startMs).toISOString(), new Date(endMs).toISOString()],
+    );
     const loadStarted = performance.now();
     let method: BulkMethod = "COPY";
     await Promise.all(clients.map((c) => c.query("BEGIN")));
@@ -167,6 +172,10 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       rollupRows.hour = hour.rowCount ?? 0;
       log(`generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       // Each customer's active days per type and UTC month, as the ingest path marks them.
+      // The ids, as ingestion records them (so replaying a generated event stores nothing).
+      await client.query(`DELETE FROM event_ids WHERE organization_id = $1`, [options.organizationId]);
+      await client.query(`INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events WHERE organization_id = $1`, [options.organizationId]);
+      log(`generate: event_ids filled (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [options.organizationId]);
       const activity = await client.query(
         `INSERT INTO customer_activity (organization_id, type, month, customer_id, days)
@@ -187,7 +196,7 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     const rollupMs = performance.now() - rollupStarted;
 
     const analyzeStarted = performance.now();
-    await client.query("VACUUM (ANALYZE) events, event_rollups_minute, event_rollups_hour, customer_activity");
+    await client.query("VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, customer_activity");
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
     const totalMs = performance.now() - started;

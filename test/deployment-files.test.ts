@@ -10,7 +10,8 @@ describe("docker-compose.yml", () => {
   const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true });
 
   it("runs PostgreSQL, Redis, the three subgraphs (analytics twice) and the gateway, each with a health check", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["analytics", "analytics-2", "customers", "gateway", "postgres", "redis", "users"]);
+    const byDefault = Object.entries<any>(compose.services).filter(([, service]) => !service.profiles);
+    expect(byDefault.map(([name]) => name).sort()).toEqual(["analytics", "analytics-2", "customers", "gateway", "postgres", "redis", "users"]);
     for (const [name, service] of Object.entries<any>(compose.services)) {
       expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({ name, healthcheck: true });
     }
@@ -28,6 +29,18 @@ describe("docker-compose.yml", () => {
     for (const name of ["analytics", "analytics-2"]) {
       expect(compose.services[name].networks.default.aliases).toContain("analytics-pool");
       expect(compose.services[name].environment.REDIS_URL).toBe("redis://redis:6379");
+    }
+  });
+
+  it("has a citus profile: a coordinator, two workers, and a setup job that distributes the event tables", () => {
+    const citus = Object.entries<any>(compose.services).filter(([, service]) => service.profiles?.includes("citus"));
+    expect(citus.map(([name]) => name).sort()).toEqual(["citus-coordinator", "citus-setup", "citus-worker-1", "citus-worker-2"]);
+    expect(compose.services["citus-setup"].volumes).toEqual(["./deploy/citus/setup.sh:/setup.sh:ro", "./deploy/citus/distribute.sql:/distribute.sql:ro"]);
+    const distribute = readFileSync(path.join(root, "deploy", "citus", "distribute.sql"), "utf8");
+    for (const table of ["events", "event_ids", "event_rollups_minute", "event_rollups_hour", "customer_activity"]) expect(distribute).toContain(`'${table}'`);
+    // The analytics database stays on the shared PostgreSQL unless ANALYTICS_DATABASE_URL says otherwise.
+    for (const name of ["analytics", "analytics-2"]) {
+      expect(compose.services[name].environment.ANALYTICS_DATABASE_URL).toBe("${ANALYTICS_DATABASE_URL:-postgres://postgres:postgres@postgres:5432/analytics}");
     }
   });
 

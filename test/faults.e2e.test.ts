@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -41,7 +42,8 @@ beforeAll(async () => {
   postgresPort = await freePort();
   postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
   await createDatabasesIfMissing(postgres.url, SERVICE_NAMES);
-  services = await startServices({ serverUrl: postgres.url, dataDir, env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS) } });
+  // The gateway runs as a cluster of two workers, so every case below holds for one too.
+  services = await startServices({ serverUrl: postgres.url, dataDir, env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), GATEWAY_WORKERS: "2" } });
   const signUp = await fetch(services.gatewayUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -214,6 +216,30 @@ describe("PostgreSQL restarted under load", () => {
       await client.end();
     }
   }, 120_000);
+});
+
+describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
+  const workers = () =>
+    readFileSync(`/proc/${services.services.gateway.pid}/task/${services.services.gateway.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+
+  it("is replaced by a new one, and the gateway keeps answering meanwhile", async () => {
+    const before = workers();
+    expect(before).toHaveLength(2);
+    process.kill(before[0], "SIGKILL");
+    for (let i = 0; i < 10; i++) {
+      const answer = await gql(PAGE);
+      expect(answer.body.data!.customers.edges[0].node.name).toBe("Grace");
+    }
+    let after = workers();
+    for (let attempt = 0; attempt < 100 && (after.length < 2 || after.includes(before[0])); attempt++) {
+      await sleep(100);
+      after = workers();
+    }
+    expect(after).toHaveLength(2);
+    expect(after).toContain(before[1]);
+    expect(after).not.toContain(before[0]);
+    services.assertAlive();
+  }, 30_000);
 });
 
 describe("SIGTERM", () => {

@@ -1,6 +1,20 @@
 // The gateway on its own: `npm run start:gateway`; point it at the subgraphs with USERS_URL etc.
+// With GATEWAY_WORKERS=N (or auto), N gateway processes share the port (node:cluster).
+import cluster from "node:cluster";
+import { exitOnEnvironmentProblems } from "../../subgraphs/shared/src/environment";
 import { createLogger } from "../../subgraphs/shared/src/logger";
 import { runServiceMain } from "../../subgraphs/shared/src/service-main";
+import { gatewayWorkersFromEnv, runGatewayPrimary } from "./cluster";
 import { startGateway } from "./gateway";
 
-runServiceMain(createLogger("gateway"), () => startGateway());
+const log = createLogger("gateway");
+exitOnEnvironmentProblems();
+let workers = 1;
+try {
+  workers = gatewayWorkersFromEnv();
+} catch (error) {
+  log.error((error as Error).message);
+  process.exit(1);
+}
+if (workers > 1 && cluster.isPrimary) runGatewayPrimary(workers, log);
+else runServiceMain(log, () => startGateway());

@@ -6,6 +6,7 @@ import { seedAnalyticsDemoData } from "./demo-data";
 import { createPubSubFromEnv } from "../../shared/src/pubsub/pubsub";
 import { createLogger } from "../../shared/src/logger";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
+import { eventRetentionMonthsFromEnv, maintainEventPartitions } from "./modules/ingest/event-partitions";
 import { failInterruptedJobs } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { buildAnalyticsSchema } from "./schema";
@@ -21,6 +22,7 @@ export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Pr
   // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
+  let partitionMaintenance: NodeJS.Timeout | undefined;
   return startSubgraphService(
     {
       name: "analytics",
@@ -30,8 +32,17 @@ export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Pr
         await pubsub.ready?.();
         realtime = new RealtimeHub(pubsub, dataSource);
         alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
+        // Partitions for the months ahead, and retention, now and every 6 hours.
+        const log = createLogger("analytics");
+        const maintain = () =>
+          maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
+            .then(({ dropped, forgottenIds }) => dropped.length && log.info(`event retention: dropped the partitions of ${dropped.join(", ")} (${forgottenIds} event ids forgotten)`))
+            .catch((error: Error) => log.error(`event partition maintenance failed: ${error.message}`));
+        await maintain();
+        partitionMaintenance = setInterval(maintain, 6 * 3_600_000).unref();
       },
       stop: async () => {
+        clearInterval(partitionMaintenance);
         alerts?.stop();
         await realtime?.close();
       },

@@ -12,7 +12,11 @@ export function runServiceMain(log: Logger, start: () => Promise<RunningService>
   start().then(
     (service) => {
       log.info(`listening on ${service.url}`);
+      let stopping = false;
       const shutdown = (signal: string) => {
+        // Ctrl-C reaches a whole process group: a cluster worker may get SIGINT and SIGTERM.
+        if (stopping) return;
+        stopping = true;
         log.info(`${signal}: shutting down`);
         service.stop().then(
           () => process.exit(0),

@@ -23,8 +23,12 @@ export const MAX_FUTURE_MS = 5 * 60_000;
 /** The earliest timestamp accepted. */
 export const EARLIEST_TIMESTAMP = new Date("2000-01-01T00:00:00Z");
 
-/** Validates one event; returns the row to store or the reason it is refused. */
-export function validateEvent(input: EventInput, now: number): { row: EventRow } | { reason: string } {
+/**
+ * Validates one event; returns the row to store or the reason it is refused. `earliest` (ms) is
+ * the oldest timestamp kept: {@link EARLIEST_TIMESTAMP}, or the start of the retention period
+ * when raw events are dropped after some months.
+ */
+export function validateEvent(input: EventInput, now: number, earliest = EARLIEST_TIMESTAMP.getTime()): { row: EventRow } | { reason: string } {
   const type = input.type?.trim() ?? "";
   if (type.length < 1 || type.length > 64) return { reason: "type must be 1 to 64 characters." };
   const id = input.id === undefined || input.id === null ? randomUUID() : String(input.id);
@@ -35,6 +39,7 @@ export function validateEvent(input: EventInput, now: number): { row: EventRow }
   if (Number.isNaN(time)) return { reason: "timestamp is not a valid date-time." };
   if (time > now + MAX_FUTURE_MS) return { reason: "timestamp is more than 5 minutes in the future." };
   if (time < EARLIEST_TIMESTAMP.getTime()) return { reason: "timestamp is before 2000-01-01." };
+  if (time < earliest) return { reason: `timestamp is before ${new Date(earliest).toISOString()}, the start of the retention period (ANALYTICS_EVENT_RETENTION_MONTHS).` };
   if (input.value != null && !Number.isFinite(input.value)) return { reason: "value must be a finite number." };
   let properties: string | null = null;
   if (input.properties != null) {

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { ANY_TYPE, dayBitSql, monthSql } from "../timeseries/customer-activity";
+import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
 
 /** The campaign key of rollup rows for events without a campaign. */
@@ -51,20 +52,34 @@ const activity = `
   )`;
 
 /**
- * Stores a batch in one SQL statement: a multi-row insert that skips ids already stored
- * (`ON CONFLICT DO NOTHING`), and rollup and customer-activity upserts fed only by the rows it did insert. So however
- * often or concurrently a batch is replayed, each event and its rollup contribution count once.
+ * Stores a batch in one SQL statement: the batch's ids go into `event_ids`, skipping those already
+ * there (`ON CONFLICT DO NOTHING`; the first of repeated ids within a batch wins); the events whose
+ * id was new go into `events`, and the rollup and customer-activity upserts are fed only by them. So
+ * however often or concurrently a batch is replayed, each event and its rollup contribution count
+ * once. The monthly partitions the batch needs are made first ({@link ensureEventPartitions}).
  * Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking; should
  * PostgreSQL still report a deadlock, the statement is retried (it is idempotent).
  * Resolves with the events that were new.
  */
 export async function ingestEvents(dataSource: DataSource, organizationId: string, rows: EventRow[]): Promise<StoredEvent[]> {
   if (rows.length === 0) return [];
+  await ensureEventPartitions(dataSource, rows.map((r) => r.timestamp));
   const sql = `
-    WITH inserted AS (
-      INSERT INTO events (organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties)
-      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[])
+    WITH batch AS (
+      SELECT * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[])
+        WITH ORDINALITY AS b(id, type, customer_id, campaign_id, "timestamp", value, properties, position)
+    ),
+    new_ids AS (
+      INSERT INTO event_ids (organization_id, id, "timestamp")
+      SELECT $1, id, "timestamp" FROM batch ORDER BY position
       ON CONFLICT (organization_id, id) DO NOTHING
+      RETURNING id, "timestamp"
+    ),
+    inserted AS (
+      INSERT INTO events (organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties)
+      SELECT DISTINCT ON (b.id) $1, b.id, b.type, b.customer_id, b.campaign_id, b."timestamp", b.value, b.properties
+        FROM batch b JOIN new_ids n ON n.id = b.id AND n."timestamp" = b."timestamp"
+       ORDER BY b.id, b.position
       RETURNING id, type, customer_id, campaign_id, "timestamp", value, properties
     ),
     ${rollup("minute")},

@@ -7,6 +7,7 @@ import { metricsFor } from "../../../../shared/src/metrics/service-metrics";
 import type { AnalyticsContext } from "../../context";
 import { EventInput } from "./event.input";
 import { MAX_EVENTS_PER_BATCH, validateEvent, type EventRow } from "./event-validation";
+import { eventRetentionMonthsFromEnv, monthStart } from "./event-partitions";
 import { ingestEvents } from "./ingest-events";
 import { TrackEventsResult, type RejectedEvent } from "./track-events-result.type";
 
@@ -25,10 +26,12 @@ export class TrackEventsResolver {
       throw badUserInput(`trackEvents takes at most ${MAX_EVENTS_PER_BATCH} events per call, got ${events.length}; split the batch.`, "events");
     }
     const now = Date.now();
+    const retentionMonths = eventRetentionMonthsFromEnv();
+    const earliest = retentionMonths > 0 ? monthStart(now, -retentionMonths).getTime() : undefined;
     const rows: EventRow[] = [];
     const rejected: RejectedEvent[] = [];
     events.forEach((event, index) => {
-      const validated = validateEvent(event, now);
+      const validated = validateEvent(event, now, earliest);
       if ("row" in validated) rows.push(validated.row);
       else rejected.push({ index, reason: validated.reason });
     });
