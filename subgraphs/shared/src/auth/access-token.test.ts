@@ -12,17 +12,19 @@ async function keys() {
       .setSubject("user-1")
       .setExpirationTime(expiresAtSeconds)
       .sign(privateKey);
-  return { jwks: createLocalJWKSet({ keys: [jwk] }), sign };
+  const jwks = createLocalJWKSet({ keys: [jwk] });
+  // The key set, counting how often a signature check asks it for a key.
+  let checks = 0;
+  const counted: typeof jwks = (...args) => {
+    checks++;
+    return jwks(...args);
+  };
+  return { sign, counted, checks: () => checks };
 }
 
 describe("createAccessTokenVerifier's cache of verified tokens", () => {
   it("answers a repeated token without a new signature check, but never past its exp", async () => {
-    const { jwks, sign } = await keys();
-    let checks = 0;
-    const counted: typeof jwks = (...args) => {
-      checks++;
-      return jwks(...args);
-    };
+    const { sign, counted, checks } = await keys();
     let clock = Date.now();
     const verify = createAccessTokenVerifier(counted, () => clock);
     const exp = Math.floor(clock / 1000) + 30;
@@ -32,26 +34,21 @@ describe("createAccessTokenVerifier's cache of verified tokens", () => {
     expect(first).toEqual({ kind: "user", userId: "user-1", organizationId: "org-1", role: "ADMIN" });
     first.organizationId = "changed by a caller";
     expect(await verify(token)).toMatchObject({ organizationId: "org-1" });
-    expect(checks).toBe(1);
+    expect(checks()).toBe(1);
 
     clock = exp * 1000 + 1;
     await expect(verify(token)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" }, message: expect.stringMatching(/expired/) });
   });
 
   it("checks the signature again after the trust window, and never remembers a failure", async () => {
-    const { jwks, sign } = await keys();
-    let checks = 0;
-    const counted: typeof jwks = (...args) => {
-      checks++;
-      return jwks(...args);
-    };
+    const { sign, counted, checks } = await keys();
     let clock = Date.now();
     const verify = createAccessTokenVerifier(counted, () => clock);
     const token = await sign({ org: "org-1", role: "VIEWER" }, Math.floor(clock / 1000) + 3600);
     await verify(token);
     clock += VERIFIED_TOKEN_CACHE_MS + 1;
     await verify(token);
-    expect(checks).toBe(2);
+    expect(checks()).toBe(2);
 
     const tampered = `${token.slice(0, -4)}AAAA`;
     await expect(verify(tampered)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
