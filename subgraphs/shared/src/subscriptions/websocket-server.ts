@@ -2,7 +2,7 @@ import type http from "node:http";
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from "graphql";
 import { CloseCode, type Context, type OperationResult } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
-import { batchWritesPerTurn } from "./batched-writes";
+import { batchWrites } from "./batched-writes";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import type { CredentialVerifier, VerifiedCredential } from "../auth/credentials";
@@ -86,8 +86,8 @@ export const TOKEN_EXPIRED = CloseCode.Forbidden;
  */
 export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocketServer {
   const wsServer = new WebSocketServer({ server: options.server, path: GRAPHQL_PATH });
-  // Before graphql-ws's own listener, so that every message it sends is batched per turn.
-  wsServer.on("connection", batchWritesPerTurn);
+  // Before graphql-ws's own listener, so that every message it sends is batched.
+  wsServer.on("connection", batchWrites);
   const connections = new WeakMap<Context<Record<string, unknown>, Extra>, Connection<TContext>>();
   const connectionsPerCaller = new Map<string, number>();
   const expiryTimers = new Set<NodeJS.Timeout>();
