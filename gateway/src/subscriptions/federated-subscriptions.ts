@@ -129,7 +129,7 @@ export class FederatedSubscriptions {
         : { ...plan.primary, serviceName: EVENT_SOURCE },
     };
     const requestContext = {
-      request: { query: print(plan.operationContext.operation as never), variables, operationName: plan.operationContext.operation.name?.value },
+      request: { query: printedOperation(plan), variables, operationName: plan.operationContext.operation.name?.value },
       context,
       logger: console,
       metrics: {},
@@ -146,6 +146,14 @@ export class FederatedSubscriptions {
     );
     return result as ExecutionResult;
   }
+}
+
+/** The client's operation as text, printed once per plan rather than once per event. */
+const printed = new WeakMap<SubscriptionPlan, string>();
+function printedOperation(plan: SubscriptionPlan): string {
+  let text = printed.get(plan);
+  if (text === undefined) printed.set(plan, (text = print(plan.operationContext.operation as never)));
+  return text;
 }
 
 /** What the upstream's failure looks like to the client: its GraphQL errors, or the service being unavailable. */
