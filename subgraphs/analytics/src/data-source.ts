@@ -5,6 +5,7 @@ import { CreateEventRollups1763900001000 } from "../migrations/1763900001000-Cre
 import { CreateSegmentationAndChurn1763900002000 } from "../migrations/1763900002000-CreateSegmentationAndChurn";
 import { CreateCustomerActivity1763900003000 } from "../migrations/1763900003000-CreateCustomerActivity";
 import { CreateAlertRules1763900004000 } from "../migrations/1763900004000-CreateAlertRules";
+import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../migrations/1763900005000-AlterChurnPredictionsForBulkWrites";
 import { PartitionEventsByMonth1763900006000 } from "../migrations/1763900006000-PartitionEventsByMonth";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
@@ -21,6 +22,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateSegmentationAndChurn1763900002000,
       CreateCustomerActivity1763900003000,
       CreateAlertRules1763900004000,
+      AlterChurnPredictionsForBulkWrites1763900005000,
       PartitionEventsByMonth1763900006000,
     ],
   });

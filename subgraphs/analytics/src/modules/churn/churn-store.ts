@@ -1,5 +1,9 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import DataLoader from "dataloader";
-import type { DataSource } from "typeorm";
+import type { PoolClient } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { DataSource, EntityManager } from "typeorm";
 import { isUuid } from "../../../../shared/src/data/ids";
 import type { ChurnModel, ChurnRisk, RiskBand } from "./churn.types";
 
@@ -45,4 +49,41 @@ export function createChurnRiskLoader(dataSource: DataSource, organizationId: st
     const byCustomer = new Map(rows.map((row) => [row.customer_id, toRisk(row)]));
     return customerIds.map((id) => byCustomer.get(id) ?? null);
   });
+}
+
+/** A customer's prediction under a model. */
+export interface PredictionRow {
+  customerId: string;
+  probability: number;
+  band: RiskBand;
+  /** The factors as JSON text (an array of `{ feature, weight }`). */
+  factors: string;
+}
+
+/**
+ * Stores a model's predictions with one `COPY churn_predictions FROM STDIN` on the connection of
+ * `manager`'s transaction: PostgreSQL parses plain text rows (no parameter arrays to build in
+ * JavaScript and to unpack in SQL). `chunks` is read one chunk at a time, as the server takes
+ * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one.
+ */
+export async function copyPredictions(manager: EntityManager, modelId: string, chunks: Iterable<readonly PredictionRow[]>): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive) throw new TypeError("copyPredictions needs the entity manager of a transaction (dataSource.transaction).");
+  const client = (await manager.queryRunner.connect()) as PoolClient;
+  const model = copyText(modelId);
+  function* text(): Generator<string> {
+    for (const rows of chunks) {
+      let lines = "";
+      for (const row of rows) lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
+      if (lines) yield lines;
+    }
+  }
+  await pipeline(Readable.from(text()), client.query(copyFrom(`COPY churn_predictions (model_id, customer_id, probability, band, factors) FROM STDIN`)));
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyText(value: string): string {
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
 }

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { SeededRandom } from "../../../../shared/src/demo/random";
 import { stratifiedSplit } from "../ml/evaluation";
 import type { CustomerProfile } from "./customer-profiles";
-import { encode, fitEncoder, type RawRecord } from "./feature-encoder";
+import { columnsOf, encode, fitEncoder, type RawRecord } from "./feature-encoder";
 import { buildChurnDataset } from "./train-churn-model";
 
 /** A data source with no events: enough for recorded-status labels, which need no event query. */
@@ -54,9 +54,9 @@ describe("feature encoder", () => {
       numeric: { varying: i, constant: 3, constantWhenPresent: i % 5 === 0 ? null : 7 },
       categorical: { single: "only", colour: i % 2 ? "red" : "blue" },
     }));
-    const names = fitEncoder(records).map((f) => f.name);
+    const names = fitEncoder(columnsOf(records)).map((f) => f.name);
     expect(names).toEqual(["constantWhenPresent missing", "varying", "colour=blue", "colour=red"]);
-    const x = encode(records, fitEncoder(records));
+    const x = encode(columnsOf(records), fitEncoder(columnsOf(records)));
     // Every encoded column varies.
     for (let j = 0; j < x.cols; j++) {
       const column = Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + j]);

@@ -17,9 +17,19 @@ export interface CustomerProfile {
   attributes: Record<string, unknown> | null;
 }
 
-const PAGE = `query($after: String) { customersExport(first: 5000, after: $after) {
-  edges { node { id externalId status churnedAt registeredAt age gender location incomeRange preferredCategory attributes } }
+/** The profile fields read, each a column of the customers subgraph's `customerColumns`. */
+const PROFILE_FIELDS = ["id", "externalId", "status", "churnedAt", "registeredAt", "age", "gender", "location", "incomeRange", "preferredCategory", "attributes"] as const;
+
+/** Customers per page: the most `customerColumns` gives. */
+const PAGE_SIZE = 5_000;
+
+const PAGE = `query($after: String) { customerColumns(first: ${PAGE_SIZE}, after: $after) {
+  size ${PROFILE_FIELDS.join(" ")}
   pageInfo { hasNextPage endCursor } } }`;
+
+type ColumnsPage = {
+  customerColumns: { size: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } } & { [F in (typeof PROFILE_FIELDS)[number]]: CustomerProfile[F][] };
+};
 
 type GraphQLBody<T> = { data?: T | null; errors?: { message: string }[] };
 
@@ -43,18 +53,38 @@ async function customersQuery<T>(customersUrl: string, accessToken: string, quer
 
 /**
  * Every customer of the caller's organization, read through the customers subgraph's public
- * GraphQL API as the caller (their access token), 5,000 at a time. Analytics never reads the
- * customers database. Rejects with `SERVICE_UNAVAILABLE` when the customers service fails.
+ * GraphQL API as the caller (their access token), 5,000 at a time, oldest first. The pages come as
+ * columns (`customerColumns`: one list per field), which costs the customers subgraph a fraction
+ * of what one GraphQL object per customer costs. Analytics never reads the customers database.
+ * Rejects with `SERVICE_UNAVAILABLE` when the customers service fails.
  */
 export async function fetchCustomerProfiles(customersUrl: string, accessToken: string): Promise<CustomerProfile[]> {
   const profiles: CustomerProfile[] = [];
   let after: string | null = null;
   for (let page = 0; page < 10_000; page++) {
-    type Page = { customersExport: { edges: { node: CustomerProfile }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
-    const data: Page = await customersQuery<Page>(customersUrl, accessToken, PAGE, { after });
-    for (const edge of data.customersExport.edges) profiles.push(edge.node);
-    if (!data.customersExport.pageInfo.hasNextPage) break;
-    after = data.customersExport.pageInfo.endCursor;
+    const { customerColumns: columns }: ColumnsPage = await customersQuery<ColumnsPage>(customersUrl, accessToken, PAGE, { after });
+    for (const field of PROFILE_FIELDS) {
+      if (columns[field]?.length !== columns.size) {
+        throw new GraphQLError(`The customers service gave ${columns[field]?.length ?? "no"} values of ${field} for ${columns.size} customers.`, { extensions: { code: ErrorCode.ServiceUnavailable } });
+      }
+    }
+    for (let i = 0; i < columns.size; i++) {
+      profiles.push({
+        id: columns.id[i],
+        externalId: columns.externalId[i],
+        status: columns.status[i],
+        churnedAt: columns.churnedAt[i],
+        registeredAt: columns.registeredAt[i],
+        age: columns.age[i],
+        gender: columns.gender[i],
+        location: columns.location[i],
+        incomeRange: columns.incomeRange[i],
+        preferredCategory: columns.preferredCategory[i],
+        attributes: columns.attributes[i],
+      });
+    }
+    if (!columns.pageInfo.hasNextPage) break;
+    after = columns.pageInfo.endCursor;
   }
   return profiles;
 }

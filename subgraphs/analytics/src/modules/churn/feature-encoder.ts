@@ -19,21 +19,61 @@ export interface RawRecord {
   categorical: Record<string, string | null>;
 }
 
+/**
+ * Raw records column by column (what the encoder reads): each column has one entry per record,
+ * `undefined` where a record does not have that input at all, null where it has it but it is
+ * missing. Building columns costs far less than one object per record with a key per input.
+ */
+export interface RawColumns {
+  /** Records, the length of every column. */
+  size: number;
+  numeric: Map<string, (number | null | undefined)[]>;
+  categorical: Map<string, (string | null | undefined)[]>;
+}
+
+/** Records as columns (see {@link RawColumns}). */
+export function columnsOf(records: readonly RawRecord[]): RawColumns {
+  const columns: RawColumns = { size: records.length, numeric: new Map(), categorical: new Map() };
+  records.forEach((record, i) => {
+    for (const [name, value] of Object.entries(record.numeric)) columnOf(columns.numeric, name, records.length)[i] = value;
+    for (const [name, value] of Object.entries(record.categorical)) columnOf(columns.categorical, name, records.length)[i] = value;
+  });
+  return columns;
+}
+
+/** The column `name` of `columns`, added (every entry undefined) when there is none. */
+export function columnOf<T>(columns: Map<string, (T | null | undefined)[]>, name: string, size: number): (T | null | undefined)[] {
+  let column = columns.get(name);
+  if (!column) columns.set(name, (column = new Array<T | null | undefined>(size).fill(undefined)));
+  return column;
+}
+
 /** Categories kept per categorical column; the rest become "(other)". */
 const TOP_CATEGORIES = 10;
 
 /**
- * Learns an encoding from training records: numeric columns log1p-transformed when skewed and
- * standardised, missing values imputed with the mean plus a "missing" indicator column;
- * categorical columns one-hot encoded over their 10 most frequent values, others as "(other)",
- * missing as "(missing)". Columns that are constant in the training records (zero variance) are
- * left out. Apply it with {@link encode}.
+ * Learns an encoding from the training records (`rows` of `data`, in that order; every record
+ * when omitted): numeric columns log1p-transformed when skewed and standardised, missing values
+ * imputed with the mean plus a "missing" indicator column; categorical columns one-hot encoded over
+ * their 10 most frequent values, others as "(other)", missing as "(missing)". Columns that are
+ * constant in the training records (zero variance) are left out, and so are columns that none of
+ * them has. Apply it with {@link encode}.
  */
-export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
+export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedFeature[] {
+  const selected = rows ?? Array.from({ length: data.size }, (_, i) => i);
+  const n = selected.length;
+  const pick = <T>(column: T[]): T[] => {
+    const out = new Array<T>(n);
+    for (let k = 0; k < n; k++) out[k] = column[selected[k]];
+    return out;
+  };
+  const present = (column: unknown[]) => column.some((value) => value !== undefined);
   const features: EncodedFeature[] = [];
-  const numericNames = [...keysOf(records, (r) => r.numeric)].sort();
+  const numericNames = [...data.numeric.keys()].sort();
   for (const name of numericNames) {
-    const values = records.map((r) => r.numeric[name]).filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
+    const all = pick(data.numeric.get(name)!);
+    if (!present(all)) continue;
+    const values = all.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
     if (values.length === 0) continue;
     const log = values.every((value) => value >= 0) && skew(values) > 1;
     const shaped = values.map((v) => (log ? Math.log1p(v) : v));
@@ -42,23 +82,25 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
     // A constant column (in the training records) carries nothing and would get a meaningless
     // weight: leave it out. Its missing indicator, if that varies, still goes in.
     if (shaped.every((v) => v === shaped[0])) {
-      if (values.length < records.length) {
-        const share = 1 - values.length / records.length;
+      if (values.length < n) {
+        const share = 1 - values.length / n;
         features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
       }
       continue;
     }
     features.push({ name, kind: "numeric", source: name, log, mean, std });
-    if (values.length < records.length) {
-      const share = 1 - values.length / records.length;
+    if (values.length < n) {
+      const share = 1 - values.length / n;
       features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
     }
   }
-  const categoricalNames = [...keysOf(records, (r) => r.categorical)].sort();
+  const categoricalNames = [...data.categorical.keys()].sort();
   for (const name of categoricalNames) {
+    const all = pick(data.categorical.get(name)!);
+    if (!present(all)) continue;
     const counts = new Map<string, number>();
-    for (const r of records) {
-      const value = r.categorical[name] ?? "(missing)";
+    for (const raw of all) {
+      const value = raw ?? "(missing)";
       counts.set(value, (counts.get(value) ?? 0) + 1);
     }
     const ordered = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -67,48 +109,43 @@ export function fitEncoder(records: RawRecord[]): EncodedFeature[] {
     if (ordered.length > TOP_CATEGORIES) categories.push("(other)");
     if (categories.length < 2) continue;
     for (const category of categories) {
-      const share = (category === "(other)" ? ordered.slice(TOP_CATEGORIES).reduce((s, [, c]) => s + c, 0) : counts.get(category)!) / records.length;
+      const share = (category === "(other)" ? ordered.slice(TOP_CATEGORIES).reduce((s, [, c]) => s + c, 0) : counts.get(category)!) / n;
       features.push({ name: `${name}=${category}`, kind: "category", source: name, category, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
     }
   }
   return features;
 }
 
-/** Encodes records with a fitted encoding, standardised, one row per record. */
-export function encode(records: RawRecord[], features: EncodedFeature[]): Matrix {
-  const out = matrix(records.length, features.length);
+/** Encodes every record with a fitted encoding, standardised, one row per record. */
+export function encode(data: RawColumns, features: EncodedFeature[]): Matrix {
+  const n = data.size;
+  const out = matrix(n, features.length);
   const cols = features.length;
-  const n = records.length;
-  // Column by column (each source read once per record), the same arithmetic per cell as a
-  // record-by-record pass.
+  const none: undefined[] = new Array(n).fill(undefined);
+  // Column by column, the same arithmetic per cell as a record-by-record pass. A column the
+  // records lack altogether reads as missing everywhere.
   const kept = new Map<string, Set<string>>();
   for (const f of features) if (f.kind === "category") (kept.get(f.source) ?? kept.set(f.source, new Set()).get(f.source)!).add(f.category!);
   const buckets = new Map<string, string[]>();
   for (const [source, categories] of kept) {
+    const column = data.categorical.get(source) ?? none;
     const bucket = new Array<string>(n);
     for (let i = 0; i < n; i++) {
-      const value = records[i].categorical[source] ?? "(missing)";
+      const value = column[i] ?? "(missing)";
       bucket[i] = categories.has(value) ? value : "(other)";
     }
     buckets.set(source, bucket);
   }
-  const numeric = new Map<string, (number | null | undefined)[]>();
-  for (const f of features) {
-    if (f.kind === "category" || numeric.has(f.source)) continue;
-    const column = new Array<number | null | undefined>(n);
-    for (let i = 0; i < n; i++) column[i] = records[i].numeric[f.source];
-    numeric.set(f.source, column);
-  }
   features.forEach((f, j) => {
     if (f.kind === "numeric") {
-      const column = numeric.get(f.source)!;
+      const column = data.numeric.get(f.source) ?? none;
       for (let i = 0; i < n; i++) {
         const value = column[i];
         const raw = value === null || value === undefined || !Number.isFinite(value) ? NaN : f.log ? Math.log1p(Math.max(0, value)) : value;
         out.data[i * cols + j] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
       }
     } else if (f.kind === "missing") {
-      const column = numeric.get(f.source)!;
+      const column = data.numeric.get(f.source) ?? none;
       for (let i = 0; i < n; i++) {
         const value = column[i];
         const raw = value === null || value === undefined || !Number.isFinite(value) ? 1 : 0;
@@ -122,12 +159,6 @@ export function encode(records: RawRecord[], features: EncodedFeature[]): Matrix
     }
   });
   return out;
-}
-
-function keysOf(records: RawRecord[], part: (record: RawRecord) => object): Set<string> {
-  const keys = new Set<string>();
-  for (const record of records) for (const key in part(record)) keys.add(key);
-  return keys;
 }
 
 function skew(values: number[]): number {

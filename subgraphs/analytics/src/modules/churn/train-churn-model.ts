@@ -5,8 +5,10 @@ import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from ".
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
 import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow } from "../segmentation/customer-features";
+import { copyPredictions, type PredictionRow } from "./churn-store";
+import { RiskBand } from "./churn.types";
 import { sortProfiles, type CustomerProfile } from "./customer-profiles";
-import { encode, fitEncoder, type RawRecord } from "./feature-encoder";
+import { columnOf, encode, fitEncoder, type RawColumns } from "./feature-encoder";
 
 /** Where labels come from: the churn the organization records, or no purchase within the horizon. */
 export type LabelSource = "RECORDED_STATUS" | "NO_PURCHASE_WITHIN_HORIZON";
@@ -25,13 +27,17 @@ export interface ChurnDataset {
   labelSource: LabelSource;
   cutoff: Date;
   customerIds: string[];
-  records: RawRecord[];
+  /** The model's inputs, one entry per customer in each column. */
+  columns: RawColumns;
   labels: Uint8Array;
 }
 
 /** The steps of {@link trainChurnModel}, in order. */
-export const TRAINING_PHASES = ["encode", "fit", "score", "factors", "store"] as const;
+export const TRAINING_PHASES = ["encode", "fit", "score", "store"] as const;
 export type TrainingPhase = (typeof TRAINING_PHASES)[number];
+
+/** Predictions computed and written at a time while they are stored. */
+const PREDICTION_CHUNK = 2_000;
 
 /** Customers needed to train. */
 const MIN_CUSTOMERS = 20;
@@ -97,18 +103,39 @@ export async function buildChurnDataset(dataSource: DataSource, organizationId: 
   if (positives === 0 || positives === labels.length) {
     throw badUserInput(`All ${labels.length} customers are ${positives ? "churned" : "retained"} (${labelSource}); a model needs both classes.`, "input");
   }
-  const records = population.map((p): RawRecord => {
-    const events = features.get(p.id);
-    const numeric: Record<string, number | null> = { age: p.age };
-    for (const name of EVENT_FEATURES) numeric[name] = events ? events[name] : name === "frequency" || name === "monetary" || name === "engagement" || name === "purchase_trend" ? 0 : null;
-    const categorical: Record<string, string | null> = { gender: p.gender, location: p.location, incomeRange: p.incomeRange, preferredCategory: p.preferredCategory };
-    for (const [key, value] of Object.entries(p.attributes ?? {})) {
-      if (typeof value === "number") numeric[`attributes.${key}`] = value;
-      else if (typeof value === "string" || typeof value === "boolean") categorical[`attributes.${key}`] = String(value);
-    }
-    return { numeric, categorical };
+  // The inputs column by column: the customer's own fields and attributes, and the event features.
+  const n = population.length;
+  const columns: RawColumns = { size: n, numeric: new Map(), categorical: new Map() };
+  const age = columnOf(columns.numeric, "age", n);
+  const eventColumns = EVENT_FEATURES.map((name) => {
+    const column = columnOf(columns.numeric, name, n);
+    // Without events, counts and sums are 0 and the rest (recency, tenure, ...) missing.
+    const none = name === "frequency" || name === "monetary" || name === "engagement" || name === "purchase_trend" ? 0 : null;
+    return { name, column, none };
   });
-  return { labelSource, cutoff, customerIds: population.map((p) => p.id), records, labels };
+  const fixedCategorical = (["gender", "location", "incomeRange", "preferredCategory"] as const).map((name) => ({ name, column: columnOf(columns.categorical, name, n) }));
+  // Attributes: numbers are numeric inputs, strings and booleans categorical ones, named "attributes.<key>".
+  const numericAttributes = new Map<string, (number | null | undefined)[]>();
+  const categoricalAttributes = new Map<string, (string | null | undefined)[]>();
+  const attributeColumn = <T>(byKey: Map<string, (T | null | undefined)[]>, all: Map<string, (T | null | undefined)[]>, key: string) => {
+    let column = byKey.get(key);
+    if (!column) byKey.set(key, (column = columnOf(all, `attributes.${key}`, n)));
+    return column;
+  };
+  for (let i = 0; i < n; i++) {
+    const p = population[i];
+    age[i] = p.age;
+    const events = features.get(p.id);
+    for (const { name, column, none } of eventColumns) column[i] = events ? events[name] : none;
+    for (const { name, column } of fixedCategorical) column[i] = p[name];
+    const attributes = p.attributes ?? {};
+    for (const key in attributes) {
+      const value = attributes[key];
+      if (typeof value === "number") attributeColumn(numericAttributes, columns.numeric, key)[i] = value;
+      else if (typeof value === "string" || typeof value === "boolean") attributeColumn(categoricalAttributes, columns.categorical, key)[i] = String(value);
+    }
+  }
+  return { labelSource, cutoff, customerIds: population.map((p) => p.id), columns, labels };
 }
 
 /**
@@ -122,13 +149,13 @@ export async function trainChurnModel(
   dataset: ChurnDataset,
   parameters: ChurnTrainingParameters,
   progress: ReportProgress,
-  /** Called at the end of each phase ("encode", "fit", "score", "factors", "store"): for timing. */
+  /** Called at the end of each phase ("encode", "fit", "score", "store"): for timing. */
   phaseDone: (phase: TrainingPhase) => void = () => undefined,
 ): Promise<void> {
   const { train, test } = stratifiedSplit(dataset.labels, 0.2, parameters.seed);
-  const encoder = fitEncoder(train.map((i) => dataset.records[i]));
+  const encoder = fitEncoder(dataset.columns, train);
   await progress(0.1);
-  const all = encode(dataset.records, encoder);
+  const all = encode(dataset.columns, encoder);
   phaseDone("encode");
   const rows = (indexes: number[]) => {
     const m = matrix(indexes.length, all.cols);
@@ -140,25 +167,23 @@ export async function trainChurnModel(
   const model = fitLogistic(rows(train), trainLabels, { l2: parameters.l2 });
   phaseDone("fit");
   await progress(0.6);
-  const threshold = bestThreshold(trainLabels, predictProbabilities(model, rows(train)));
-  const testScores = predictProbabilities(model, rows(test));
+  // Every customer scored once; the train and test scores are the same numbers, picked out.
+  const probabilities = predictProbabilities(model, all);
+  const threshold = bestThreshold(trainLabels, Float64Array.from(train, (i) => probabilities[i]));
+  const testScores = Float64Array.from(test, (i) => probabilities[i]);
   const quality = classificationMetrics(testLabels, testScores, threshold);
   const auc = rocAuc(testLabels, testScores);
-  const probabilities = predictProbabilities(model, all);
   phaseDone("score");
   await progress(0.8);
 
-  const bands: string[] = [];
-  const factors: string[] = [];
   // Each customer's three largest contributions |weight x value|, largest first, ties in encoder
   // order (what a stable sort of all contributions gives), without allocating per feature.
   const names = encoder.map((f) => JSON.stringify(f.name));
   const top = Math.min(3, all.cols);
   const topIndex = new Int32Array(top);
   const topSize = new Float64Array(top);
-  for (let i = 0; i < all.rows; i++) {
+  const prediction = (i: number): PredictionRow => {
     const p = probabilities[i];
-    bands.push(p >= threshold ? "HIGH" : p >= threshold / 2 ? "MEDIUM" : "LOW");
     let kept = 0;
     const offset = i * all.cols;
     for (let j = 0; j < all.cols; j++) {
@@ -174,14 +199,24 @@ export async function trainChurnModel(
       topIndex[k] = j;
       if (kept < top) kept++;
     }
-    let json = "[";
+    let factors = "[";
     for (let k = 0; k < kept; k++) {
       const j = topIndex[k];
-      json += `${k ? "," : ""}{"feature":${names[j]},"weight":${JSON.stringify(round(model.weights[j] * all.data[offset + j]))}}`;
+      factors += `${k ? "," : ""}{"feature":${names[j]},"weight":${JSON.stringify(round(model.weights[j] * all.data[offset + j]))}}`;
     }
-    factors.push(`${json}]`);
+    return { customerId: dataset.customerIds[i], probability: p, band: p >= threshold ? RiskBand.HIGH : p >= threshold / 2 ? RiskBand.MEDIUM : RiskBand.LOW, factors: `${factors}]` };
+  };
+  // Computed a chunk at a time as the COPY takes them, so PostgreSQL stores one chunk while the
+  // next is computed; highest probability first, the order of the rank index, which PostgreSQL
+  // then fills from one end (about 15% less of its time than in random order).
+  const order = new Uint32Array(all.rows).map((_, i) => i).sort((a, b) => probabilities[b] - probabilities[a]);
+  function* predictions(): Generator<PredictionRow[]> {
+    for (let start = 0; start < order.length; start += PREDICTION_CHUNK) {
+      const chunk: PredictionRow[] = [];
+      for (let k = start, end = Math.min(order.length, start + PREDICTION_CHUNK); k < end; k++) chunk.push(prediction(order[k]));
+      yield chunk;
+    }
   }
-  phaseDone("factors");
   const coefficients = encoder.map((f, j) => ({ feature: f.name, weight: model.weights[j] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
@@ -189,13 +224,7 @@ export async function trainChurnModel(
       [modelId, dataset.labelSource, dataset.cutoff, train.length, dataset.labels.reduce((s, v) => s + v, 0) / dataset.labels.length, auc, quality.accuracy, quality.precision, quality.recall, threshold,
         JSON.stringify({ intercept: model.intercept, coefficients, encoder })],
     );
-    for (let start = 0; start < all.rows; start += 10_000) {
-      const end = Math.min(all.rows, start + 10_000);
-      await manager.query(
-        `INSERT INTO churn_predictions (model_id, customer_id, probability, band, factors) SELECT $1, * FROM unnest($2::uuid[], $3::float8[], $4::text[], $5::jsonb[])`,
-        [modelId, dataset.customerIds.slice(start, end), Array.from(probabilities.subarray(start, end)), bands.slice(start, end), factors.slice(start, end)],
-      );
-    }
+    await copyPredictions(manager, modelId, predictions());
   });
   phaseDone("store");
 }
