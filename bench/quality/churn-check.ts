@@ -146,8 +146,8 @@ type Design = { names: string[]; xTrain: Matrix; xTest: Matrix; yTrain: Uint8Arr
 /** What trainChurnModel does before fitting: the seeded stratified split, the encoder fitted on the train part, everything encoded. */
 function splitDesign(dataset: Dataset, seed: number): Design & { train: number[]; test: number[]; all: Matrix } {
   const { train, test } = stratifiedSplit(dataset.labels, 0.2, seed);
-  const encoder = fitEncoder(train.map((i) => dataset.records[i]));
-  const all = encode(dataset.records, encoder);
+  const encoder = fitEncoder(dataset.columns, train);
+  const all = encode(dataset.columns, encoder);
   return {
     train,
     test,

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { encode, fitEncoder, type RawRecord } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+import { columnsOf, encode, fitEncoder, type RawRecord } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
 import { fitLogistic } from "../../subgraphs/analytics/src/modules/ml/logistic-regression";
 import { matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
 import { prepareFeatures } from "../../subgraphs/analytics/src/modules/segmentation/feature-transform";
@@ -98,7 +98,7 @@ export function rowLimits(maxRows: number): RowLimit[] {
       what: "fitEncoder (churn)",
       call: (rows) => {
         const records: RawRecord[] = Array.from({ length: rows }, (_, i) => ({ numeric: { x: i % 7 }, categorical: {} }));
-        encode(records.slice(0, 1), fitEncoder(records));
+        encode(columnsOf(records.slice(0, 1)), fitEncoder(columnsOf(records)));
       },
     },
   ];
