@@ -7,6 +7,7 @@ import { CreateCustomerActivity1763900003000 } from "../migrations/1763900003000
 import { CreateAlertRules1763900004000 } from "../migrations/1763900004000-CreateAlertRules";
 import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../migrations/1763900005000-AlterChurnPredictionsForBulkWrites";
 import { PartitionEventsByMonth1763900006000 } from "../migrations/1763900006000-PartitionEventsByMonth";
+import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-DropEventsPrimaryKey";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
@@ -24,6 +25,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateAlertRules1763900004000,
       AlterChurnPredictionsForBulkWrites1763900005000,
       PartitionEventsByMonth1763900006000,
+      DropEventsPrimaryKey1763900007000,
     ],
   });
 }
