@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { CreateCustomerActivity1763900003000 } from "../subgraphs/analytics/migrations/1763900003000-CreateCustomerActivity";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
@@ -10,9 +9,9 @@ import { dayCover } from "../subgraphs/analytics/src/modules/timeseries/customer
 import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/event-filter.input";
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
-import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
 import { withDatabase } from "../subgraphs/shared/src/database/database-url";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { createScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 import { TEST_ENV } from "./support/test-database";
 
 const HOUR = 3_600_000;
@@ -169,12 +168,9 @@ describe("customer_activity", () => {
   });
 
   it("is backfilled from the stored events by its migration, and dropped by its down()", async () => {
-    const serverUrl = process.env[TEST_ENV.serverUrl]!;
-    const name = `analytics_migration_${process.pid}_${Date.now().toString(36)}`;
-    await createDatabasesIfMissing(serverUrl, [name]);
-    const scratch = await createAnalyticsDataSource(withDatabase(serverUrl, name)).initialize();
+    const database = await createScratchAnalyticsDatabase("migration");
+    const scratch = database.dataSource;
     try {
-      await scratch.runMigrations({ transaction: "each" });
       const organizationId = randomUUID();
       for (const e of makeEvents(500, customers.slice(0, 10), 23)) {
         await scratch.query(`SELECT ensure_event_partition($1)`, [e.timestamp]);
@@ -204,10 +200,7 @@ describe("customer_activity", () => {
       const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
       expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(new Map(expected.map((row: any) => [key(row), row.days])));
     } finally {
-      await scratch.destroy();
-      const client = new Client({ connectionString: withDatabase(serverUrl, "postgres") });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
+      await database.drop();
     }
   });
 });

@@ -1,13 +1,12 @@
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../subgraphs/analytics/migrations/1763900005000-AlterChurnPredictionsForBulkWrites";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import { copyPredictions, type PredictionRow } from "../subgraphs/analytics/src/modules/churn/churn-store";
 import { RiskBand } from "../subgraphs/analytics/src/modules/churn/churn.types";
-import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
 import { withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { createScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 import { TEST_ENV } from "./support/test-database";
 
 let dataSource: DataSource;
@@ -95,12 +94,9 @@ describe("storing churn predictions", () => {
   });
 
   it("comes from a migration whose down() restores the foreign key and jsonb, keeping the predictions", async () => {
-    const serverUrl = process.env[TEST_ENV.serverUrl]!;
-    const name = `analytics_predictions_${process.pid}_${Date.now().toString(36)}`;
-    await createDatabasesIfMissing(serverUrl, [name]);
-    const scratch = await createAnalyticsDataSource(withDatabase(serverUrl, name)).initialize();
+    const database = await createScratchAnalyticsDatabase("predictions");
+    const scratch = database.dataSource;
     try {
-      await scratch.runMigrations({ transaction: "each" });
       const modelId = await newModel(scratch);
       const rows = predictions(50, (i) => [{ feature: "x", weight: i }]);
       await scratch.transaction((manager) => copyPredictions(manager, modelId, [rows]));
@@ -120,10 +116,7 @@ describe("storing churn predictions", () => {
       const stored = await scratch.query(`SELECT customer_id, factors FROM churn_predictions WHERE model_id = $1`, [modelId]);
       expect(new Map(stored.map((row: any) => [row.customer_id, row.factors]))).toEqual(new Map(rows.map((row) => [row.customerId, JSON.parse(row.factors)])));
     } finally {
-      await scratch.destroy();
-      const client = new Client({ connectionString: withDatabase(serverUrl, "postgres") });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
+      await database.drop();
     }
   });
 });

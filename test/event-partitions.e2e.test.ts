@@ -1,37 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { PartitionEventsByMonth1763900006000 } from "../subgraphs/analytics/migrations/1763900006000-PartitionEventsByMonth";
-import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import { maintainEventPartitions, PARTITIONS_AHEAD_MONTHS } from "../subgraphs/analytics/src/modules/ingest/event-partitions";
 import { validateEvent } from "../subgraphs/analytics/src/modules/ingest/event-validation";
 import { ingestEvents } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
-import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
-import { withDatabase } from "../subgraphs/shared/src/database/database-url";
-import { TEST_ENV } from "./support/test-database";
+import { createScratchAnalyticsDatabase, type ScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 
 /**
  * `events` partitioned by month (migration 1763900006000): the migration moves existing events,
  * ingestion makes the partitions it needs and still stores each id once (through `event_ids`),
  * and retention drops whole old months. Each test runs on a scratch analytics database.
  */
-const serverUrl = () => process.env[TEST_ENV.serverUrl]!;
-let name: string;
+let database: ScratchAnalyticsDatabase;
 let scratch: DataSource;
 
 beforeEach(async () => {
-  name = `analytics_partitions_${process.pid}_${Date.now().toString(36)}`;
-  await createDatabasesIfMissing(serverUrl(), [name]);
-  scratch = await createAnalyticsDataSource(withDatabase(serverUrl(), name)).initialize();
-  await scratch.runMigrations({ transaction: "each" });
+  database = await createScratchAnalyticsDatabase("partitions");
+  scratch = database.dataSource;
 });
 
-afterEach(async () => {
-  await scratch?.destroy();
-  const client = new Client({ connectionString: withDatabase(serverUrl(), "postgres") });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
-});
+afterEach(() => database?.drop());
 
 const partitions = async () =>
   (await scratch.query(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass ORDER BY 1`)).map(
