@@ -8,6 +8,7 @@ import { CreateAlertRules1763900004000 } from "../migrations/1763900004000-Creat
 import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../migrations/1763900005000-AlterChurnPredictionsForBulkWrites";
 import { PartitionEventsByMonth1763900006000 } from "../migrations/1763900006000-PartitionEventsByMonth";
 import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-DropEventsPrimaryKey";
+import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
@@ -26,6 +27,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       AlterChurnPredictionsForBulkWrites1763900005000,
       PartitionEventsByMonth1763900006000,
       DropEventsPrimaryKey1763900007000,
+      CoverCustomerActivityDays1763900008000,
     ],
   });
 }

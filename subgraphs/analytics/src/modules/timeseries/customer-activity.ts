@@ -77,43 +77,46 @@ export function activityTypes(metric: SimpleMetric, filterTypes: string[] | null
 
 /**
  * Exact distinct-customer counts over the whole range, one per metric (each DISTINCT_CUSTOMERS),
- * from `customer_activity`. The caller checked {@link activityCanAnswer}.
+ * from `customer_activity`. The caller checked {@link activityCanAnswer}. Metrics reading the same
+ * event types are counted once. Per set of types, one pass over per-month index-only scans (the
+ * primary key includes `days`) groups the rows by customer: a customer active on a whole day of the
+ * range counts; one active only on its partial first or last day counts when an event of those
+ * hours says so.
  */
 export async function queryActivity(dataSource: DataSource, organizationId: string, range: TimeRange, filter: EventFilter | null | undefined, metrics: SimpleMetric[]): Promise<number[]> {
   for (const metric of metrics) if (metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS) throw new Error(`customer_activity answers distinct customers, not ${metric.aggregation}.`);
   const typesOf = metrics.map((metric) => activityTypes(metric, filter?.types));
-  const allTypes = [...new Set(typesOf.flat())];
   const cover = dayCover(range);
-  if (allTypes.length === 0 || cover.months.length === 0) return metrics.map(() => 0);
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
-  const months = p(cover.months.map((m) => m.month));
   const inEdges = cover.edges.map(([start, end]) => `(e."timestamp" >= ${p(start.toISOString())}::timestamptz AND e."timestamp" < ${p(end.toISOString())}::timestamptz)`).join(" OR ");
-  const flags: string[] = [];
-  const counts: string[] = [];
-  typesOf.forEach((types, i) => {
-    if (types.length === 0) {
-      counts.push(`0::float8 AS m${i}`);
-      return;
-    }
-    const typeParam = allTypes.length === 1 ? null : p(types);
-    const ofType = typeParam ? `a.type = ANY(${typeParam}::text[]) AND ` : "";
-    flags.push(`bool_or(${ofType}(a.days & r.whole) <> 0) AS w${i}`, `bool_or(${ofType}(a.days & r.partial) <> 0) AS p${i}`);
-    // Seen on a whole day of the range; or else on a partial one, when an event of the range says so.
+  const columns = new Map<string, string>();
+  for (const types of typesOf) {
+    const key = JSON.stringify(types);
+    if (types.length === 0 || cover.months.length === 0 || columns.has(key)) continue;
+    const typeParam = p(types.length === 1 ? types[0] : types);
+    // Equality on one type keeps the index order (and lets PostgreSQL use it).
+    const ofTypes = types.length === 1 ? `a.type = ${typeParam}` : `a.type = ANY(${typeParam}::text[])`;
+    const rows = cover.months
+      .map(
+        (month) =>
+          `SELECT a.customer_id, (a.days & ${month.whole}) <> 0 AS whole FROM customer_activity a
+            WHERE a.organization_id = $1 AND ${ofTypes} AND a.month = ${p(month.month)}::date AND (a.days & ${month.whole | month.partial}) <> 0`,
+      )
+      .join(" UNION ALL ");
     const eventType = () => (types[0] === ANY_TYPE ? "" : ` AND e.type = ANY(${p(types)}::text[])`);
-    const edge = inEdges
-      ? `WHEN c.p${i} THEN EXISTS (SELECT 1 FROM events e WHERE e.organization_id = $1 AND e.customer_id = c.customer_id AND (${inEdges})${eventType()})`
-      : "";
-    counts.push(`count(*) FILTER (WHERE CASE WHEN c.w${i} THEN true ${edge} ELSE false END)::float8 AS m${i}`);
+    const edge = inEdges ? `EXISTS (SELECT 1 FROM events e WHERE e.organization_id = $1 AND e.customer_id = c.customer_id AND (${inEdges})${eventType()})` : "false";
+    columns.set(
+      key,
+      `(SELECT count(*) FILTER (WHERE CASE WHEN c.whole THEN true ELSE ${edge} END)
+          FROM (SELECT r.customer_id, bool_or(r.whole) AS whole FROM (${rows}) r GROUP BY r.customer_id) c)::float8 AS m${columns.size}`,
+    );
+  }
+  if (columns.size === 0) return metrics.map(() => 0);
+  const [row]: Record<string, number>[] = await dataSource.query(`SELECT ${[...columns.values()].join(", ")}`, params);
+  const index = [...columns.keys()];
+  return typesOf.map((types) => {
+    const at = index.indexOf(JSON.stringify(types));
+    return at < 0 ? 0 : Number(row[`m${at}`] ?? 0);
   });
-  const sql = `
-    SELECT ${counts.join(", ")}
-      FROM (SELECT a.customer_id, ${flags.join(", ")}
-              FROM customer_activity a
-              JOIN unnest(${months}::date[], ${p(cover.months.map((m) => m.whole))}::int[], ${p(cover.months.map((m) => m.partial))}::int[]) AS r(month, whole, partial) ON r.month = a.month
-             WHERE a.organization_id = $1 AND a.type = ANY(${p(allTypes)}::text[]) AND a.month = ANY(${months}::date[])
-               AND (a.days & (r.whole | r.partial)) <> 0
-             GROUP BY a.customer_id) c`;
-  const [row]: Record<string, number>[] = await dataSource.query(sql, params);
-  return metrics.map((_, i) => Number(row[`m${i}`] ?? 0));
 }
