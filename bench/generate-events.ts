@@ -145,6 +145,7 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     try {
       await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [options.organizationId]);
       await client.query(`DELETE FROM event_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
+      await client.query(`DELETE FROM event_type_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
       const minute = await client.query(
         `INSERT INTO event_rollups_minute (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
          SELECT organization_id, type, coalesce(campaign_id, '${NO_CAMPAIGN}'::uuid), date_trunc('minute', "timestamp", 'UTC'),
@@ -171,6 +172,16 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       );
       rollupRows.hour = hour.rowCount ?? 0;
       log(`generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      const typeHour = await client.query(
+        `INSERT INTO event_type_rollups_hour (organization_id, type, bucket, count, value_count, value_sum, value_min, value_max)
+         SELECT organization_id, type, bucket, sum(count), sum(value_count), sum(value_sum), min(value_min), max(value_max)
+           FROM event_rollups_hour
+          WHERE organization_id = $1
+          GROUP BY 1, 2, 3
+          ORDER BY 1, 2, 3`,
+        [options.organizationId],
+      );
+      log(`generate: event_type_rollups_hour: ${(typeHour.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       // Each customer's active days per type and UTC month, as the ingest path marks them.
       // The ids, as ingestion records them (so replaying a generated event stores nothing).
       await client.query(`DELETE FROM event_ids WHERE organization_id = $1`, [options.organizationId]);
@@ -196,7 +207,7 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     const rollupMs = performance.now() - rollupStarted;
 
     const analyzeStarted = performance.now();
-    await client.query("VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, customer_activity");
+    await client.query("VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity");
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
     const totalMs = performance.now() - started;

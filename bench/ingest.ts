@@ -87,7 +87,7 @@ export async function runIngestBenchmark(ctx: BenchContext): Promise<BenchOutcom
   let copy: { rowsPerSecond: number; elapsedMs: number; method: string; stored: number } | undefined;
   try {
     for (const senders of INGEST_SENDERS) {
-      await sql.query("TRUNCATE events, event_ids, event_rollups_minute, event_rollups_hour, customer_activity");
+      await sql.query("TRUNCATE events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity");
       await sql.query("CHECKPOINT");
       ctx.log(`ingest: ${senders} senders ...`);
       const run = await ingestRun(ctx, bodies, senders, `ApiKey ${secret}`);
@@ -99,7 +99,7 @@ export async function runIngestBenchmark(ctx: BenchContext): Promise<BenchOutcom
       );
       runs.push(run);
     }
-    await sql.query("TRUNCATE events, event_ids, event_rollups_minute, event_rollups_hour, customer_activity");
+    await sql.query("TRUNCATE events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity");
 
     ctx.log(`ingest: reference: ${bulkMethod()} of the same ${INGEST_EVENTS.toLocaleString("en")} rows into bench_events_copy`);
     await sql.query("DROP TABLE IF EXISTS bench_events_copy");

@@ -91,10 +91,10 @@ describe("trackEvents", () => {
     expect(duplicates).toBe(2_000);
     const [events] = await supergraph.sql("analytics", "SELECT count(*)::int AS n, sum(value)::float8 AS total FROM events WHERE organization_id = $1 AND id LIKE 'replay-%'", [owner.organizationId]);
     expect(events.n).toBe(500);
-    for (const grain of ["minute", "hour"]) {
+    for (const table of ["event_rollups_minute", "event_rollups_hour", "event_type_rollups_hour"]) {
       const [rollup] = await supergraph.sql(
         "analytics",
-        `SELECT sum(count)::int AS n, sum(value_sum)::float8 AS total FROM event_rollups_${grain} WHERE organization_id = $1 AND bucket >= '2026-01-10T12:00:00Z' AND bucket < '2026-01-10T13:00:00Z'`,
+        `SELECT sum(count)::int AS n, sum(value_sum)::float8 AS total FROM ${table} WHERE organization_id = $1 AND bucket >= '2026-01-10T12:00:00Z' AND bucket < '2026-01-10T13:00:00Z'`,
         [owner.organizationId],
       );
       expect(rollup).toEqual(events);

@@ -37,7 +37,7 @@ describe("docker-compose.yml", () => {
     expect(citus.map(([name]) => name).sort()).toEqual(["citus-coordinator", "citus-setup", "citus-worker-1", "citus-worker-2"]);
     expect(compose.services["citus-setup"].volumes).toEqual(["./deploy/citus/setup.sh:/setup.sh:ro", "./deploy/citus/distribute.sql:/distribute.sql:ro"]);
     const distribute = readFileSync(path.join(root, "deploy", "citus", "distribute.sql"), "utf8");
-    for (const table of ["events", "event_ids", "event_rollups_minute", "event_rollups_hour", "customer_activity"]) expect(distribute).toContain(`'${table}'`);
+    for (const table of ["events", "event_ids", "event_rollups_minute", "event_rollups_hour", "event_type_rollups_hour", "customer_activity"]) expect(distribute).toContain(`'${table}'`);
     // The analytics database stays on the shared PostgreSQL unless ANALYTICS_DATABASE_URL says otherwise.
     for (const name of ["analytics", "analytics-2"]) {
       expect(compose.services[name].environment.ANALYTICS_DATABASE_URL).toBe("${ANALYTICS_DATABASE_URL:-postgres://postgres:postgres@postgres:5432/analytics}");

@@ -11,7 +11,7 @@ DO $$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'customer_activity'] LOOP
+  FOREACH t IN ARRAY ARRAY['events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'event_type_rollups_hour', 'customer_activity'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = t::regclass) THEN
       IF t = 'events' THEN
         PERFORM create_distributed_table(t, 'organization_id');

@@ -9,6 +9,7 @@ import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../migrations/1
 import { PartitionEventsByMonth1763900006000 } from "../migrations/1763900006000-PartitionEventsByMonth";
 import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-DropEventsPrimaryKey";
 import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
+import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
@@ -28,6 +29,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       PartitionEventsByMonth1763900006000,
       DropEventsPrimaryKey1763900007000,
       CoverCustomerActivityDays1763900008000,
+      CreateEventTypeRollups1763900009000,
     ],
   });
 }

@@ -17,6 +17,14 @@ export interface StoredEvent {
   properties: Record<string, unknown> | null;
 }
 
+const UPSERT_ROLLUP = `
+           count = r.count + EXCLUDED.count,
+           value_count = r.value_count + EXCLUDED.value_count,
+           value_sum = r.value_sum + EXCLUDED.value_sum,
+           value_min = least(r.value_min, EXCLUDED.value_min),
+           value_max = greatest(r.value_max, EXCLUDED.value_max)`;
+
+/** The upsert of a batch's per-campaign rollup rows of one grain (`event_rollups_<grain>`). */
 const rollup = (grain: "minute" | "hour") => `
   ${grain} AS (
     INSERT INTO event_rollups_${grain} AS r (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
@@ -25,12 +33,18 @@ const rollup = (grain: "minute" | "hour") => `
       FROM inserted
      GROUP BY 2, 3, 4
      ORDER BY 2, 4, 3
-    ON CONFLICT (organization_id, type, bucket, campaign_id) DO UPDATE
-       SET count = r.count + EXCLUDED.count,
-           value_count = r.value_count + EXCLUDED.value_count,
-           value_sum = r.value_sum + EXCLUDED.value_sum,
-           value_min = least(r.value_min, EXCLUDED.value_min),
-           value_max = greatest(r.value_max, EXCLUDED.value_max)
+    ON CONFLICT (organization_id, type, bucket, campaign_id) DO UPDATE SET ${UPSERT_ROLLUP}
+  )`;
+
+/** The upsert of a batch's per-type hourly rollup rows (`event_type_rollups_hour`, no campaign). */
+const typeRollup = `
+  type_hour AS (
+    INSERT INTO event_type_rollups_hour AS r (organization_id, type, bucket, count, value_count, value_sum, value_min, value_max)
+    SELECT $1, type, date_trunc('hour', "timestamp", 'UTC'), count(*), count(value), coalesce(sum(value), 0), min(value), max(value)
+      FROM inserted
+     GROUP BY 2, 3
+     ORDER BY 2, 3
+    ON CONFLICT (organization_id, type, bucket) DO UPDATE SET ${UPSERT_ROLLUP}
   )`;
 
 /**
@@ -84,6 +98,7 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
     ),
     ${rollup("minute")},
     ${rollup("hour")},
+    ${typeRollup},
     ${activity}
     SELECT id, type, customer_id AS "customerId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
   const params = [

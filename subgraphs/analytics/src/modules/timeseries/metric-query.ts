@@ -182,7 +182,7 @@ async function runQuery(dataSource: DataSource, organizationId: string, query: M
     groupBy.push(String(select.length));
   }
   metrics.forEach((metric, i) => select.push(`(${raw ? rawAggregate(metric, p) : rollupAggregate(metric, p)})::float8 AS m${i}`));
-  const table = raw ? "events e" : `event_rollups_${path} r`;
+  const table = raw ? "events e" : `${rollupTable(path as "minute" | "hour", query)} r`;
   // The whole-range row of withTotal: the empty grouping set. Buckets and groups are never null
   // otherwise (a bucket of a non-null time, a coalesced group).
   const grouping = groupBy.length === 0 ? "" : query.withTotal ? ` GROUP BY GROUPING SETS ((${groupBy.join(", ")}), ())` : ` GROUP BY ${groupBy.join(", ")}`;
@@ -193,6 +193,16 @@ async function runQuery(dataSource: DataSource, organizationId: string, query: M
     group: (row.grp as string | undefined) ?? null,
     values: metrics.map((metric, i) => (row[`m${i}`] as number | null) ?? (ZERO_WHEN_EMPTY.has(metric.aggregation) ? 0 : null)),
   }));
+}
+
+/**
+ * The rollup table a query reads at a grain: hours without a campaign filter or grouping read the
+ * per-type hours (`event_type_rollups_hour`, several times fewer rows); the rest the per-campaign
+ * rollups.
+ */
+function rollupTable(grain: "minute" | "hour", query: MetricQuery): string {
+  const byCampaign = Boolean(query.filter?.campaignId) || query.groupBy === "campaignId";
+  return grain === "hour" && !byCampaign ? "event_type_rollups_hour" : `event_rollups_${grain}`;
 }
 
 function groupExpression(groupBy: string, raw: boolean, p: (value: unknown) => string): string {
