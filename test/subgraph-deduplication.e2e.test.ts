@@ -30,9 +30,10 @@ async function customersAnswered(name: string): Promise<number> {
 const PAGE = `query SamePage { customers(first: 10, orderBy: { field: NAME, direction: ASC }) { edges { node { id name } } } }`;
 
 it("answers 20 identical concurrent queries with fewer subgraph operations, each answer complete", async () => {
-  const before = await customersAnswered("SamePage__customers__0");
+  // One subgraph answers it alone: it goes there as written, under its own name.
+  const before = await customersAnswered("SamePage");
   const answers = await Promise.all(Array.from({ length: 20 }, () => supergraph.request(PAGE, { token: acme })));
-  const sent = (await customersAnswered("SamePage__customers__0")) - before;
+  const sent = (await customersAnswered("SamePage")) - before;
   for (const answer of answers) {
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body).toEqual(answers[0].body);

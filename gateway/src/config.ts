@@ -19,6 +19,12 @@ export interface GatewayConfig {
    * credential and body) are sent once and share the answer. @default true
    */
   deduplicateSubgraphQueries: boolean;
+  /**
+   * `SINGLE_SUBGRAPH_PASSTHROUGH`: an operation one subgraph answers alone is sent to it as written
+   * and its answer returned as is, without query plan execution (see SingleSubgraphOperations).
+   * @default true
+   */
+  singleSubgraphPassthrough: boolean;
   /** `USERS_BASE_URL`: where credentials are checked (JWKS, API key exchange). @default http://localhost:4001 */
   usersBaseUrl: string;
 }
@@ -35,6 +41,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     subgraphUrls,
     subgraphTimeoutMs: Number(env.SUBGRAPH_TIMEOUT_MS ?? 10_000),
     deduplicateSubgraphQueries: booleanFromEnv(env, "SUBGRAPH_DEDUPLICATE_QUERIES", true),
+    singleSubgraphPassthrough: booleanFromEnv(env, "SINGLE_SUBGRAPH_PASSTHROUGH", true),
     usersBaseUrl: usersBaseUrlFromEnv(env),
   };
 }

@@ -22,6 +22,7 @@ import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { explorerRoutes, landingPage } from "./explorer/explorer-routes";
 import { checkReadiness } from "./readiness";
+import { SingleSubgraphOperations } from "./single-subgraph-operations";
 import { SubgraphDataSource } from "./subgraph-data-source";
 import { FederatedSubscriptions } from "./subscriptions/federated-subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/subscription-planner";
@@ -38,17 +39,22 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const tracing = startTracing("gateway");
   const supergraphSdl = await loadSupergraph(config.supergraphPath);
   const urlOf = (name: string, routingUrl?: string) => config.subgraphUrls[name] ?? routingUrl!;
-  const gateway = new ApolloGateway({
+  const planner = new SubscriptionPlanner(supergraphSdl);
+  // Where each subgraph of the supergraph really is (its routing URL, or the override).
+  const routingUrls = new Map(planner.subgraphs.map((subgraph) => [subgraph.name, urlOf(subgraph.name, subgraph.url)]));
+  // One data source (one keep-alive pool) per subgraph, for queries, passthrough and subscriptions alike.
+  const services = new Map(
+    [...routingUrls].map(([name, url]) => [name, new SubgraphDataSource(name, url, config.subgraphTimeoutMs, config.deduplicateSubgraphQueries)]),
+  );
+  const apolloGateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs, config.deduplicateSubgraphQueries),
+    buildService: ({ name, url }) => services.get(name) ?? new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs, config.deduplicateSubgraphQueries),
   });
+  const gateway = config.singleSubgraphPassthrough ? withSingleSubgraphPassthrough(apolloGateway, new SingleSubgraphOperations(planner, services)) : apolloGateway;
   const verifyCredential = createCredentialVerifier(
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
     createRemoteApiKeyExchange(`${config.usersBaseUrl}${USERS_AUTH_PATHS.apiKeyToken}`),
   );
-  const planner = new SubscriptionPlanner(supergraphSdl);
-  // Where each subgraph of the supergraph really is (its routing URL, or the override).
-  const routingUrls = new Map(planner.subgraphs.map((subgraph) => [subgraph.name, urlOf(subgraph.name, subgraph.url)]));
   const limits = operationLimitsFromEnv();
   const validationRules = operationLimitRules(limits);
   const production = process.env.NODE_ENV === "production";
@@ -107,11 +113,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
 
   // Subscriptions (and any operation sent over the socket) on the same URL, over graphql-ws.
   const upstream = new UpstreamConnections((name) => routingUrls.get(name)!);
-  const federated = new FederatedSubscriptions(
-    planner,
-    Object.fromEntries([...routingUrls].map(([name, url]) => [name, new SubgraphDataSource(name, url, config.subgraphTimeoutMs, config.deduplicateSubgraphQueries)])),
-    upstream,
-  );
+  const federated = new FederatedSubscriptions(planner, Object.fromEntries(services), upstream);
   const webSockets = startGraphQLWebSocketServer<GatewayContext>({
     server: listening.server,
     schema: planner.clientSchema,
@@ -147,6 +149,22 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       await tracing?.shutdown();
     },
   };
+}
+
+/**
+ * `@apollo/gateway` as Apollo Server sees it, except that operations one subgraph answers alone
+ * are run by `single` (see {@link SingleSubgraphOperations}).
+ */
+function withSingleSubgraphPassthrough(gateway: ApolloGateway, single: SingleSubgraphOperations): ApolloGateway {
+  return {
+    onSchemaLoadOrUpdate: (callback: Parameters<ApolloGateway["onSchemaLoadOrUpdate"]>[0]) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    load: async (options: Parameters<ApolloGateway["load"]>[0]) => {
+      const loaded = await gateway.load(options);
+      const executor = loaded.executor;
+      return { ...loaded, executor: async (requestContext: Parameters<typeof executor>[0]) => (await single.execute(requestContext as never)) ?? executor(requestContext) };
+    },
+  } as unknown as ApolloGateway;
 }
 
 /** The `X-Forwarded-For` to send on: the client's own header, then the address the gateway saw. */

@@ -30,15 +30,17 @@ export class SubscriptionPlanner {
   readonly clientSchema: GraphQLSchema;
   /** Each subgraph's name and routing URL. */
   readonly subgraphs: { name: string; url: string }[];
-  private readonly planner: QueryPlanner;
+  /** The supergraph and its query planner (shared with {@link SingleSubgraphOperations}). */
+  readonly supergraph: Supergraph;
+  readonly queryPlanner: QueryPlanner;
   private readonly cache = new Map<string, SubscriptionPlan>();
 
   constructor(supergraphSdl: string) {
-    const supergraph = Supergraph.build(supergraphSdl);
+    const supergraph = (this.supergraph = Supergraph.build(supergraphSdl));
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.apiSchema = supergraph.apiSchema();
     this.clientSchema = this.apiSchema.toGraphQLJSSchema();
-    this.planner = new QueryPlanner(supergraph);
+    this.queryPlanner = new QueryPlanner(supergraph);
     this.subgraphs = supergraph.subgraphs().values().map((subgraph) => ({ name: subgraph.name, url: subgraph.url }));
   }
 
@@ -48,7 +50,7 @@ export class SubscriptionPlanner {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const operationContext = buildOperationContext({ schema: this.clientSchema, operationDocument: document, operationName: operationName ?? undefined });
-    const queryPlan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined }));
+    const queryPlan = this.queryPlanner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined }));
     const node = queryPlan.node;
     if (node?.kind !== "Subscription") {
       throw new GraphQLError("Only subscriptions are planned here.", { extensions: { code: ErrorCode.BadUserInput } });

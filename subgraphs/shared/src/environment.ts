@@ -31,6 +31,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   SUPERGRAPH_PATH: "text",
   SUBGRAPH_TIMEOUT_MS: "count",
   SUBGRAPH_DEDUPLICATE_QUERIES: "boolean",
+  SINGLE_SUBGRAPH_PASSTHROUGH: "boolean",
   TRUSTED_PROXIES: "hostList",
   JWT_PRIVATE_KEY: "text",
   JWT_KEY_ID: "text",

@@ -1,0 +1,128 @@
+import type { GraphQLDataSource } from "@apollo/gateway";
+import { GraphQLDataSourceRequestKind } from "@apollo/gateway/dist/datasources/types";
+import { operationFromDocument, type Schema, type Supergraph } from "@apollo/federation-internals";
+import type { QueryPlanner } from "@apollo/query-planner";
+import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from "@apollo/server-gateway-interface";
+import { BREAK, GraphQLError, validate, visit, type DocumentNode, type GraphQLSchema } from "graphql";
+import type { GatewayContext } from "./context";
+
+/** Decisions kept per query hash and operation name. */
+const DECISION_CACHE_SIZE = 1_000;
+
+/** What the query planner and the supergraph say about operations. */
+export interface PlanningSources {
+  supergraph: Supergraph;
+  apiSchema: Schema;
+  queryPlanner: QueryPlanner;
+}
+
+/**
+ * Operations that one subgraph answers alone, sent to it as the client wrote them and answered
+ * with its response as it is: no query plan execution and no result shaping in the gateway, whose
+ * cost grows with the size of the answer (a 168-point series spent a quarter of the gateway's CPU
+ * there). An operation qualifies when its query plan is a single fetch from one subgraph (no
+ * `@requires`, no rewrites), the document is also valid against that subgraph's own schema (so the
+ * subgraph executes exactly the selection the client asked for, shaped the same way), and it
+ * neither introspects (the subgraph's schema is not the supergraph's) nor defers. Everything else
+ * goes through `@apollo/gateway` as before. Errors of the subgraph keep their message, path and
+ * extensions, with `serviceName` added as `@apollo/gateway` does.
+ */
+export class SingleSubgraphOperations {
+  private readonly subgraphSchemas = new Map<string, GraphQLSchema>();
+  private readonly decisions = new Map<string, string | null>();
+
+  constructor(
+    private readonly planning: PlanningSources,
+    private readonly services: ReadonlyMap<string, GraphQLDataSource<GatewayContext>>,
+  ) {}
+
+  /**
+   * The subgraph that answers the operation alone, or null when the gateway must plan it.
+   * Decided once per document (by Apollo Server's query hash) and operation name.
+   */
+  ownerOf(document: DocumentNode, operationName: string | null | undefined, queryHash: string): string | null {
+    const key = `${queryHash}\n${operationName ?? ""}`;
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
+    const owner = this.decide(document, operationName);
+    if (this.decisions.size >= DECISION_CACHE_SIZE) this.decisions.delete(this.decisions.keys().next().value!);
+    this.decisions.set(key, owner);
+    return owner;
+  }
+
+  /**
+   * Runs the operation on its one subgraph, or resolves with null when it is not a
+   * single-subgraph operation (the caller then runs it through `@apollo/gateway`).
+   */
+  async execute(requestContext: GatewayGraphQLRequestContext<GatewayContext>): Promise<GatewayExecutionResult | null> {
+    const { document, operationName, queryHash, source, request, context } = requestContext;
+    const owner = this.ownerOf(document, operationName, queryHash);
+    const service = owner === null ? undefined : this.services.get(owner);
+    if (!service || !owner) return null;
+    try {
+      const response = await service.process({
+        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+        request: { query: source, variables: request.variables, operationName: operationName ?? undefined },
+        incomingRequestContext: requestContext as never,
+        context,
+        document,
+      } as never);
+      return {
+        data: response.data,
+        errors: response.errors?.map(
+          (error) => new GraphQLError(error.message, { path: error.path, extensions: { ...error.extensions, serviceName: owner } }),
+        ),
+      };
+    } catch (error) {
+      // The subgraph could not be asked or refused the request (SubgraphDataSource's errors).
+      return { data: null, errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { serviceName: owner } })] };
+    }
+  }
+
+  private decide(document: DocumentNode, operationName: string | null | undefined): string | null {
+    if (introspectsOrDefers(document)) return null;
+    let plan;
+    try {
+      plan = this.planning.queryPlanner.buildQueryPlan(operationFromDocument(this.planning.apiSchema, document, { operationName: operationName ?? undefined }));
+    } catch {
+      return null;
+    }
+    const node = plan.node;
+    if (node?.kind !== "Fetch" || node.requires || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) return null;
+    const schema = this.subgraphSchema(node.serviceName);
+    if (!schema || validate(schema, document).length > 0) return null;
+    return node.serviceName;
+  }
+
+  private subgraphSchema(name: string): GraphQLSchema | undefined {
+    let schema = this.subgraphSchemas.get(name);
+    if (!schema) {
+      const subgraph = this.planning.supergraph.subgraphs().get(name);
+      if (!subgraph) return undefined;
+      this.subgraphSchemas.set(name, (schema = subgraph.schema.toGraphQLJSSchema()));
+    }
+    return schema;
+  }
+}
+
+/** True when the document asks for `__schema` or `__type`, or uses `@defer` or `@stream`. */
+function introspectsOrDefers(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === "__schema" || node.name.value === "__type") {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+    Directive(node) {
+      if (node.name.value === "defer" || node.name.value === "stream") {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
