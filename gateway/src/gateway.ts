@@ -50,7 +50,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     supergraphSdl,
     buildService: ({ name, url }) => services.get(name) ?? new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs, config.deduplicateSubgraphQueries),
   });
-  const gateway = config.singleSubgraphPassthrough ? withSingleSubgraphPassthrough(apolloGateway, new SingleSubgraphOperations(planner, services)) : apolloGateway;
+  const singleSubgraph = config.singleSubgraphPassthrough ? new SingleSubgraphOperations(planner, services) : null;
+  const gateway = singleSubgraph ? withSingleSubgraphPassthrough(apolloGateway, singleSubgraph) : apolloGateway;
   const verifyCredential = createCredentialVerifier(
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
     createRemoteApiKeyExchange(`${config.usersBaseUrl}${USERS_AUTH_PATHS.apiKeyToken}`),
@@ -113,7 +114,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
 
   // Subscriptions (and any operation sent over the socket) on the same URL, over graphql-ws.
   const upstream = new UpstreamConnections((name) => routingUrls.get(name)!);
-  const federated = new FederatedSubscriptions(planner, Object.fromEntries(services), upstream);
+  const federated = new FederatedSubscriptions(planner, Object.fromEntries(services), upstream, singleSubgraph ? (name, document) => singleSubgraph.validFor(name, document) : undefined);
   const webSockets = startGraphQLWebSocketServer<GatewayContext>({
     server: listening.server,
     schema: planner.clientSchema,

@@ -89,9 +89,19 @@ export class SingleSubgraphOperations {
     }
     const node = plan.node;
     if (node?.kind !== "Fetch" || node.requires || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) return null;
-    const schema = this.subgraphSchema(node.serviceName);
-    if (!schema || validate(schema, document).length > 0) return null;
-    return node.serviceName;
+    return this.validFor(node.serviceName, document) ? node.serviceName : null;
+  }
+
+  /**
+   * True when the subgraph can run the document as written, with the answer the client expects:
+   * it is valid against the subgraph's own schema and neither introspects nor defers. (For a
+   * subscription whose plan has no other fetch, the gateway then forwards the subgraph's events as
+   * they are.)
+   */
+  validFor(serviceName: string, document: DocumentNode): boolean {
+    if (introspectsOrDefers(document)) return false;
+    const schema = this.subgraphSchema(serviceName);
+    return schema !== undefined && validate(schema, document).length === 0;
   }
 
   private subgraphSchema(name: string): GraphQLSchema | undefined {

@@ -1,6 +1,6 @@
 import { executeQueryPlan, type GraphQLDataSource } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
-import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
+import { GraphQLError, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
 import { ErrorCode } from "../../../subgraphs/shared/src/errors";
 import { EventQueue } from "../../../subgraphs/shared/src/subscriptions/event-queue";
 import type { GatewayContext } from "../context";
@@ -12,6 +12,9 @@ const EVENT_SOURCE = "__subscription_event__";
 
 /** Most results kept for one slow client before the oldest are dropped. */
 export const CLIENT_QUEUE_CAPACITY = 1_000;
+
+/** Events of one upstream subscription being completed at once (delivered in order all the same). */
+export const COMPLETIONS_IN_FLIGHT = 32;
 
 type ServiceMap = Record<string, GraphQLDataSource<GatewayContext>>;
 
@@ -26,16 +29,25 @@ interface SharedSubscription {
  * the subgraph's subscription is opened over graphql-ws as the caller; each event it sends is
  * completed by the rest of the plan (fetches of `_entities` from other subgraphs, batched per
  * event, with the gateway's own data sources so credentials and timeouts apply as for queries),
- * then delivered. Clients with the same credential, document and variables share one upstream
- * subscription, and each event is completed once for all of them.
+ * then delivered. Events are completed concurrently (up to {@link COMPLETIONS_IN_FLIGHT} per
+ * upstream subscription) and delivered in the subgraph's order. A subscription that needs no other
+ * subgraph, and that the subgraph can run as written, is opened upstream as the client wrote it and
+ * its events are forwarded as they are. Clients with the same credential, document and variables
+ * share one upstream subscription, and each event is completed once for all of them.
  */
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, SharedSubscription>();
 
+  /**
+   * @param runsAsWritten true when a subgraph can run the client's document itself with the answer
+   * the client expects: a subscription that needs no other subgraph is then opened upstream as
+   * written and its events forwarded as they are, without completing each one through a query plan.
+   */
   constructor(
     private readonly planner: SubscriptionPlanner,
     private readonly services: ServiceMap,
     private readonly upstream: UpstreamConnections,
+    private readonly runsAsWritten: (serviceName: string, document: DocumentNode) => boolean = () => false,
   ) {}
 
   /** graphql-ws `subscribe`: an async iterable of results for one client's subscription. */
@@ -49,9 +61,13 @@ export class FederatedSubscriptions {
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.BadUserInput } })] };
     }
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const key = JSON.stringify([context.accessToken, args.operationName ?? null, print(args.document), variables]);
+    const text = print(args.document);
+    const key = JSON.stringify([context.accessToken, args.operationName ?? null, text, variables]);
     let shared = this.shared.get(key);
-    if (!shared) shared = this.open(key, plan, variables, context);
+    if (!shared) {
+      const asWritten = !plan.rest && this.runsAsWritten(plan.primary.serviceName, args.document) ? { query: text, operationName: args.operationName ?? undefined } : null;
+      shared = this.open(key, plan, variables, context, asWritten);
+    }
     const subscription = shared;
     const queue: EventQueue<ExecutionResult> = new EventQueue<ExecutionResult>({
       capacity: CLIENT_QUEUE_CAPACITY,
@@ -77,36 +93,51 @@ export class FederatedSubscriptions {
     for (const subscription of [...this.shared.values()]) for (const client of [...subscription.clients]) client.end();
   }
 
-  private open(key: string, plan: SubscriptionPlan, variables: Record<string, unknown>, context: GatewayContext): SharedSubscription {
+  /**
+   * Opens the upstream subscription: the plan's subgraph operation, each event completed by the rest
+   * of the plan; or, `asWritten`, the client's own document, each event forwarded as it is.
+   */
+  private open(
+    key: string,
+    plan: SubscriptionPlan,
+    variables: Record<string, unknown>,
+    context: GatewayContext,
+    asWritten: { query: string; operationName: string | undefined } | null,
+  ): SharedSubscription {
     const { client, release } = this.upstream.acquire(plan.primary.serviceName, context.accessToken!);
     const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
     const clients = new Set<EventQueue<ExecutionResult>>();
-    // Events are completed one after another, so clients receive them in the subgraph's order.
+    // Events are completed concurrently (at most COMPLETIONS_IN_FLIGHT) but delivered one after
+    // another, so clients receive them in the subgraph's order.
     let chain = Promise.resolve();
+    const limit = concurrencyLimit(COMPLETIONS_IN_FLIGHT);
     const deliver = (result: ExecutionResult) => {
       for (const queue of clients) queue.push(result);
     };
-    const unsubscribe = client.subscribe(
-      { query: plan.primary.operation, variables: upstreamVariables, operationName: plan.primary.operationName },
-      {
-        next: (event) => {
-          chain = chain
-            .then(() => this.complete(plan, event as FormattedExecutionResult, variables, context))
-            .then(deliver, (error: Error) => deliver({ errors: [new GraphQLError(error.message, { originalError: error })] }));
-        },
-        error: (error) => {
-          chain = chain.then(() => {
-            deliver({ errors: upstreamErrors(error, plan.primary.serviceName) });
-            for (const queue of [...clients]) queue.end();
-          });
-        },
-        complete: () => {
-          chain = chain.then(() => {
-            for (const queue of [...clients]) queue.end();
-          });
-        },
+    const request = asWritten
+      ? { query: asWritten.query, variables, operationName: asWritten.operationName }
+      : { query: plan.primary.operation, variables: upstreamVariables, operationName: plan.primary.operationName };
+    const unsubscribe = client.subscribe(request, {
+      next: (event) => {
+        const result: Promise<ExecutionResult> = asWritten
+          ? Promise.resolve(asExecutionResult(event as FormattedExecutionResult))
+          : limit(() => this.complete(plan, event as FormattedExecutionResult, variables, context)).catch((error: Error) => ({
+              errors: [new GraphQLError(error.message, { originalError: error })],
+            }));
+        chain = chain.then(() => result).then(deliver);
       },
-    );
+      error: (error) => {
+        chain = chain.then(() => {
+          deliver({ errors: upstreamErrors(error, plan.primary.serviceName) });
+          for (const queue of [...clients]) queue.end();
+        });
+      },
+      complete: () => {
+        chain = chain.then(() => {
+          for (const queue of [...clients]) queue.end();
+        });
+      },
+    });
     const subscription: SharedSubscription = {
       clients,
       stop: () => {
@@ -120,7 +151,7 @@ export class FederatedSubscriptions {
 
   /** One event as the client asked for it: the subgraph's data, completed by the rest of the plan. */
   private async complete(plan: SubscriptionPlan, event: FormattedExecutionResult, variables: Record<string, unknown>, context: GatewayContext): Promise<ExecutionResult> {
-    if (!event.data) return { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) };
+    if (!event.data) return asExecutionResult(event);
     const eventSource = { process: async () => ({ data: event.data, errors: event.errors }) } as unknown as GraphQLDataSource<GatewayContext>;
     const queryPlan: QueryPlan = {
       kind: "QueryPlan",
@@ -146,6 +177,28 @@ export class FederatedSubscriptions {
     );
     return result as ExecutionResult;
   }
+}
+
+/** A subgraph's event (errors as plain objects) as a result with GraphQL errors. */
+function asExecutionResult(event: FormattedExecutionResult): ExecutionResult {
+  const errors = event.errors?.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }));
+  return event.data === undefined ? { errors } : errors ? { data: event.data, errors } : { data: event.data };
+}
+
+/** Runs at most `max` of the functions given at once; the others wait their turn, in order. */
+function concurrencyLimit(max: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(run: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await run();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 /** The client's operation as text, printed once per plan rather than once per event. */
