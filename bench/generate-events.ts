@@ -54,12 +54,12 @@ const DAY_MS = 86_400_000;
  * API: COPY (or 10,000-row unnest INSERTs without pg-copy-streams) in time order with time-ordered
  * (UUIDv7-style) ids, the mix of {@link EventMix}, from `streams` connections that each load a part
  * of the time range in a transaction, all committed once all succeeded. Then rebuilds the organization's
- * `event_rollups_minute` and `event_rollups_hour` rows with one `INSERT ... SELECT ... GROUP BY`
- * each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
+ * `event_rollups_minute`, `event_rollups_hour` and `event_type_rollups_hour` rows with one
+ * `INSERT ... SELECT ... GROUP BY` each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
  * 'UTC'), campaign coalesced to the nil UUID, count, value_count, value_sum, value_min,
  * value_max): the minutes from the events, the hours from those minutes, written in time order as
  * live ingestion appends them; and the `customer_activity` rows (days per customer, type and
- * month), month by month. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
+ * month), month by month; meanwhile, on a second connection, the `event_ids` rows. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
  * index-only scans see a settled table (and autovacuum does not start in the middle of a measurement).
  */
 export async function generateEvents(options: GenerateEventsOptions): Promise<GenerateEventsResult> {
@@ -141,7 +141,19 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
 
     const rollupStarted = performance.now();
     const rollupRows = { minute: 0, hour: 0, activity: 0 };
+    // The ids (the largest index to build) on a second connection meanwhile, when there is one;
+    // both transactions commit once both succeeded.
+    const idsClient = clients[1] ?? client;
+    const fillIds = async () => {
+      await idsClient.query(`DELETE FROM event_ids WHERE organization_id = $1`, [options.organizationId]);
+      await idsClient.query(`INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events WHERE organization_id = $1`, [options.organizationId]);
+      log(`generate: event_ids filled (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+    };
     await client.query("BEGIN");
+    if (idsClient !== client) await idsClient.query("BEGIN");
+    const ids = idsClient !== client ? fillIds() : null;
+    // Not left unobserved while the rollups run (it is awaited below).
+    ids?.catch(() => undefined);
     try {
       await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [options.organizationId]);
       await client.query(`DELETE FROM event_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
@@ -183,10 +195,6 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       );
       log(`generate: event_type_rollups_hour: ${(typeHour.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       // Each customer's active days per type and UTC month, as the ingest path marks them.
-      // The ids, as ingestion records them (so replaying a generated event stores nothing).
-      await client.query(`DELETE FROM event_ids WHERE organization_id = $1`, [options.organizationId]);
-      await client.query(`INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events WHERE organization_id = $1`, [options.organizationId]);
-      log(`generate: event_ids filled (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
       await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [options.organizationId]);
       const activity = await client.query(
         `INSERT INTO customer_activity (organization_id, type, month, customer_id, days)
@@ -199,9 +207,13 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       );
       rollupRows.activity = activity.rowCount ?? 0;
       log(`generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      if (ids) await ids;
+      else await fillIds();
       await client.query("COMMIT");
+      if (idsClient !== client) await idsClient.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
+      if (idsClient !== client) await idsClient.query("ROLLBACK").catch(() => undefined);
       throw error;
     }
     const rollupMs = performance.now() - rollupStarted;

@@ -19,8 +19,11 @@ export const QUERY_CLIENTS = 10;
 export const QUERY_SECONDS = 20;
 /** The data generation is abandoned after this long. */
 const GENERATE_TIME_LIMIT_MS = 25 * 60_000;
-/** Seconds of the single-client run after each query's load. */
+/** Seconds of the single-client run after each query's load (longer for slow queries, see below). */
 const SINGLE_CLIENT_SECONDS = 5;
+/** The single-client run goes on (up to 30 s) until it has this many requests: a p95 needs them. */
+const SINGLE_CLIENT_MIN_REQUESTS = 40;
+const SINGLE_CLIENT_MAX_SECONDS = 30;
 /** A bound on requests per query even if they are very fast. */
 const MAX_REQUESTS = 200_000;
 /** Unmeasured requests first, so that plans, JIT and caches are warm. */
@@ -40,6 +43,12 @@ export interface QueriesBenchmarkOptions {
 interface QueryCase {
   name: string;
   targetP95Ms: number;
+  /**
+   * Which load the target holds for: the issue asks the two series for 10 concurrent clients, and
+   * names no concurrency for the group-by and the summary (their target is then one client's p95;
+   * the 10-client figures are reported all the same).
+   */
+  judgedAt: "10 clients" | "1 client";
   query: string;
   variables: Record<string, unknown>;
   /** Throws when the answer is not what the data set should give. */
@@ -99,6 +108,7 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
     {
       name: "timeseries revenue, 30 days, DAY",
       targetP95Ms: 20,
+      judgedAt: "10 clients",
       query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY) { total points { bucket value } } }`,
       variables: range30,
       check: (data) => {
@@ -111,6 +121,7 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
     {
       name: "timeseries events, 7 days, HOUR",
       targetP95Ms: 20,
+      judgedAt: "10 clients",
       query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "events", from: $from, to: $to, interval: HOUR) { total points { bucket value } } }`,
       variables: { from: from7.toISOString(), to: to.toISOString() },
       check: (data) => {
@@ -121,6 +132,7 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
     {
       name: "timeseries revenue, 30 days, DAY, groupBy category",
       targetP95Ms: 500,
+      judgedAt: "1 client",
       query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY, groupBy: "category") { total points { bucket group value } } }`,
       variables: range30,
       check: (data) => {
@@ -132,6 +144,7 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
     {
       name: "summary, 30 days",
       targetP95Ms: 100,
+      judgedAt: "1 client",
       query: `query Q($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) {
         revenue { value previous change } orders { value previous change } activeCustomers { value previous change }
         newCustomers { value previous change } averageOrderValue { value previous change } conversionRate { value previous change } } }`,
@@ -185,7 +198,7 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
         request: async () => void (await pool.query(reference.sql, params)),
       });
       ctx.log(`queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`);
-      const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await pool.query(reference.sql, params)) });
+      const single = await runSingleClient(() => pool.query(reference.sql, params));
       measured.push(`SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`);
     }
     const revenueRow = rows.find((row) => row.benchmark.includes("timeseries revenue, 30 days, DAY ("));
@@ -241,17 +254,30 @@ async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: s
   ctx.log(`queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(1)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`);
   noteLeftovers(item.name, "10-client load", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
   // The same query from one client: its latency without queueing behind nine others.
-  const single = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  const single = await runSingleClient(() => send());
   noteLeftovers(item.name, "1-client run", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
+  const judged = item.judgedAt === "1 client" ? single : result;
   rows.push({
     benchmark: `query via gateway: ${item.name} (${QUERY_CLIENTS} clients, ${seconds} s)`,
-    target: `p95 < ${item.targetP95Ms} ms`,
+    target: `p95 < ${item.targetP95Ms} ms at ${item.judgedAt}`,
     measured: `${wrongAnswer ? "WRONG ANSWER; " : ""}${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
     reference: "—",
-    met: !wrongAnswer && result.errors === 0 && result.requests > 0 && result.latency.p95 < item.targetP95Ms ? "yes" : "no",
+    met: !wrongAnswer && judged.errors === 0 && judged.requests > 0 && judged.latency.p95 < item.targetP95Ms ? "yes" : "no",
   });
   notes.push(`queries, ${item.name}: CPU as a share of one core during the 10-client load: ${formatCpuShares(usage)}.`);
   return peak;
+}
+
+/**
+ * One client's requests, one after another, for SINGLE_CLIENT_SECONDS, or longer (at most
+ * SINGLE_CLIENT_MAX_SECONDS) until SINGLE_CLIENT_MIN_REQUESTS were timed.
+ */
+async function runSingleClient(send: () => Promise<unknown>): Promise<LoadResult> {
+  const first = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  if (first.requests >= SINGLE_CLIENT_MIN_REQUESTS) return first;
+  const perRequestMs = (SINGLE_CLIENT_SECONDS * 1000) / Math.max(1, first.requests);
+  const durationMs = Math.min(SINGLE_CLIENT_MAX_SECONDS * 1000, Math.ceil(SINGLE_CLIENT_MIN_REQUESTS * perRequestMs * 1.1));
+  return runLoad({ concurrency: 1, durationMs, maxRequests: SINGLE_CLIENT_MIN_REQUESTS, request: async () => void (await send()) });
 }
 
 /** Notes statements the analytics service left running in PostgreSQL after a load had stopped. */

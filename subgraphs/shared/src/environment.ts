@@ -32,6 +32,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   SUBGRAPH_TIMEOUT_MS: "count",
   SUBGRAPH_DEDUPLICATE_QUERIES: "boolean",
   SINGLE_SUBGRAPH_PASSTHROUGH: "boolean",
+  HTTP_COMPRESSION: "boolean",
   TRUSTED_PROXIES: "hostList",
   JWT_PRIVATE_KEY: "text",
   JWT_KEY_ID: "text",

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { numberFromEnv } from "../config";
 import type { Logger } from "../logger";
 import { assertPortFree } from "./ports";
+import { compressBody, compressionFromEnv } from "./response-compression";
 
 /** A handler for a non-GraphQL path; resolves `true` when it answered the request. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -29,6 +30,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   log?: Logger;
   /** Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with `Retry-After`. */
   admit?: (req: IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /**
+   * Gzip GraphQL responses of 1 KB or more for clients that accept it (`HTTP_COMPRESSION`).
+   * @default true
+   */
+  compressResponses?: boolean;
 }
 
 /** A listening HTTP server. */
@@ -53,6 +59,7 @@ export const GRAPHQL_PATH = "/graphql";
  */
 export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<ListeningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? maxBodyBytesFromEnv();
+  const compressResponses = options.compressResponses ?? compressionFromEnv();
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
@@ -120,7 +127,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
-      res.end(response.body.string);
+      if (!compressResponses) return void res.end(response.body.string);
+      const sent = await compressBody(firstHeaderValue(req.headers["accept-encoding"]), response.body.string);
+      res.setHeader("vary", "accept-encoding");
+      if (sent.encoding) res.setHeader("content-encoding", sent.encoding);
+      res.end(sent.body);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
@@ -217,4 +228,8 @@ function refusedSubscription(body: unknown): string | null {
   }
   const directiveOnRoot = operations.some((operation) => operation.operation === "subscription" && operation.selectionSet.selections.some((selection) => (selection.directives?.length ?? 0) > 0));
   return directiveOnRoot ? "A subscription's root field cannot carry @include or @skip; remove them, or send the subscription over WebSocket on its own." : null;
+}
+
+function firstHeaderValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(", ") : value;
 }
