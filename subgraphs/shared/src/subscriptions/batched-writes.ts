@@ -4,6 +4,12 @@ import type WebSocket from "ws";
 /** How long a socket's messages are gathered before they leave in one write. */
 export const WRITE_COALESCE_MS = 4;
 
+/**
+ * A send's callback is called as soon as its message is queued while the socket holds less than
+ * this much unsent data; beyond it, only once the data has left (the sender waits: backpressure).
+ */
+export const EARLY_ACK_BYTES = 256 * 1024;
+
 /** Sockets holding gathered messages, all flushed by one timer. */
 const corked = new Set<Socket>();
 let flushTimer: NodeJS.Timeout | undefined;
@@ -19,7 +25,10 @@ function flush(): void {
  * corks the underlying TCP socket, and one timer for all sockets uncorks them. The events of a
  * batch, which reach the gateway a few at a time, then cost a subscriber one system call instead of
  * one each, which was most of the gateway's CPU per delivery; a message waits at most that long.
- * Does nothing when the socket has no TCP socket to cork.
+ * A sender that waits for each send's callback before the next (graphql-ws does, per
+ * subscription) is not held to one message per window: the callback comes once the message is
+ * queued, unless the socket already holds {@link EARLY_ACK_BYTES} unsent (a slow reader), when it
+ * comes once the data has left. Does nothing when the socket has no TCP socket to cork.
  */
 export function batchWrites(socket: WebSocket): void {
   // `ws` keeps the TCP socket in `_socket`; it has no public way to cork it.
@@ -31,6 +40,12 @@ export function batchWrites(socket: WebSocket): void {
       tcp.cork();
       corked.add(tcp);
       flushTimer ??= setTimeout(flush, WRITE_COALESCE_MS);
+    }
+    const callback = args[args.length - 1];
+    if (typeof callback === "function" && tcp.writableLength < EARLY_ACK_BYTES) {
+      send(...args.slice(0, -1));
+      process.nextTick(callback as () => void);
+      return;
     }
     send(...args);
   }) as WebSocket["send"];
