@@ -35,7 +35,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const startedAt = new Date();
-  const command = argv.length ? `npm run bench -- ${names.join(" ")}` : "npm run bench";
+  // The BENCH_* settings of this run belong to the command that reproduces it.
+  const settings = Object.entries(process.env)
+    .filter(([name, value]) => name.startsWith("BENCH_") && !name.startsWith("BENCH_NODE_ARGS") && value)
+    .map(([name, value]) => `${name}=${value} `)
+    .sort()
+    .join("");
+  const command = `${settings}${argv.length ? `npm run bench -- ${names.join(" ")}` : "npm run bench"}`;
 
   let database: BenchDatabase | undefined;
   let services: RunningServices | undefined;

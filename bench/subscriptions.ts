@@ -7,7 +7,7 @@ import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
 import { postJson, parseGraphQL } from "./harness/http-client";
 import { formatLatency, summarize, type LatencySummary } from "./harness/load";
 import { createApiKey, login, signUpOrganization, type BenchOrganization } from "./harness/organization";
-import { formatMegabytes, PeakRssSampler, readRssBytes } from "./harness/process-memory";
+import { formatMegabytes, PeakRssSampler, readRssBytes, readTreeRssBytes } from "./harness/process-memory";
 import type { BenchOutcome, ResultRow } from "./harness/report";
 import { BENCH_WS_MAX_CONNECTIONS_PER_CALLER } from "./harness/services";
 
@@ -149,7 +149,7 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
     const exact = r.connected === r.subscribers && r.ready === r.subscribers && r.missing === 0 && r.duplicates === 0 && r.foreign === 0 && r.failedBatches === 0 && r.subscribersWithProblems === 0;
     const perSub = r.subscribers / r.organizations;
     rows.push({
-      benchmark: `subscriptions: ${fmt(r.subscribers)} WebSocket subscribers (${r.organizations} orgs × ${fmt(perSub)}), ${fmt(EVENTS_PER_SECOND)} events/s for ${INGEST_SECONDS} s (${fmt((EVENTS_PER_SECOND * perSub))} deliveries/s)`,
+      benchmark: `subscriptions: ${fmt(r.subscribers)} WebSocket subscribers (${r.organizations} orgs × ${fmt(perSub)}), ${fmt(EVENTS_PER_SECOND)} events/s for ${INGEST_SECONDS} s (${fmt((EVENTS_PER_SECOND * perSub))} deliveries/s)${gatewayWorkersLabel()}`,
       target: `p99 < ${TARGET_P99_MS} ms from trackEvents response to delivery; every event once per subscriber`,
       measured:
         `${formatLatency(r.latency)} (${fmt(r.samples)} deliveries timed on ${r.sampledSubscribers} subscribers, ${pct(r.beforeResponse, r.samples)} before the response = 0); ` +
@@ -197,6 +197,12 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   return { rows, notes };
 }
 
+/** ", gateway: 2 workers" when the services run with BENCH_GATEWAY_WORKERS above 1. */
+function gatewayWorkersLabel(): string {
+  const workers = process.env.BENCH_GATEWAY_WORKERS;
+  return workers && workers !== "1" ? `, gateway: ${workers} workers (GATEWAY_WORKERS)` : "";
+}
+
 function organizationsFor(level: number): number {
   return Math.max(1, Math.min(MAX_ORGANIZATIONS, Math.floor(level / 10)));
 }
@@ -208,9 +214,10 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
   const perOrg = Math.floor(level / organizations);
   const wsUrl = ctx.gatewayUrl.replace(/^http/, "ws");
   const loadBefore = os.loadavg()[0];
-  const gatewayBefore = readRssBytes(gatewayPid) ?? 0;
+  // The gateway with its workers, when GATEWAY_WORKERS (BENCH_GATEWAY_WORKERS) runs several.
+  const gatewayBefore = readTreeRssBytes(gatewayPid) ?? 0;
   const analyticsBefore = readRssBytes(analyticsPid) ?? 0;
-  const gatewayPeak = new PeakRssSampler(gatewayPid).start();
+  const gatewayPeak = new PeakRssSampler(gatewayPid, 250, true).start();
   const analyticsPeak = new PeakRssSampler(analyticsPid).start();
 
   // Events per organization over the run, and so the size of each subscriber's delivery counts.
@@ -353,12 +360,12 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
   }
   const warmupSeconds = (performance.now() - warmStarted) / 1000;
   const ready = subscribers.filter((s) => s.warm).length;
-  const gatewayConnected = readRssBytes(gatewayPid) ?? 0;
+  const gatewayConnected = readTreeRssBytes(gatewayPid) ?? 0;
   ctx.log(`subscriptions: ${fmt(ready)} subscribers ready after ${warmupSeconds.toFixed(1)} s; gateway RSS ${formatMegabytes(gatewayConnected)}; ingesting`);
 
   // Ingest at a fixed rate, not waiting for earlier answers.
   const cpu = startCpuAccounting({
-    gateway: { pid: gatewayPid },
+    gateway: { pid: gatewayPid, tree: true },
     users: { pid: ctx.services.services.users.pid },
     customers: { pid: ctx.services.services.customers.pid },
     analytics: { pid: analyticsPid },

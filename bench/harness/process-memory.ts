@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** A process's resident set size in bytes (`VmRSS` of `/proc/<pid>/status`), or null when it cannot be read. */
 export function readRssBytes(pid: number): number | null {
@@ -10,14 +10,47 @@ export function readRssBytes(pid: number): number | null {
   }
 }
 
-/** Samples a process's RSS at a fixed interval and keeps the largest value seen. */
+/**
+ * The RSS of a process and its direct children together (a gateway with `GATEWAY_WORKERS` workers:
+ * the primary and its workers), in bytes, or null when the process cannot be read.
+ */
+export function readTreeRssBytes(rootPid: number): number | null {
+  const root = readRssBytes(rootPid);
+  if (root === null) return null;
+  let total = root;
+  for (const entry of safeReaddir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The parent pid is the second field after the command, which is in parentheses.
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === rootPid) total += readRssBytes(Number(entry)) ?? 0;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Samples a process's RSS (with its children's, `tree`) at a fixed interval and keeps the largest value seen. */
 export class PeakRssSampler {
   private timer: NodeJS.Timeout | undefined;
   private peak = 0;
   private samples = 0;
 
-  /** @param intervalMs how often to read `/proc/<pid>/status`. @default 250 */
-  constructor(private readonly pid: number, private readonly intervalMs = 250) {}
+  /**
+   * @param intervalMs how often to read `/proc/<pid>/status`. @default 250
+   * @param tree add the direct children's RSS (see {@link readTreeRssBytes})
+   */
+  constructor(private readonly pid: number, private readonly intervalMs = 250, private readonly tree = false) {}
 
   /** Starts sampling (and takes one sample at once); the peak starts from zero. */
   start(): this {
@@ -51,7 +84,7 @@ export class PeakRssSampler {
   }
 
   private sample(): void {
-    const rss = readRssBytes(this.pid);
+    const rss = this.tree ? readTreeRssBytes(this.pid) : readRssBytes(this.pid);
     if (rss === null) return;
     this.samples++;
     if (rss > this.peak) this.peak = rss;

@@ -110,7 +110,8 @@ the same run (PostgreSQL \`COPY\` for ingestion, plain SQL for queries).
   spread over organizations like tenants (10 or 100 per organization), while 1,000 events/s go in
   through \`trackEvents\` in batches of 10: delivery latency, deliveries expected against received
   (each event exactly once per subscriber), gateway memory per connection. \`BENCH_SUBSCRIBER_LEVELS\`
-  chooses the levels.
+  chooses the levels; \`BENCH_GATEWAY_WORKERS=2\` runs the gateway as 2 processes (\`GATEWAY_WORKERS\`;
+  memory and CPU are then those of the primary and its workers together).
 
 \`\`\`sh
 npm run bench              # everything (about 45 minutes on the machine below)

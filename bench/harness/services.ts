@@ -105,6 +105,8 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     // The query benchmark repeats the same queries: measure the queries, not the result cache
     // (BENCH_ANALYTICS_CACHE_TTL_MS sets it, e.g. 60000 for warm figures).
     ANALYTICS_CACHE_TTL_MS: process.env.BENCH_ANALYTICS_CACHE_TTL_MS || "0",
+    // One gateway process unless BENCH_GATEWAY_WORKERS says otherwise (the peers are single processes too).
+    GATEWAY_WORKERS: process.env.BENCH_GATEWAY_WORKERS || "1",
     WS_MAX_CONNECTIONS_PER_CALLER: env.WS_MAX_CONNECTIONS_PER_CALLER || BENCH_WS_MAX_CONNECTIONS_PER_CALLER,
     ...options.env,
   });
