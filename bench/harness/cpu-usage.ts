@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { childPids, statFields } from "./process-tree";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -11,13 +12,7 @@ export function processCpuSeconds(pid: number): number | null {
 
 /** CPU seconds of a process and its direct children (PostgreSQL: the postmaster and its backends). */
 export function processTreeCpuSeconds(rootPid: number): number {
-  let total = processCpuSeconds(rootPid) ?? 0;
-  for (const entry of safeReaddir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = statFields(Number(entry));
-    if (fields && Number(fields[1]) === rootPid) total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  }
-  return total;
+  return childPids(rootPid).reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), processCpuSeconds(rootPid) ?? 0);
 }
 
 /** Total busy CPU seconds of the whole machine (all cores), from /proc/stat. */
@@ -69,22 +64,4 @@ export function formatCpuShares(usage: { wallSeconds: number; seconds: Record<st
   return Object.entries(usage.seconds)
     .map(([name, seconds]) => `${name} ${Math.round((seconds / usage.wallSeconds) * 100)}%`)
     .join(", ");
-}
-
-function statFields(pid: number): string[] | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name is in parentheses and may contain spaces: split after its closing one.
-    return text.slice(text.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return null;
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { childPids } from "./process-tree";
 
 /** A process's resident set size in bytes (`VmRSS` of `/proc/<pid>/status`), or null when it cannot be read. */
 export function readRssBytes(pid: number): number | null {
@@ -16,28 +17,7 @@ export function readRssBytes(pid: number): number | null {
  */
 export function readTreeRssBytes(rootPid: number): number | null {
   const root = readRssBytes(rootPid);
-  if (root === null) return null;
-  let total = root;
-  for (const entry of safeReaddir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The parent pid is the second field after the command, which is in parentheses.
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === rootPid) total += readRssBytes(Number(entry)) ?? 0;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return total;
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  return root === null ? null : childPids(rootPid).reduce((total, pid) => total + (readRssBytes(pid) ?? 0), root);
 }
 
 /** Samples a process's RSS (with its children's, `tree`) at a fixed interval and keeps the largest value seen. */
