@@ -50,7 +50,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     supergraphSdl,
     buildService: ({ name, url }) => services.get(name) ?? new SubgraphDataSource(name, urlOf(name, url), config.subgraphTimeoutMs, config.deduplicateSubgraphQueries),
   });
-  const singleSubgraph = config.singleSubgraphPassthrough ? new SingleSubgraphOperations(planner, services) : null;
+  // Not with @inaccessible in the supergraph: a subgraph could answer with what the API hides.
+  const singleSubgraph = config.singleSubgraphPassthrough && !supergraphSdl.includes("@inaccessible") ? new SingleSubgraphOperations(planner, services) : null;
   const gateway = singleSubgraph ? withSingleSubgraphPassthrough(apolloGateway, singleSubgraph) : apolloGateway;
   const verifyCredential = createCredentialVerifier(
     createRemoteAccessTokenVerifier(`${config.usersBaseUrl}${USERS_AUTH_PATHS.jwks}`),
