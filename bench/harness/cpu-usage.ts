@@ -17,16 +17,30 @@ export function processTreeCpuSeconds(rootPid: number): number {
 
 /** Total busy CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function machineBusyCpuSeconds(): number {
+  const { user, nice, system, irq, softirq, steal } = machineTimes();
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds the hypervisor gave to other virtual machines while this one wanted to run ("steal"
+ * of /proc/stat): time the services did not get, however idle this machine looked.
+ */
+export function machineStolenCpuSeconds(): number {
+  return machineTimes().steal / TICKS_PER_SECOND;
+}
+
+function machineTimes(): { user: number; nice: number; system: number; irq: number; softirq: number; steal: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+  return { user, nice, system, irq, softirq, steal: steal ?? 0 };
 }
 
 /** Where CPU time went between {@link startCpuAccounting} and `finish()`: seconds per named process group. */
 export interface CpuAccounting {
   /**
    * CPU seconds per name over the interval, plus `bench client` (this process), `machine` (all
-   * processes) and `other processes` (machine minus the named ones), and the wall-clock seconds.
+   * processes), `stolen` (by the hypervisor, part of `machine`) and `other processes` (machine
+   * minus the named ones and the stolen time), and the wall-clock seconds.
    */
   finish(): { wallSeconds: number; seconds: Record<string, number> };
 }
@@ -42,6 +56,7 @@ export function startCpuAccounting(processes: Record<string, { pid: number; tree
     const own = process.cpuUsage();
     values["bench client"] = (own.user + own.system) / 1e6;
     values.machine = machineBusyCpuSeconds();
+    values.stolen = machineStolenCpuSeconds();
     return values;
   };
   const before = read();
@@ -51,7 +66,8 @@ export function startCpuAccounting(processes: Record<string, { pid: number; tree
       const after = read();
       const seconds: Record<string, number> = {};
       for (const name of Object.keys(after)) seconds[name] = after[name] - (before[name] ?? 0);
-      // Whatever else ran on the machine meanwhile (other users' work skews the figures).
+      // Whatever else ran on the machine meanwhile (other users' work skews the figures), and what
+      // the hypervisor took for other machines (stolen: the services could not run then).
       const ours = Object.entries(seconds).reduce((sum, [name, value]) => (name === "machine" ? sum : sum + value), 0);
       seconds["other processes"] = Math.max(0, seconds.machine - ours);
       return { wallSeconds: (performance.now() - started) / 1000, seconds };
