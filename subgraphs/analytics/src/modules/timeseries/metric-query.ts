@@ -187,7 +187,7 @@ async function runQuery(dataSource: DataSource, organizationId: string, query: M
   // otherwise (a bucket of a non-null time, a coalesced group).
   const grouping = groupBy.length === 0 ? "" : query.withTotal ? ` GROUP BY GROUPING SETS ((${groupBy.join(", ")}), ())` : ` GROUP BY ${groupBy.join(", ")}`;
   const sql = `SELECT ${select.join(", ")} FROM ${table} WHERE ${where.join(" AND ")}${grouping}`;
-  const rows: Record<string, unknown>[] = await dataSource.query(sql, params);
+  const rows: Record<string, unknown>[] = raw ? await queryWithParallelScans(dataSource, sql, params) : await dataSource.query(sql, params);
   return rows.map((row) => ({
     bucket: (row.bucket as Date | undefined) ?? null,
     group: (row.grp as string | undefined) ?? null,
@@ -203,6 +203,20 @@ async function runQuery(dataSource: DataSource, organizationId: string, query: M
 function rollupTable(grain: "minute" | "hour", query: MetricQuery): string {
   const byCampaign = Boolean(query.filter?.campaignId) || query.groupBy === "campaignId";
   return grain === "hour" && !byCampaign ? "event_type_rollups_hour" : `event_rollups_${grain}`;
+}
+
+/**
+ * Runs a query over the raw events letting PostgreSQL split the scan over parallel workers: with
+ * its default costs it scans a month of one event type (~166k rows on ~44k pages, 10M events) on
+ * one core, and two workers take a third off a single client's wait. Only for these large scans;
+ * the rollup queries are too small to gain.
+ */
+async function queryWithParallelScans(dataSource: DataSource, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  return dataSource.transaction(async (manager) => {
+    await manager.query("SET LOCAL parallel_setup_cost = 10");
+    await manager.query("SET LOCAL parallel_tuple_cost = 0.001");
+    return manager.query(sql, params);
+  });
 }
 
 function groupExpression(groupBy: string, raw: boolean, p: (value: unknown) => string): string {
