@@ -10,9 +10,15 @@ export function processCpuSeconds(pid: number): number | null {
   return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : null;
 }
 
-/** CPU seconds of a process and its direct children (PostgreSQL: the postmaster and its backends). */
+/**
+ * CPU seconds of a process and its direct children (PostgreSQL: the postmaster and its backends),
+ * the children that have already exited included (the root's cutime and cstime: PostgreSQL's
+ * parallel workers live for one query).
+ */
 export function processTreeCpuSeconds(rootPid: number): number {
-  return childPids(rootPid).reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), processCpuSeconds(rootPid) ?? 0);
+  const root = statFields(rootPid);
+  const own = root ? (Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14])) / TICKS_PER_SECOND : 0;
+  return childPids(rootPid).reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), own);
 }
 
 /** Total busy CPU seconds of the whole machine (all cores), from /proc/stat. */
