@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
 import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
-import { ANY_TYPE, dayBitSql, monthSql } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import { activityMarksSql, ANY_TYPE } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
 import { serviceDatabaseUrl } from "../subgraphs/shared/src/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";
@@ -194,12 +194,13 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
         [options.organizationId],
       );
       log(`generate: event_type_rollups_hour: ${(typeHour.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
-      // Each customer's active days per type and UTC month, as the ingest path marks them.
+      // Each customer's active days per type and UTC month (and the month before), as the ingest path marks them.
+      const marks = activityMarksSql('e."timestamp"');
       await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [options.organizationId]);
       const activity = await client.query(
         `INSERT INTO customer_activity (organization_id, type, month, customer_id, days)
-         SELECT e.organization_id, k.type, ${monthSql('e."timestamp"')}, e.customer_id, bit_or(${dayBitSql('e."timestamp"')})
-           FROM events e CROSS JOIN LATERAL (VALUES (e.type), ('${ANY_TYPE}')) AS k(type)
+         SELECT e.organization_id, k.type, ${marks.month}, e.customer_id, bit_or(${marks.bit})
+           FROM events e CROSS JOIN LATERAL (VALUES (e.type), ('${ANY_TYPE}')) AS k(type) ${marks.join}
           WHERE e.organization_id = $1 AND e.customer_id IS NOT NULL
           GROUP BY 1, 2, 3, 4
           ORDER BY 3, 4, 2`,

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { CreateCustomerActivity1763900003000 } from "../subgraphs/analytics/migrations/1763900003000-CreateCustomerActivity";
+import { CustomerActivityTwoMonths1763900010000 } from "../subgraphs/analytics/migrations/1763900010000-CustomerActivityTwoMonths";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import { Aggregation } from "../subgraphs/analytics/src/modules/metric/aggregation";
 import { BUILT_IN_METRICS, type MetricSpec } from "../subgraphs/analytics/src/modules/metric/metric-spec";
 import * as activityModule from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
-import { dayCover } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import { dayCover, rowReads } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
 import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/event-filter.input";
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
@@ -18,18 +19,21 @@ const HOUR = 3_600_000;
 const TRACK = `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`;
 const TYPES = ["purchase", "page_view", "signup", "ad_spend"];
 
-/** The customer_activity rows recomputed from the events, written independently of the ingest SQL: the days of the month as a list. */
+/**
+ * The customer_activity rows recomputed from the events, written independently of the ingest SQL:
+ * the bits set as a list, day d of the row's month as d - 1 and day d of the month before as 32 + d - 1.
+ */
 const REFERENCE_ROWS = `
-  SELECT organization_id, type, month, customer_id, array_agg(DISTINCT day ORDER BY day) AS days
-    FROM (SELECT organization_id, k.type, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-01') AS month, customer_id,
-                 to_char("timestamp" AT TIME ZONE 'UTC', 'DD')::int AS day
-            FROM events CROSS JOIN LATERAL (VALUES (type), ('')) AS k(type)
+  SELECT organization_id, type, month, customer_id, array_agg(DISTINCT bit ORDER BY bit) AS days
+    FROM (SELECT organization_id, k.type, to_char(("timestamp" AT TIME ZONE 'UTC') + s.months * interval '1 month', 'YYYY-MM-01') AS month, customer_id,
+                 to_char("timestamp" AT TIME ZONE 'UTC', 'DD')::int - 1 + 32 * s.months AS bit
+            FROM events CROSS JOIN LATERAL (VALUES (type), ('')) AS k(type) CROSS JOIN (VALUES (0), (1)) AS s(months)
            WHERE organization_id = $1 AND customer_id IS NOT NULL) e
    GROUP BY 1, 2, 3, 4`;
-/** The table's rows with their masks as the list of days set. */
+/** The table's rows with their masks as the list of bits set. */
 const TABLE_ROWS = `
   SELECT organization_id, type, to_char(month, 'YYYY-MM-DD') AS month, customer_id,
-         array(SELECT d FROM generate_series(1, 31) AS d WHERE days & (1 << (d - 1)) <> 0 ORDER BY d) AS days
+         array(SELECT b FROM generate_series(0, 62) AS b WHERE days & (1::bigint << b) <> 0 ORDER BY b) AS days
     FROM customer_activity WHERE organization_id = $1`;
 
 function random(seed: number) {
@@ -63,6 +67,24 @@ describe("dayCover", () => {
     const within = dayCover({ from: new Date("2026-01-31T01:00:00Z"), to: new Date("2026-01-31T02:00:00Z") });
     expect(within).toEqual({ months: [{ month: "2026-01-01", whole: 0, partial: 1 << 30 }], edges: [[new Date("2026-01-31T01:00:00Z"), new Date("2026-01-31T02:00:00Z")]] });
     expect(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") })).toEqual({ months: [{ month: "2026-01-01", whole: 2 ** 31 - 1, partial: 0 }], edges: [] });
+  });
+
+  it("reads the rows of every second month, each with the month before in its high bits", () => {
+    const high = (mask: number) => BigInt(mask) << 32n;
+    // 30 days across a month boundary: the later month's rows alone.
+    const thirty = dayCover({ from: new Date("2026-02-10T00:00:00Z"), to: new Date("2026-03-12T06:00:00Z") });
+    const feb = thirty.months[0];
+    const mar = thirty.months[1];
+    expect(rowReads(thirty)).toEqual([{ month: "2026-03-01", whole: (high(feb.whole) | BigInt(mar.whole)).toString(), any: (high(feb.whole) | BigInt(mar.whole | mar.partial)).toString() }]);
+    // One month: its own rows, its own bits.
+    expect(rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") }))).toEqual([
+      { month: "2026-01-01", whole: String(2 ** 31 - 1), any: String(2 ** 31 - 1) },
+    ]);
+    // Three months: February (with January) and March (with February again).
+    const three = rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-04-01T00:00:00Z") }));
+    expect(three.map((read) => read.month)).toEqual(["2026-02-01", "2026-03-01"]);
+    // Five months: February, April and May.
+    expect(rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-06-01T00:00:00Z") })).map((read) => read.month)).toEqual(["2026-02-01", "2026-04-01", "2026-05-01"]);
   });
 });
 
@@ -121,6 +143,10 @@ describe("customer_activity", () => {
       [new Date("2026-02-01T00:00:00Z"), new Date("2026-04-01T00:00:00Z")],
       [new Date("2026-02-28T22:00:00Z"), new Date("2026-03-01T03:00:00Z")],
       [new Date("2026-03-01T00:00:00Z"), new Date("2026-03-08T00:00:00Z")],
+      // Three, four and five months: rows of two months, merged; five months: three reads, grouped.
+      [new Date("2026-01-20T05:00:00Z"), new Date("2026-03-05T03:00:00Z")],
+      [new Date("2026-01-20T05:00:00Z"), new Date("2026-04-03T07:00:00Z")],
+      [new Date("2025-12-15T00:00:00Z"), new Date("2026-04-10T00:00:00Z")],
       ...Array.from({ length: 12 }, (_, i): [Date, Date] => {
         // Half on the hour, half at any millisecond; from an hour to 10 days long.
         const unit = i % 2 ? HOUR : 1;
@@ -167,7 +193,7 @@ describe("customer_activity", () => {
     expect(body.data!.summary).toEqual({ activeCustomers: { value: active, previous: previousActive }, conversionRate: { value: rate, previous: previousRate } });
   });
 
-  it("is backfilled from the stored events by its migration, and dropped by its down()", async () => {
+  it("is backfilled from the stored events by its migrations, undone by their down()", async () => {
     const database = await createScratchAnalyticsDatabase("migration");
     const scratch = database.dataSource;
     try {
@@ -186,19 +212,29 @@ describe("customer_activity", () => {
       // Events inserted behind the ingest path's back: the table does not know them until the migration runs again.
       await scratch.query(`TRUNCATE customer_activity`);
       const queryRunner = scratch.createQueryRunner();
+      const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
+      const rowsByKey = async (sql: string) => new Map((await scratch.query(sql, [organizationId])).map((row: any) => [key(row), row.days]));
+      // The first layout: one month's days per row (the reference without the month-after rows and bits).
+      const oneMonth = `SELECT organization_id, type, month, customer_id, array_agg(b) FILTER (WHERE b < 32) AS days FROM (${REFERENCE_ROWS}) r, unnest(r.days) AS b
+                         GROUP BY 1, 2, 3, 4 HAVING min(b) < 32`;
       try {
-        const migration = new CreateCustomerActivity1763900003000();
-        await migration.down(queryRunner);
+        const created = new CreateCustomerActivity1763900003000();
+        const twoMonths = new CustomerActivityTwoMonths1763900010000();
+        await twoMonths.down(queryRunner);
+        await created.down(queryRunner);
         expect((await queryRunner.query(`SELECT to_regclass('customer_activity') AS t`))[0].t).toBeNull();
-        await migration.up(queryRunner);
+        await created.up(queryRunner);
+        expect(await rowsByKey(TABLE_ROWS)).toEqual(await rowsByKey(oneMonth));
+        await twoMonths.up(queryRunner);
+        const table = await rowsByKey(TABLE_ROWS);
+        expect(table.size).toBeGreaterThan(10);
+        expect(table).toEqual(await rowsByKey(REFERENCE_ROWS));
+        await twoMonths.down(queryRunner);
+        expect(await rowsByKey(TABLE_ROWS)).toEqual(await rowsByKey(oneMonth));
+        await twoMonths.up(queryRunner);
       } finally {
         await queryRunner.release();
       }
-      const table = await scratch.query(TABLE_ROWS, [organizationId]);
-      const expected = await scratch.query(REFERENCE_ROWS, [organizationId]);
-      expect(table.length).toBeGreaterThan(10);
-      const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
-      expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(new Map(expected.map((row: any) => [key(row), row.days])));
     } finally {
       await database.drop();
     }

@@ -10,6 +10,7 @@ import { PartitionEventsByMonth1763900006000 } from "../migrations/1763900006000
 import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-DropEventsPrimaryKey";
 import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
+import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
 import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
@@ -30,6 +31,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       DropEventsPrimaryKey1763900007000,
       CoverCustomerActivityDays1763900008000,
       CreateEventTypeRollups1763900009000,
+      CustomerActivityTwoMonths1763900010000,
     ],
   });
 }

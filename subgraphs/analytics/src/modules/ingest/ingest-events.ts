@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { ANY_TYPE, dayBitSql, monthSql } from "../timeseries/customer-activity";
+import { activityMarksSql, ANY_TYPE } from "../timeseries/customer-activity";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
 
@@ -47,16 +47,18 @@ const typeRollup = `
     ON CONFLICT (organization_id, type, bucket) DO UPDATE SET ${UPSERT_ROLLUP}
   )`;
 
+const marks = activityMarksSql('i."timestamp"');
+
 /**
  * Marks the UTC day of each inserted event in its customer's `customer_activity` rows (its type and
- * every type, ''). OR-ing a bit that is already set changes nothing, so such rows are locked but
- * not rewritten.
+ * every type, ''; its month's rows and the next month's). OR-ing a bit that is already set changes
+ * nothing, so such rows are locked but not rewritten.
  */
 const activity = `
   activity AS (
     INSERT INTO customer_activity AS a (organization_id, type, month, customer_id, days)
-    SELECT $1, k.type, ${monthSql('i."timestamp"')}, i.customer_id, bit_or(${dayBitSql('i."timestamp"')})
-      FROM inserted i CROSS JOIN LATERAL (VALUES (i.type), ('${ANY_TYPE}')) AS k(type)
+    SELECT $1, k.type, ${marks.month}, i.customer_id, bit_or(${marks.bit})
+      FROM inserted i CROSS JOIN LATERAL (VALUES (i.type), ('${ANY_TYPE}')) AS k(type) ${marks.join}
      WHERE i.customer_id IS NOT NULL
      GROUP BY 2, 3, 4
      ORDER BY 2, 3, 4
