@@ -9,6 +9,7 @@ import { formatLatency, summarize, type LatencySummary } from "./harness/load";
 import { createApiKey, login, signUpOrganization, type BenchOrganization } from "./harness/organization";
 import { formatMegabytes, PeakRssSampler, readRssBytes, readTreeRssBytes } from "./harness/process-memory";
 import type { BenchOutcome, ResultRow } from "./harness/report";
+import { startWsFanoutReference } from "./harness/peer-gateways";
 import { BENCH_WS_MAX_CONNECTIONS_PER_CALLER } from "./harness/services";
 
 /** Concurrent WebSocket subscribers per level (`BENCH_SUBSCRIBER_LEVELS=100,1000` to run fewer). */
@@ -58,6 +59,18 @@ interface Subscriber {
   sampleIndex: number;
   /** `error`/`complete` messages, or a close while measuring. */
   problem?: string;
+}
+
+/** Where a level's subscribers connect and its events are sent. */
+interface LevelEndpoint {
+  /** Our gateway, or the bare fan-out reference (bench/peers/ws-fanout.ts). */
+  kind: "gateway" | "reference";
+  /** Its `/graphql`: trackEvents over HTTP, subscriptions over WebSockets. */
+  httpUrl: string;
+  /** The process whose memory is reported (the gateway with its workers, or the reference). */
+  pid: number;
+  /** The Authorization header of a tenant's trackEvents requests. */
+  ingestAuthorization(tenant: Tenant): string;
 }
 
 interface LevelResult {
@@ -134,13 +147,31 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
       }
     }
     ctx.log(`subscriptions: ${fmt(level)} subscribers over ${organizations} organizations ...`);
-    const result = await runLevel(ctx, level, tenants.slice(0, organizations));
+    const gateway: LevelEndpoint = { kind: "gateway", httpUrl: ctx.gatewayUrl, pid: ctx.services.services.gateway.pid, ingestAuthorization: (tenant) => `ApiKey ${tenant.apiKey}` };
+    const result = await runLevel(ctx, level, tenants.slice(0, organizations), gateway);
     ctx.log(
       `subscriptions: ${fmt(level)}: p99 ${result.latency.p99.toFixed(1)} ms, received ${fmt(result.received)} of ${fmt(result.expected)} ` +
         `(missing ${fmt(result.missing)}, duplicates ${fmt(result.duplicates)}), gateway RSS ${formatMegabytes(result.gatewayBefore)} -> ${formatMegabytes(result.gatewayPeak)}; CPU ${result.cpu}`,
     );
     results.push(result);
     ctx.services.assertAlive();
+  }
+
+  // The floor under each figure: the same load on a server that only fans events out.
+  const references = new Map<number, LevelResult>();
+  if (process.env.BENCH_SUBSCRIPTIONS_REFERENCE !== "0") {
+    const server = await startWsFanoutReference();
+    try {
+      for (const level of SUBSCRIBER_LEVELS) {
+        ctx.log(`subscriptions: reference (bare ws fan-out): ${fmt(level)} subscribers ...`);
+        const reference: LevelEndpoint = { kind: "reference", httpUrl: server.url, pid: server.pid, ingestAuthorization: (tenant) => `Bearer ${tenant.token}` };
+        const result = await runLevel(ctx, level, tenants.slice(0, organizationsFor(level)), reference);
+        ctx.log(`subscriptions: reference, ${fmt(level)}: p99 from send ${result.latencyFromSend.p99.toFixed(1)} ms, received ${fmt(result.received)} of ${fmt(result.expected)}; CPU ${result.cpu}`);
+        references.set(level, result);
+      }
+    } finally {
+      await server.stop();
+    }
   }
 
   const rows: ResultRow[] = [];
@@ -157,7 +188,8 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
         `${r.foreign ? `, other-org ${fmt(r.foreign)}` : ""}; connected ${fmt(r.connected)}/${fmt(r.subscribers)}`,
       reference:
         `ingest reached ${fmt(r.accepted / r.ingestSeconds)} events/s (${fmt(r.accepted)} in ${r.ingestSeconds.toFixed(1)} s; trackEvents send→response ${formatLatency(r.batchLatency)}); ` +
-        `delivery measured from the request being sent: ${formatLatency(r.latencyFromSend)}; bench client event-loop lag p99 ${r.clientLagP99.toFixed(0)} ms`,
+        `delivery measured from the request being sent: ${formatLatency(r.latencyFromSend)}; bench client event-loop lag p99 ${r.clientLagP99.toFixed(0)} ms` +
+        (references.has(r.subscribers) ? `; bare ws fan-out, same load: ${describeReference(references.get(r.subscribers)!)}` : ""),
       // The target holds at the stated ingest rate: a run that could not ingest 95% of it does not meet it.
       met: r.latency.p99 < TARGET_P99_MS && exact && r.samples > 0 && r.accepted / r.ingestSeconds >= 0.95 * EVENTS_PER_SECOND ? "yes" : "no",
     });
@@ -190,6 +222,19 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
         (r.subscribersWithProblems ? ` ${r.subscribersWithProblems} subscribers got an error/complete/close, first: ${r.firstProblem}.` : ""),
     );
   }
+  if (references.size > 0) {
+    notes.push(
+      "subscriptions: reference = bench/peers/ws-fanout.ts, a process that accepts the same subscribers (graphql-transport-ws handshake only) and sends each event of a " +
+        "trackEvents-shaped POST, serialized once, to its organization's subscribers with a plain ws send: no GraphQL, no database, no authentication. " +
+        "It sends before it answers, so its latency is counted from the request being sent: the floor the machine and the bench client put under the gateway's send-to-delivery figure.",
+    );
+    for (const r of references.values()) {
+      notes.push(
+        `subscriptions, reference, ${fmt(r.subscribers)} subscribers: connected in ${r.connectSeconds.toFixed(1)} s; ${r.batches} batches in ${r.ingestSeconds.toFixed(1)} s; ` +
+          `CPU as a share of one core over ingest + drain: ${r.cpu}; reference RSS ${formatMegabytes(r.gatewayBefore)} before, ${formatMegabytes(r.gatewayPeak)} peak.`,
+      );
+    }
+  }
   notes.push(
     "subscriptions: the Redis variant (two analytics replicas and two gateways, delivery exactly once per subscriber per event) is not part of this benchmark; " +
       "it is covered by test/replicas.e2e.test.ts (4 subscribers, 2 gateways, 2 replicas, one Redis).",
@@ -207,12 +252,12 @@ function organizationsFor(level: number): number {
   return Math.max(1, Math.min(MAX_ORGANIZATIONS, Math.floor(level / 10)));
 }
 
-async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Promise<LevelResult> {
-  const gatewayPid = ctx.services.services.gateway.pid;
+async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], endpoint: LevelEndpoint): Promise<LevelResult> {
+  const gatewayPid = endpoint.pid;
   const analyticsPid = ctx.services.services.analytics.pid;
   const organizations = tenants.length;
   const perOrg = Math.floor(level / organizations);
-  const wsUrl = ctx.gatewayUrl.replace(/^http/, "ws");
+  const wsUrl = endpoint.httpUrl.replace(/^http/, "ws");
   const loadBefore = os.loadavg()[0];
   // The gateway with its workers, when GATEWAY_WORKERS (BENCH_GATEWAY_WORKERS) runs several.
   const gatewayBefore = readTreeRssBytes(gatewayPid) ?? 0;
@@ -350,8 +395,8 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
   for (let round = 0; round < 20 && subscribers.some((s) => !s.warm); round++) {
     await Promise.all(
       tenants.map((tenant, org) =>
-        postJson(ctx.gatewayUrl, JSON.stringify({ query: TRACK_EVENTS, variables: { events: [{ id: `w${level}-${org}-${round}`, type: "page_view", timestamp: new Date().toISOString() }] } }), {
-          authorization: `ApiKey ${tenant.apiKey}`,
+        postJson(endpoint.httpUrl, JSON.stringify({ query: TRACK_EVENTS, variables: { events: [{ id: `w${level}-${org}-${round}`, type: "page_view", timestamp: new Date().toISOString() }] } }), {
+          authorization: endpoint.ingestAuthorization(tenant),
         }).catch(() => undefined),
       ),
     );
@@ -364,13 +409,17 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
   ctx.log(`subscriptions: ${fmt(ready)} subscribers ready after ${warmupSeconds.toFixed(1)} s; gateway RSS ${formatMegabytes(gatewayConnected)}; ingesting`);
 
   // Ingest at a fixed rate, not waiting for earlier answers.
-  const cpu = startCpuAccounting({
-    gateway: { pid: gatewayPid, tree: true },
-    users: { pid: ctx.services.services.users.pid },
-    customers: { pid: ctx.services.services.customers.pid },
-    analytics: { pid: analyticsPid },
-    postgres: { pid: ctx.database.postmasterPid, tree: true },
-  });
+  const cpu = startCpuAccounting(
+    endpoint.kind === "reference"
+      ? { reference: { pid: gatewayPid } }
+      : {
+          gateway: { pid: gatewayPid, tree: true },
+          users: { pid: ctx.services.services.users.pid },
+          customers: { pid: ctx.services.services.customers.pid },
+          analytics: { pid: analyticsPid },
+          postgres: { pid: ctx.database.postmasterPid, tree: true },
+        },
+  );
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   measuring = true;
@@ -401,7 +450,7 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
       batches++;
       sentAt[org][batch] = performance.now();
       pending.push(
-        postJson(ctx.gatewayUrl, JSON.stringify({ query: TRACK_EVENTS, variables: { events } }), { authorization: `ApiKey ${tenant.apiKey}` }, 30_000)
+        postJson(endpoint.httpUrl, JSON.stringify({ query: TRACK_EVENTS, variables: { events } }), { authorization: endpoint.ingestAuthorization(tenant) }, 30_000)
           .then((answer) => {
             answeredAt[org][batch] = performance.now();
             const result = parseGraphQL<{ trackEvents: { accepted: number; rejected: { index: number; reason: string }[] } }>(answer).trackEvents;
@@ -528,6 +577,14 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[]): Pr
     loadBefore,
     loadAfter: os.loadavg()[0],
   };
+}
+
+/**
+ * The reference's figures for the gateway row. It fans out before it answers, so its latency is
+ * from the request being sent (the gateway's is in the same row): the least any server adds.
+ */
+function describeReference(r: LevelResult): string {
+  return `from the request being sent ${formatLatency(r.latencyFromSend)}, received ${fmt(r.received)} of ${fmt(r.expected)}, ${fmt(r.accepted / r.ingestSeconds)} events/s`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -55,11 +55,25 @@ export async function startPeerGateway(name: PeerGatewayName, supergraphPath: st
     RATE_LIMIT_PER_MINUTE: "0",
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
   };
-  const child = spawn(process.execPath, [...nodeArgs, peer.entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: "production", ...(name === "ours-without-deduplication" ? ours : {}) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const env = { PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: "production", ...(name === "ours-without-deduplication" ? ours : {}) };
+  return { name, ...(await startPeerProcess(peer, port, env, nodeArgs)) };
+}
+
+/** The reference server of the subscriptions benchmark (bench/peers/ws-fanout.ts), on a free port. */
+export async function startWsFanoutReference(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+  const peer = { label: "ws fan-out reference", entry: "dist/bench/peers/ws-fanout.js", ready: "/health" };
+  const port = await freePort();
+  return startPeerProcess(peer, port, { PORT: String(port), NODE_ENV: "production" });
+}
+
+/** Runs `peer.entry` with `env` on top of the bench's environment and waits until `peer.ready` answers on `port`. */
+async function startPeerProcess(
+  peer: { label: string; entry: string; ready: string },
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, peer.entry], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   killOnExit(child);
   let output = "";
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
@@ -72,5 +86,5 @@ export async function startPeerGateway(name: PeerGatewayName, supergraphPath: st
     await terminate(child);
     throw error;
   }
-  return { name, pid: child.pid!, url: `${base}/graphql`, stop: () => terminate(child) };
+  return { pid: child.pid!, url: `${base}/graphql`, stop: () => terminate(child) };
 }
