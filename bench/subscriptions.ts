@@ -225,7 +225,7 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   if (references.size > 0) {
     notes.push(
       "subscriptions: reference = bench/peers/ws-fanout.ts, a process that accepts the same subscribers (graphql-transport-ws handshake only) and sends each event of a " +
-        "trackEvents-shaped POST, serialized once, to its organization's subscribers with a plain ws send: no GraphQL, no database, no authentication. " +
+        "trackEvents-shaped POST, serialized once, to its organization's subscribers with ws sends, one corked write per subscriber per POST: no GraphQL, no database, no authentication. " +
         "It sends before it answers, so its latency is counted from the request being sent: the floor the machine and the bench client put under the gateway's send-to-delivery figure.",
     );
     for (const r of references.values()) {

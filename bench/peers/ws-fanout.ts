@@ -3,7 +3,8 @@
 // graphql-transport-ws for the bench's subscribers (connection_init -> connection_ack, subscribe,
 // ping -> pong) and groups them by their connection_init `authorization`. A POST to /graphql
 // carrying a trackEvents body with the same `authorization` sends each event, serialized once, to
-// every subscriber of that group with a plain `ws` send, then answers as trackEvents would.
+// every subscriber of that group with `ws` sends (each subscriber's socket corked over the request's
+// events: one write per subscriber per request), then answers as trackEvents would.
 // What the gateway measures above this is the cost of GraphQL, tenants and storage.
 // Usage: PORT=... node dist/bench/peers/ws-fanout.js
 import http from "node:http";
@@ -20,9 +21,15 @@ interface BenchEvent {
 /** Subscribers per connection_init authorization: socket -> its subscription id. */
 const groups = new Map<string, Map<WebSocket, string>>();
 
+/** The TCP socket under a `ws` socket (to cork it: one write per subscriber per request, not per event). */
+function tcpOf(socket: WebSocket): { cork(): void; uncork(): void } | undefined {
+  return (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+}
+
 function fanOut(authorization: string, events: BenchEvent[]): void {
   const group = groups.get(authorization);
   if (!group) return;
+  for (const socket of group.keys()) tcpOf(socket)?.cork();
   for (const event of events) {
     const payload = JSON.stringify({
       data: { eventTracked: { id: event.id, type: event.type, timestamp: event.timestamp, value: event.value ?? null, customer: event.customerId ? { id: event.customerId } : null } },
@@ -35,6 +42,7 @@ function fanOut(authorization: string, events: BenchEvent[]): void {
       socket.send(message);
     }
   }
+  for (const socket of group.keys()) tcpOf(socket)?.uncork();
 }
 
 function main(): void {
