@@ -124,7 +124,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     limits: webSocketLimitsFromEnv(),
     operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
     admitCaller: (viewer) => rateLimiter.admitCaller(viewer),
-    subscribe: (args) => federated.subscribe(args),
+    subscribe: (args, direct) => federated.subscribe(args, direct),
     execute: async (args): Promise<ExecutionResult> => {
       const response = await apollo.executeOperation(
         { query: print(args.document), variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },

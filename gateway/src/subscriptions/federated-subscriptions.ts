@@ -2,6 +2,7 @@ import { executeQueryPlan, type GraphQLDataSource } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
 import { GraphQLError, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
 import { ErrorCode } from "../../../subgraphs/shared/src/errors";
+import type { DirectDeliveryFactory, ResultSink } from "../../../subgraphs/shared/src/subscriptions/direct-delivery";
 import { EventQueue } from "../../../subgraphs/shared/src/subscriptions/event-queue";
 import type { GatewayContext } from "../context";
 import type { SubscriptionPlan, SubscriptionPlanner } from "./subscription-planner";
@@ -20,7 +21,7 @@ type ServiceMap = Record<string, GraphQLDataSource<GatewayContext>>;
 
 /** One upstream subscription and the clients it serves. */
 interface SharedSubscription {
-  clients: Set<EventQueue<ExecutionResult>>;
+  clients: Set<ResultSink>;
   stop: () => void;
 }
 
@@ -33,7 +34,9 @@ interface SharedSubscription {
  * upstream subscription) and delivered in the subgraph's order. A subscription that needs no other
  * subgraph, and that the subgraph can run as written, is opened upstream as the client wrote it and
  * its events are forwarded as they are. Clients with the same credential, document and variables
- * share one upstream subscription, and each event is completed once for all of them.
+ * share one upstream subscription, and each event is completed once for all of them; given a
+ * direct delivery, it is also serialized once and written to their sockets without a loop per
+ * client and event in graphql-ws.
  */
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, SharedSubscription>();
@@ -50,8 +53,11 @@ export class FederatedSubscriptions {
     private readonly runsAsWritten: (serviceName: string, document: DocumentNode) => boolean = () => false,
   ) {}
 
-  /** graphql-ws `subscribe`: an async iterable of results for one client's subscription. */
-  subscribe(args: ExecutionArgs): AsyncIterable<ExecutionResult> | ExecutionResult {
+  /**
+   * graphql-ws `subscribe`: an async iterable of results for one client's subscription; with
+   * `direct`, the direct delivery it makes (results written to the client's socket as they come).
+   */
+  subscribe(args: ExecutionArgs, direct?: DirectDeliveryFactory): AsyncIterable<ExecutionResult> | ExecutionResult {
     const context = args.contextValue as GatewayContext;
     if (!context.accessToken) return { errors: [new GraphQLError("Subscriptions need a credential.", { extensions: { code: ErrorCode.Unauthenticated } })] };
     let plan: SubscriptionPlan;
@@ -69,18 +75,19 @@ export class FederatedSubscriptions {
       shared = this.open(key, plan, variables, context, asWritten);
     }
     const subscription = shared;
-    const queue: EventQueue<ExecutionResult> = new EventQueue<ExecutionResult>({
+    const options = {
       capacity: CLIENT_QUEUE_CAPACITY,
       onClose: () => {
-        subscription.clients.delete(queue);
+        subscription.clients.delete(client);
         if (subscription.clients.size === 0) {
           this.shared.delete(key);
           subscription.stop();
         }
       },
-    });
-    subscription.clients.add(queue);
-    return queue;
+    };
+    const client = direct ? direct(options) : new EventQueue<ExecutionResult>(options);
+    subscription.clients.add(client);
+    return client;
   }
 
   /** Upstream subscriptions open (shared ones count once). */
@@ -106,7 +113,7 @@ export class FederatedSubscriptions {
   ): SharedSubscription {
     const { client, release } = this.upstream.acquire(plan.primary.serviceName, context.accessToken!);
     const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
-    const clients = new Set<EventQueue<ExecutionResult>>();
+    const clients = new Set<ResultSink>();
     // Events are completed concurrently (at most COMPLETIONS_IN_FLIGHT) but delivered one after
     // another, so clients receive them in the subgraph's order.
     let chain = Promise.resolve();

@@ -1,8 +1,22 @@
 import type http from "node:http";
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from "graphql";
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from "graphql";
 import { CloseCode, type Context, type OperationResult } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { batchWrites } from "./batched-writes";
+import { DirectDelivery, PayloadSerializer, type DirectDeliveryFactory } from "./direct-delivery";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import type { CredentialVerifier, VerifiedCredential } from "../auth/credentials";
@@ -50,8 +64,13 @@ export interface GraphQLWebSocketOptions<TContext> {
   /** The context of a connection's operations, made once when it is accepted. */
   createContext(credential: VerifiedCredential, request: http.IncomingMessage): TContext;
   limits: WebSocketLimits;
-  /** Executes a subscription another way (the gateway plans it across subgraphs); `args.contextValue` is the connection's context. */
-  subscribe?: (args: ExecutionArgs) => OperationResult;
+  /**
+   * Executes a subscription another way (the gateway plans it across subgraphs); `args.contextValue`
+   * is the connection's context. It may return `direct(...)` as its iterable and push results into
+   * it: they are then written to the socket as they come, each result serialized once for all the
+   * subscriptions it is pushed to.
+   */
+  subscribe?: (args: ExecutionArgs, direct: DirectDeliveryFactory) => OperationResult;
   /** The operation limits of HTTP, applied to operations sent over the socket too. */
   operationLimits?: { validationRules: ValidationRule[]; maxTokens: number; hideSchemaDetails: boolean };
   /** The caller's rate limit, taken for every operation sent over the socket. */
@@ -90,6 +109,9 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
   wsServer.on("connection", batchWrites);
   const connections = new WeakMap<Context<Record<string, unknown>, Extra>, Connection<TContext>>();
   const connectionsPerCaller = new Map<string, number>();
+  // Each subscription's socket and id, for direct delivery (found by the arguments onSubscribe made).
+  const subscriptionTargets = new WeakMap<ExecutionArgs, { socket: Extra["socket"]; id: string }>();
+  const serializer = new PayloadSerializer(nextPayload);
   const expiryTimers = new Set<NodeJS.Timeout>();
   let subscriptionCount = 0;
   const schema = () => (typeof options.schema === "function" ? options.schema() : options.schema);
@@ -165,13 +187,15 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         if (!operation) return [new GraphQLError("The document has no operation by that name.", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
         connection.operations.add(id);
         subscriptionCount++;
-        return {
+        const args = {
           schema: schema(),
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: connection.context,
         } as ExecutionArgs;
+        subscriptionTargets.set(args, { socket: ctx.extra.socket, id });
+        return args;
       },
       onComplete: (ctx, id) => release(ctx, id),
       onError: (ctx, id, _payload, errors) => {
@@ -181,16 +205,28 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
           formatError(error.extensions.code || error.originalError ? error.toJSON() : { ...error.toJSON(), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }, error),
         );
       },
-      subscribe: options.subscribe,
+      subscribe:
+        options.subscribe &&
+        ((args) => {
+          const target = subscriptionTargets.get(args);
+          if (!target) throw new Error("A subscription reached subscribe() without onSubscribe.");
+          return options.subscribe!(args, (deliveryOptions) => new DirectDelivery(target.socket, target.id, serializer, deliveryOptions));
+        }),
       execute: options.execute,
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error) as GraphQLFormattedError) } as never;
+        return nextPayload(result) as never;
       },
     },
     wsServer,
     options.limits.keepAliveMs,
   );
+
+  /** A result as the protocol's `next` payload: errors formatted as over HTTP. */
+  function nextPayload(result: ExecutionResult): FormattedExecutionResult {
+    const { errors, ...rest } = result;
+    return errors?.length ? { ...rest, errors: errors.map((error) => formatError(error.toJSON(), error) as GraphQLFormattedError) } : rest;
+  }
 
   function release(ctx: Context<Record<string, unknown>, Extra>, id: string): void {
     const connection = connections.get(ctx);
