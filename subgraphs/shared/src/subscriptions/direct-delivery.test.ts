@@ -12,12 +12,16 @@ async function connectedSockets(count: number) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const sockets: WebSocket[] = [];
   const received: string[][] = [];
+  const binaryFrames: number[] = [];
   const clients: WebSocket[] = [];
   for (let i = 0; i < count; i++) {
     const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", (socket) => resolve(socket)));
     const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const messages: string[] = [];
-    client.on("message", (data) => messages.push(data.toString()));
+    client.on("message", (data, isBinary) => {
+      messages.push(data.toString());
+      if (isBinary) binaryFrames.push(i);
+    });
     await new Promise((resolve) => client.once("open", resolve));
     sockets.push(await accepted);
     received.push(messages);
@@ -28,14 +32,14 @@ async function connectedSockets(count: number) {
     wss.close();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { sockets, received, clients, close };
+  return { sockets, received, binaryFrames, clients, close };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe("DirectDelivery", () => {
-  it("writes each pushed result as a graphql-transport-ws next message, serialized once for every subscriber", async () => {
-    const { sockets, received, close } = await connectedSockets(3);
+  it("writes each pushed result as a graphql-transport-ws next message (a text frame), serialized once for every subscriber", async () => {
+    const { sockets, received, binaryFrames, close } = await connectedSockets(3);
     try {
       let serializations = 0;
       const serializer = new PayloadSerializer((result) => {
@@ -48,6 +52,7 @@ describe("DirectDelivery", () => {
       for (const result of [first, second]) for (const delivery of deliveries) delivery.push(result);
       await settle();
       expect(serializations).toBe(2);
+      expect(binaryFrames).toEqual([]);
       received.forEach((messages, i) => {
         expect(messages.map((m) => JSON.parse(m))).toEqual([
           { id: `sub-${i}`, type: "next", payload: { data: { n: 1 } } },

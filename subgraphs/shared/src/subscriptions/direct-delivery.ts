@@ -22,22 +22,23 @@ export interface DirectDeliveryOptions {
 export type DirectDeliveryFactory = (options: DirectDeliveryOptions) => DirectDelivery;
 
 /**
- * The JSON of results' `next` payloads, each result serialized once however many subscribers it is
- * written to: the same result object pushed to 100 subscribers is stringified once.
+ * The `next` messages of results, each result serialized once however many subscribers it is
+ * written to: the same result object pushed to 100 subscriptions is stringified once, and encoded
+ * once per subscription id (clients often all use the same id), as the bytes every socket sends.
  */
 export class PayloadSerializer {
-  private readonly cache = new WeakMap<ExecutionResult, string>();
+  private readonly cache = new WeakMap<ExecutionResult, { json: string; messages: Map<string, Buffer> }>();
 
   /** @param payload the result as the protocol's `next` payload (errors formatted). */
   constructor(private readonly payload: (result: ExecutionResult) => unknown) {}
 
-  json(result: ExecutionResult): string {
-    let json = this.cache.get(result);
-    if (json === undefined) {
-      json = JSON.stringify(this.payload(result));
-      this.cache.set(result, json);
-    }
-    return json;
+  /** The UTF-8 bytes of `{"id":id,"type":"next","payload":...}` for this result. */
+  message(id: string, result: ExecutionResult): Buffer {
+    let entry = this.cache.get(result);
+    if (!entry) this.cache.set(result, (entry = { json: JSON.stringify(this.payload(result)), messages: new Map() }));
+    let message = entry.messages.get(id);
+    if (!message) entry.messages.set(id, (message = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`)));
+    return message;
   }
 }
 
@@ -53,7 +54,7 @@ export class PayloadSerializer {
  * `capacity` of them, the oldest dropped first; they leave in order when the socket drains.
  */
 export class DirectDelivery implements ResultSink, AsyncIterableIterator<ExecutionResult> {
-  private readonly waiting: string[] = [];
+  private readonly waiting: Buffer[] = [];
   private readonly tcp: Socket | undefined;
   private finished: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private ending = false;
@@ -74,7 +75,7 @@ export class DirectDelivery implements ResultSink, AsyncIterableIterator<Executi
 
   push(result: ExecutionResult): void {
     if (this.closed || this.ending) return;
-    const message = `{"id":${JSON.stringify(this.id)},"type":"next","payload":${this.serializer.json(result)}}`;
+    const message = this.serializer.message(this.id, result);
     if (this.waiting.length === 0 && !this.backedUp()) return this.send(message);
     if (this.waiting.length >= this.options.capacity) {
       this.waiting.shift();
@@ -114,8 +115,9 @@ export class DirectDelivery implements ResultSink, AsyncIterableIterator<Executi
     return this.tcp !== undefined && this.tcp.writableLength >= EARLY_ACK_BYTES;
   }
 
-  private send(message: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(message);
+  private send(message: Buffer): void {
+    // A text frame: graphql-transport-ws messages are text, though these bytes are shared.
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(message, { binary: false });
   }
 
   /** Sends what waits once the socket has drained, as much as it takes before backing up again. */
