@@ -36,6 +36,8 @@ const TRACK_EVENTS = `mutation Track($events: [EventInput!]!) { trackEvents(even
 const EVENT_TYPES = ["page_view", "page_view", "page_view", "purchase", "signup", "campaign_click"];
 /** `"eventTracked":{"id":"b<level>-<org>-<seq>"` of a measured event; `w<level>-<org>-<round>` of a warm-up one. */
 const MEASURED_ID = /"eventTracked":\{"id":"b\d+-(\d+)-(\d+)"/;
+/** The bytes before a measured event's `<level>-<org>-<seq>`: found without decoding the message (the client receives 100,000 a second at 10,000 subscribers). */
+const MEASURED_PREFIX = Buffer.from('"eventTracked":{"id":"b');
 const WARMUP_ID = /"eventTracked":\{"id":"w\d+-(\d+)-\d+"/;
 
 interface Tenant {
@@ -282,9 +284,11 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   let firstProblem: string | undefined;
 
   const subscribers: Subscriber[] = [];
-  const onMessage = (sub: Subscriber, text: string) => {
+  const onMessage = (sub: Subscriber, data: Buffer) => {
     const now = performance.now();
-    const match = MEASURED_ID.exec(text);
+    const measured = measuredId(data);
+    const text = measured ? "" : data.toString("utf8");
+    const match = measured ?? MEASURED_ID.exec(text);
     if (match) {
       const org = Number(match[1]);
       const seq = Number(match[2]);
@@ -337,8 +341,8 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
       }, 60_000);
       socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${tenants[org].token}` } })));
       socket.on("message", (data: Buffer) => {
+        if (acked) return onMessage(sub, data);
         const text = data.toString("utf8");
-        if (acked) return onMessage(sub, text);
         let message: { type?: string };
         try {
           message = JSON.parse(text);
@@ -585,6 +589,27 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
  */
 function describeReference(r: LevelResult): string {
   return `from the request being sent ${formatLatency(r.latencyFromSend)}, received ${fmt(r.received)} of ${fmt(r.expected)}, ${fmt(r.accepted / r.ingestSeconds)} events/s`;
+}
+
+/**
+ * `[, org, seq]` of a measured event's id read from the message's bytes, as {@link MEASURED_ID}
+ * reads them from its text; null when the message is something else.
+ */
+function measuredId(data: Buffer): [string, number, number] | null {
+  const at = data.indexOf(MEASURED_PREFIX);
+  if (at < 0) return null;
+  const numbers: number[] = [];
+  let i = at + MEASURED_PREFIX.length;
+  for (let part = 0; part < 3; part++) {
+    let value = 0;
+    const start = i;
+    while (i < data.length && data[i] >= 0x30 && data[i] <= 0x39) value = value * 10 + (data[i++] - 0x30);
+    const end = part < 2 ? 0x2d : 0x22; // '-' between the parts, '"' after the last
+    if (i === start || data[i] !== end) return null;
+    i++;
+    numbers.push(value);
+  }
+  return ["", numbers[1], numbers[2]];
 }
 
 function sleep(ms: number): Promise<void> {
