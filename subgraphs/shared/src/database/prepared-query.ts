@@ -11,7 +11,7 @@ import type { DataSource } from "typeorm";
  */
 export async function queryPrepared<T = Record<string, unknown>>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
   // TypeORM's PostgreSQL driver keeps its pg Pool as `master` (no replication configured).
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  const pool = (dataSource.driver as unknown as { master?: Pool } | undefined)?.master;
   if (!pool) return dataSource.query(text, values);
   dataSource.logger.logQuery(text, values);
   const result = await pool.query({ name, text, values });

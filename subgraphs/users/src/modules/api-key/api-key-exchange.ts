@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { queryPrepared } from "../../../../shared/src/database/prepared-query";
 import { Role } from "../../../../shared/src/auth/role";
 import { unauthenticated } from "../../../../shared/src/errors";
 import type { AccessTokenIssuer } from "../auth/access-token-issuer";
@@ -19,16 +20,7 @@ export function createApiKeyExchange(dataSource: DataSource, tokens: AccessToken
   return async (secret: string): Promise<string> => {
     // lastUsedAt is written at most once a minute: a write per request would make every request of
     // a busy key wait for the one before it (the row lock) and for a WAL flush.
-    const rows: { id: string; organization_id: string; scopes: string }[] = await dataSource.query(
-      `WITH key AS (
-         SELECT id, organization_id, scopes, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL
-       ), touched AS (
-         UPDATE api_keys SET last_used_at = now()
-          WHERE id IN (SELECT id FROM key WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-       )
-       SELECT id, organization_id, scopes::text[] AS scopes FROM key`,
-      [hashSecret(secret)],
-    );
+    const rows = await queryPrepared<{ id: string; organization_id: string; scopes: string }>(dataSource, "users.api-key-exchange", EXCHANGE_SQL, [hashSecret(secret)]);
     const key = rows[0];
     if (!key) throw unauthenticated("The API key is invalid or revoked.");
     const scopes = (Array.isArray(key.scopes) ? key.scopes : parsePgArray(key.scopes)) as never[];
@@ -41,6 +33,16 @@ export function createApiKeyExchange(dataSource: DataSource, tokens: AccessToken
     return token;
   };
 }
+
+/** The key of a secret's hash, unless revoked, its lastUsedAt touched when a minute old; prepared (it runs on every request made with a key). */
+const EXCHANGE_SQL = `
+  WITH key AS (
+    SELECT id, organization_id, scopes, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL
+  ), touched AS (
+    UPDATE api_keys SET last_used_at = now()
+     WHERE id IN (SELECT id FROM key WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+  )
+  SELECT id, organization_id, scopes::text[] AS scopes FROM key`;
 
 /** A reused token still has at least this long to live (so it outlasts any request it is used for). */
 const MIN_REMAINING_SECONDS = 240;
