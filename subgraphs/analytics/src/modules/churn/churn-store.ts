@@ -6,6 +6,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { DataSource, EntityManager } from "typeorm";
 import { isUuid } from "../../../../shared/src/data/ids";
 import type { ChurnModel, ChurnRisk, RiskBand } from "./churn.types";
+import { queryPrepared } from "../../../../shared/src/database/prepared-query";
 
 /** A model of the organization (the latest completed one when `id` is omitted); null when there is none. */
 export async function loadChurnModel(dataSource: DataSource, organizationId: string, id?: string | null): Promise<ChurnModel | null> {
@@ -40,7 +41,7 @@ export function createChurnRiskLoader(dataSource: DataSource, organizationId: st
   return new DataLoader<string, ChurnRisk | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: any[] = ids.length
-      ? await dataSource.query(
+      ? await queryPrepared<any>(dataSource, "analytics.churn-risks", 
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
            SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { isUuid } from "../../../../shared/src/data/ids";
 import type { CustomerStats } from "./customer-stats.type";
+import { queryPrepared } from "../../../../shared/src/database/prepared-query";
 
 const EMPTY: CustomerStats = { orders: 0, totalSpent: 0, averageOrderValue: 0, firstSeenAt: null, lastSeenAt: null };
 
@@ -15,7 +16,7 @@ export function createCustomerStatsLoader(dataSource: DataSource, organizationId
     const rows: { customer_id: string; orders: number; total_spent: number; first_seen_at: Date; last_seen_at: Date }[] =
       ids.length === 0
         ? []
-        : await dataSource.query(
+        : await queryPrepared<{ customer_id: string; orders: number; total_spent: number; first_seen_at: Date; last_seen_at: Date }>(dataSource, "analytics.customer-stats", 
             `SELECT customer_id,
                     count(*) FILTER (WHERE type = 'purchase')::int AS orders,
                     coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0)::float8 AS total_spent,

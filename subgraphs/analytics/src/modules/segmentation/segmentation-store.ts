@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { isUuid } from "../../../../shared/src/data/ids";
 import type { FeatureValue, Segment, SegmentationRun } from "./segmentation.types";
 import { JobStatus } from "./segmentation.types";
+import { queryPrepared } from "../../../../shared/src/database/prepared-query";
 
 interface RunRow {
   id: string;
@@ -67,7 +68,7 @@ export function createCustomerSegmentLoader(dataSource: DataSource, organization
   return new DataLoader<string, Segment | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: (SegmentRow & { customer_id: string })[] = ids.length
-      ? await dataSource.query(
+      ? await queryPrepared<SegmentRow & { customer_id: string }>(dataSource, "analytics.customer-segments", 
           `WITH latest AS (
              SELECT id FROM segmentation_runs WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY created_at DESC LIMIT 1)
            SELECT m.customer_id, s.*
