@@ -336,6 +336,9 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   const organizations = tenants.length;
   const perOrg = Math.floor(level / organizations);
   const wsUrls = endpoint.httpUrls.map((url) => url.replace(/^http/, "ws"));
+  // In event ids: the level, made distinct for the replicas level, whose organizations and level
+  // may be those of a gateway level before (the same ids would be duplicates, stored once).
+  const runId = endpoint.kind === "replicas" ? 500_000 + level : level;
   const loadBefore = os.loadavg()[0];
   // The gateway with its workers, when GATEWAY_WORKERS (BENCH_GATEWAY_WORKERS) runs several.
   const gatewayBefore = readTreeRssBytes(gatewayPid) ?? 0;
@@ -475,7 +478,7 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   for (let round = 0; round < 20 && subscribers.some((s) => !s.warm); round++) {
     await Promise.all(
       tenants.map((tenant, org) =>
-        postJson(endpoint.httpUrls[0], JSON.stringify({ query: TRACK_EVENTS, variables: { events: [{ id: `w${level}-${org}-${round}`, type: "page_view", timestamp: new Date().toISOString() }] } }), {
+        postJson(endpoint.httpUrls[0], JSON.stringify({ query: TRACK_EVENTS, variables: { events: [{ id: `w${runId}-${org}-${round}`, type: "page_view", timestamp: new Date().toISOString() }] } }), {
           authorization: endpoint.ingestAuthorization(tenant),
         }).catch(() => undefined),
       ),
@@ -515,7 +518,7 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
       const events = Array.from({ length: EVENTS_PER_BATCH }, (_, k) => {
         const seq = batch * EVENTS_PER_BATCH + k;
         const type = EVENT_TYPES[seq % EVENT_TYPES.length];
-        return { id: `b${level}-${org}-${seq}`, type, timestamp: now, customerId: tenant.customers[seq % tenant.customers.length], ...(type === "purchase" ? { value: 10 + (seq % 90) } : {}) };
+        return { id: `b${runId}-${org}-${seq}`, type, timestamp: now, customerId: tenant.customers[seq % tenant.customers.length], ...(type === "purchase" ? { value: 10 + (seq % 90) } : {}) };
       });
       const url = endpoint.httpUrls[batches++ % endpoint.httpUrls.length];
       sentAt[org][batch] = performance.now();
