@@ -21,6 +21,17 @@ function flush(): void {
 }
 
 /**
+ * Holds what is written to `tcp` from now until the next flush (at most {@link WRITE_COALESCE_MS}
+ * away), when it leaves in one write with everything else written meanwhile.
+ */
+export function coalesceWrites(tcp: Socket): void {
+  if (corked.has(tcp) || !tcp.writable) return;
+  tcp.cork();
+  corked.add(tcp);
+  flushTimer ??= setTimeout(flush, WRITE_COALESCE_MS);
+}
+
+/**
  * Makes what a WebSocket sends within {@link WRITE_COALESCE_MS} leave in one write: its first send
  * corks the underlying TCP socket, and one timer for all sockets uncorks them. The events of a
  * batch, which reach the gateway a few at a time, then cost a subscriber one system call instead of
@@ -36,11 +47,7 @@ export function batchWrites(socket: WebSocket): void {
   if (!tcp || typeof tcp.cork !== "function") return;
   const send = socket.send.bind(socket) as (...args: unknown[]) => void;
   socket.send = ((...args: unknown[]) => {
-    if (!corked.has(tcp) && tcp.writable) {
-      tcp.cork();
-      corked.add(tcp);
-      flushTimer ??= setTimeout(flush, WRITE_COALESCE_MS);
-    }
+    coalesceWrites(tcp);
     const callback = args[args.length - 1];
     if (typeof callback === "function" && tcp.writableLength < EARLY_ACK_BYTES) {
       send(...args.slice(0, -1));

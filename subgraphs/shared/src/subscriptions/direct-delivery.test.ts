@@ -6,9 +6,9 @@ import { EARLY_ACK_BYTES } from "./batched-writes";
 import { DirectDelivery, PayloadSerializer } from "./direct-delivery";
 
 /** Server-side sockets of `count` connected clients, and what each client received. */
-async function connectedSockets(count: number) {
+async function connectedSockets(count: number, perMessageDeflate = false) {
   const server = http.createServer();
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({ server, perMessageDeflate });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const sockets: WebSocket[] = [];
   const received: string[][] = [];
@@ -16,7 +16,7 @@ async function connectedSockets(count: number) {
   const clients: WebSocket[] = [];
   for (let i = 0; i < count; i++) {
     const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", (socket) => resolve(socket)));
-    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { perMessageDeflate });
     const messages: string[] = [];
     client.on("message", (data, isBinary) => {
       messages.push(data.toString());
@@ -61,6 +61,32 @@ describe("DirectDelivery", () => {
       });
     } finally {
       await close();
+    }
+  });
+
+  it("frames messages itself in order with what ws writes, and leaves framing to ws when the socket compresses", async () => {
+    for (const compressed of [false, true]) {
+      const { sockets, received, close } = await connectedSockets(1, compressed);
+      try {
+        expect(sockets[0].extensions).toBe(compressed ? "permessage-deflate" : "");
+        const serializer = new PayloadSerializer((result) => result);
+        const delivery = new DirectDelivery(sockets[0], "1", serializer, { capacity: 10 });
+        // Longer than 125 and 65,535 bytes: the frame's two wider length forms.
+        const sizes = [3, 200, 70_000];
+        sizes.forEach((size, n) => {
+          delivery.push({ data: { n, text: "ü".repeat(size) } });
+          sockets[0].send(JSON.stringify({ type: "ping", n }));
+        });
+        await settle();
+        expect(received[0].map((m) => JSON.parse(m))).toEqual(
+          sizes.flatMap((size, n) => [
+            { id: "1", type: "next", payload: { data: { n, text: "ü".repeat(size) } } },
+            { type: "ping", n },
+          ]),
+        );
+      } finally {
+        await close();
+      }
     }
   });
 

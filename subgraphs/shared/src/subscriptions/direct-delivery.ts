@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { ExecutionResult } from "graphql";
 import type WebSocket from "ws";
-import { EARLY_ACK_BYTES } from "./batched-writes";
+import { coalesceWrites, EARLY_ACK_BYTES } from "./batched-writes";
 
 /** Where results are pushed for one subscriber, and where they stop. */
 export interface ResultSink {
@@ -22,24 +22,54 @@ export interface DirectDeliveryOptions {
 export type DirectDeliveryFactory = (options: DirectDeliveryOptions) => DirectDelivery;
 
 /**
+ * A `next` message twice over: its UTF-8 bytes, and the whole WebSocket text frame that carries
+ * them. A server's frames are not masked, so every socket can send the same frame bytes.
+ */
+export interface NextMessage {
+  /** The frame: header (FIN, text opcode, length) and payload. */
+  frame: Buffer;
+  /** The message's bytes (the frame's payload). */
+  payload: Buffer;
+}
+
+/**
  * The `next` messages of results, each result serialized once however many subscribers it is
  * written to: the same result object pushed to 100 subscriptions is stringified once, and encoded
- * once per subscription id (clients often all use the same id), as the bytes every socket sends.
+ * and framed once per subscription id (clients often all use the same id), as the bytes every
+ * socket sends.
  */
 export class PayloadSerializer {
-  private readonly cache = new WeakMap<ExecutionResult, { json: string; messages: Map<string, Buffer> }>();
+  private readonly cache = new WeakMap<ExecutionResult, { json: string; messages: Map<string, NextMessage> }>();
 
   /** @param payload the result as the protocol's `next` payload (errors formatted). */
   constructor(private readonly payload: (result: ExecutionResult) => unknown) {}
 
-  /** The UTF-8 bytes of `{"id":id,"type":"next","payload":...}` for this result. */
-  message(id: string, result: ExecutionResult): Buffer {
+  /** `{"id":id,"type":"next","payload":...}` for this result, as bytes and as a frame. */
+  message(id: string, result: ExecutionResult): NextMessage {
     let entry = this.cache.get(result);
     if (!entry) this.cache.set(result, (entry = { json: JSON.stringify(this.payload(result)), messages: new Map() }));
     let message = entry.messages.get(id);
-    if (!message) entry.messages.set(id, (message = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`)));
+    if (!message) entry.messages.set(id, (message = textFrame(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`)));
     return message;
   }
+}
+
+/** A final, unmasked WebSocket text frame (RFC 6455, 5.2) of `text`. */
+export function textFrame(text: string): NextMessage {
+  const length = Buffer.byteLength(text);
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN, text
+  if (headerLength === 2) frame[1] = length;
+  else if (headerLength === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, headerLength, "utf8");
+  return { frame, payload: frame.subarray(headerLength) };
 }
 
 /**
@@ -52,10 +82,16 @@ export class PayloadSerializer {
  * the client completes the subscription or the socket closes.
  * While the socket holds {@link EARLY_ACK_BYTES} unsent (a slow reader), messages wait here, at most
  * `capacity` of them, the oldest dropped first; they leave in order when the socket drains.
+ * On a socket without extensions (no permessage-deflate: `ws`'s sender then writes each frame at
+ * once, never queueing), the prebuilt frame is written to the TCP socket itself, gathered with
+ * the socket's other writes of the moment ({@link coalesceWrites}): no framing per subscriber, and
+ * still in order with what `ws` writes.
  */
 export class DirectDelivery implements ResultSink, AsyncIterableIterator<ExecutionResult> {
-  private readonly waiting: Buffer[] = [];
+  private readonly waiting: NextMessage[] = [];
   private readonly tcp: Socket | undefined;
+  /** Frames go to the TCP socket as they are (see the class's comment). */
+  private readonly writesFrames: boolean;
   private finished: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private ending = false;
   private closed = false;
@@ -71,6 +107,7 @@ export class DirectDelivery implements ResultSink, AsyncIterableIterator<Executi
   ) {
     // `ws` keeps the TCP socket in `_socket`; how much is unsent is only known there.
     this.tcp = (socket as unknown as { _socket?: Socket })._socket;
+    this.writesFrames = this.tcp !== undefined && socket.extensions === "";
   }
 
   push(result: ExecutionResult): void {
@@ -115,9 +152,15 @@ export class DirectDelivery implements ResultSink, AsyncIterableIterator<Executi
     return this.tcp !== undefined && this.tcp.writableLength >= EARLY_ACK_BYTES;
   }
 
-  private send(message: Buffer): void {
-    // A text frame: graphql-transport-ws messages are text, though these bytes are shared.
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(message, { binary: false });
+  private send(message: NextMessage): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.writesFrames) {
+      coalesceWrites(this.tcp!);
+      this.tcp!.write(message.frame);
+    } else {
+      // A text frame: graphql-transport-ws messages are text, though these bytes are shared.
+      this.socket.send(message.payload, { binary: false });
+    }
   }
 
   /** Sends what waits once the socket has drained, as much as it takes before backing up again. */
