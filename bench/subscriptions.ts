@@ -1,10 +1,10 @@
 import os from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
-import WebSocket from "ws";
 import type { BenchContext } from "./harness/context";
 import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
 import { postJson, parseGraphQL } from "./harness/http-client";
+import { LeanWebSocket } from "./harness/lean-websocket";
 import { formatLatency, summarize, type LatencySummary } from "./harness/load";
 import { createApiKey, login, signUpOrganization, type BenchOrganization } from "./harness/organization";
 import { formatMegabytes, PeakRssSampler, readRssBytes, readTreeRssBytes } from "./harness/process-memory";
@@ -52,9 +52,9 @@ interface Tenant {
   customers: string[];
 }
 
-/** One subscriber: a raw `ws` socket speaking graphql-transport-ws with one subscription. */
+/** One subscriber: a WebSocket speaking graphql-transport-ws with one subscription. */
 interface Subscriber {
-  socket: WebSocket;
+  socket: LeanWebSocket;
   org: number;
   /** Deliveries per event sequence number of its organization. */
   counts: Uint8Array;
@@ -411,45 +411,48 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
 
   const connect = (org: number, sampled: boolean, wsUrl: string): Promise<Subscriber> =>
     new Promise((resolve, reject) => {
-      const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
-      const sub: Subscriber = { socket, org, counts: new Uint8Array(seqCapacity), received: 0, foreign: 0, warm: false, sampleIndex: sampled ? sampledSubscribers++ : -1 };
+      const sub = { org, counts: new Uint8Array(seqCapacity), received: 0, foreign: 0, warm: false, sampleIndex: sampled ? sampledSubscribers++ : -1 } as Subscriber;
       let acked = false;
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(new Error("no connection_ack within 60 s"));
-      }, 60_000);
-      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${tenants[org].token}` } })));
-      socket.on("message", (data: Buffer) => {
-        if (acked) return onMessage(sub, data);
-        const text = data.toString("utf8");
-        let message: { type?: string };
-        try {
-          message = JSON.parse(text);
-        } catch {
-          return;
-        }
-        if (message.type !== "connection_ack") return;
-        acked = true;
+      let failed = false;
+      const fail = (error: Error) => {
+        if (acked || failed) return;
+        failed = true;
         clearTimeout(timer);
-        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: DOCUMENT } }));
-        resolve(sub);
-      });
-      socket.on("error", (error) => {
-        if (!acked) {
+        void sub.socket?.close(1000, 0);
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new Error("no connection_ack within 60 s")), 60_000);
+      LeanWebSocket.connect(wsUrl, "graphql-transport-ws", {
+        message: (data) => {
+          if (acked) return onMessage(sub, data);
+          let message: { type?: string };
+          try {
+            message = JSON.parse(data.toString("utf8"));
+          } catch {
+            return;
+          }
+          if (message.type !== "connection_ack" || failed) return;
+          acked = true;
           clearTimeout(timer);
-          reject(error);
-        }
-      });
-      socket.on("close", (code, reason) => {
-        if (!acked) {
-          clearTimeout(timer);
-          reject(new Error(`closed ${code} ${reason.toString()}`));
-        } else if (measuring && !sub.problem) {
-          sub.problem = `closed ${code} ${reason.toString()}`;
-          problems++;
-          firstProblem ??= sub.problem;
-        }
-      });
+          sub.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: DOCUMENT } }));
+          resolve(sub);
+        },
+        close: (code, reason) => {
+          if (!acked) fail(new Error(`closed ${code} ${reason}`));
+          else if (measuring && !sub.problem) {
+            sub.problem = `closed ${code} ${reason}`;
+            problems++;
+            firstProblem ??= sub.problem;
+          }
+        },
+      }).then(
+        (socket) => {
+          sub.socket = socket;
+          if (failed) return void socket.close(1000, 0);
+          socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${tenants[org].token}` } }));
+        },
+        (error: Error) => fail(error),
+      );
     });
 
   // Connect: subscriber i belongs to organization i % O (N/O each); a pool of handshakes in flight.
@@ -599,17 +602,7 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   }
 
   // Close every socket and give the gateway a moment to release them.
-  await Promise.all(
-    subscribers.map(
-      (sub) =>
-        new Promise<void>((resolve) => {
-          if (sub.socket.readyState === WebSocket.CLOSED) return resolve();
-          sub.socket.once("close", () => resolve());
-          sub.socket.close(1000);
-          setTimeout(() => (sub.socket.terminate(), resolve()), 5_000).unref();
-        }),
-    ),
-  );
+  await Promise.all(subscribers.map((sub) => sub.socket.close(1000)));
   await sleep(2_000);
 
   return {
