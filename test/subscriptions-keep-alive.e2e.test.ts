@@ -1,0 +1,69 @@
+import WebSocket from "ws";
+import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+
+// A short keep-alive, so that pings and a dropped client are seen within seconds (its own file:
+// elsewhere a busy test run may hold a pong back for longer than this).
+const KEEP_ALIVE_MS = 500;
+process.env.WS_KEEP_ALIVE_MS = String(KEEP_ALIVE_MS);
+
+let supergraph: TestSupergraph;
+let wsUrl: string;
+let owner: SignedUp;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph();
+  wsUrl = supergraph.stack.gateway.url.replace(/^http/, "ws");
+  owner = await supergraph.signUp();
+});
+
+afterAll(async () => {
+  await supergraph?.stop();
+});
+
+/** A socket on the gateway with an `eventTracked` subscription, answering pings or not. */
+async function subscribedSocket(answerPings: boolean) {
+  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { autoPong: answerPings });
+  const events: string[] = [];
+  let pings = 0;
+  socket.on("ping", () => pings++);
+  const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on("close", (code) => resolve({ code, at: Date.now() })));
+  await new Promise<void>((resolve, reject) => {
+    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${owner.accessToken}` } })));
+    socket.on("message", (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { eventTracked { id } }" } }));
+        resolve();
+      } else if (message.type === "next") events.push(message.payload.data.eventTracked.id);
+    });
+    socket.on("error", reject);
+  });
+  return { socket, events, closed, pings: () => pings };
+}
+
+describe("keep-alive at the gateway (WS_KEEP_ALIVE_MS)", () => {
+  it("pings every connection; one that answers stays and gets its events, one that does not is dropped", async () => {
+    const answering = await subscribedSocket(true);
+    const silent = await subscribedSocket(false);
+    const openedAt = Date.now();
+    const dropped = await silent.closed;
+    expect(silent.pings()).toBeGreaterThanOrEqual(1);
+    // Dropped after one unanswered ping's wait: within a few intervals, not at once.
+    expect(dropped.at - openedAt).toBeGreaterThanOrEqual(KEEP_ALIVE_MS);
+    expect(dropped.at - openedAt).toBeLessThan(20 * KEEP_ALIVE_MS);
+    expect(dropped.code).toBe(1006); // terminated, without a closing handshake
+
+    await new Promise((resolve) => setTimeout(resolve, 4 * KEEP_ALIVE_MS));
+    expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    expect(answering.pings()).toBeGreaterThanOrEqual(3);
+    const { body } = await supergraph.request(`mutation($at: DateTime!) { trackEvents(events: [{ id: "keep-alive-1", type: "page_view", timestamp: $at }]) { accepted } }`, {
+      token: owner.accessToken,
+      variables: { at: new Date().toISOString() },
+    });
+    expect(body.errors).toBeUndefined();
+    const deadline = Date.now() + 10_000;
+    while (answering.events.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answering.events).toEqual(["keep-alive-1"]);
+    answering.socket.close();
+  });
+});
