@@ -55,7 +55,7 @@ export class PayloadSerializer {
 }
 
 /** A final, unmasked WebSocket text frame (RFC 6455, 5.2) of `text`. */
-export function textFrame(text: string): NextMessage {
+function textFrame(text: string): NextMessage {
   const length = Buffer.byteLength(text);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
