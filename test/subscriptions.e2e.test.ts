@@ -157,6 +157,17 @@ describe("eventTracked through the gateway", () => {
     subscription.stop();
   });
 
+  it("delivers a batch's events in the order they were sent", async () => {
+    const sender = await supergraph.signUp();
+    const subscription = subscribe(connect(`Bearer ${sender.accessToken}`), `subscription { eventTracked { id } }`);
+    await settle();
+    const timestamp = new Date().toISOString();
+    const ids = ["batch-c", "batch-a", "batch-10", "batch-2", "batch-b"];
+    await track(sender, [...ids, "batch-a"].map((id) => ({ id, type: "page_view", timestamp })));
+    expect((await subscription.waitFor(ids.length)).map((r) => r.data.eventTracked.id)).toEqual(ids);
+    subscription.stop();
+  });
+
   it("never delivers another organization's events", async () => {
     const other = await supergraph.signUp();
     const mine = subscribe(connect(`Bearer ${owner.accessToken}`), `subscription { eventTracked { id } }`);

@@ -110,7 +110,7 @@ const INGEST_SQL = `
  * ({@link PREPARED_BATCH_MAX}): for 10 events, parsing and planning were half its time.
  * Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking; should
  * PostgreSQL still report a deadlock, the statement is retried (it is idempotent).
- * Resolves with the events that were new.
+ * Resolves with the events that were new, in the batch's order (subscribers hear of them so).
  */
 export async function ingestEvents(dataSource: DataSource, organizationId: string, rows: EventRow[]): Promise<StoredEvent[]> {
   if (rows.length === 0) return [];
@@ -127,13 +127,23 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
   ];
   for (let attempt = 1; ; attempt++) {
     try {
-      return rows.length <= PREPARED_BATCH_MAX
-        ? await queryPrepared<StoredEvent>(dataSource, "analytics.ingest-events", INGEST_SQL, params)
-        : await dataSource.query(INGEST_SQL, params);
+      const stored: StoredEvent[] =
+        rows.length <= PREPARED_BATCH_MAX ? await queryPrepared<StoredEvent>(dataSource, "analytics.ingest-events", INGEST_SQL, params) : await dataSource.query(INGEST_SQL, params);
+      return inBatchOrder(stored, rows);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (attempt < 5 && (code === "40P01" || code === "40001")) continue;
       throw error;
     }
   }
+}
+
+/** `stored` (which the statement returns in id order) in the order their ids first stand in `rows`. */
+function inBatchOrder(stored: StoredEvent[], rows: EventRow[]): StoredEvent[] {
+  if (stored.length < 2) return stored;
+  const position = new Map<string, number>();
+  rows.forEach((row, index) => {
+    if (!position.has(row.id)) position.set(row.id, index);
+  });
+  return stored.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
 }
