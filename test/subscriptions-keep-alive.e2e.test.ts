@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { openEventSubscriber } from "./support/event-subscriber";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 // A short keep-alive, so that pings and a dropped client are seen within seconds (its own file:
@@ -20,31 +21,10 @@ afterAll(async () => {
   await supergraph?.stop();
 });
 
-/** A socket on the gateway with an `eventTracked` subscription, answering pings or not. */
-async function subscribedSocket(answerPings: boolean) {
-  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { autoPong: answerPings });
-  const events: string[] = [];
-  let pings = 0;
-  socket.on("ping", () => pings++);
-  const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on("close", (code) => resolve({ code, at: Date.now() })));
-  await new Promise<void>((resolve, reject) => {
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${owner.accessToken}` } })));
-    socket.on("message", (data) => {
-      const message = JSON.parse(data.toString());
-      if (message.type === "connection_ack") {
-        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { eventTracked { id } }" } }));
-        resolve();
-      } else if (message.type === "next") events.push(message.payload.data.eventTracked.id);
-    });
-    socket.on("error", reject);
-  });
-  return { socket, events, closed, pings: () => pings };
-}
-
 describe("keep-alive at the gateway (WS_KEEP_ALIVE_MS)", () => {
   it("pings every connection; one that answers stays and gets its events, one that does not is dropped", async () => {
-    const answering = await subscribedSocket(true);
-    const silent = await subscribedSocket(false);
+    const answering = await openEventSubscriber(wsUrl, owner.accessToken);
+    const silent = await openEventSubscriber(wsUrl, owner.accessToken, { answerPings: false });
     const openedAt = Date.now();
     const dropped = await silent.closed;
     expect(silent.pings()).toBeGreaterThanOrEqual(1);
@@ -62,8 +42,8 @@ describe("keep-alive at the gateway (WS_KEEP_ALIVE_MS)", () => {
     });
     expect(body.errors).toBeUndefined();
     const deadline = Date.now() + 10_000;
-    while (answering.events.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(answering.events).toEqual(["keep-alive-1"]);
+    while (answering.ids.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answering.ids).toEqual(["keep-alive-1"]);
     answering.socket.close();
   });
 });
