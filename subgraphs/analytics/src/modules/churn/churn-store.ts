@@ -41,7 +41,7 @@ export function createChurnRiskLoader(dataSource: DataSource, organizationId: st
   return new DataLoader<string, ChurnRisk | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: any[] = ids.length
-      ? await queryPrepared<any>(dataSource, "analytics.churn-risks", 
+      ? await queryPrepared<any>(dataSource, "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
            SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],

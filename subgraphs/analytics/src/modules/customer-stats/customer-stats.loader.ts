@@ -4,6 +4,15 @@ import { isUuid } from "../../../../shared/src/data/ids";
 import type { CustomerStats } from "./customer-stats.type";
 import { queryPrepared } from "../../../../shared/src/database/prepared-query";
 
+/** One customer's row of the stats query. */
+interface StatsRow {
+  customer_id: string;
+  orders: number;
+  total_spent: number;
+  first_seen_at: Date;
+  last_seen_at: Date;
+}
+
 const EMPTY: CustomerStats = { orders: 0, totalSpent: 0, averageOrderValue: 0, firstSeenAt: null, lastSeenAt: null };
 
 /**
@@ -13,10 +22,10 @@ const EMPTY: CustomerStats = { orders: 0, totalSpent: 0, averageOrderValue: 0, f
 export function createCustomerStatsLoader(dataSource: DataSource, organizationId: string): DataLoader<string, CustomerStats> {
   return new DataLoader<string, CustomerStats>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
-    const rows: { customer_id: string; orders: number; total_spent: number; first_seen_at: Date; last_seen_at: Date }[] =
+    const rows =
       ids.length === 0
         ? []
-        : await queryPrepared<{ customer_id: string; orders: number; total_spent: number; first_seen_at: Date; last_seen_at: Date }>(dataSource, "analytics.customer-stats", 
+        : await queryPrepared<StatsRow>(dataSource, "analytics.customer-stats",
             `SELECT customer_id,
                     count(*) FILTER (WHERE type = 'purchase')::int AS orders,
                     coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0)::float8 AS total_spent,

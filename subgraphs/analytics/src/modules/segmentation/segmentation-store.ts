@@ -68,7 +68,7 @@ export function createCustomerSegmentLoader(dataSource: DataSource, organization
   return new DataLoader<string, Segment | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: (SegmentRow & { customer_id: string })[] = ids.length
-      ? await queryPrepared<SegmentRow & { customer_id: string }>(dataSource, "analytics.customer-segments", 
+      ? await queryPrepared<SegmentRow & { customer_id: string }>(dataSource, "analytics.customer-segments",
           `WITH latest AS (
              SELECT id FROM segmentation_runs WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY created_at DESC LIMIT 1)
            SELECT m.customer_id, s.*
