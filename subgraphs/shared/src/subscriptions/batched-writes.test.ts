@@ -32,17 +32,41 @@ async function connectedPair(batch: boolean) {
   return { socket, received, writes: () => writes, close };
 }
 
+/**
+ * Holds the coalescing window open for as long as a test needs: only `setTimeout` is faked, so
+ * the flush waits for {@link releaseWindow} however slow the machine is (sockets and setImmediate
+ * stay real).
+ */
+function holdWindow(): void {
+  jest.useFakeTimers({
+    doNotFake: ["Date", "hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval"],
+  });
+}
+
+/** Lets the window's flush run, and real timers back. */
+function releaseWindow(): void {
+  jest.advanceTimersByTime(WRITE_COALESCE_MS);
+  jest.useRealTimers();
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 500 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 async function sendTen(batch: boolean) {
   const pair = await connectedPair(batch);
   try {
-    // Across several turns of the event loop, well within the coalescing window.
+    holdWindow();
+    // Across several turns of the event loop, within one coalescing window.
     for (let i = 0; i < 10; i++) {
       pair.socket.send(`message ${i}`);
       if (i % 3 === 2) await new Promise((resolve) => setImmediate(resolve));
     }
-    for (let attempt = 0; attempt < 100 && pair.received.length < 10; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+    releaseWindow();
+    await waitFor(() => pair.received.length >= 10);
     return { received: pair.received, writes: pair.writes() };
   } finally {
+    jest.useRealTimers();
     await pair.close();
   }
 }
@@ -61,14 +85,17 @@ describe("batchWrites", () => {
   it("calls a send's callback once the message is queued, so a sender that waits for each one is not held to one per window", async () => {
     const pair = await connectedPair(true);
     try {
-      const started = performance.now();
+      holdWindow();
       // As graphql-ws sends a subscription's results: each send after the previous one's callback.
+      // All 50 complete while the window is held open: none waits for a flush.
       for (let i = 0; i < 50; i++) await new Promise<void>((resolve, reject) => pair.socket.send(`message ${i}`, (error) => (error ? reject(error) : resolve())));
-      // 50 sends in far less than 50 coalescing windows.
-      expect(performance.now() - started).toBeLessThan(25 * WRITE_COALESCE_MS);
-      for (let attempt = 0; attempt < 100 && pair.received.length < 50; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(pair.received).toEqual([]);
+      releaseWindow();
+      await waitFor(() => pair.received.length >= 50);
       expect(pair.received).toEqual(Array.from({ length: 50 }, (_, i) => `message ${i}`));
+      expect(pair.writes()).toBe(1);
     } finally {
+      jest.useRealTimers();
       await pair.close();
     }
   });
@@ -83,7 +110,7 @@ describe("batchWrites", () => {
       pair.socket.send("after", () => (acknowledged = true));
       await new Promise((resolve) => process.nextTick(resolve));
       expect(acknowledged).toBe(false);
-      for (let attempt = 0; attempt < 100 && !acknowledged; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(() => acknowledged);
       expect(acknowledged).toBe(true);
     } finally {
       await pair.close();

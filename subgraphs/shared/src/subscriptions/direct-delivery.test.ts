@@ -37,6 +37,11 @@ async function connectedSockets(count: number, perMessageDeflate = false) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** Waits (up to 5 s) until `condition` holds: messages may take a while on a busy machine. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 500 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe("DirectDelivery", () => {
   it("writes each pushed result as a graphql-transport-ws next message (a text frame), serialized once for every subscriber", async () => {
     const { sockets, received, binaryFrames, close } = await connectedSockets(3);
@@ -50,7 +55,7 @@ describe("DirectDelivery", () => {
       const first: ExecutionResult = { data: { n: 1 } };
       const second: ExecutionResult = { data: { n: 2 } };
       for (const result of [first, second]) for (const delivery of deliveries) delivery.push(result);
-      await settle();
+      await until(() => received.every((messages) => messages.length >= 2));
       expect(serializations).toBe(2);
       expect(binaryFrames).toEqual([]);
       received.forEach((messages, i) => {
@@ -77,7 +82,7 @@ describe("DirectDelivery", () => {
           delivery.push({ data: { n, text: "ü".repeat(size) } });
           sockets[0].send(JSON.stringify({ type: "ping", n }));
         });
-        await settle();
+        await until(() => received[0].length >= 2 * sizes.length);
         expect(received[0].map((m) => JSON.parse(m))).toEqual(
           sizes.flatMap((size, n) => [
             { id: "1", type: "next", payload: { data: { n, text: "ü".repeat(size) } } },
@@ -104,7 +109,8 @@ describe("DirectDelivery", () => {
       await returned.return();
       returned.push({ data: { n: 3 } });
       returned.end();
-      await settle();
+      await until(() => received[0].length >= 1);
+      await settle(); // and nothing more
       expect(received[0].map((m) => JSON.parse(m).payload.data.n)).toEqual([1]);
       expect(received[1]).toEqual([]);
       expect(closed).toEqual([0, 1]);
@@ -130,7 +136,7 @@ describe("DirectDelivery", () => {
       delivery.end();
       tcp.resume();
       await expect(iteration).resolves.toEqual({ value: undefined, done: true });
-      await settle();
+      await until(() => received[0].at(-1)?.includes('"n":199') ?? false);
       const numbers = received[0].map((m) => JSON.parse(m).payload.data.n as number);
       // Everything written before the backlog, then the last `capacity`, in order.
       expect(numbers.slice(-3)).toEqual([197, 198, 199]);
