@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { Client } from "pg";
 import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
 import { activityMarksSql, ANY_TYPE } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
-import { serviceDatabaseUrl } from "../subgraphs/shared/src/config";
+import { serviceDatabaseUrl } from "#kit/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";
 

@@ -10,7 +10,7 @@ import { dayCover, rowReads } from "../subgraphs/analytics/src/modules/timeserie
 import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/event-filter.input";
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
-import { withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { withDatabase } from "#kit/database/database-url";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 import { createScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 import { TEST_ENV } from "./support/test-database";

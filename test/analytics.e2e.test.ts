@@ -4,7 +4,7 @@ import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-sourc
 import { BUILT_IN_METRICS } from "../subgraphs/analytics/src/modules/metric/metric-spec";
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics, type ReadPath } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
-import { withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { withDatabase } from "#kit/database/database-url";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 

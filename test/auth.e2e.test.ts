@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { generateKeyPair, importJWK, SignJWT } from "jose";
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "../subgraphs/shared/src/auth/access-token";
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "#kit/auth/access-token";
 import { startTestSupergraph, uniqueSuffix, type SignedUp, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 

@@ -5,7 +5,7 @@ import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../subgraphs/an
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import { copyPredictions, type PredictionRow } from "../subgraphs/analytics/src/modules/churn/churn-store";
 import { RiskBand } from "../subgraphs/analytics/src/modules/churn/churn.types";
-import { withDatabase } from "../subgraphs/shared/src/database/database-url";
+import { withDatabase } from "#kit/database/database-url";
 import { createScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 import { TEST_ENV } from "./support/test-database";
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
-import { CompositionError, composeSupergraph } from "../gateway/src/compose/compose-supergraph";
+import { CompositionError, composeSupergraph } from "../cli/compose/compose-supergraph";
 
 const root = path.resolve(__dirname, "..");
 

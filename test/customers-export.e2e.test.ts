@@ -1,5 +1,5 @@
-import { encodeCursor } from "../subgraphs/shared/src/pagination/cursor";
-import { sqlQueryCount } from "../subgraphs/shared/src/database/query-counter";
+import { encodeCursor } from "#kit/pagination/cursor";
+import { sqlQueryCount } from "#kit/database/query-counter";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

@@ -1,4 +1,4 @@
-import { sqlQueryCount } from "../subgraphs/shared/src/database/query-counter";
+import { sqlQueryCount } from "#kit/database/query-counter";
 import { startTestSupergraph, uniqueSuffix, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

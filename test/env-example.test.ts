@@ -16,7 +16,7 @@ function sources(dir: string): string[] {
 /** Every variable the code reads: `env.X`, `env["X"]`, `numberFromEnv(env, "X"` and the per-service patterns. */
 function variablesRead(): Set<string> {
   const names = new Set<string>();
-  for (const file of [...sources(path.join(ROOT, "gateway/src")), ...sources(path.join(ROOT, "subgraphs"))]) {
+  for (const file of ["gateway/src", "subgraphs", "kit", "dev", "stack", "cli"].flatMap((dir) => sources(path.join(ROOT, dir)))) {
     const text = readFileSync(file, "utf8");
     for (const match of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|env\["([A-Z][A-Z0-9_]+)"\]|FromEnv\(env, "([A-Z][A-Z0-9_]+)"|read\("([A-Z][A-Z0-9_]+)"/g)) {
       names.add(match[1] ?? match[2] ?? match[3] ?? match[4]);
@@ -34,7 +34,7 @@ function variablesListed(): Set<string> {
   return new Set([...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
 }
 
-import { ENVIRONMENT, environmentProblems } from "../subgraphs/shared/src/environment";
+import { ENVIRONMENT, environmentProblems } from "#kit/environment";
 
 describe(".env.example", () => {
   it("names exactly the variables that are validated at start", () => {
@@ -78,7 +78,7 @@ import { spawnSync } from "node:child_process";
 describe("a service started with a wrong value", () => {
   it("fails fast, before touching anything, with the message (npm start's entry point, built by npm test)", () => {
     const started = Date.now();
-    const run = spawnSync(process.execPath, [path.join(ROOT, "dist/gateway/src/stack/main.js")], {
+    const run = spawnSync(process.execPath, [path.join(ROOT, "dist/stack/main.js")], {
       env: { ...process.env, GATEWAY_PORT: "70000", WS_KEEP_ALIVE_MS: "soon" },
       encoding: "utf8",
       timeout: 20_000,

@@ -5,9 +5,9 @@ import path from "node:path";
 import { Client } from "pg";
 import WebSocket from "ws";
 import { startServices, type RunningServices } from "../bench/harness/services";
-import { createDatabasesIfMissing } from "../subgraphs/shared/src/database/create-databases";
-import { SERVICE_NAMES, withDatabase } from "../subgraphs/shared/src/database/database-url";
-import { freePort } from "../subgraphs/shared/src/http/ports";
+import { createDatabasesIfMissing } from "#kit/database/create-databases";
+import { SERVICE_NAMES, withDatabase } from "#kit/database/database-url";
+import { freePort } from "#kit/http/ports";
 import { startPostgresProcess, type PostgresProcess } from "./support/postgres-process";
 
 // Real processes (`node dist/...`, built by `npm test`) on a PostgreSQL of this file's own, so that

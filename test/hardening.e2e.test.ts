@@ -2,8 +2,8 @@ import { Lexer, Source, TokenKind } from "graphql";
 import { auditServer } from "graphql-http";
 import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
-import { GRAPHQL_PATH } from "../subgraphs/shared/src/http/graphql-http-server";
-import type { RunningService } from "../subgraphs/shared/src/subgraph-server";
+import { GRAPHQL_PATH } from "#kit/http/graphql-http-server";
+import type { RunningService } from "#kit/server/serve-subgraph";
 import { supergraphForFile } from "./support/supergraph";
 
 // Limits small enough to reach here; the defaults are in docs/hardening.md.

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseCliArgs } from "../gateway/src/import/args";
-import { ImportError } from "../gateway/src/import/errors";
-import { importCustomers, type ImportCustomersOptions, type ImportSummary } from "../gateway/src/import/import-customers";
+import { parseCliArgs } from "../cli/import/args";
+import { ImportError } from "../cli/import/errors";
+import { importCustomers, type ImportCustomersOptions, type ImportSummary } from "../cli/import/import-customers";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { parseCliArgs } from "../gateway/src/import/args";
-import { ImportError } from "../gateway/src/import/errors";
-import { generateTransactionLines } from "../gateway/src/import/generate-transactions";
-import { importTransactions, type ImportTransactionsOptions, type TransactionsSummary } from "../gateway/src/import/import-transactions";
+import { parseCliArgs } from "../cli/import/args";
+import { ImportError } from "../cli/import/errors";
+import { generateTransactionLines } from "../cli/seed/generate-transactions";
+import { importTransactions, type ImportTransactionsOptions, type TransactionsSummary } from "../cli/import/import-transactions";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { setLogDestination } from "../subgraphs/shared/src/logger";
+import { setLogDestination } from "#kit/logger";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 // Log lines of every service of this process, as parsed JSON objects.

@@ -1,5 +1,5 @@
-import { sqlQueryCount } from "../subgraphs/shared/src/database/query-counter";
-import { DEMO_ORGANIZATION_ID } from "../subgraphs/shared/src/demo/demo-dataset";
+import { sqlQueryCount } from "#kit/database/query-counter";
+import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

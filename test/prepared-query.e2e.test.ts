@@ -1,6 +1,6 @@
 import { DataSource } from "typeorm";
-import { withDatabase } from "../subgraphs/shared/src/database/database-url";
-import { queryPrepared } from "../subgraphs/shared/src/database/prepared-query";
+import { withDatabase } from "#kit/database/database-url";
+import { queryPrepared } from "#kit/database/prepared-query";
 import { TEST_ENV } from "./support/test-database";
 
 describe("queryPrepared", () => {

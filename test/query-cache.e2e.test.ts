@@ -1,4 +1,4 @@
-import { sqlQueryCount } from "../subgraphs/shared/src/database/query-counter";
+import { sqlQueryCount } from "#kit/database/query-counter";
 import { supergraphForFile } from "./support/supergraph";
 
 const file = supergraphForFile();

@@ -1,4 +1,4 @@
-import { runSeed } from "../gateway/src/import/seed";
+import { runSeed } from "../cli/seed/main";
 import { supergraphForFile } from "./support/supergraph";
 
 const file = supergraphForFile();

@@ -1,7 +1,7 @@
 import net from "node:net";
-import { startStack } from "../gateway/src/stack/start-stack";
-import { DatabaseUnreachableError } from "../subgraphs/shared/src/database/connect";
-import { PortInUseError } from "../subgraphs/shared/src/http/ports";
+import { startStack } from "../stack/start-stack";
+import { DatabaseUnreachableError } from "#kit/database/connect";
+import { PortInUseError } from "#kit/http/ports";
 import { startCustomersService } from "../subgraphs/customers/src/service";
 import { TEST_ENV } from "./support/test-database";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { createClient, type Client, type FormattedExecutionResult as ExecutionResult } from "graphql-ws";
 import { decodeJwt, importJWK, SignJWT } from "jose";
 import WebSocket from "ws";
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "../subgraphs/shared/src/auth/access-token";
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "#kit/auth/access-token";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 

@@ -1,4 +1,4 @@
-import { DEMO_ORGANIZATION_ID } from "../subgraphs/shared/src/demo/demo-dataset";
+import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;

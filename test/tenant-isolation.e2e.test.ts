@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DEMO_ORGANIZATION_ID } from "../subgraphs/shared/src/demo/demo-dataset";
+import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
-import { createDatabasesIfMissing } from "../../subgraphs/shared/src/database/create-databases";
-import { SERVICE_NAMES, withDatabase, type ServiceName } from "../../subgraphs/shared/src/database/database-url";
-import { startEmbeddedPostgres } from "../../subgraphs/shared/src/database/embedded-postgres";
+import { createDatabasesIfMissing } from "#kit/database/create-databases";
+import { SERVICE_NAMES, withDatabase, type ServiceName } from "#kit/database/database-url";
+import { startEmbeddedPostgres } from "#dev/embedded-postgres";
 import { freePort } from "./ports";
 
 /** The benchmarks' own PostgreSQL server, with empty `users`, `customers` and `analytics` databases. */

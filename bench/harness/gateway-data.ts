@@ -1,6 +1,6 @@
 import { graphql } from "./http-client";
 import { signUpOrganization, type BenchOrganization } from "./organization";
-import { SeededRandom } from "../../subgraphs/shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 
 /** What the gateway benchmark's organization holds. */
 export interface GatewayBenchData {

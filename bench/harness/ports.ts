@@ -1,4 +1,4 @@
-import { freePort } from "../../subgraphs/shared/src/http/ports";
+import { freePort } from "#kit/http/ports";
 
 export { freePort };
 

@@ -2,7 +2,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { assign, kmeans, kmeansPlusPlus, type KMeansResult } from "../../subgraphs/analytics/src/modules/ml/kmeans";
 import { silhouetteScore } from "../../subgraphs/analytics/src/modules/ml/silhouette";
-import { SeededRandom } from "../../subgraphs/shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 import { prepareFeatures } from "../../subgraphs/analytics/src/modules/segmentation/feature-transform";
 import { RFM_FEATURES, syntheticRfm, writeMatrixCsv, writeVectorCsv } from "./synthetic";
 import { log, pythonJson, type Availability, type PythonTool } from "./tools";

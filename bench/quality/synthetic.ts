@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { matrix, standardize, type Matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
-import { SeededRandom } from "../../subgraphs/shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 
 export const RFM_FEATURES = ["recency", "frequency", "monetary"];
 

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
-import type { Logger } from "../../subgraphs/shared/src/logger";
+import type { Logger } from "#kit/logger";
 
 /**
  * `GATEWAY_WORKERS`: gateway processes sharing the port, one per core for `auto`. @default 1 (no

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { booleanFromEnv, portFromEnv, usersBaseUrlFromEnv } from "../../subgraphs/shared/src/config";
+import { booleanFromEnv, portFromEnv, usersBaseUrlFromEnv } from "#kit/config";
 
 /** The gateway's settings; each has an environment variable and a default that works locally. */
 export interface GatewayConfig {

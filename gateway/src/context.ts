@@ -1,4 +1,4 @@
-import type { Viewer } from "../../subgraphs/shared/src/auth/viewer";
+import type { Viewer } from "#kit/auth/viewer";
 
 /** The gateway's per-request context: the verified caller and what is forwarded to subgraphs. */
 export interface GatewayContext {

@@ -1,9 +1,9 @@
 // The gateway on its own: `npm run start:gateway`; point it at the subgraphs with USERS_URL etc.
 // With GATEWAY_WORKERS=N (or auto), N gateway processes share the port (node:cluster).
 import cluster from "node:cluster";
-import { exitOnEnvironmentProblems } from "../../subgraphs/shared/src/environment";
-import { createLogger } from "../../subgraphs/shared/src/logger";
-import { runServiceMain } from "../../subgraphs/shared/src/service-main";
+import { exitOnEnvironmentProblems } from "#kit/environment";
+import { createLogger } from "#kit/logger";
+import { runServiceMain } from "#kit/server/run-as-process";
 import { gatewayWorkersFromEnv, runGatewayPrimary } from "./cluster";
 import { startGateway } from "./gateway";
 

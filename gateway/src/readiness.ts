@@ -1,4 +1,4 @@
-import { GRAPHQL_PATH } from "../../subgraphs/shared/src/http/graphql-http-server";
+import { GRAPHQL_PATH } from "#kit/http/graphql-http-server";
 
 /** Each dependency's state: "ok", or why it is not. */
 export interface Readiness {

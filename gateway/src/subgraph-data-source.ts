@@ -1,9 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { GraphQLError } from "graphql";
-import { ErrorCode, isPublicErrorCode } from "../../subgraphs/shared/src/errors";
-import { metricsFor } from "../../subgraphs/shared/src/metrics/service-metrics";
+import { ErrorCode, isPublicErrorCode } from "#kit/errors";
+import { metricsFor } from "#kit/metrics/service-metrics";
 import type { GatewayContext } from "./context";
-import { createSubgraphFetcher, type SubgraphRequestInit } from "../../subgraphs/shared/src/http/subgraph-fetcher";
+import { createSubgraphFetcher, type SubgraphRequestInit } from "#kit/http/subgraph-fetcher";
 
 /** Time to headers of each subgraph fetch (the gateway's /metrics). */
 const fetchDuration = metricsFor("gateway").subgraphFetchDuration;

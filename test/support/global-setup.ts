@@ -1,9 +1,9 @@
 import "reflect-metadata";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { startEmbeddedPostgres } from "../../subgraphs/shared/src/database/embedded-postgres";
-import { freePort } from "../../subgraphs/shared/src/http/ports";
-import { startStack } from "../../gateway/src/stack/start-stack";
+import { startEmbeddedPostgres } from "#dev/embedded-postgres";
+import { freePort } from "#kit/http/ports";
+import { startStack } from "../../stack/start-stack";
 import { TEST_ENV, testDataDir } from "./test-database";
 
 /**

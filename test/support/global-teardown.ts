@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { EmbeddedPostgresServer } from "../../subgraphs/shared/src/database/embedded-postgres";
+import type { EmbeddedPostgresServer } from "#dev/embedded-postgres";
 
 /** Stops the embedded PostgreSQL global setup started, and deletes its folder. */
 export default async function globalTeardown(): Promise<void> {

@@ -9,7 +9,7 @@ export interface PostgresProcess {
   stop(): Promise<void>;
 }
 
-const ENTRY = path.resolve(__dirname, "../../dist/subgraphs/shared/src/database/embedded-postgres.js");
+const ENTRY = path.resolve(__dirname, "../../dist/dev/embedded-postgres.js");
 
 /**
  * Starts the embedded PostgreSQL (`npm run build` output) in a child process: jest's sandbox

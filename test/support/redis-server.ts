@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import Redis from "ioredis";
-import { freePort } from "../../subgraphs/shared/src/http/ports";
+import { freePort } from "#kit/http/ports";
 
 /** A redis-server this process started, on a free port, keeping nothing on disk. */
 export interface LocalRedis {

@@ -1,8 +1,8 @@
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { createAnalyticsDataSource } from "../../subgraphs/analytics/src/data-source";
-import { createDatabasesIfMissing } from "../../subgraphs/shared/src/database/create-databases";
-import { withDatabase } from "../../subgraphs/shared/src/database/database-url";
+import { createDatabasesIfMissing } from "#kit/database/create-databases";
+import { withDatabase } from "#kit/database/database-url";
 import { TEST_ENV } from "./test-database";
 
 /** An analytics database of one test's own, every migration run: for tests that take migrations up and down. */

@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import { Client } from "pg";
-import { startStack, type RunningStack } from "../../gateway/src/stack/start-stack";
-import { withDatabase, type ServiceName } from "../../subgraphs/shared/src/database/database-url";
-import { DEMO_PASSWORD } from "../../subgraphs/shared/src/demo/demo-dataset";
+import { startStack, type RunningStack } from "../../stack/start-stack";
+import { withDatabase, type ServiceName } from "#kit/database/database-url";
+import { DEMO_PASSWORD } from "#dev/demo/demo-dataset";
 import { TEST_ENV } from "./test-database";
 
 /** A GraphQL response as the HTTP client saw it. */

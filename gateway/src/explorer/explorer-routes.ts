@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import type { RouteHandler } from "../../../subgraphs/shared/src/http/graphql-http-server";
+import type { RouteHandler } from "#kit/http/graphql-http-server";
 
 /** Where the gateway serves the offline GraphiQL. */
 export const GRAPHIQL_PATH = "/graphiql";

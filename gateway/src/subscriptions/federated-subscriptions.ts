@@ -1,9 +1,9 @@
 import { executeQueryPlan, type GraphQLDataSource } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
 import { GraphQLError, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
-import { ErrorCode } from "../../../subgraphs/shared/src/errors";
-import type { DirectDeliveryFactory, ResultSink } from "../../../subgraphs/shared/src/subscriptions/direct-delivery";
-import { EventQueue } from "../../../subgraphs/shared/src/subscriptions/event-queue";
+import { ErrorCode } from "#kit/errors";
+import type { DirectDeliveryFactory, ResultSink } from "#kit/subscriptions/direct-delivery";
+import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { GatewayContext } from "../context";
 import type { SubscriptionPlan, SubscriptionPlanner } from "./subscription-planner";
 import type { UpstreamConnections } from "./upstream-connections";

@@ -4,7 +4,7 @@ import { buildOperationContext } from "@apollo/gateway";
 type OperationContext = ReturnType<typeof buildOperationContext>;
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
 import { GraphQLError, print, type DocumentNode, type GraphQLSchema } from "graphql";
-import { ErrorCode } from "../../../subgraphs/shared/src/errors";
+import { ErrorCode } from "#kit/errors";
 
 /** How one subscription operation runs across subgraphs. */
 export interface SubscriptionPlan {

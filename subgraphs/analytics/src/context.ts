@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import type { Viewer } from "../../shared/src/auth/viewer";
-import type { BaseSubgraphContext } from "../../shared/src/subgraph-server";
+import type { Viewer } from "#kit/auth/viewer";
+import type { BaseSubgraphContext } from "#kit/server/serve-subgraph";
 import { createCustomerStatsLoader } from "./modules/customer-stats/customer-stats.loader";
 import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
 import { createChurnRiskLoader } from "./modules/churn/churn-store";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { createServiceDataSource } from "../../shared/src/database/service-data-source";
+import { createServiceDataSource } from "#kit/database/service-data-source";
 import { CreateEventsAndMetricDefinitions1763900000000 } from "../migrations/1763900000000-CreateEventsAndMetricDefinitions";
 import { CreateEventRollups1763900001000 } from "../migrations/1763900001000-CreateEventRollups";
 import { CreateSegmentationAndChurn1763900002000 } from "../migrations/1763900002000-CreateSegmentationAndChurn";

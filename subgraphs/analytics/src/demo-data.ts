@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { DemoDataset } from "../../shared/src/demo/demo-dataset";
+import type { DemoDataset } from "#dev/demo/demo-dataset";
 import { ingestEvents } from "./modules/ingest/ingest-events";
 
 /** Events per statement when loading demo events. */

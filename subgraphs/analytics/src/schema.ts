@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from "graphql";
-import { buildFederatedSchema } from "../../shared/src/schema/build-subgraph-schema";
+import { buildFederatedSchema } from "#kit/schema/build-subgraph-schema";
 import { Customer } from "./modules/customer-stats/customer.type";
 import { resolveByKey } from "./modules/entity-reference";
 import { CustomerStatsResolver } from "./modules/customer-stats/customer-stats.resolver";

@@ -1,10 +1,10 @@
-import type { RunningService } from "../../shared/src/subgraph-server";
-import { startSubgraphService, type SubgraphServiceOptions } from "../../shared/src/subgraph-service";
+import type { RunningService } from "#kit/server/serve-subgraph";
+import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
-import { createPubSubFromEnv } from "../../shared/src/pubsub/pubsub";
-import { createLogger } from "../../shared/src/logger";
+import { createPubSubFromEnv } from "#kit/pubsub/pubsub";
+import { createLogger } from "#kit/logger";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
 import { eventRetentionMonthsFromEnv, maintainEventPartitions } from "./modules/ingest/event-partitions";
 import { failInterruptedJobs } from "./modules/jobs/background-job";

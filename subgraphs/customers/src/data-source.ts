@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { createServiceDataSource } from "../../shared/src/database/service-data-source";
+import { createServiceDataSource } from "#kit/database/service-data-source";
 import { CreateCustomersAndCampaigns1763900000000 } from "../migrations/1763900000000-CreateCustomersAndCampaigns";
 import { AddCustomerSearchIndexes1763900001000 } from "../migrations/1763900001000-AddCustomerSearchIndexes";
 import { CampaignEntity } from "./modules/campaign/campaign.entity";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { DemoDataset } from "../../shared/src/demo/demo-dataset";
+import type { DemoDataset } from "#dev/demo/demo-dataset";
 
 /** Inserts the demo customers and campaigns; returns false (writing nothing) when they are already there. */
 export async function seedCustomersDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from "graphql";
-import { buildFederatedSchema } from "../../shared/src/schema/build-subgraph-schema";
+import { buildFederatedSchema } from "#kit/schema/build-subgraph-schema";
 import { resolveCampaignReference } from "./modules/campaign/campaign.reference";
 import { CampaignResolver } from "./modules/campaign/campaign.resolver";
 import { resolveCustomerReference } from "./modules/customer/customer.reference";

@@ -1,5 +1,5 @@
-import type { RunningService } from "../../shared/src/subgraph-server";
-import { startSubgraphService, type SubgraphServiceOptions } from "../../shared/src/subgraph-service";
+import type { RunningService } from "#kit/server/serve-subgraph";
+import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
 import { createCustomersContext } from "./context";
 import { createCustomersDataSource } from "./data-source";
 import { seedCustomersDemoData } from "./demo-data";

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { DataSource } from "typeorm";
-import type { Viewer } from "../../shared/src/auth/viewer";
-import { clientAddress } from "../../shared/src/http/client-address";
-import type { BaseSubgraphContext } from "../../shared/src/subgraph-server";
+import type { Viewer } from "#kit/auth/viewer";
+import { clientAddress } from "#kit/http/client-address";
+import type { BaseSubgraphContext } from "#kit/server/serve-subgraph";
 import type { AccessTokenIssuer } from "./modules/auth/access-token-issuer";
 import type { LoginThrottle } from "./modules/auth/login-throttle";
 import { createOrganizationLoaders } from "./modules/organization/organization.loader";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { createServiceDataSource } from "../../shared/src/database/service-data-source";
+import { createServiceDataSource } from "#kit/database/service-data-source";
 import { CreateOrganizationsAndUsers1763900000000 } from "../migrations/1763900000000-CreateOrganizationsAndUsers";
 import { CreateRefreshTokensAndApiKeys1763900001000 } from "../migrations/1763900001000-CreateRefreshTokensAndApiKeys";
 import { AddCustomersWriteScope1763900002000 } from "../migrations/1763900002000-AddCustomersWriteScope";

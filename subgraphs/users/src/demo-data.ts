@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { DEMO_PASSWORD, type DemoDataset } from "../../shared/src/demo/demo-dataset";
+import { DEMO_PASSWORD, type DemoDataset } from "#dev/demo/demo-dataset";
 import { hashPassword } from "./modules/auth/password";
 
 /**

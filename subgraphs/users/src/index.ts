@@ -1,7 +1,7 @@
 // The users subgraph on its own: `npm run start:users` (after `npm run build`).
 import "reflect-metadata";
-import { createLogger } from "../../shared/src/logger";
-import { runServiceMain } from "../../shared/src/service-main";
+import { createLogger } from "#kit/logger";
+import { runServiceMain } from "#kit/server/run-as-process";
 import { startUsersService } from "./service";
 
 runServiceMain(createLogger("users"), () => startUsersService());

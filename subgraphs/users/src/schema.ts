@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from "graphql";
-import { buildFederatedSchema } from "../../shared/src/schema/build-subgraph-schema";
+import { buildFederatedSchema } from "#kit/schema/build-subgraph-schema";
 import { ApiKeyResolver } from "./modules/api-key/api-key.resolver";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { resolveOrganizationReference } from "./modules/organization/organization.reference";

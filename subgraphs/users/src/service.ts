@@ -1,10 +1,10 @@
 import path from "node:path";
 import { GraphQLError } from "graphql";
-import { dataDir, USERS_AUTH_PATHS } from "../../shared/src/config";
-import { ErrorCode } from "../../shared/src/errors";
-import { sendJson, type RouteHandler } from "../../shared/src/http/graphql-http-server";
-import type { RunningService } from "../../shared/src/subgraph-server";
-import { startSubgraphService, type SubgraphServiceOptions } from "../../shared/src/subgraph-service";
+import { dataDir, USERS_AUTH_PATHS } from "#kit/config";
+import { ErrorCode } from "#kit/errors";
+import { sendJson, type RouteHandler } from "#kit/http/graphql-http-server";
+import type { RunningService } from "#kit/server/serve-subgraph";
+import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
 import { createUsersContext, type UsersServices } from "./context";
 import { createUsersDataSource } from "./data-source";
 import { seedUsersDemoData } from "./demo-data";

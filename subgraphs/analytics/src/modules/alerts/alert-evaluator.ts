@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
-import type { Logger } from "../../../../shared/src/logger";
+import type { Logger } from "#kit/logger";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { queryMetrics } from "../timeseries/metric-query";
 import type { RealtimeHub } from "../realtime/realtime-hub";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { requireRole, requireUser, requireViewer } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput, notFound } from "../../../../shared/src/errors";
-import { EventQueue } from "../../../../shared/src/subscriptions/event-queue";
+import { requireRole, requireUser, requireViewer } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput, notFound } from "#kit/errors";
+import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { deleteAlertRule, insertAlertRule, listAlertRules, listAlerts, type AlertMessage } from "./alert-store";

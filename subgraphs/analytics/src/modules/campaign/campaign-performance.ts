@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
+import { isUuid } from "#kit/data/ids";
 import type { CampaignPerformance } from "./campaign.type";
 
 export interface PerformanceKey {

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput } from "../../../../shared/src/errors";
+import { requireViewer } from "#kit/auth/guards";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput } from "#kit/errors";
 import type { AnalyticsContext } from "../../context";
 import { Campaign, CampaignPerformance } from "./campaign.type";
 import { recommendForCampaign } from "./recommend";

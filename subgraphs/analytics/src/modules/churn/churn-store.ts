@@ -4,9 +4,9 @@ import DataLoader from "dataloader";
 import type { PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { DataSource, EntityManager } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
+import { isUuid } from "#kit/data/ids";
 import type { ChurnModel, ChurnRisk, RiskBand } from "./churn.types";
-import { queryPrepared } from "../../../../shared/src/database/prepared-query";
+import { queryPrepared } from "#kit/database/prepared-query";
 
 /** A model of the organization (the latest completed one when `id` is omitted); null when there is none. */
 export async function loadChurnModel(dataSource: DataSource, organizationId: string, id?: string | null): Promise<ChurnModel | null> {

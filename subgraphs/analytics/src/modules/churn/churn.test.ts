@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { SeededRandom } from "../../../../shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 import { stratifiedSplit } from "../ml/evaluation";
 import type { CustomerProfile } from "./customer-profiles";
 import { columnsOf, encode, fitEncoder, type RawRecord } from "./feature-encoder";

@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import { connectionType } from "../../../../shared/src/pagination/connection";
+import { connectionType } from "#kit/pagination/connection";
 import { Customer } from "../customer-stats/customer.type";
 import { JobStatus } from "../segmentation/segmentation.types";
 

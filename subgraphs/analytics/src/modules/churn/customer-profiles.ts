@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { ErrorCode } from "../../../../shared/src/errors";
+import { ErrorCode } from "#kit/errors";
 
 /** What the customers subgraph knows of a customer that a churn model can use. */
 export interface CustomerProfile {

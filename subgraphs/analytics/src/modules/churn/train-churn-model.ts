@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";

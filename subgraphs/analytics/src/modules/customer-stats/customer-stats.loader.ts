@@ -1,8 +1,8 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
+import { isUuid } from "#kit/data/ids";
 import type { CustomerStats } from "./customer-stats.type";
-import { queryPrepared } from "../../../../shared/src/database/prepared-query";
+import { queryPrepared } from "#kit/database/prepared-query";
 
 /** One customer's row of the stats query. */
 interface StatsRow {

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType } from "type-graphql";
-import { connectionType } from "../../../../shared/src/pagination/connection";
+import { connectionType } from "#kit/pagination/connection";
 
 /** The customers subgraph's `Customer`, which analytics extends with computed fields. */
 @Directive('@key(fields: "id")')

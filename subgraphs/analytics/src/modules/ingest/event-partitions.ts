@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { numberFromEnv } from "../../../../shared/src/config";
+import { numberFromEnv } from "#kit/config";
 
 /** Months of partitions kept ready beyond the current one. */
 export const PARTITIONS_AHEAD_MONTHS = 3;

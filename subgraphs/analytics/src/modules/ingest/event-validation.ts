@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isUuid } from "../../../../shared/src/data/ids";
+import { isUuid } from "#kit/data/ids";
 import type { EventInput } from "./event.input";
 
 /** An event ready to store. */

@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType } from "type-graphql";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { JSONScalar } from "#kit/schema/scalars";
 
 @InputType({ description: "One event to track." })
 export class EventInput {

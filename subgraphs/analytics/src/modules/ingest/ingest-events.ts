@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { queryPrepared } from "../../../../shared/src/database/prepared-query";
+import { queryPrepared } from "#kit/database/prepared-query";
 import { activityMarksSql, ANY_TYPE } from "../timeseries/customer-activity";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";

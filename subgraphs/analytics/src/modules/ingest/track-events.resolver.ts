@@ -1,9 +1,9 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
-import { requireWriter } from "../../../../shared/src/auth/guards";
-import { badUserInput } from "../../../../shared/src/errors";
-import { createLogger } from "../../../../shared/src/logger";
-import { metricsFor } from "../../../../shared/src/metrics/service-metrics";
+import { ApiKeyScope } from "#kit/auth/api-key-scope";
+import { requireWriter } from "#kit/auth/guards";
+import { badUserInput } from "#kit/errors";
+import { createLogger } from "#kit/logger";
+import { metricsFor } from "#kit/metrics/service-metrics";
 import type { AnalyticsContext } from "../../context";
 import { EventInput } from "./event.input";
 import { MAX_EVENTS_PER_BATCH, validateEvent, type EventRow } from "./event-validation";

@@ -1,9 +1,9 @@
 import { Arg, Field, Float, ID, ObjectType, registerEnumType, Resolver, Root, Subscription } from "type-graphql";
 import type { DataSource } from "typeorm";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { notFound } from "../../../../shared/src/errors";
-import { EventQueue } from "../../../../shared/src/subscriptions/event-queue";
+import { requireViewer } from "#kit/auth/guards";
+import { isUuid } from "#kit/data/ids";
+import { notFound } from "#kit/errors";
+import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { JobStatus } from "../segmentation/segmentation.types";
 

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import { MetricDefinitionEntity } from "./metric-definition.entity";
 import type { MetricDefinition } from "./metric-definition.type";
 import { BUILT_IN_METRICS, type MetricSpec } from "./metric-spec";

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { badUserInput } from "../../../../shared/src/errors";
+import { requireUser, requireViewer } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { badUserInput } from "#kit/errors";
 import type { AnalyticsContext } from "../../context";
 import { Aggregation } from "./aggregation";
 import { listMetrics } from "./metric-catalog";

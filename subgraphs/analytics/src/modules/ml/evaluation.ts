@@ -1,4 +1,4 @@
-import { SeededRandom } from "../../../../shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 
 /**
  * Area under the ROC curve: the probability that a random positive scores above a random

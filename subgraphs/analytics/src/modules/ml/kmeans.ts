@@ -1,4 +1,4 @@
-import { SeededRandom } from "../../../../shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 import { matrix, type Matrix } from "./matrix";
 
 export interface KMeansOptions {

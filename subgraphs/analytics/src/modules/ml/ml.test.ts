@@ -1,4 +1,4 @@
-import { SeededRandom } from "../../../../shared/src/demo/random";
+import { SeededRandom } from "#kit/random";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "./evaluation";
 import { kmeans, kmeansPlusPlus } from "./kmeans";
 import { fitLogistic, predictProbabilities } from "./logistic-regression";

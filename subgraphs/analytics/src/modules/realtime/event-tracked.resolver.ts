@@ -1,7 +1,7 @@
 import { Arg, Resolver, Root, Subscription } from "type-graphql";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { badUserInput } from "../../../../shared/src/errors";
-import { EventQueue } from "../../../../shared/src/subscriptions/event-queue";
+import { requireViewer } from "#kit/auth/guards";
+import { badUserInput } from "#kit/errors";
+import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { Event } from "./event.type";
 import type { PublishedEvent } from "./published-event";

@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType } from "type-graphql";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { JSONScalar } from "#kit/schema/scalars";
 import { Campaign } from "../campaign/campaign.type";
 import { Customer } from "../customer-stats/customer.type";
 

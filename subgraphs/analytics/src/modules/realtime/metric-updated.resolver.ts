@@ -1,6 +1,6 @@
 import { Args, ArgsType, Field, Resolver, Root, Subscription } from "type-graphql";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { EventQueue } from "../../../../shared/src/subscriptions/event-queue";
+import { requireViewer } from "#kit/auth/guards";
+import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { EventFilter } from "../timeseries/event-filter.input";

@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import { numberFromEnv } from "../../../../shared/src/config";
-import type { PubSub } from "../../../../shared/src/pubsub/pubsub";
+import { numberFromEnv } from "#kit/config";
+import type { PubSub } from "#kit/pubsub/pubsub";
 import type { StoredEvent } from "../ingest/ingest-events";
 import { MetricQueryCache } from "../timeseries/query-cache";
 import { MetricWatches } from "./metric-watch";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
 import { kmeans, type KMeansResult } from "../ml/kmeans";
 import { matrix } from "../ml/matrix";

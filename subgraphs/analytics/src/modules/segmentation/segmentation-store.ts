@@ -1,9 +1,9 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
+import { isUuid } from "#kit/data/ids";
 import type { FeatureValue, Segment, SegmentationRun } from "./segmentation.types";
 import { JobStatus } from "./segmentation.types";
-import { queryPrepared } from "../../../../shared/src/database/prepared-query";
+import { queryPrepared } from "#kit/database/prepared-query";
 
 interface RunRow {
   id: string;

@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { badUserInput } from "../../../../shared/src/errors";
-import type { Page } from "../../../../shared/src/pagination/connection";
-import { decodeCursor, encodeCursor, pageSize } from "../../../../shared/src/pagination/cursor";
+import { requireUser, requireViewer } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { badUserInput } from "#kit/errors";
+import type { Page } from "#kit/pagination/connection";
+import { decodeCursor, encodeCursor, pageSize } from "#kit/pagination/cursor";
 import type { AnalyticsContext } from "../../context";
 import { Customer, CustomerConnection } from "../customer-stats/customer.type";
 import { startBackgroundJob, waitFor } from "../jobs/background-job";

@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from "type-graphql";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { JSONScalar } from "#kit/schema/scalars";
 
 @InputType({ description: "Which events count; every given condition must hold." })
 export class EventFilter {

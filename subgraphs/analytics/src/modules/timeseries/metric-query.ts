@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput } from "../../../../shared/src/errors";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput } from "#kit/errors";
 import { Aggregation } from "../metric/aggregation";
 import { parts, type MetricSpec, type SimpleMetric } from "../metric/metric-spec";
 import { NO_CAMPAIGN } from "../ingest/ingest-events";

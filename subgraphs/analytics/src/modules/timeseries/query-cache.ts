@@ -1,4 +1,4 @@
-import { numberFromEnv } from "../../../../shared/src/config";
+import { numberFromEnv } from "#kit/config";
 import type { MetricQuery, MetricRow } from "./metric-query";
 
 /**

@@ -1,4 +1,4 @@
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import { Interval, INTERVAL_MIN_MS, INTERVAL_ORDER } from "./interval";
 
 /** Most buckets one timeseries may have. */

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
-import { requireViewer } from "../../../../shared/src/auth/guards";
-import { badUserInput } from "../../../../shared/src/errors";
+import { requireViewer } from "#kit/auth/guards";
+import { badUserInput } from "#kit/errors";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { BUILT_IN_METRICS } from "../metric/metric-spec";

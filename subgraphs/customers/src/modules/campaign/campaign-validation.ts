@@ -1,4 +1,4 @@
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import type { CampaignChannel } from "./campaign.entity";
 
 /** A campaign's editable fields after validation; `budget` is an exact decimal string. */

@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import { uuidLoader } from "../../../../shared/src/data/batch";
+import { uuidLoader } from "#kit/data/batch";
 import { CampaignEntity } from "./campaign.entity";
 
 /** Per-request loaders for campaigns of one organization: N lookups cost one query. */

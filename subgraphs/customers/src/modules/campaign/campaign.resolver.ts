@@ -1,11 +1,11 @@
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput, notFound } from "../../../../shared/src/errors";
-import type { Page } from "../../../../shared/src/pagination/connection";
-import { pageSize } from "../../../../shared/src/pagination/cursor";
-import { keysetPage } from "../../../../shared/src/pagination/keyset";
+import { requireUser, requireViewer } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput, notFound } from "#kit/errors";
+import type { Page } from "#kit/pagination/connection";
+import { pageSize } from "#kit/pagination/cursor";
+import { keysetPage } from "#kit/pagination/keyset";
 import type { CustomersContext } from "../../context";
 import { User } from "../user/user.type";
 import { CampaignEntity, CampaignStatus } from "./campaign.entity";

@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, ObjectType, registerEnumType } from "type-graphql";
-import { connectionType } from "../../../../shared/src/pagination/connection";
+import { connectionType } from "#kit/pagination/connection";
 import { CampaignChannel, CampaignStatus } from "./campaign.entity";
 
 registerEnumType(CampaignChannel, { name: "CampaignChannel" });

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import { PageInfo } from "../../../../shared/src/pagination/connection";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { PageInfo } from "#kit/pagination/connection";
+import { JSONScalar } from "#kit/schema/scalars";
 import { CustomerStatus } from "./customer.entity";
 import type { Customer } from "./customer.type";
 import type { ExportRow } from "./customer-export";

@@ -1,9 +1,9 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { DataSource } from "typeorm";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput } from "../../../../shared/src/errors";
-import type { Page } from "../../../../shared/src/pagination/connection";
-import { decodeCursor, encodeCursor } from "../../../../shared/src/pagination/cursor";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput } from "#kit/errors";
+import type { Page } from "#kit/pagination/connection";
+import { decodeCursor, encodeCursor } from "#kit/pagination/cursor";
 import type { Customer } from "./customer.type";
 
 /** Most customers one export page holds. */

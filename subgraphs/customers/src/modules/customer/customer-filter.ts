@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from "typeorm";
-import { badUserInput } from "../../../../shared/src/errors";
-import type { KeysetOptions } from "../../../../shared/src/pagination/keyset";
-import { SortDirection } from "../../../../shared/src/schema/sort-direction";
+import { badUserInput } from "#kit/errors";
+import type { KeysetOptions } from "#kit/pagination/keyset";
+import { SortDirection } from "#kit/schema/sort-direction";
 import type { CustomerEntity } from "./customer.entity";
 import { CustomerOrderField, type CustomerFilter, type CustomerOrder } from "./customer.input";
 

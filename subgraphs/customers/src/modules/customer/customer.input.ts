@@ -1,6 +1,6 @@
 import { Field, InputType, Int, registerEnumType } from "type-graphql";
-import { SortDirection } from "../../../../shared/src/schema/sort-direction";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { SortDirection } from "#kit/schema/sort-direction";
+import { JSONScalar } from "#kit/schema/scalars";
 import { CustomerStatus } from "./customer.entity";
 
 @InputType({ description: "A customer to create, or to upsert by externalId." })

@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import { uuidLoader } from "../../../../shared/src/data/batch";
+import { uuidLoader } from "#kit/data/batch";
 import { CustomerEntity } from "./customer.entity";
 
 /** Per-request loaders for customers of one organization: N lookups cost one query. */

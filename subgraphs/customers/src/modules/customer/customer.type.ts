@@ -1,6 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { connectionType } from "../../../../shared/src/pagination/connection";
-import { JSONScalar } from "../../../../shared/src/schema/scalars";
+import { connectionType } from "#kit/pagination/connection";
+import { JSONScalar } from "#kit/schema/scalars";
 import { CustomerStatus } from "./customer.entity";
 
 registerEnumType(CustomerStatus, { name: "CustomerStatus", description: "Whether a customer is still a customer." });

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 import type { CustomerInput } from "./customer.input";
 import { customerFingerprint, validateCustomer, type CustomerRow } from "./customer-validation";
 import type { RejectedRow, UpsertCustomersResult } from "./upsert-customers-result.type";

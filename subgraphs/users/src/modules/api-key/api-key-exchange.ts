@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
-import { queryPrepared } from "../../../../shared/src/database/prepared-query";
-import { Role } from "../../../../shared/src/auth/role";
-import { unauthenticated } from "../../../../shared/src/errors";
+import { queryPrepared } from "#kit/database/prepared-query";
+import { Role } from "#kit/auth/role";
+import { unauthenticated } from "#kit/errors";
 import type { AccessTokenIssuer } from "../auth/access-token-issuer";
 import { hashSecret } from "../auth/secrets";
 

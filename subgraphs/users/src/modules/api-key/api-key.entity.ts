@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
+import { ApiKeyScope } from "#kit/auth/api-key-scope";
 
 /** An application's credential. Only the SHA-256 of its secret is stored. */
 @Entity({ name: "api_keys" })

@@ -1,9 +1,9 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
-import { requireUser } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput, notFound } from "../../../../shared/src/errors";
+import { ApiKeyScope } from "#kit/auth/api-key-scope";
+import { requireUser } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput, notFound } from "#kit/errors";
 import type { UsersContext } from "../../context";
 import { generateSecret, hashSecret } from "../auth/secrets";
 import { ApiKeyEntity } from "./api-key.entity";

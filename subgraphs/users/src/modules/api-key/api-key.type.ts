@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { ApiKeyScope } from "../../../../shared/src/auth/api-key-scope";
+import { ApiKeyScope } from "#kit/auth/api-key-scope";
 
 registerEnumType(ApiKeyScope, {
   name: "ApiKeyScope",

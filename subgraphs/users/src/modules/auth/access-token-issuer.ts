@@ -6,8 +6,8 @@ import {
   API_KEY_SUBJECT_PREFIX,
   createAccessTokenVerifier,
   type AccessTokenVerifier,
-} from "../../../../shared/src/auth/access-token";
-import type { Viewer } from "../../../../shared/src/auth/viewer";
+} from "#kit/auth/access-token";
+import type { Viewer } from "#kit/auth/viewer";
 import type { SigningKeys } from "./signing-keys";
 
 /** Signs access tokens and verifies them with the same keys the JWKS endpoint publishes. */

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import type { EntityManager } from "typeorm";
-import { Role } from "../../../../shared/src/auth/role";
-import { badUserInput, unauthenticated } from "../../../../shared/src/errors";
+import { Role } from "#kit/auth/role";
+import { badUserInput, unauthenticated } from "#kit/errors";
 import type { UsersContext } from "../../context";
 import { OrganizationEntity } from "../organization/organization.entity";
 import { issueRefreshToken, revokeRefreshTokenFamily, rotateRefreshToken } from "../session/refresh-tokens";

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { ErrorCode } from "../../../../shared/src/errors";
+import { ErrorCode } from "#kit/errors";
 
 /** Failed sign-ins allowed per key within a window, before further attempts are refused. */
 export interface ThrottleLimits {

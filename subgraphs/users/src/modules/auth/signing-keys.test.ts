@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createLocalJWKSet, exportJWK, exportPKCS8, generateKeyPair } from "jose";
-import { createAccessTokenVerifier } from "../../../../shared/src/auth/access-token";
-import { Role } from "../../../../shared/src/auth/role";
+import { createAccessTokenVerifier } from "#kit/auth/access-token";
+import { Role } from "#kit/auth/role";
 import { createAccessTokenIssuer } from "./access-token-issuer";
 import { loadSigningKeys } from "./signing-keys";
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { exportJWK, generateKeyPair, importJWK, importPKCS8, type JWK, type KeyLike } from "jose";
-import { ACCESS_TOKEN_ALGORITHM } from "../../../../shared/src/auth/access-token";
+import { ACCESS_TOKEN_ALGORITHM } from "#kit/auth/access-token";
 
 /** The key that signs new access tokens, and the public keys that verify them. */
 export interface SigningKeys {

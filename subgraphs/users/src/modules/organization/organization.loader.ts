@@ -1,5 +1,5 @@
 import { type DataSource } from "typeorm";
-import { uuidLoader } from "../../../../shared/src/data/batch";
+import { uuidLoader } from "#kit/data/batch";
 import { OrganizationEntity } from "./organization.entity";
 
 /** Per-request loader for the caller's organization; any other id resolves to `null`. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
-import { unauthenticated } from "../../../../shared/src/errors";
+import { unauthenticated } from "#kit/errors";
 import { generateSecret, hashSecret } from "../auth/secrets";
 
 /** How long a refresh token stays usable (`REFRESH_TOKEN_TTL_DAYS`). @default 30 */

@@ -1,4 +1,4 @@
-import { badUserInput } from "../../../../shared/src/errors";
+import { badUserInput } from "#kit/errors";
 
 /** Shortest password accepted. */
 export const MIN_PASSWORD_LENGTH = 10;

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { Role } from "../../../../shared/src/auth/role";
+import { Role } from "#kit/auth/role";
 
 @Entity({ name: "users" })
 export class UserEntity {

@@ -1,5 +1,5 @@
 import { Field, InputType } from "type-graphql";
-import { Role } from "../../../../shared/src/auth/role";
+import { Role } from "#kit/auth/role";
 
 @InputType({ description: "A new user of the caller's organization." })
 export class CreateUserInput {

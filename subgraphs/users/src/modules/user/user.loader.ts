@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import { In, type DataSource } from "typeorm";
-import { groupByKeys, uuidLoader } from "../../../../shared/src/data/batch";
+import { groupByKeys, uuidLoader } from "#kit/data/batch";
 import { UserEntity } from "./user.entity";
 
 /** Per-request loaders for users of one organization: N lookups cost one query. */

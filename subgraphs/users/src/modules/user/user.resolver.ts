@@ -1,8 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { requireUser, requireViewer } from "../../../../shared/src/auth/guards";
-import { Role } from "../../../../shared/src/auth/role";
-import { isUuid } from "../../../../shared/src/data/ids";
-import { badUserInput, notFound } from "../../../../shared/src/errors";
+import { requireUser, requireViewer } from "#kit/auth/guards";
+import { Role } from "#kit/auth/role";
+import { isUuid } from "#kit/data/ids";
+import { badUserInput, notFound } from "#kit/errors";
 import type { UsersContext } from "../../context";
 import { assertEmailFree, withUniqueEmail } from "../auth/auth.resolver";
 import { hashPassword } from "../auth/password";

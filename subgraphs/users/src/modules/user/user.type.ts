@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Role } from "../../../../shared/src/auth/role";
+import { Role } from "#kit/auth/role";
 
 registerEnumType(Role, {
   name: "Role",

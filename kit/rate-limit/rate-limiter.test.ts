@@ -38,7 +38,7 @@ describe("rate limiter", () => {
   });
 });
 
-import { ensureRedisServer, startLocalRedis, type LocalRedis } from "../../../../test/support/redis-server";
+import { ensureRedisServer, startLocalRedis, type LocalRedis } from "../../test/support/redis-server";
 import { RedisBucketStore } from "./redis-bucket-store";
 
 const redisBinary = ensureRedisServer();

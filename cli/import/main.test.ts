@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from "./cli";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from "./main";
 
 let dir: string;
 let file: string;

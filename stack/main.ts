@@ -1,9 +1,9 @@
 // `npm start`: the whole supergraph on one machine, with an embedded PostgreSQL unless
 // DATABASE_URL (or USERS_DATABASE_URL, CUSTOMERS_DATABASE_URL, ANALYTICS_DATABASE_URL) is set.
-import { createLogger } from "../../../subgraphs/shared/src/logger";
-import { DEMO_PASSWORD } from "../../../subgraphs/shared/src/demo/demo-dataset";
-import { exitOnEnvironmentProblems } from "../../../subgraphs/shared/src/environment";
-import { startTracing } from "../../../subgraphs/shared/src/tracing";
+import { createLogger } from "#kit/logger";
+import { DEMO_PASSWORD } from "#dev/demo/demo-dataset";
+import { exitOnEnvironmentProblems } from "#kit/environment";
+import { startTracing } from "#kit/tracing";
 import { startStack } from "./start-stack";
 
 const log = createLogger("stack");

@@ -1,6 +1,6 @@
-import type { RunningService } from "./subgraph-server";
-import { exitOnEnvironmentProblems } from "./environment";
-import type { Logger } from "./logger";
+import type { RunningService } from "./serve-subgraph";
+import { exitOnEnvironmentProblems } from "../environment";
+import type { Logger } from "../logger";
 
 /**
  * Runs one service as a process of its own (`npm run start:<name>`): starts it, prints where it

@@ -4,7 +4,7 @@ import { operationFromDocument, type Schema, type Supergraph } from "@apollo/fed
 import type { QueryPlanner } from "@apollo/query-planner";
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from "@apollo/server-gateway-interface";
 import { BREAK, GraphQLError, validate, visit, type DocumentNode, type GraphQLSchema } from "graphql";
-import type { GatewayContext } from "./context";
+import type { GatewayContext } from "../context";
 
 /** Decisions kept per query hash and operation name. */
 const DECISION_CACHE_SIZE = 1_000;

@@ -1,16 +1,16 @@
 import "reflect-metadata";
 import path from "node:path";
-import { startAnalyticsService } from "../../../subgraphs/analytics/src/service";
-import { startCustomersService } from "../../../subgraphs/customers/src/service";
-import { startUsersService } from "../../../subgraphs/users/src/service";
-import { dataDir, embeddedPostgresPort, portFromEnv, serviceDatabaseUrl } from "../../../subgraphs/shared/src/config";
-import { createDatabasesIfMissing } from "../../../subgraphs/shared/src/database/create-databases";
-import { databaseUrlFromEnv, SERVICE_NAMES, withDatabase, type ServiceName } from "../../../subgraphs/shared/src/database/database-url";
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from "../../../subgraphs/shared/src/database/embedded-postgres";
-import { generateDemoDataset } from "../../../subgraphs/shared/src/demo/demo-dataset";
-import { assertPortFree } from "../../../subgraphs/shared/src/http/ports";
-import type { RunningService } from "../../../subgraphs/shared/src/subgraph-server";
-import { startGateway } from "../gateway";
+import { startAnalyticsService } from "../subgraphs/analytics/src/service";
+import { startCustomersService } from "../subgraphs/customers/src/service";
+import { startUsersService } from "../subgraphs/users/src/service";
+import { dataDir, embeddedPostgresPort, portFromEnv, serviceDatabaseUrl } from "#kit/config";
+import { createDatabasesIfMissing } from "#kit/database/create-databases";
+import { databaseUrlFromEnv, SERVICE_NAMES, withDatabase, type ServiceName } from "#kit/database/database-url";
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from "#dev/embedded-postgres";
+import { generateDemoDataset } from "#dev/demo/demo-dataset";
+import { assertPortFree } from "#kit/http/ports";
+import type { RunningService } from "#kit/server/serve-subgraph";
+import { startGateway } from "../gateway/src/gateway";
 
 export interface StackOptions {
   /** Ports of the four services; 0 picks free ones. @default from the environment (4000-4003) */

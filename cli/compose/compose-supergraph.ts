@@ -1,9 +1,9 @@
 import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse, type GraphQLSchema } from "graphql";
-import { buildAnalyticsSchema } from "../../../subgraphs/analytics/src/schema";
-import { buildCustomersSchema } from "../../../subgraphs/customers/src/schema";
-import { buildUsersSchema } from "../../../subgraphs/users/src/schema";
+import { buildAnalyticsSchema } from "../../subgraphs/analytics/src/schema";
+import { buildCustomersSchema } from "../../subgraphs/customers/src/schema";
+import { buildUsersSchema } from "../../subgraphs/users/src/schema";
 import { readRoverConfig } from "./rover-config";
 
 /** Each subgraph's schema builder, by its name in `rover.yaml`. */

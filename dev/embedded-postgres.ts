@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { totalmem, userInfo } from "node:os";
-import { assertPortFree } from "../http/ports";
+import { assertPortFree } from "#kit/http/ports";
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster's files live; created and initialised on first use. */

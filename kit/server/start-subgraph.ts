@@ -1,17 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
-import { createRemoteAccessTokenVerifier, type AccessTokenVerifier } from "./auth/access-token";
-import { createCredentialVerifier, createRemoteApiKeyExchange, type ApiKeyExchange } from "./auth/credentials";
-import type { Viewer } from "./auth/viewer";
-import { portFromEnv, serviceDatabaseUrl, USERS_AUTH_PATHS, usersBaseUrlFromEnv } from "./config";
-import type { ConnectOptions } from "./database/connect";
-import type { ServiceName } from "./database/database-url";
-import { demoDatasetFromEnv, type DemoDataset } from "./demo/demo-dataset";
-import { prepareDatabase } from "./database/prepare-database";
-import type { RouteHandler } from "./http/graphql-http-server";
-import { createLogger } from "./logger";
-import { startSubgraphServer, type BaseSubgraphContext, type RunningService } from "./subgraph-server";
+import { createRemoteAccessTokenVerifier, type AccessTokenVerifier } from "../auth/access-token";
+import { createCredentialVerifier, createRemoteApiKeyExchange, type ApiKeyExchange } from "../auth/credentials";
+import type { Viewer } from "../auth/viewer";
+import { portFromEnv, serviceDatabaseUrl, USERS_AUTH_PATHS, usersBaseUrlFromEnv } from "../config";
+import type { ConnectOptions } from "../database/connect";
+import type { ServiceName } from "../database/database-url";
+import { demoDatasetFromEnv, type DemoDataset } from "#dev/demo/demo-dataset";
+import { prepareDatabase } from "../database/prepare-database";
+import type { RouteHandler } from "../http/graphql-http-server";
+import { createLogger } from "../logger";
+import { startSubgraphServer, type BaseSubgraphContext, type RunningService } from "./serve-subgraph";
 
 /** What may be chosen when starting any subgraph; everything defaults from the environment. */
 export interface SubgraphServiceOptions {

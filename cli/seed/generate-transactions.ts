@@ -1,5 +1,5 @@
 // Writes a CSV in the UCI "Online Retail" layout, for tests and for timing the transactions import:
-//   node dist/gateway/src/import/generate-transactions.js <file.csv> <lines> [seed]
+//   node dist/cli/seed/generate-transactions.js <file.csv> <lines> [seed]
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 
@@ -116,7 +116,7 @@ export async function writeTransactionsCsv(file: string, options: GeneratorOptio
 if (require.main === module) {
   const [file, lines, seed] = process.argv.slice(2);
   if (!file || !/^\d+$/.test(lines ?? "")) {
-    process.stderr.write("Usage: node dist/gateway/src/import/generate-transactions.js <file.csv> <lines> [seed]\n");
+    process.stderr.write("Usage: node dist/cli/seed/generate-transactions.js <file.csv> <lines> [seed]\n");
     process.exitCode = 2;
   } else {
     writeTransactionsCsv(file, { lines: Number(lines), seed: seed ? Number(seed) : undefined }).catch((error: unknown) => {

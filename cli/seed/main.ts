@@ -2,11 +2,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseCliArgs } from "./args";
-import { UsageError } from "./errors";
+import { parseCliArgs } from "../import/args";
+import { UsageError } from "../import/errors";
 import { writeTransactionsCsv } from "./generate-transactions";
-import { importTransactions } from "./import-transactions";
-import { formatTransactionsSummary } from "./summary";
+import { importTransactions } from "../import/import-transactions";
+import { formatTransactionsSummary } from "../import/summary";
 
 export const SEED_USAGE = `Usage: npm run seed -- --customers <N> --events <M> [--seed <S>] [options]
 

@@ -3,19 +3,19 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
-import { apiKeyScopePlugin } from "./auth/api-key-scope-plugin";
-import type { CredentialVerifier } from "./auth/credentials";
-import type { Viewer } from "./auth/viewer";
-import type { ServiceName } from "./database/database-url";
-import { formatError } from "./errors";
-import { createLogger } from "./logger";
-import { sendJson, startGraphQLHttpServer, type RouteHandler } from "./http/graphql-http-server";
-import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "./subscriptions/websocket-server";
-import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "./limits/operation-limits";
-import { clientAddress, trustedProxiesFromEnv } from "./http/client-address";
-import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "./rate-limit/rate-limiter";
-import { metricsPlugin } from "./metrics/metrics-plugin";
-import { metricsFor } from "./metrics/service-metrics";
+import { apiKeyScopePlugin } from "../auth/api-key-scope-plugin";
+import type { CredentialVerifier } from "../auth/credentials";
+import type { Viewer } from "../auth/viewer";
+import type { ServiceName } from "../database/database-url";
+import { formatError } from "../errors";
+import { createLogger } from "../logger";
+import { sendJson, startGraphQLHttpServer, type RouteHandler } from "../http/graphql-http-server";
+import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../subscriptions/websocket-server";
+import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "../limits/operation-limits";
+import { clientAddress, trustedProxiesFromEnv } from "../http/client-address";
+import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "../rate-limit/rate-limiter";
+import { metricsPlugin } from "../metrics/metrics-plugin";
+import { metricsFor } from "../metrics/service-metrics";
 
 /** What every subgraph's request context holds. */
 export interface BaseSubgraphContext {

@@ -1,5 +1,5 @@
-import { Role } from "../auth/role";
-import { SeededRandom, stableUuid } from "./random";
+import { Role } from "#kit/auth/role";
+import { SeededRandom, stableUuid } from "#kit/random";
 
 /**
  * The demo data set that `npm start` loads the first time: two organizations, their users,
