@@ -5,11 +5,15 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json rover.yaml ./
+COPY tsconfig.json tsconfig.build.json rover.yaml ./
 COPY gateway gateway
 COPY subgraphs subgraphs
-COPY test test
-RUN npm run build && npm prune --omit=dev
+COPY kit kit
+COPY dev dev
+COPY stack stack
+COPY cli cli
+# The services, the kit, the launcher and the tools: no tests, no benchmarks.
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

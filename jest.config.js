@@ -4,7 +4,15 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/gateway", "<rootDir>/subgraphs", "<rootDir>/kit", "<rootDir>/dev", "<rootDir>/stack", "<rootDir>/cli", "<rootDir>/test"],
+  roots: [
+    "<rootDir>/gateway",
+    "<rootDir>/subgraphs",
+    "<rootDir>/kit",
+    "<rootDir>/dev",
+    "<rootDir>/stack",
+    "<rootDir>/cli",
+    "<rootDir>/test",
+  ],
   // package.json "imports": the shared kit and the dev-only folder by name, not by climbing ../
   moduleNameMapper: { "^#(kit|dev)/(.*)$": "<rootDir>/$1/$2" },
   testMatch: ["**/*.test.ts"],

@@ -7,7 +7,13 @@ import { postJson } from "./harness/http-client";
 import { formatLatency, summarize, type LatencySummary } from "./harness/load";
 import { login } from "./harness/organization";
 import { BENCH_DATA_DIR } from "./harness/paths";
-import { PEER_GATEWAYS, startPeerGateway, writeBenchSupergraph, type PeerGateway, type PeerGatewayName } from "./harness/peer-gateways";
+import {
+  PEER_GATEWAYS,
+  startPeerGateway,
+  writeBenchSupergraph,
+  type PeerGateway,
+  type PeerGatewayName,
+} from "./harness/peer-gateways";
 import type { BenchOutcome, ResultRow } from "./harness/report";
 
 /** Concurrent connections of every load (the issue's figure for the customer page). */
@@ -15,9 +21,15 @@ export const CONNECTIONS = Number(process.env.BENCH_GATEWAY_CONNECTIONS) || 50;
 /** Seconds of each measured load, and of the unmeasured warm-up before it. */
 const MEASURE_SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS) || 10;
 const WARMUP_SECONDS = 3;
-/** Each gateway is measured this many times per operation, in alternating order; the figures are the mean. */
+/**
+ * Each gateway is measured this many times per operation, in alternating order; the figures are the
+ * mean.
+ */
 const ROUNDS = 2;
-/** Ours must be within 15% of the bare @apollo/gateway, and at least as fast as @graphql-hive/gateway. */
+/**
+ * Ours must be within 15% of the bare @apollo/gateway, and at least as fast as
+ * @graphql-hive/gateway.
+ */
 const MIN_RATIO_TO_APOLLO = 0.85;
 const MIN_RATIO_TO_HIVE = 1.0;
 const CUSTOMER_PAGE_P95_MS = 60;
@@ -36,7 +48,8 @@ interface GatewayOperation {
 export const GATEWAY_OPERATIONS: GatewayOperation[] = [
   {
     name: "single-subgraph query",
-    query: "query CustomerNames { customers(first: 50) { edges { node { id name email location } } } }",
+    query:
+      "query CustomerNames { customers(first: 50) { edges { node { id name email location } } } }",
     path: "customers",
     direct: "customers",
   },
@@ -78,14 +91,16 @@ interface LoadFigures {
 }
 
 /**
- * The `gateway` benchmark: autocannon at {@link CONNECTIONS} connections against our gateway, a bare
- * `@apollo/gateway` and `@graphql-hive/gateway`, all over the same supergraph and the same running
- * subgraphs, on three operations; the single-subgraph query also straight to the customers subgraph
- * (the cost of having a gateway at all). Every endpoint's answer is first checked to be the same
- * data as ours. Figures are the mean of {@link ROUNDS} rounds in alternating order.
+ * The `gateway` benchmark: autocannon at {@link CONNECTIONS} connections against our gateway, a
+ * bare `@apollo/gateway` and `@graphql-hive/gateway`, all over the same supergraph and the same
+ * running subgraphs, on three operations; the single-subgraph query also straight to the customers
+ * subgraph (the cost of having a gateway at all). Every endpoint's answer is first checked to be
+ * the same data as ours. Figures are the mean of {@link ROUNDS} rounds in alternating order.
  */
 export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutcome> {
-  ctx.log("gateway: preparing an organization (customers, campaigns, events, a segmentation run and a churn model)");
+  ctx.log(
+    "gateway: preparing an organization (customers, campaigns, events, a segmentation run and a churn model)",
+  );
   const data = await prepareGatewayBenchData(ctx.gatewayUrl);
   const supergraphPath = writeBenchSupergraph(ctx.services, BENCH_DATA_DIR);
   const peers: Partial<Record<PeerGatewayName, PeerGateway>> = {};
@@ -93,24 +108,37 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
   const rows: ResultRow[] = [];
   try {
     for (const name of Object.keys(PEER_GATEWAYS) as PeerGatewayName[]) {
-      const args = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, "_")}`] ?? "").split(/\s+/).filter(Boolean);
+      const args = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, "_")}`] ?? "")
+        .split(/\s+/)
+        .filter(Boolean);
       peers[name] = await startPeerGateway(name, supergraphPath, ctx.services, args);
       ctx.log(`gateway: ${PEER_GATEWAYS[name].label} started (pid ${peers[name]!.pid})`);
     }
     const endpoints: Record<Target, { url: string; pid: number }> = {
       ours: { url: ctx.gatewayUrl, pid: ctx.services.services.gateway.pid },
-      ...(Object.fromEntries(Object.entries(peers).map(([name, peer]) => [name, { url: peer.url, pid: peer.pid }])) as Record<PeerGatewayName, { url: string; pid: number }>),
+      ...(Object.fromEntries(
+        Object.entries(peers).map(([name, peer]) => [name, { url: peer.url, pid: peer.pid }]),
+      ) as Record<PeerGatewayName, { url: string; pid: number }>),
     };
 
     for (const operation of GATEWAY_OPERATIONS) {
       // A token per operation: each lasts 15 minutes, an operation takes about two.
       const authorization = `Bearer ${await login(ctx.gatewayUrl, data.organization)}`;
       const body = JSON.stringify({ query: operation.query });
-      const targets: { key: Target | "direct"; url: string; pid: number }[] = (Object.keys(endpoints) as Target[]).map((key) => ({ key, ...endpoints[key] }));
-      if (operation.direct) targets.push({ key: "direct", url: ctx.services.services[operation.direct].url, pid: ctx.services.services[operation.direct].pid });
+      const targets: { key: Target | "direct"; url: string; pid: number }[] = (
+        Object.keys(endpoints) as Target[]
+      ).map((key) => ({ key, ...endpoints[key] }));
+      if (operation.direct)
+        targets.push({
+          key: "direct",
+          url: ctx.services.services[operation.direct].url,
+          pid: ctx.services.services[operation.direct].pid,
+        });
 
       const expected = await sameAnswerEverywhere(operation, targets, body, authorization);
-      ctx.log(`gateway: ${operation.name}: all ${targets.length} endpoints give the same ${expected} bytes of data`);
+      ctx.log(
+        `gateway: ${operation.name}: all ${targets.length} endpoints give the same ${expected} bytes of data`,
+      );
 
       const runs = new Map<string, LoadFigures[]>();
       for (let round = 0; round < ROUNDS; round++) {
@@ -119,7 +147,9 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
           await load(target.url, body, authorization, WARMUP_SECONDS);
           const figures = await measure(ctx, target, body, authorization);
           runs.set(target.key, [...(runs.get(target.key) ?? []), figures]);
-          ctx.log(`gateway: ${operation.name}, ${LABELS[target.key]}, round ${round + 1}: ${figures.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(figures.latency)}, ${figures.cpuMsPerRequest.toFixed(2)} ms CPU/request`);
+          ctx.log(
+            `gateway: ${operation.name}, ${LABELS[target.key]}, round ${round + 1}: ${figures.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(figures.latency)}, ${figures.cpuMsPerRequest.toFixed(2)} ms CPU/request`,
+          );
         }
       }
       const mean = (key: string) => meanFigures(runs.get(key)!);
@@ -130,8 +160,10 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
       const toApollo = ours.requestsPerSecond / apollo.requestsPerSecond;
       const toHive = ours.requestsPerSecond / hive.requestsPerSecond;
       const failures = [...runs.values()].flat().reduce((sum, f) => sum + f.non2xx + f.errors, 0);
-      const p95Met = operation.p95TargetMs === undefined || ours.latency.p95 < operation.p95TargetMs;
-      const describe = (f: LoadFigures) => `${f.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(f.latency)}, ${f.cpuMsPerRequest.toFixed(2)} ms CPU/request`;
+      const p95Met =
+        operation.p95TargetMs === undefined || ours.latency.p95 < operation.p95TargetMs;
+      const describe = (f: LoadFigures) =>
+        `${f.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(f.latency)}, ${f.cpuMsPerRequest.toFixed(2)} ms CPU/request`;
       rows.push({
         benchmark: `gateway: ${operation.name} (${operation.path}), ${CONNECTIONS} connections, autocannon`,
         target:
@@ -142,9 +174,14 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
           `Ours without subgraph query deduplication ${describe(undeduplicated)}; ratio to hive ${(undeduplicated.requestsPerSecond / hive.requestsPerSecond).toFixed(2)}, to bare apollo ${(undeduplicated.requestsPerSecond / apollo.requestsPerSecond).toFixed(2)}`,
         reference:
           `bare @apollo/gateway ${describe(apollo)}; @graphql-hive/gateway ${describe(hive)}` +
-          (runs.has("direct") ? `; customers subgraph directly (no gateway) ${describe(mean("direct"))}` : "") +
+          (runs.has("direct")
+            ? `; customers subgraph directly (no gateway) ${describe(mean("direct"))}`
+            : "") +
           (failures ? `; ${failures} failed requests` : ""),
-        met: toHive >= MIN_RATIO_TO_HIVE && toApollo >= MIN_RATIO_TO_APOLLO && p95Met && failures === 0 ? "yes" : "no",
+        met:
+          toHive >= MIN_RATIO_TO_HIVE && toApollo >= MIN_RATIO_TO_APOLLO && p95Met && failures === 0
+            ? "yes"
+            : "no",
       });
     }
   } finally {
@@ -164,23 +201,38 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
  * Sends the operation once to every target and checks that each answer's `data` equals the first's
  * and has no errors; returns the size of that data. Throws naming the endpoint that differs.
  */
-async function sameAnswerEverywhere(operation: GatewayOperation, targets: { key: string; url: string }[], body: string, authorization: string): Promise<number> {
+async function sameAnswerEverywhere(
+  operation: GatewayOperation,
+  targets: { key: string; url: string }[],
+  body: string,
+  authorization: string,
+): Promise<number> {
   let reference: string | undefined;
   for (const target of targets) {
     const answer = await postJson(target.url, body, { authorization });
     const parsed = JSON.parse(answer.body) as { data?: unknown; errors?: { message: string }[] };
     if (answer.status !== 200 || parsed.errors?.length || !parsed.data) {
-      throw new Error(`${operation.name}: ${LABELS[target.key as Target]} answered HTTP ${answer.status}: ${answer.body.slice(0, 300)}`);
+      throw new Error(
+        `${operation.name}: ${LABELS[target.key as Target]} answered HTTP ${answer.status}: ${answer.body.slice(0, 300)}`,
+      );
     }
     const data = JSON.stringify(parsed.data);
     reference ??= data;
-    if (data !== reference) throw new Error(`${operation.name}: ${LABELS[target.key as Target]} gave other data than ${LABELS[targets[0].key as Target]}.`);
+    if (data !== reference)
+      throw new Error(
+        `${operation.name}: ${LABELS[target.key as Target]} gave other data than ${LABELS[targets[0].key as Target]}.`,
+      );
   }
   return reference!.length;
 }
 
 /** Measures one load: autocannon's rate and every response time, and the endpoint's CPU time. */
-async function measure(ctx: BenchContext, target: { url: string; pid: number }, body: string, authorization: string): Promise<LoadFigures> {
+async function measure(
+  ctx: BenchContext,
+  target: { url: string; pid: number },
+  body: string,
+  authorization: string,
+): Promise<LoadFigures> {
   const cpu = startCpuAccounting({ endpoint: { pid: target.pid } });
   const started = performance.now();
   const result = await load(target.url, body, authorization, MEASURE_SECONDS);
@@ -200,12 +252,27 @@ async function measure(ctx: BenchContext, target: { url: string; pid: number }, 
 }
 
 /** Runs autocannon for `seconds`; resolves every 2xx response time (ms) and the failures. */
-function load(url: string, body: string, authorization: string, seconds: number): Promise<{ latencies: number[]; non2xx: number; errors: number }> {
+function load(
+  url: string,
+  body: string,
+  authorization: string,
+  seconds: number,
+): Promise<{ latencies: number[]; non2xx: number; errors: number }> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, method: "POST", connections: CONNECTIONS, duration: seconds, body, headers: { "content-type": "application/json", authorization } },
-      (error, result) => (error ? reject(error) : resolve({ latencies, non2xx: result.non2xx, errors: result.errors + result.timeouts })),
+      {
+        url,
+        method: "POST",
+        connections: CONNECTIONS,
+        duration: seconds,
+        body,
+        headers: { "content-type": "application/json", authorization },
+      },
+      (error, result) =>
+        error
+          ? reject(error)
+          : resolve({ latencies, non2xx: result.non2xx, errors: result.errors + result.timeouts }),
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
@@ -213,9 +280,13 @@ function load(url: string, body: string, authorization: string, seconds: number)
   });
 }
 
-/** Several rounds as one: the mean rate and CPU per request, latency percentiles over all their requests. */
+/**
+ * Several rounds as one: the mean rate and CPU per request, latency percentiles over all their
+ * requests.
+ */
 function meanFigures(rounds: LoadFigures[]): LoadFigures {
-  const avg = (pick: (f: LoadFigures) => number) => rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
+  const avg = (pick: (f: LoadFigures) => number) =>
+    rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
   const latencies = rounds.flatMap((f) => f.latencies);
   return {
     requestsPerSecond: avg((f) => f.requestsPerSecond),

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
 import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
-import { activityMarksSql, ANY_TYPE } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import {
+  activityMarksSql,
+  ANY_TYPE,
+} from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
 import { serviceDatabaseUrl } from "#kit/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";
@@ -53,16 +56,20 @@ const DAY_MS = 86_400_000;
  * Writes `events` events of one organization straight into the analytics database, bypassing the
  * API: COPY (or 10,000-row unnest INSERTs without pg-copy-streams) in time order with time-ordered
  * (UUIDv7-style) ids, the mix of {@link EventMix}, from `streams` connections that each load a part
- * of the time range in a transaction, all committed once all succeeded. Then rebuilds the organization's
- * `event_rollups_minute`, `event_rollups_hour` and `event_type_rollups_hour` rows with one
- * `INSERT ... SELECT ... GROUP BY` each, with the columns and semantics of the ingest path (bucket = date_trunc(grain, timestamp,
- * 'UTC'), campaign coalesced to the nil UUID, count, value_count, value_sum, value_min,
- * value_max): the minutes from the events, the hours from those minutes, written in time order as
- * live ingestion appends them; and the `customer_activity` rows (days per customer, type and
- * month), month by month; meanwhile, on a second connection, the `event_ids` rows. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
- * index-only scans see a settled table (and autovacuum does not start in the middle of a measurement).
+ * of the time range in a transaction, all committed once all succeeded. Then rebuilds the
+ * organization's `event_rollups_minute`, `event_rollups_hour` and `event_type_rollups_hour` rows
+ * with one `INSERT ... SELECT ... GROUP BY` each, with the columns and semantics of the ingest path
+ * (bucket = date_trunc(grain, timestamp, 'UTC'), campaign coalesced to the nil UUID, count,
+ * value_count, value_sum, value_min, value_max): the minutes from the events, the hours from those
+ * minutes, written in time order as live ingestion appends them; and the `customer_activity` rows
+ * (days per customer, type and month), month by month; meanwhile, on a second connection, the
+ * `event_ids` rows. Finally runs `VACUUM (ANALYZE)` on the three tables so that query plans and
+ * index-only scans see a settled table (and autovacuum does not start in the middle of a
+ * measurement).
  */
-export async function generateEvents(options: GenerateEventsOptions): Promise<GenerateEventsResult> {
+export async function generateEvents(
+  options: GenerateEventsOptions,
+): Promise<GenerateEventsResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const endMs = options.endMs ?? Date.now();
   const startMs = endMs - options.days * DAY_MS;
@@ -70,15 +77,28 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
   const streams = Math.max(1, Math.min(options.streams ?? 2, 8, total));
   const timeLimitMs = options.timeLimitMs ?? 3_600_000;
   const deadline = performance.now() + timeLimitMs;
-  /** Events [first, end) of the whole sequence, in time order; each stream has a random stream of its own. */
+  /**
+   * Events [first, end) of the whole sequence, in time order; each stream has a random stream of
+   * its own.
+   */
   function* events(first: number, end: number, stream: number): Generator<BenchEvent> {
-    const mix = new EventMix({ seed: options.seed ?? 7, stream, customers: options.customers ?? 50_000, campaigns: options.campaigns ?? 20 });
+    const mix = new EventMix({
+      seed: options.seed ?? 7,
+      stream,
+      customers: options.customers ?? 50_000,
+      campaigns: options.campaigns ?? 20,
+    });
     const span = endMs - startMs;
     for (let i = first; i < end; i++) {
       if (i % 10_000 === 0 && performance.now() > deadline) {
-        throw new Error(`generate-events: stopped after ${timeLimitMs / 60_000} minutes (nothing was kept).`);
+        throw new Error(
+          `generate-events: stopped after ${timeLimitMs / 60_000} minutes (nothing was kept).`,
+        );
       }
-      const timestampMs = Math.min(endMs - 1, Math.floor(startMs + (span * (i + mix.uniform())) / total));
+      const timestampMs = Math.min(
+        endMs - 1,
+        Math.floor(startMs + (span * (i + mix.uniform())) / total),
+      );
       yield mix.next(timestampMs, mix.uuidV7(timestampMs));
     }
   }
@@ -108,7 +128,9 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
       lastLog = now;
       const rows = written.reduce((sum, n) => sum + n, 0);
       const rate = (rows / (now - started)) * 1000;
-      log(`generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`);
+      log(
+        `generate: ${rows.toLocaleString("en")} / ${total.toLocaleString("en")} rows (${((rows / total) * 100).toFixed(1)}%), ${Math.round(rate).toLocaleString("en")} rows/s`,
+      );
     };
     // The monthly partitions of the range exist before the load (as ingestion makes them).
     await client.query(
@@ -121,12 +143,18 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     try {
       const results = await Promise.all(
         clients.map((c, s) =>
-          bulkLoadEvents(c, "events", options.organizationId, events(Math.floor((total * s) / streams), Math.floor((total * (s + 1)) / streams), s), {
-            onProgress: (rows) => {
-              written[s] = rows;
-              progress();
+          bulkLoadEvents(
+            c,
+            "events",
+            options.organizationId,
+            events(Math.floor((total * s) / streams), Math.floor((total * (s + 1)) / streams), s),
+            {
+              onProgress: (rows) => {
+                written[s] = rows;
+                progress();
+              },
             },
-          }),
+          ),
         ),
       );
       method = results[0].method;
@@ -137,7 +165,9 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     }
     const loadMs = performance.now() - loadStarted;
     const loaded = { rows: written.reduce((sum, n) => sum + n, 0), elapsedMs: loadMs, method };
-    log(`generate: ${loaded.method} done (${streams} streams): ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`);
+    log(
+      `generate: ${loaded.method} done (${streams} streams): ${loaded.rows.toLocaleString("en")} rows in ${(loaded.elapsedMs / 1000).toFixed(1)} s`,
+    );
 
     const rollupStarted = performance.now();
     const rollupRows = { minute: 0, hour: 0, activity: 0 };
@@ -145,9 +175,16 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     // both transactions commit once both succeeded.
     const idsClient = clients[1] ?? client;
     const fillIds = async () => {
-      await idsClient.query(`DELETE FROM event_ids WHERE organization_id = $1`, [options.organizationId]);
-      await idsClient.query(`INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events WHERE organization_id = $1`, [options.organizationId]);
-      log(`generate: event_ids filled (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      await idsClient.query(`DELETE FROM event_ids WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
+      await idsClient.query(
+        `INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events WHERE organization_id = $1`,
+        [options.organizationId],
+      );
+      log(
+        `generate: event_ids filled (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
     };
     await client.query("BEGIN");
     if (idsClient !== client) await idsClient.query("BEGIN");
@@ -155,9 +192,15 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     // Not left unobserved while the rollups run (it is awaited below).
     ids?.catch(() => undefined);
     try {
-      await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [options.organizationId]);
-      await client.query(`DELETE FROM event_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
-      await client.query(`DELETE FROM event_type_rollups_hour WHERE organization_id = $1`, [options.organizationId]);
+      await client.query(`DELETE FROM event_rollups_minute WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
+      await client.query(`DELETE FROM event_rollups_hour WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
+      await client.query(`DELETE FROM event_type_rollups_hour WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
       const minute = await client.query(
         `INSERT INTO event_rollups_minute (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
          SELECT organization_id, type, coalesce(campaign_id, '${NO_CAMPAIGN}'::uuid), date_trunc('minute', "timestamp", 'UTC'),
@@ -169,9 +212,12 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
         [options.organizationId],
       );
       rollupRows.minute = minute.rowCount ?? 0;
-      log(`generate: event_rollups_minute: ${rollupRows.minute.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      log(
+        `generate: event_rollups_minute: ${rollupRows.minute.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
       // The hours from the minutes just written: the same numbers as grouping the events by hour
-      // (sums of counts and sums, least minimum, greatest maximum), from a table a few times smaller.
+      // (sums of counts and sums, least minimum, greatest maximum), from a table a few times
+      // smaller.
       const hour = await client.query(
         `INSERT INTO event_rollups_hour (organization_id, type, campaign_id, bucket, count, value_count, value_sum, value_min, value_max)
          SELECT organization_id, type, campaign_id, date_trunc('hour', bucket, 'UTC'),
@@ -183,7 +229,9 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
         [options.organizationId],
       );
       rollupRows.hour = hour.rowCount ?? 0;
-      log(`generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      log(
+        `generate: event_rollups_hour: ${rollupRows.hour.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
       const typeHour = await client.query(
         `INSERT INTO event_type_rollups_hour (organization_id, type, bucket, count, value_count, value_sum, value_min, value_max)
          SELECT organization_id, type, bucket, sum(count), sum(value_count), sum(value_sum), min(value_min), max(value_max)
@@ -193,10 +241,15 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
           ORDER BY 1, 2, 3`,
         [options.organizationId],
       );
-      log(`generate: event_type_rollups_hour: ${(typeHour.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
-      // Each customer's active days per type and UTC month (and the month before), as the ingest path marks them.
+      log(
+        `generate: event_type_rollups_hour: ${(typeHour.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
+      // Each customer's active days per type and UTC month (and the month before), as the ingest
+      // path marks them.
       const marks = activityMarksSql('e."timestamp"');
-      await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [options.organizationId]);
+      await client.query(`DELETE FROM customer_activity WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
       const activity = await client.query(
         `INSERT INTO customer_activity (organization_id, type, month, customer_id, days)
          SELECT e.organization_id, k.type, ${marks.month}, e.customer_id, bit_or(${marks.bit})
@@ -207,7 +260,9 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
         [options.organizationId],
       );
       rollupRows.activity = activity.rowCount ?? 0;
-      log(`generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`);
+      log(
+        `generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
       if (ids) await ids;
       else await fillIds();
       await client.query("COMMIT");
@@ -220,11 +275,22 @@ export async function generateEvents(options: GenerateEventsOptions): Promise<Ge
     const rollupMs = performance.now() - rollupStarted;
 
     const analyzeStarted = performance.now();
-    await client.query("VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity");
+    await client.query(
+      "VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity",
+    );
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
     const totalMs = performance.now() - started;
-    return { events: loaded.rows, method: loaded.method, loadMs: loaded.elapsedMs, rollupMs, analyzeMs, totalMs, rowsPerSecond: (loaded.rows / loaded.elapsedMs) * 1000, rollupRows };
+    return {
+      events: loaded.rows,
+      method: loaded.method,
+      loadMs: loaded.elapsedMs,
+      rollupMs,
+      analyzeMs,
+      totalMs,
+      rowsPerSecond: (loaded.rows / loaded.elapsedMs) * 1000,
+      rollupRows,
+    };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
@@ -248,19 +314,31 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const value = argv[i + 1];
-    if (!name.startsWith("--") || value === undefined) throw new Error(`Unexpected argument '${name}'.\n${USAGE}`);
+    if (!name.startsWith("--") || value === undefined)
+      throw new Error(`Unexpected argument '${name}'.\n${USAGE}`);
     args.set(name.slice(2), value);
     i++;
   }
-  const known = new Set(["events", "days", "customers", "organization", "database-url", "seed", "streams"]);
-  for (const name of args.keys()) if (!known.has(name)) throw new Error(`Unknown option --${name}.\n${USAGE}`);
+  const known = new Set([
+    "events",
+    "days",
+    "customers",
+    "organization",
+    "database-url",
+    "seed",
+    "streams",
+  ]);
+  for (const name of args.keys())
+    if (!known.has(name)) throw new Error(`Unknown option --${name}.\n${USAGE}`);
   const number = (name: string, fallback: number, max: number) => {
     const value = Number(args.get(name) ?? fallback);
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}.`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new Error(`--${name} must be a whole number from 1 to ${max}.`);
     return value;
   };
   const organizationId = args.get("organization") ?? randomUUID();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId)) throw new Error("--organization must be a UUID.");
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId))
+    throw new Error("--organization must be a UUID.");
   const result = await generateEvents({
     databaseUrl: args.get("database-url") ?? serviceDatabaseUrl("analytics"),
     organizationId: organizationId.toLowerCase(),

@@ -19,7 +19,9 @@ export const QUERY_CLIENTS = 10;
 export const QUERY_SECONDS = 20;
 /** The data generation is abandoned after this long. */
 const GENERATE_TIME_LIMIT_MS = 25 * 60_000;
-/** Seconds of the single-client run after each query's load (longer for slow queries, see below). */
+/**
+ * Seconds of the single-client run after each query's load (longer for slow queries, see below).
+ */
 const SINGLE_CLIENT_SECONDS = 5;
 /** The single-client run goes on (up to 30 s) until it has this many requests: a p95 needs them. */
 const SINGLE_CLIENT_MIN_REQUESTS = 40;
@@ -63,7 +65,10 @@ interface QueryCase {
  * Every range ends on the current hour so the hourly rollups apply where they can. References:
  * the same daily revenue as plain SQL on the raw events table, and on the hourly rollups.
  */
-export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBenchmarkOptions = {}): Promise<BenchOutcome> {
+export async function runQueriesBenchmark(
+  ctx: BenchContext,
+  options: QueriesBenchmarkOptions = {},
+): Promise<BenchOutcome> {
   const events = options.events ?? QUERY_EVENTS;
   const seconds = options.seconds ?? QUERY_SECONDS;
   const notes: string[] = [];
@@ -93,7 +98,9 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
   });
   const rolledUp = await countRolledUp(ctx, organization.organizationId);
   if (rolledUp.minute !== events || rolledUp.hour !== events) {
-    notes.push(`queries: the rollups count ${fmt(rolledUp.minute)} (minute) and ${fmt(rolledUp.hour)} (hour) events of the ${fmt(events)} generated.`);
+    notes.push(
+      `queries: the rollups count ${fmt(rolledUp.minute)} (minute) and ${fmt(rolledUp.hour)} (hour) events of the ${fmt(events)} generated.`,
+    );
   }
 
   // A fresh token: generation may have taken longer than an access token lives (15 minutes).
@@ -113,7 +120,10 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
       variables: range30,
       check: (data) => {
         // 30 days ending on an hour boundary touch 31 UTC days (30 when it is midnight).
-        expect([30, 31].includes(data.timeseries.points.length), `30 or 31 daily points, got ${data.timeseries.points.length}`);
+        expect(
+          [30, 31].includes(data.timeseries.points.length),
+          `30 or 31 daily points, got ${data.timeseries.points.length}`,
+        );
         expect(data.timeseries.total > 0, "a positive revenue total");
         graphqlRevenueTotal = data.timeseries.total;
       },
@@ -125,7 +135,10 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
       query: `query Q($from: DateTime!, $to: DateTime!) { timeseries(metric: "events", from: $from, to: $to, interval: HOUR) { total points { bucket value } } }`,
       variables: { from: from7.toISOString(), to: to.toISOString() },
       check: (data) => {
-        expect(data.timeseries.points.length === 168, `168 hourly points, got ${data.timeseries.points.length}`);
+        expect(
+          data.timeseries.points.length === 168,
+          `168 hourly points, got ${data.timeseries.points.length}`,
+        );
         expect(data.timeseries.total > 0, "a positive event count");
       },
     },
@@ -137,8 +150,14 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
       variables: range30,
       check: (data) => {
         const groups = new Set(data.timeseries.points.map((p: { group: string }) => p.group));
-        expect(groups.size === 11 && groups.has("other"), `10 categories and 'other', got ${[...groups].join(", ")}`);
-        expect([330, 341].includes(data.timeseries.points.length), `11 groups x 30 or 31 days of points, got ${data.timeseries.points.length}`);
+        expect(
+          groups.size === 11 && groups.has("other"),
+          `10 categories and 'other', got ${[...groups].join(", ")}`,
+        );
+        expect(
+          [330, 341].includes(data.timeseries.points.length),
+          `11 groups x 30 or 31 days of points, got ${data.timeseries.points.length}`,
+        );
       },
     },
     {
@@ -150,7 +169,10 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
         newCustomers { value previous change } averageOrderValue { value previous change } conversionRate { value previous change } } }`,
       variables: range30,
       check: (data) => {
-        expect(data.summary.revenue.value > 0 && data.summary.activeCustomers.value > 0, "positive revenue and active customers");
+        expect(
+          data.summary.revenue.value > 0 && data.summary.activeCustomers.value > 0,
+          "positive revenue and active customers",
+        );
       },
     },
   ];
@@ -158,17 +180,30 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
   let analyticsPeak = 0;
   for (const item of cases) {
     try {
-      analyticsPeak = Math.max(analyticsPeak, await measureQuery(ctx, item, authorization, seconds, rows, notes));
+      analyticsPeak = Math.max(
+        analyticsPeak,
+        await measureQuery(ctx, item, authorization, seconds, rows, notes),
+      );
     } catch (error) {
       // One query failing (a timeout, a crash) does not cost the measurements of the others.
       ctx.log(`queries: ${item.name} failed: ${(error as Error).message}`);
-      rows.push({ benchmark: `query via gateway: ${item.name}`, target: `p95 < ${item.targetP95Ms} ms`, measured: `failed: ${(error as Error).message.split("\n")[0]}`, reference: "—", met: "no" });
+      rows.push({
+        benchmark: `query via gateway: ${item.name}`,
+        target: `p95 < ${item.targetP95Ms} ms`,
+        measured: `failed: ${(error as Error).message.split("\n")[0]}`,
+        reference: "—",
+        met: "no",
+      });
       ctx.services.assertAlive();
     }
   }
 
   // The references: the daily revenue in plain SQL, on the raw events and on the hourly rollups.
-  const pool = new Pool({ connectionString: ctx.database.databaseUrl("analytics"), max: QUERY_CLIENTS, application_name: "bench-reference" });
+  const pool = new Pool({
+    connectionString: ctx.database.databaseUrl("analytics"),
+    max: QUERY_CLIENTS,
+    application_name: "bench-reference",
+  });
   try {
     const references = [
       {
@@ -187,21 +222,32 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
       const params = [organization.organizationId, range30.from, range30.to];
       const first = await pool.query<{ revenue: number }>(reference.sql, params);
       const sqlTotal = first.rows.reduce((sum, row) => sum + Number(row.revenue), 0);
-      const agrees = Math.abs(sqlTotal - graphqlRevenueTotal) <= 1e-6 * Math.max(1, Math.abs(sqlTotal));
-      notes.push(`queries: SQL on ${reference.name}: ${first.rows.length} days, revenue ${sqlTotal.toFixed(2)}; the GraphQL total is ${graphqlRevenueTotal.toFixed(2)} (${agrees ? "equal" : "DIFFERENT"}).`);
+      const agrees =
+        Math.abs(sqlTotal - graphqlRevenueTotal) <= 1e-6 * Math.max(1, Math.abs(sqlTotal));
+      notes.push(
+        `queries: SQL on ${reference.name}: ${first.rows.length} days, revenue ${sqlTotal.toFixed(2)}; the GraphQL total is ${graphqlRevenueTotal.toFixed(2)} (${agrees ? "equal" : "DIFFERENT"}).`,
+      );
       for (let i = 0; i < 5; i++) await pool.query(reference.sql, params);
-      ctx.log(`queries: reference SQL on ${reference.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
+      ctx.log(
+        `queries: reference SQL on ${reference.name}: ${QUERY_CLIENTS} clients for ${seconds} s`,
+      );
       const result = await runLoad({
         concurrency: QUERY_CLIENTS,
         durationMs: seconds * 1000,
         maxRequests: MAX_REQUESTS,
         request: async () => void (await pool.query(reference.sql, params)),
       });
-      ctx.log(`queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`);
+      ctx.log(
+        `queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`,
+      );
       const single = await runSingleClient(() => pool.query(reference.sql, params));
-      measured.push(`SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`);
+      measured.push(
+        `SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
+      );
     }
-    const revenueRow = rows.find((row) => row.benchmark.includes("timeseries revenue, 30 days, DAY ("));
+    const revenueRow = rows.find((row) =>
+      row.benchmark.includes("timeseries revenue, 30 days, DAY ("),
+    );
     if (revenueRow) revenueRow.reference = measured.join("; ");
   } catch (error) {
     notes.push(`queries: the reference SQL failed: ${(error as Error).message}`);
@@ -218,16 +264,26 @@ export async function runQueriesBenchmark(ctx: BenchContext, options: QueriesBen
 
 /**
  * Checks one query's answer, warms it up (at most 20 requests or 10 s), then loads it from 10
- * clients and from 1, and adds its row and CPU note. Resolves with the analytics peak RSS meanwhile.
+ * clients and from 1, and adds its row and CPU note. Resolves with the analytics peak RSS
+ * meanwhile.
  */
-async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: string, seconds: number, rows: ResultRow[], notes: string[]): Promise<number> {
+async function measureQuery(
+  ctx: BenchContext,
+  item: QueryCase,
+  authorization: string,
+  seconds: number,
+  rows: ResultRow[],
+  notes: string[],
+): Promise<number> {
   const body = JSON.stringify({ query: item.query, variables: item.variables });
   const send = async () => {
     const t0 = performance.now();
     try {
       return parseGraphQL<any>(await postJson(ctx.gatewayUrl, body, { authorization }, 30_000));
     } catch (error) {
-      throw new Error(`${(error as Error).message} (after ${Math.round(performance.now() - t0)} ms)`);
+      throw new Error(
+        `${(error as Error).message} (after ${Math.round(performance.now() - t0)} ms)`,
+      );
     }
   };
   // A wrong answer is reported, and the query measured all the same.
@@ -238,8 +294,17 @@ async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: s
     wrongAnswer = (error as Error).message;
     notes.push(`queries, ${item.name}: ${wrongAnswer}`);
   }
-  const warmup = await runLoad({ concurrency: 1, durationMs: 10_000, maxRequests: WARMUP_REQUESTS, maxErrors: 2, request: async () => void (await send()) });
-  if (warmup.errors) notes.push(`queries, ${item.name}: ${warmup.errors} of ${warmup.requests + warmup.errors} warm-up requests failed: ${warmup.firstError}`);
+  const warmup = await runLoad({
+    concurrency: 1,
+    durationMs: 10_000,
+    maxRequests: WARMUP_REQUESTS,
+    maxErrors: 2,
+    request: async () => void (await send()),
+  });
+  if (warmup.errors)
+    notes.push(
+      `queries, ${item.name}: ${warmup.errors} of ${warmup.requests + warmup.errors} warm-up requests failed: ${warmup.firstError}`,
+    );
   const rss = new PeakRssSampler(ctx.services.services.analytics.pid).start();
   const cpu = startCpuAccounting({
     gateway: { pid: ctx.services.services.gateway.pid },
@@ -247,24 +312,49 @@ async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: s
     postgres: { pid: ctx.database.postmasterPid, tree: true },
   });
   ctx.log(`queries: ${item.name}: ${QUERY_CLIENTS} clients for ${seconds} s`);
-  const result = await runLoad({ concurrency: QUERY_CLIENTS, durationMs: seconds * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  const result = await runLoad({
+    concurrency: QUERY_CLIENTS,
+    durationMs: seconds * 1000,
+    maxRequests: MAX_REQUESTS,
+    request: async () => void (await send()),
+  });
   const usage = cpu.finish();
   const peak = rss.stop();
   ctx.services.assertAlive();
-  ctx.log(`queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(1)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`);
-  noteLeftovers(item.name, "10-client load", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
+  ctx.log(
+    `queries: ${item.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(1)} req/s, ${result.errors} errors; CPU ${formatCpuShares(usage)}`,
+  );
+  noteLeftovers(
+    item.name,
+    "10-client load",
+    await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"),
+    notes,
+  );
   // The same query from one client: its latency without queueing behind nine others.
   const single = await runSingleClient(() => send());
-  noteLeftovers(item.name, "1-client run", await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"), notes);
+  noteLeftovers(
+    item.name,
+    "1-client run",
+    await waitForIdleQueries(ctx.database.databaseUrl("analytics"), "analytics"),
+    notes,
+  );
   const judged = item.judgedAt === "1 client" ? single : result;
   rows.push({
     benchmark: `query via gateway: ${item.name} (${QUERY_CLIENTS} clients, ${seconds} s)`,
     target: `p95 < ${item.targetP95Ms} ms at ${item.judgedAt}`,
     measured: `${wrongAnswer ? "WRONG ANSWER; " : ""}${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
     reference: "—",
-    met: !wrongAnswer && judged.errors === 0 && judged.requests > 0 && judged.latency.p95 < item.targetP95Ms ? "yes" : "no",
+    met:
+      !wrongAnswer &&
+      judged.errors === 0 &&
+      judged.requests > 0 &&
+      judged.latency.p95 < item.targetP95Ms
+        ? "yes"
+        : "no",
   });
-  notes.push(`queries, ${item.name}: CPU as a share of one core during the 10-client load: ${formatCpuShares(usage)}.`);
+  notes.push(
+    `queries, ${item.name}: CPU as a share of one core during the 10-client load: ${formatCpuShares(usage)}.`,
+  );
   return peak;
 }
 
@@ -273,11 +363,24 @@ async function measureQuery(ctx: BenchContext, item: QueryCase, authorization: s
  * SINGLE_CLIENT_MAX_SECONDS) until SINGLE_CLIENT_MIN_REQUESTS were timed.
  */
 async function runSingleClient(send: () => Promise<unknown>): Promise<LoadResult> {
-  const first = await runLoad({ concurrency: 1, durationMs: SINGLE_CLIENT_SECONDS * 1000, maxRequests: MAX_REQUESTS, request: async () => void (await send()) });
+  const first = await runLoad({
+    concurrency: 1,
+    durationMs: SINGLE_CLIENT_SECONDS * 1000,
+    maxRequests: MAX_REQUESTS,
+    request: async () => void (await send()),
+  });
   if (first.requests >= SINGLE_CLIENT_MIN_REQUESTS) return first;
   const perRequestMs = (SINGLE_CLIENT_SECONDS * 1000) / Math.max(1, first.requests);
-  const durationMs = Math.min(SINGLE_CLIENT_MAX_SECONDS * 1000, Math.ceil(SINGLE_CLIENT_MIN_REQUESTS * perRequestMs * 1.1));
-  return runLoad({ concurrency: 1, durationMs, maxRequests: SINGLE_CLIENT_MIN_REQUESTS, request: async () => void (await send()) });
+  const durationMs = Math.min(
+    SINGLE_CLIENT_MAX_SECONDS * 1000,
+    Math.ceil(SINGLE_CLIENT_MIN_REQUESTS * perRequestMs * 1.1),
+  );
+  return runLoad({
+    concurrency: 1,
+    durationMs,
+    maxRequests: SINGLE_CLIENT_MIN_REQUESTS,
+    request: async () => void (await send()),
+  });
 }
 
 /** Notes statements the analytics service left running in PostgreSQL after a load had stopped. */
@@ -285,16 +388,28 @@ function noteLeftovers(name: string, phase: string, wait: IdleWait, notes: strin
   if (wait.activeAtStart === 0) return;
   notes.push(
     `queries, ${name}: after the ${phase} stopped, ${wait.activeAtStart} analytics statements were still running in PostgreSQL; ` +
-      (wait.idle ? `it was idle ${(wait.waitedMs / 1000).toFixed(1)} s later (waited before measuring on).` : `still busy after ${(wait.waitedMs / 1000).toFixed(0)} s.`),
+      (wait.idle
+        ? `it was idle ${(wait.waitedMs / 1000).toFixed(1)} s later (waited before measuring on).`
+        : `still busy after ${(wait.waitedMs / 1000).toFixed(0)} s.`),
   );
 }
 
 /** Events counted by the organization's minute and hour rollups. */
-async function countRolledUp(ctx: BenchContext, organizationId: string): Promise<{ minute: number; hour: number }> {
+async function countRolledUp(
+  ctx: BenchContext,
+  organizationId: string,
+): Promise<{ minute: number; hour: number }> {
   const pool = new Pool({ connectionString: ctx.database.databaseUrl("analytics"), max: 1 });
   try {
     const count = async (table: string) =>
-      Number((await pool.query(`SELECT coalesce(sum(count), 0) AS n FROM ${table} WHERE organization_id = $1`, [organizationId])).rows[0].n);
+      Number(
+        (
+          await pool.query(
+            `SELECT coalesce(sum(count), 0) AS n FROM ${table} WHERE organization_id = $1`,
+            [organizationId],
+          )
+        ).rows[0].n,
+      );
     return { minute: await count("event_rollups_minute"), hour: await count("event_rollups_hour") };
   } finally {
     await pool.end();

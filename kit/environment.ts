@@ -1,5 +1,6 @@
 /** What a variable must hold. */
-type Kind = "port" | "count" | "number" | "url" | "boolean" | "logLevel" | "text" | "json" | "hostList";
+type Kind =
+  "port" | "count" | "number" | "url" | "boolean" | "logLevel" | "text" | "json" | "hostList";
 
 /**
  * Every environment variable the services read and what it must hold (`.env.example` lists them
@@ -78,11 +79,17 @@ const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"
 function problem(kind: Kind, value: string): string | null {
   switch (kind) {
     case "port":
-      return /^\d+$/.test(value) && Number(value) <= 65535 ? null : "must be a port number (0 to 65535; 0 picks a free one)";
+      return /^\d+$/.test(value) && Number(value) <= 65535
+        ? null
+        : "must be a port number (0 to 65535; 0 picks a free one)";
     case "count":
-      return /^\d+$/.test(value) && Number(value) >= 1 ? null : "must be a whole number of at least 1";
+      return /^\d+$/.test(value) && Number(value) >= 1
+        ? null
+        : "must be a whole number of at least 1";
     case "number":
-      return Number.isFinite(Number(value)) && Number(value) >= 0 ? null : "must be a number of at least 0";
+      return Number.isFinite(Number(value)) && Number(value) >= 0
+        ? null
+        : "must be a number of at least 0";
     case "url":
       try {
         new URL(value);
@@ -102,7 +109,9 @@ function problem(kind: Kind, value: string): string | null {
         return "must be JSON";
       }
     case "hostList":
-      return value.split(",").every((part) => part.trim() !== "") ? null : "must be a comma-separated list of addresses";
+      return value.split(",").every((part) => part.trim() !== "")
+        ? null
+        : "must be a comma-separated list of addresses";
     case "text":
       return null;
   }
@@ -119,7 +128,9 @@ export function environmentProblems(env: NodeJS.ProcessEnv = process.env): strin
     if (value === undefined || value === "") continue;
     const why = problem(kind, value);
     // Values that may hold a secret (URLs with passwords, keys, tokens) are not repeated.
-    const shown = ["port", "count", "number", "boolean", "logLevel"].includes(kind) ? `=${JSON.stringify(value)}` : "";
+    const shown = ["port", "count", "number", "boolean", "logLevel"].includes(kind)
+      ? `=${JSON.stringify(value)}`
+      : "";
     if (why) problems.push(`${name}${shown} ${why}.`);
   }
   return problems;
@@ -129,6 +140,8 @@ export function environmentProblems(env: NodeJS.ProcessEnv = process.env): strin
 export function exitOnEnvironmentProblems(env: NodeJS.ProcessEnv = process.env): void {
   const problems = environmentProblems(env);
   if (problems.length === 0) return;
-  process.stderr.write(`The configuration has ${problems.length} problem${problems.length > 1 ? "s" : ""} (see .env.example):\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
+  process.stderr.write(
+    `The configuration has ${problems.length} problem${problems.length > 1 ? "s" : ""} (see .env.example):\n${problems.map((p) => `  - ${p}`).join("\n")}\n`,
+  );
   process.exit(1);
 }

@@ -15,10 +15,15 @@ export enum ErrorCode {
   NotFound = "NOT_FOUND",
   /** Too many requests; retry after the time given. */
   RateLimited = "RATE_LIMITED",
-  /** A configured limit (subscriptions per connection, and the like) is reached; the message names it. */
+  /**
+   * A configured limit (subscriptions per connection, and the like) is reached; the message names
+   * it.
+   */
   LimitExceeded = "LIMIT_EXCEEDED",
   /** A unique value (an email, a name) is already taken. */
   Conflict = "CONFLICT",
+  /** The HTTP request itself is malformed (body too large, not JSON, wrong method). */
+  BadRequest = "BAD_REQUEST",
   /** A dependency (the database, a subgraph) cannot be reached right now. */
   ServiceUnavailable = "SERVICE_UNAVAILABLE",
   InternalServerError = "INTERNAL_SERVER_ERROR",
@@ -28,24 +33,34 @@ export enum ErrorCode {
 const FRAMEWORK_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
-/** Codes passed to clients as they are; INTERNAL_SERVER_ERROR is not one of them: it is always masked. */
-const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError), ...FRAMEWORK_CODES]);
+/**
+ * Codes passed to clients as they are; INTERNAL_SERVER_ERROR is not one of them: it is always
+ * masked.
+ */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError),
+  ...FRAMEWORK_CODES,
+]);
 
 /** True for a code clients may see as it is (ours and the GraphQL framework's). */
 export function isPublicErrorCode(code: string): boolean {
   return PUBLIC_CODES.has(code);
 }
 
-/** Extension keys that describe internals (a subgraph's URL and body, a stack) and never reach a client. */
+/**
+ * Extension keys that describe internals (a subgraph's URL and body, a stack) and never reach a
+ * client.
+ */
 const INTERNAL_EXTENSIONS = ["stacktrace", "exception", "response"];
 
-export function unauthenticated(message = "Authentication required: send Authorization: Bearer <accessToken>."): GraphQLError {
+export function unauthenticated(
+  message = "Authentication required: send Authorization: Bearer <accessToken>.",
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
 }
 
@@ -55,11 +70,15 @@ export function forbidden(message: string): GraphQLError {
 
 /** A bad argument. `field` names the argument or input path so clients can point at it. */
 export function badUserInput(message: string, field?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, ...(field ? { field } : {}) } });
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BadUserInput, ...(field ? { field } : {}) },
+  });
 }
 
 export function notFound(typeName: string, id: string): GraphQLError {
-  return new GraphQLError(`${typeName} ${id} was not found.`, { extensions: { code: ErrorCode.NotFound } });
+  return new GraphQLError(`${typeName} ${id} was not found.`, {
+    extensions: { code: ErrorCode.NotFound },
+  });
 }
 
 export function conflict(message: string): GraphQLError {
@@ -71,16 +90,24 @@ export function conflict(message: string): GraphQLError {
  * (a driver error, a bug) becomes `INTERNAL_SERVER_ERROR` with a generic message, so SQL and stack
  * traces never reach a client. In development the original message stays in `extensions.detail`.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === "string" && PUBLIC_CODES.has(code)) {
-    const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([key]) => !INTERNAL_EXTENSIONS.includes(key)));
+    const extensions = Object.fromEntries(
+      Object.entries(formatted.extensions ?? {}).filter(
+        ([key]) => !INTERNAL_EXTENSIONS.includes(key),
+      ),
+    );
     return { ...formatted, extensions };
   }
-  const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (isTimeout(original)) {
     return {
-      message: "A service did not answer in time (see SUBGRAPH_TIMEOUT_MS); try again, or ask for less (a shorter range, a coarser interval).",
+      message:
+        "A service did not answer in time (see SUBGRAPH_TIMEOUT_MS); try again, or ask for less (a shorter range, a coarser interval).",
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: ErrorCode.ServiceUnavailable },
@@ -91,12 +118,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     console.error("[error]", original);
   }
   return {
-    message: databaseDown ? "The database is unavailable; try again shortly." : "Internal server error.",
+    message: databaseDown
+      ? "The database is unavailable; try again shortly."
+      : "Internal server error.",
     locations: formatted.locations,
     path: formatted.path,
     extensions: {
       code: databaseDown ? ErrorCode.ServiceUnavailable : ErrorCode.InternalServerError,
-      ...(process.env.NODE_ENV === "production" ? {} : { detail: String((original as Error)?.message ?? original) }),
+      ...(process.env.NODE_ENV === "production"
+        ? {}
+        : { detail: String((original as Error)?.message ?? original) }),
     },
   };
 }
@@ -104,15 +135,33 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 /** True for an aborted fetch (the gateway's per-subgraph timeout). */
 export function isTimeout(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return name === "TimeoutError" || (name === "AbortError" && /timeout/i.test(String((error as Error).message)));
+  return (
+    name === "TimeoutError" ||
+    (name === "AbortError" && /timeout/i.test(String((error as Error).message)))
+  );
 }
 
 /** `pg`'s errors without a code when the server goes away under a query or a pooled client. */
-const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/i;
+const CONNECTION_LOST =
+  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/i;
 
 /** True for the errors `pg` raises when the server cannot be reached or went away. */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"))) return true;
+  if (
+    typeof code === "string" &&
+    ([
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "ENOTFOUND",
+      "EAI_AGAIN",
+      "57P01",
+      "57P02",
+      "57P03",
+    ].includes(code) ||
+      code.startsWith("08"))
+  )
+    return true;
   return error instanceof Error && CONNECTION_LOST.test(error.message);
 }

@@ -20,12 +20,19 @@ let root: pino.Logger | undefined;
 function rootLogger(): pino.Logger {
   if (root) return root;
   const level = process.env.LOG_LEVEL || "info";
-  const stream = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : process.stdout);
+  const stream =
+    destination ??
+    (process.stdout.isTTY
+      ? pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" })
+      : process.stdout);
   root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream);
   return root;
 }
 
-/** Sends every later log line to `stream` as JSON (tests read them there); `undefined` restores stdout. */
+/**
+ * Sends every later log line to `stream` as JSON (tests read them there); `undefined` restores
+ * stdout.
+ */
 export function setLogDestination(stream: Writable | undefined): void {
   destination = stream;
   root = undefined;

@@ -18,12 +18,20 @@ let started: Tracing | null | undefined;
  * exporter reads the other `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) itself.
  * `OTEL_SERVICE_NAME` names the process (default `federated-analytics-<service>`). Idempotent.
  */
-export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Tracing | null {
+export function startTracing(
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Tracing | null {
   if (started !== undefined) return started;
-  const wanted = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_TRACES_EXPORTER === "otlp";
+  const wanted =
+    env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    env.OTEL_TRACES_EXPORTER === "otlp";
   if (!wanted || env.OTEL_SDK_DISABLED === "true") return (started = null);
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME || `federated-analytics-${service}` }),
+    resource: resourceFromAttributes({
+      "service.name": env.OTEL_SERVICE_NAME || `federated-analytics-${service}`,
+    }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   provider.register();

@@ -5,7 +5,12 @@ import { startCustomersService } from "../subgraphs/customers/src/service";
 import { startUsersService } from "../subgraphs/users/src/service";
 import { dataDir, embeddedPostgresPort, portFromEnv, serviceDatabaseUrl } from "#kit/config";
 import { createDatabasesIfMissing } from "#kit/database/create-databases";
-import { databaseUrlFromEnv, SERVICE_NAMES, withDatabase, type ServiceName } from "#kit/database/database-url";
+import {
+  databaseUrlFromEnv,
+  SERVICE_NAMES,
+  withDatabase,
+  type ServiceName,
+} from "#kit/database/database-url";
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from "#dev/embedded-postgres";
 import { generateDemoDataset } from "#dev/demo/demo-dataset";
 import { assertPortFree } from "#kit/http/ports";
@@ -47,7 +52,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     customers: portFromEnv("customers"),
     analytics: portFromEnv("analytics"),
   };
-  for (const [name, port] of Object.entries(ports)) await assertPortFree(port, `${name}${name === "gateway" ? "" : " subgraph"}`);
+  for (const [name, port] of Object.entries(ports))
+    await assertPortFree(port, `${name}${name === "gateway" ? "" : " subgraph"}`);
 
   let embedded: EmbeddedPostgresServer | undefined;
   const started: RunningService[] = [];
@@ -58,12 +64,28 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   try {
     const databaseUrls = await resolveDatabases(options.serverUrl, (server) => (embedded = server));
     const demoData = options.demoData === false ? undefined : generateDemoDataset(new Date());
-    const users = await startUsersService({ port: ports.users, databaseUrl: databaseUrls.users, demoData, keysDir: options.keysDir });
+    const users = await startUsersService({
+      port: ports.users,
+      databaseUrl: databaseUrls.users,
+      demoData,
+      keysDir: options.keysDir,
+    });
     started.push(users);
     const usersBaseUrl = `http://localhost:${users.port}`;
-    const customers = await startCustomersService({ port: ports.customers, databaseUrl: databaseUrls.customers, demoData, usersBaseUrl });
+    const customers = await startCustomersService({
+      port: ports.customers,
+      databaseUrl: databaseUrls.customers,
+      demoData,
+      usersBaseUrl,
+    });
     started.push(customers);
-    const analytics = await startAnalyticsService({ port: ports.analytics, databaseUrl: databaseUrls.analytics, demoData, usersBaseUrl, customersUrl: customers.url });
+    const analytics = await startAnalyticsService({
+      port: ports.analytics,
+      databaseUrl: databaseUrls.analytics,
+      demoData,
+      usersBaseUrl,
+      customersUrl: customers.url,
+    });
     started.push(analytics);
     const gateway = await startGateway({
       port: ports.gateway,
@@ -83,18 +105,31 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
  * that server when missing; with per-service URLs they are used as given; with nothing set, an
  * embedded PostgreSQL is started under `<DATA_DIR>/postgres`.
  */
-async function resolveDatabases(serverUrl: string | undefined, onEmbedded: (server: EmbeddedPostgresServer) => void): Promise<Record<ServiceName, string>> {
+async function resolveDatabases(
+  serverUrl: string | undefined,
+  onEmbedded: (server: EmbeddedPostgresServer) => void,
+): Promise<Record<ServiceName, string>> {
   const configured = SERVICE_NAMES.every((name) => databaseUrlFromEnv(name));
   if (!serverUrl && configured) {
-    if (process.env.DATABASE_URL) await createDatabasesIfMissing(process.env.DATABASE_URL, SERVICE_NAMES).catch(() => undefined);
-    return Object.fromEntries(SERVICE_NAMES.map((name) => [name, serviceDatabaseUrl(name)])) as Record<ServiceName, string>;
+    if (process.env.DATABASE_URL)
+      await createDatabasesIfMissing(process.env.DATABASE_URL, SERVICE_NAMES).catch(
+        () => undefined,
+      );
+    return Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, serviceDatabaseUrl(name)]),
+    ) as Record<ServiceName, string>;
   }
   let server = serverUrl;
   if (!server) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir(), "postgres"), port: embeddedPostgresPort() });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir(), "postgres"),
+      port: embeddedPostgresPort(),
+    });
     onEmbedded(embedded);
     server = embedded.url;
   }
   await createDatabasesIfMissing(server, SERVICE_NAMES);
-  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, withDatabase(server!, name)])) as Record<ServiceName, string>;
+  return Object.fromEntries(
+    SERVICE_NAMES.map((name) => [name, withDatabase(server!, name)]),
+  ) as Record<ServiceName, string>;
 }

@@ -4,9 +4,15 @@ import { CreateCustomerActivity1763900003000 } from "../subgraphs/analytics/migr
 import { CustomerActivityTwoMonths1763900010000 } from "../subgraphs/analytics/migrations/1763900010000-CustomerActivityTwoMonths";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import { Aggregation } from "../subgraphs/analytics/src/modules/metric/aggregation";
-import { BUILT_IN_METRICS, type MetricSpec } from "../subgraphs/analytics/src/modules/metric/metric-spec";
+import {
+  BUILT_IN_METRICS,
+  type MetricSpec,
+} from "../subgraphs/analytics/src/modules/metric/metric-spec";
 import * as activityModule from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
-import { dayCover, rowReads } from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+import {
+  dayCover,
+  rowReads,
+} from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
 import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/event-filter.input";
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
@@ -21,7 +27,8 @@ const TYPES = ["purchase", "page_view", "signup", "ad_spend"];
 
 /**
  * The customer_activity rows recomputed from the events, written independently of the ingest SQL:
- * the bits set as a list, day d of the row's month as d - 1 and day d of the month before as 32 + d - 1.
+ * the bits set as a list, day d of the row's month as d - 1 and day d of the month before as 32 + d
+ * - 1.
  */
 const REFERENCE_ROWS = `
   SELECT organization_id, type, month, customer_id, array_agg(DISTINCT bit ORDER BY bit) AS days
@@ -37,10 +44,13 @@ const TABLE_ROWS = `
     FROM customer_activity WHERE organization_id = $1`;
 
 function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-/** Events of `customers` customers (and some anonymous ones) from 20 February to 12 March 2026, across a month boundary. */
+/**
+ * Events of `customers` customers (and some anonymous ones) from 20 February to 12 March 2026,
+ * across a month boundary.
+ */
 function makeEvents(count: number, customers: string[], seed: number) {
   const r = random(seed);
   const start = Date.UTC(2026, 1, 20);
@@ -55,7 +65,10 @@ function makeEvents(count: number, customers: string[], seed: number) {
 
 describe("dayCover", () => {
   it("splits a range into whole UTC days per month and the parts of its partial days", () => {
-    const cover = dayCover({ from: new Date("2026-02-27T22:30:00Z"), to: new Date("2026-03-02T03:00:00Z") });
+    const cover = dayCover({
+      from: new Date("2026-02-27T22:30:00Z"),
+      to: new Date("2026-03-02T03:00:00Z"),
+    });
     expect(cover.months).toEqual([
       { month: "2026-02-01", whole: 1 << 27, partial: 1 << 26 },
       { month: "2026-03-01", whole: 1 << 0, partial: 1 << 1 },
@@ -64,27 +77,52 @@ describe("dayCover", () => {
       [new Date("2026-02-27T22:30:00Z"), new Date("2026-02-28T00:00:00Z")],
       [new Date("2026-03-02T00:00:00Z"), new Date("2026-03-02T03:00:00Z")],
     ]);
-    const within = dayCover({ from: new Date("2026-01-31T01:00:00Z"), to: new Date("2026-01-31T02:00:00Z") });
-    expect(within).toEqual({ months: [{ month: "2026-01-01", whole: 0, partial: 1 << 30 }], edges: [[new Date("2026-01-31T01:00:00Z"), new Date("2026-01-31T02:00:00Z")]] });
-    expect(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") })).toEqual({ months: [{ month: "2026-01-01", whole: 2 ** 31 - 1, partial: 0 }], edges: [] });
+    const within = dayCover({
+      from: new Date("2026-01-31T01:00:00Z"),
+      to: new Date("2026-01-31T02:00:00Z"),
+    });
+    expect(within).toEqual({
+      months: [{ month: "2026-01-01", whole: 0, partial: 1 << 30 }],
+      edges: [[new Date("2026-01-31T01:00:00Z"), new Date("2026-01-31T02:00:00Z")]],
+    });
+    expect(
+      dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") }),
+    ).toEqual({ months: [{ month: "2026-01-01", whole: 2 ** 31 - 1, partial: 0 }], edges: [] });
   });
 
   it("reads the rows of every second month, each with the month before in its high bits", () => {
     const high = (mask: number) => BigInt(mask) << 32n;
     // 30 days across a month boundary: the later month's rows alone.
-    const thirty = dayCover({ from: new Date("2026-02-10T00:00:00Z"), to: new Date("2026-03-12T06:00:00Z") });
+    const thirty = dayCover({
+      from: new Date("2026-02-10T00:00:00Z"),
+      to: new Date("2026-03-12T06:00:00Z"),
+    });
     const feb = thirty.months[0];
     const mar = thirty.months[1];
-    expect(rowReads(thirty)).toEqual([{ month: "2026-03-01", whole: (high(feb.whole) | BigInt(mar.whole)).toString(), any: (high(feb.whole) | BigInt(mar.whole | mar.partial)).toString() }]);
-    // One month: its own rows, its own bits.
-    expect(rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") }))).toEqual([
-      { month: "2026-01-01", whole: String(2 ** 31 - 1), any: String(2 ** 31 - 1) },
+    expect(rowReads(thirty)).toEqual([
+      {
+        month: "2026-03-01",
+        whole: (high(feb.whole) | BigInt(mar.whole)).toString(),
+        any: (high(feb.whole) | BigInt(mar.whole | mar.partial)).toString(),
+      },
     ]);
+    // One month: its own rows, its own bits.
+    expect(
+      rowReads(
+        dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-02-01T00:00:00Z") }),
+      ),
+    ).toEqual([{ month: "2026-01-01", whole: String(2 ** 31 - 1), any: String(2 ** 31 - 1) }]);
     // Three months: February (with January) and March (with February again).
-    const three = rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-04-01T00:00:00Z") }));
+    const three = rowReads(
+      dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-04-01T00:00:00Z") }),
+    );
     expect(three.map((read) => read.month)).toEqual(["2026-02-01", "2026-03-01"]);
     // Five months: February, April and May.
-    expect(rowReads(dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-06-01T00:00:00Z") })).map((read) => read.month)).toEqual(["2026-02-01", "2026-04-01", "2026-05-01"]);
+    expect(
+      rowReads(
+        dayCover({ from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-06-01T00:00:00Z") }),
+      ).map((read) => read.month),
+    ).toEqual(["2026-02-01", "2026-04-01", "2026-05-01"]);
   });
 });
 
@@ -96,14 +134,26 @@ describe("customer_activity", () => {
 
   beforeAll(async () => {
     supergraph = await startTestSupergraph();
-    dataSource = await createAnalyticsDataSource(withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics")).initialize();
+    dataSource = await createAnalyticsDataSource(
+      withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
+    ).initialize();
     owner = await supergraph.signUp();
-    const { body } = await supergraph.request(`mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`, { token: owner.accessToken });
+    const { body } = await supergraph.request(
+      `mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`,
+      { token: owner.accessToken },
+    );
     const authorization = `ApiKey ${body.data!.createApiKey.secret}`;
     const events = makeEvents(3_000, customers, 11);
     for (let i = 0; i < events.length; i += 1_000) {
       // Each batch three times at once: the replays store nothing and mark nothing twice.
-      const results = await Promise.all([0, 1, 2].map(() => supergraph.request(TRACK, { authorization, variables: { events: events.slice(i, i + 1_000) } })));
+      const results = await Promise.all(
+        [0, 1, 2].map(() =>
+          supergraph.request(TRACK, {
+            authorization,
+            variables: { events: events.slice(i, i + 1_000) },
+          }),
+        ),
+      );
       for (const r of results) expect(r.body.errors).toBeUndefined();
       expect(results.reduce((sum, r) => sum + r.body.data!.trackEvents.accepted, 0)).toBe(1_000);
     }
@@ -119,14 +169,34 @@ describe("customer_activity", () => {
     const reference = await dataSource.query(REFERENCE_ROWS, [owner.organizationId]);
     const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
     expect(table.length).toBeGreaterThan(100);
-    expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(new Map(reference.map((row: any) => [key(row), row.days])));
+    expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(
+      new Map(reference.map((row: any) => [key(row), row.days])),
+    );
   });
 
-  const distinctPurchasers: MetricSpec = { kind: "simple", name: "purchasers", aggregation: Aggregation.DISTINCT_CUSTOMERS, eventType: "purchase", property: null };
-  const specs = [...["unique_customers", "conversion_rate"].map((name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec), distinctPurchasers];
+  const distinctPurchasers: MetricSpec = {
+    kind: "simple",
+    name: "purchasers",
+    aggregation: Aggregation.DISTINCT_CUSTOMERS,
+    eventType: "purchase",
+    property: null,
+  };
+  const specs = [
+    ...["unique_customers", "conversion_rate"].map(
+      (name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec,
+    ),
+    distinctPurchasers,
+  ];
 
-  /** Distinct customers, distinct purchasers / distinct customers, distinct purchasers: plain SQL on the raw events. */
-  async function reference(from: Date, to: Date, filter: EventFilter | null): Promise<(number | null)[]> {
+  /**
+   * Distinct customers, distinct purchasers / distinct customers, distinct purchasers: plain SQL on
+   * the raw events.
+   */
+  async function reference(
+    from: Date,
+    to: Date,
+    filter: EventFilter | null,
+  ): Promise<(number | null)[]> {
     const [row] = await dataSource.query(
       `SELECT count(DISTINCT customer_id)::float8 AS active, count(DISTINCT customer_id) FILTER (WHERE type = 'purchase')::float8 AS purchasers
          FROM events WHERE organization_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 AND ($4::text[] IS NULL OR type = ANY($4::text[]))`,
@@ -151,18 +221,35 @@ describe("customer_activity", () => {
         // Half on the hour, half at any millisecond; from an hour to 10 days long.
         const unit = i % 2 ? HOUR : 1;
         const from = start + Math.floor((r() * 22 * 24 * HOUR) / unit) * unit;
-        return [new Date(from), new Date(from + Math.floor((HOUR + r() * 10 * 24 * HOUR) / unit) * unit)];
+        return [
+          new Date(from),
+          new Date(from + Math.floor((HOUR + r() * 10 * 24 * HOUR) / unit) * unit),
+        ];
       }),
     ];
-    const filters: (EventFilter | null)[] = [null, { types: ["purchase"] }, { types: ["page_view", "signup"] }];
+    const filters: (EventFilter | null)[] = [
+      null,
+      { types: ["purchase"] },
+      { types: ["page_view", "signup"] },
+    ];
     for (const [from, to] of ranges) {
       for (const filter of filters) {
         const range = { from, to, timezone: "Europe/Berlin" };
         const want = await reference(from, to, filter);
         spy.mockClear();
-        const [viaActivity] = await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter });
+        const [viaActivity] = await queryMetrics(dataSource, owner.organizationId, {
+          specs,
+          range,
+          interval: null,
+          filter,
+        });
         expect(spy).toHaveBeenCalled();
-        const [viaRaw] = await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter }, "raw");
+        const [viaRaw] = await queryMetrics(
+          dataSource,
+          owner.organizationId,
+          { specs, range, interval: null, filter },
+          "raw",
+        );
         const label = { from: from.toISOString(), to: to.toISOString(), filter };
         expect({ ...label, values: viaActivity.values }).toEqual({ ...label, values: want });
         expect({ ...label, values: viaRaw.values }).toEqual({ ...label, values: want });
@@ -173,10 +260,29 @@ describe("customer_activity", () => {
 
   it("reads the raw events for distinct customers by bucket, by group or filtered by customer", async () => {
     const spy = jest.spyOn(activityModule, "queryActivity");
-    const range = { from: new Date("2026-02-25T00:00:00Z"), to: new Date("2026-03-03T00:00:00Z"), timezone: "UTC" };
-    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter: { customerId: customers[0] } });
-    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, filter: { campaignId: customers[1] } });
-    await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: null, groupBy: "type" });
+    const range = {
+      from: new Date("2026-02-25T00:00:00Z"),
+      to: new Date("2026-03-03T00:00:00Z"),
+      timezone: "UTC",
+    };
+    await queryMetrics(dataSource, owner.organizationId, {
+      specs,
+      range,
+      interval: null,
+      filter: { customerId: customers[0] },
+    });
+    await queryMetrics(dataSource, owner.organizationId, {
+      specs,
+      range,
+      interval: null,
+      filter: { campaignId: customers[1] },
+    });
+    await queryMetrics(dataSource, owner.organizationId, {
+      specs,
+      range,
+      interval: null,
+      groupBy: "type",
+    });
     await queryMetrics(dataSource, owner.organizationId, { specs, range, interval: Interval.DAY });
     spy.mockRestore();
   });
@@ -184,13 +290,23 @@ describe("customer_activity", () => {
   it("answers summary through the gateway with the raw events' numbers", async () => {
     const from = new Date("2026-03-01T05:00:00Z");
     const to = new Date("2026-03-08T05:17:00Z");
-    const { body } = await supergraph.request(`{ summary(from: "${from.toISOString()}", to: "${to.toISOString()}") { activeCustomers { value previous } conversionRate { value previous } } }`, {
-      token: owner.accessToken,
-    });
+    const { body } = await supergraph.request(
+      `{ summary(from: "${from.toISOString()}", to: "${to.toISOString()}") { activeCustomers { value previous } conversionRate { value previous } } }`,
+      {
+        token: owner.accessToken,
+      },
+    );
     expect(body.errors).toBeUndefined();
     const [active, rate] = await reference(from, to, null);
-    const [previousActive, previousRate] = await reference(new Date(2 * from.getTime() - to.getTime()), from, null);
-    expect(body.data!.summary).toEqual({ activeCustomers: { value: active, previous: previousActive }, conversionRate: { value: rate, previous: previousRate } });
+    const [previousActive, previousRate] = await reference(
+      new Date(2 * from.getTime() - to.getTime()),
+      from,
+      null,
+    );
+    expect(body.data!.summary).toEqual({
+      activeCustomers: { value: active, previous: previousActive },
+      conversionRate: { value: rate, previous: previousRate },
+    });
   });
 
   it("is backfilled from the stored events by its migrations, undone by their down()", async () => {
@@ -200,21 +316,22 @@ describe("customer_activity", () => {
       const organizationId = randomUUID();
       for (const e of makeEvents(500, customers.slice(0, 10), 23)) {
         await scratch.query(`SELECT ensure_event_partition($1)`, [e.timestamp]);
-        await scratch.query(`INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          organizationId,
-          e.id,
-          e.type,
-          e.customerId,
-          e.timestamp,
-          e.value,
-        ]);
+        await scratch.query(
+          `INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [organizationId, e.id, e.type, e.customerId, e.timestamp, e.value],
+        );
       }
-      // Events inserted behind the ingest path's back: the table does not know them until the migration runs again.
+      // Events inserted behind the ingest path's back: the table does not know them until the
+      // migration runs again.
       await scratch.query(`TRUNCATE customer_activity`);
       const queryRunner = scratch.createQueryRunner();
       const key = (row: any) => `${row.type}|${row.month}|${row.customer_id}`;
-      const rowsByKey = async (sql: string) => new Map((await scratch.query(sql, [organizationId])).map((row: any) => [key(row), row.days]));
-      // The first layout: one month's days per row (the reference without the month-after rows and bits).
+      const rowsByKey = async (sql: string) =>
+        new Map(
+          (await scratch.query(sql, [organizationId])).map((row: any) => [key(row), row.days]),
+        );
+      // The first layout: one month's days per row (the reference without the month-after rows and
+      // bits).
       const oneMonth = `SELECT organization_id, type, month, customer_id, array_agg(b) FILTER (WHERE b < 32) AS days FROM (${REFERENCE_ROWS}) r, unnest(r.days) AS b
                          GROUP BY 1, 2, 3, 4 HAVING min(b) < 32`;
       try {
@@ -222,7 +339,9 @@ describe("customer_activity", () => {
         const twoMonths = new CustomerActivityTwoMonths1763900010000();
         await twoMonths.down(queryRunner);
         await created.down(queryRunner);
-        expect((await queryRunner.query(`SELECT to_regclass('customer_activity') AS t`))[0].t).toBeNull();
+        expect(
+          (await queryRunner.query(`SELECT to_regclass('customer_activity') AS t`))[0].t,
+        ).toBeNull();
         await created.up(queryRunner);
         expect(await rowsByKey(TABLE_ROWS)).toEqual(await rowsByKey(oneMonth));
         await twoMonths.up(queryRunner);
@@ -248,7 +367,10 @@ describe("timeseries grouped by a property, and buckets without a round trip", (
   beforeAll(async () => {
     supergraph = await startTestSupergraph();
     owner = await supergraph.signUp();
-    const { body } = await supergraph.request(`mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`, { token: owner.accessToken });
+    const { body } = await supergraph.request(
+      `mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`,
+      { token: owner.accessToken },
+    );
     const r = random(3);
     // 15 categories with uneven weights over 6 days, some purchases without one, some page views.
     const events = Array.from({ length: 2_000 }, (_, i) => {
@@ -260,7 +382,10 @@ describe("timeseries grouped by a property, and buckets without a round trip", (
         properties: c === 15 ? {} : { category: `cat-${c}` },
       };
     });
-    const result = await supergraph.request(TRACK, { authorization: `ApiKey ${body.data!.createApiKey.secret}`, variables: { events } });
+    const result = await supergraph.request(TRACK, {
+      authorization: `ApiKey ${body.data!.createApiKey.secret}`,
+      variables: { events },
+    });
     expect(result.body.data!.trackEvents.accepted).toBe(2_000);
   });
 
@@ -270,49 +395,65 @@ describe("timeseries grouped by a property, and buckets without a round trip", (
     ["revenue", "sum(value)"],
     ["orders", "count(*)"],
     ["average_order_value", "avg(value)"],
-  ])("%s per day: the top 10 categories and 'other' as plain SQL computes them", async (metric, aggregate) => {
-    const from = "2026-06-01T06:00:00Z";
-    const to = "2026-06-06T06:00:00Z";
-    const { body } = await supergraph.request(
-      `query($metric: String!) { timeseries(metric: $metric, from: "${from}", to: "${to}", interval: DAY, groupBy: "category", fill: false) { total points { bucket group value } } }`,
-      { token: owner.accessToken, variables: { metric } },
-    );
-    expect(body.errors).toBeUndefined();
-    const top = await supergraph.sql(
-      "analytics",
-      `SELECT coalesce(properties->>'category', '(none)') AS g FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3
+  ])(
+    "%s per day: the top 10 categories and 'other' as plain SQL computes them",
+    async (metric, aggregate) => {
+      const from = "2026-06-01T06:00:00Z";
+      const to = "2026-06-06T06:00:00Z";
+      const { body } = await supergraph.request(
+        `query($metric: String!) { timeseries(metric: $metric, from: "${from}", to: "${to}", interval: DAY, groupBy: "category", fill: false) { total points { bucket group value } } }`,
+        { token: owner.accessToken, variables: { metric } },
+      );
+      expect(body.errors).toBeUndefined();
+      const top = await supergraph.sql(
+        "analytics",
+        `SELECT coalesce(properties->>'category', '(none)') AS g FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3
         GROUP BY 1 ORDER BY ${aggregate} DESC, 1 LIMIT 10`,
-      [owner.organizationId, from, to],
-    );
-    const reference = await supergraph.sql(
-      "analytics",
-      `SELECT date_trunc('day', "timestamp", 'UTC') AS bucket, CASE WHEN coalesce(properties->>'category', '(none)') = ANY($4::text[]) THEN coalesce(properties->>'category', '(none)') ELSE 'other' END AS g,
+        [owner.organizationId, from, to],
+      );
+      const reference = await supergraph.sql(
+        "analytics",
+        `SELECT date_trunc('day', "timestamp", 'UTC') AS bucket, CASE WHEN coalesce(properties->>'category', '(none)') = ANY($4::text[]) THEN coalesce(properties->>'category', '(none)') ELSE 'other' END AS g,
               (${aggregate})::float8 AS v
          FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3 GROUP BY 1, 2`,
-      [owner.organizationId, from, to, top.map((row) => row.g)],
-    );
-    const [total] = await supergraph.sql("analytics", `SELECT (${aggregate})::float8 AS v FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3`, [
-      owner.organizationId,
-      from,
-      to,
-    ]);
-    const got = new Map(body.data!.timeseries.points.map((p: any) => [`${p.bucket}|${p.group}`, p.value]));
-    expect([...got.keys()].sort()).toEqual(reference.map((row) => `${row.bucket.toISOString()}|${row.g}`).sort());
-    for (const row of reference) expect(got.get(`${row.bucket.toISOString()}|${row.g}`)).toBeCloseTo(row.v, 6);
-    expect(body.data!.timeseries.total).toBeCloseTo(total.v, 6);
-    expect(new Set(body.data!.timeseries.points.map((p: any) => p.group)).size).toBe(11);
-  });
+        [owner.organizationId, from, to, top.map((row) => row.g)],
+      );
+      const [total] = await supergraph.sql(
+        "analytics",
+        `SELECT (${aggregate})::float8 AS v FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3`,
+        [owner.organizationId, from, to],
+      );
+      const got = new Map(
+        body.data!.timeseries.points.map((p: any) => [`${p.bucket}|${p.group}`, p.value]),
+      );
+      expect([...got.keys()].sort()).toEqual(
+        reference.map((row) => `${row.bucket.toISOString()}|${row.g}`).sort(),
+      );
+      for (const row of reference)
+        expect(got.get(`${row.bucket.toISOString()}|${row.g}`)).toBeCloseTo(row.v, 6);
+      expect(body.data!.timeseries.total).toBeCloseTo(total.v, 6);
+      expect(new Set(body.data!.timeseries.points.map((p: any) => p.group)).size).toBe(11);
+    },
+  );
 
-  it.each(["MINUTE", "HOUR", "DAY", "WEEK", "MONTH"])("fills every %s bucket of a UTC range as PostgreSQL's calendar does", async (interval) => {
-    const from = "2025-12-30T13:27:00Z";
-    const to = interval === "MINUTE" ? "2025-12-31T01:00:00Z" : "2026-03-02T00:00:01Z";
-    const { body } = await supergraph.request(`{ timeseries(metric: "events", from: "${from}", to: "${to}", interval: ${interval}) { points { bucket } } }`, { token: owner.accessToken });
-    expect(body.errors).toBeUndefined();
-    const expected = await supergraph.sql(
-      "analytics",
-      `SELECT generate_series(date_trunc($1, $2::timestamptz, 'UTC'), $3::timestamptz - interval '1 microsecond', ('1 ' || $1)::interval, 'UTC') AS bucket`,
-      [interval.toLowerCase(), from, to],
-    );
-    expect(body.data!.timeseries.points.map((p: any) => p.bucket)).toEqual(expected.map((row) => row.bucket.toISOString()));
-  });
+  it.each(["MINUTE", "HOUR", "DAY", "WEEK", "MONTH"])(
+    "fills every %s bucket of a UTC range as PostgreSQL's calendar does",
+    async (interval) => {
+      const from = "2025-12-30T13:27:00Z";
+      const to = interval === "MINUTE" ? "2025-12-31T01:00:00Z" : "2026-03-02T00:00:01Z";
+      const { body } = await supergraph.request(
+        `{ timeseries(metric: "events", from: "${from}", to: "${to}", interval: ${interval}) { points { bucket } } }`,
+        { token: owner.accessToken },
+      );
+      expect(body.errors).toBeUndefined();
+      const expected = await supergraph.sql(
+        "analytics",
+        `SELECT generate_series(date_trunc($1, $2::timestamptz, 'UTC'), $3::timestamptz - interval '1 microsecond', ('1 ' || $1)::interval, 'UTC') AS bucket`,
+        [interval.toLowerCase(), from, to],
+      );
+      expect(body.data!.timeseries.points.map((p: any) => p.bucket)).toEqual(
+        expected.map((row) => row.bucket.toISOString()),
+      );
+    },
+  );
 });

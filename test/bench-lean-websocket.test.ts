@@ -4,11 +4,18 @@ import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { LeanWebSocket } from "../bench/harness/lean-websocket";
 
-/** The subscriptions benchmark's WebSocket client, against `ws` and against a server that writes frames a byte at a time. */
+/**
+ * The subscriptions benchmark's WebSocket client, against `ws` and against a server that writes
+ * frames a byte at a time.
+ */
 describe("LeanWebSocket (bench client)", () => {
   it("exchanges messages of every length encoding with a ws server, and closes with the server's code", async () => {
     const server = http.createServer();
-    const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has("graphql-transport-ws") ? "graphql-transport-ws" : false) });
+    const wss = new WebSocketServer({
+      server,
+      handleProtocols: (protocols) =>
+        protocols.has("graphql-transport-ws") ? "graphql-transport-ws" : false,
+    });
     const sizes = [5, 125, 126, 300, 65_535, 65_536, 100_000];
     wss.on("connection", (socket) => {
       socket.on("message", (data) => {
@@ -30,10 +37,16 @@ describe("LeanWebSocket (bench client)", () => {
           closed = [code, reason];
           resolve();
         },
-      }).then((socket) => socket.send(JSON.stringify({ type: "connection_init", payload: { ü: "ß".repeat(200) } })), reject);
+      }).then(
+        (socket) =>
+          socket.send(JSON.stringify({ type: "connection_init", payload: { ü: "ß".repeat(200) } })),
+        reject,
+      );
     });
     await done;
-    expect(received[0]).toBe(JSON.stringify({ type: "connection_init", payload: { ü: "ß".repeat(200) } }));
+    expect(received[0]).toBe(
+      JSON.stringify({ type: "connection_init", payload: { ü: "ß".repeat(200) } }),
+    );
     expect(received.slice(1).map((text) => text.length)).toEqual(sizes);
     expect(closed).toEqual([4403, "pong are you there"]);
     wss.close();
@@ -43,7 +56,9 @@ describe("LeanWebSocket (bench client)", () => {
   it("joins frames split across reads, messages sent in fragments and frames that came with the handshake", async () => {
     const server = http.createServer();
     server.on("upgrade", (request: http.IncomingMessage, socket: Socket) => {
-      const accept = createHash("sha1").update(`${request.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+      const accept = createHash("sha1")
+        .update(`${request.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest("base64");
       socket.setNoDelay(true);
       const frames = Buffer.concat([
         frame(0x81, Buffer.from("first")),
@@ -56,7 +71,9 @@ describe("LeanWebSocket (bench client)", () => {
       // The handshake and the first 3 bytes in one write, then the rest a byte at a time.
       socket.write(
         Buffer.concat([
-          Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`),
+          Buffer.from(
+            `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+          ),
           frames.subarray(0, 3),
         ]),
       );
@@ -90,7 +107,12 @@ describe("LeanWebSocket (bench client)", () => {
     const wss = new WebSocketServer({ server, handleProtocols: () => false });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    await expect(LeanWebSocket.connect(`ws://127.0.0.1:${port}/graphql`, "graphql-transport-ws", { message: () => undefined, close: () => undefined })).rejects.toThrow(/subprotocol/);
+    await expect(
+      LeanWebSocket.connect(`ws://127.0.0.1:${port}/graphql`, "graphql-transport-ws", {
+        message: () => undefined,
+        close: () => undefined,
+      }),
+    ).rejects.toThrow(/subprotocol/);
     wss.close();
     await new Promise((resolve) => server.close(resolve));
   });

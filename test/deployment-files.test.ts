@@ -7,25 +7,50 @@ const root = path.resolve(__dirname, "..");
 const hasDockerCompose = spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0;
 
 describe("docker-compose.yml", () => {
-  const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true });
+  const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), {
+    merge: true,
+  });
 
   it("runs PostgreSQL, Redis, the three subgraphs (analytics twice) and the gateway, each with a health check", () => {
-    const byDefault = Object.entries<any>(compose.services).filter(([, service]) => !service.profiles);
-    expect(byDefault.map(([name]) => name).sort()).toEqual(["analytics", "analytics-2", "customers", "gateway", "postgres", "redis", "users"]);
+    const byDefault = Object.entries<any>(compose.services).filter(
+      ([, service]) => !service.profiles,
+    );
+    expect(byDefault.map(([name]) => name).sort()).toEqual([
+      "analytics",
+      "analytics-2",
+      "customers",
+      "gateway",
+      "postgres",
+      "redis",
+      "users",
+    ]);
     for (const [name, service] of Object.entries<any>(compose.services)) {
-      expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+      expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({
+        name,
+        healthcheck: true,
+      });
     }
   });
 
   it("starts the gateway only once every subgraph is healthy, and subgraphs once PostgreSQL is", () => {
     const healthy = { condition: "service_healthy" };
-    expect(compose.services.gateway.depends_on).toEqual({ users: healthy, customers: healthy, analytics: healthy, "analytics-2": healthy, redis: healthy });
-    for (const name of ["users", "customers"]) expect(compose.services[name].depends_on).toEqual({ postgres: healthy });
-    for (const name of ["analytics", "analytics-2"]) expect(compose.services[name].depends_on).toEqual({ postgres: healthy, redis: healthy });
+    expect(compose.services.gateway.depends_on).toEqual({
+      users: healthy,
+      customers: healthy,
+      analytics: healthy,
+      "analytics-2": healthy,
+      redis: healthy,
+    });
+    for (const name of ["users", "customers"])
+      expect(compose.services[name].depends_on).toEqual({ postgres: healthy });
+    for (const name of ["analytics", "analytics-2"])
+      expect(compose.services[name].depends_on).toEqual({ postgres: healthy, redis: healthy });
   });
 
   it("puts both analytics replicas behind one name, and shares their events through Redis", () => {
-    expect(compose.services.gateway.environment.ANALYTICS_URL).toBe("http://analytics-pool:4003/graphql");
+    expect(compose.services.gateway.environment.ANALYTICS_URL).toBe(
+      "http://analytics-pool:4003/graphql",
+    );
     for (const name of ["analytics", "analytics-2"]) {
       expect(compose.services[name].networks.default.aliases).toContain("analytics-pool");
       expect(compose.services[name].environment.REDIS_URL).toBe("redis://redis:6379");
@@ -33,22 +58,47 @@ describe("docker-compose.yml", () => {
   });
 
   it("has a citus profile: a coordinator, two workers, and a setup job that distributes the event tables", () => {
-    const citus = Object.entries<any>(compose.services).filter(([, service]) => service.profiles?.includes("citus"));
-    expect(citus.map(([name]) => name).sort()).toEqual(["citus-coordinator", "citus-setup", "citus-worker-1", "citus-worker-2"]);
-    expect(compose.services["citus-setup"].volumes).toEqual(["./deploy/citus/setup.sh:/setup.sh:ro", "./deploy/citus/distribute.sql:/distribute.sql:ro"]);
+    const citus = Object.entries<any>(compose.services).filter(([, service]) =>
+      service.profiles?.includes("citus"),
+    );
+    expect(citus.map(([name]) => name).sort()).toEqual([
+      "citus-coordinator",
+      "citus-setup",
+      "citus-worker-1",
+      "citus-worker-2",
+    ]);
+    expect(compose.services["citus-setup"].volumes).toEqual([
+      "./deploy/citus/setup.sh:/setup.sh:ro",
+      "./deploy/citus/distribute.sql:/distribute.sql:ro",
+    ]);
     const distribute = readFileSync(path.join(root, "deploy", "citus", "distribute.sql"), "utf8");
-    for (const table of ["events", "event_ids", "event_rollups_minute", "event_rollups_hour", "event_type_rollups_hour", "customer_activity"]) expect(distribute).toContain(`'${table}'`);
-    // The analytics database stays on the shared PostgreSQL unless ANALYTICS_DATABASE_URL says otherwise.
+    for (const table of [
+      "events",
+      "event_ids",
+      "event_rollups_minute",
+      "event_rollups_hour",
+      "event_type_rollups_hour",
+      "customer_activity",
+    ])
+      expect(distribute).toContain(`'${table}'`);
+    // The analytics database stays on the shared PostgreSQL unless ANALYTICS_DATABASE_URL says
+    // otherwise.
     for (const name of ["analytics", "analytics-2"]) {
-      expect(compose.services[name].environment.ANALYTICS_DATABASE_URL).toBe("${ANALYTICS_DATABASE_URL:-postgres://postgres:postgres@postgres:5432/analytics}");
+      expect(compose.services[name].environment.ANALYTICS_DATABASE_URL).toBe(
+        "${ANALYTICS_DATABASE_URL:-postgres://postgres:postgres@postgres:5432/analytics}",
+      );
     }
   });
 
   (hasDockerCompose ? it : it.skip)("passes 'docker-compose config'", () => {
-    execFileSync("docker-compose", ["-f", path.join(root, "docker-compose.yml"), "config", "-q"], { stdio: "pipe" });
+    execFileSync("docker-compose", ["-f", path.join(root, "docker-compose.yml"), "config", "-q"], {
+      stdio: "pipe",
+    });
   });
   if (!hasDockerCompose) {
-    console.log("skipped 'docker-compose config': docker-compose is not installed (apt-get install -y docker-compose to run it)");
+    console.log(
+      "skipped 'docker-compose config': docker-compose is not installed (apt-get install -y docker-compose to run it)",
+    );
   }
 });
 

@@ -13,12 +13,19 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every variable the code reads: `env.X`, `env["X"]`, `numberFromEnv(env, "X"` and the per-service patterns. */
+/**
+ * Every variable the code reads: `env.X`, `env["X"]`, `numberFromEnv(env, "X"` and the per-service
+ * patterns.
+ */
 function variablesRead(): Set<string> {
   const names = new Set<string>();
-  for (const file of ["gateway/src", "subgraphs", "kit", "dev", "stack", "cli"].flatMap((dir) => sources(path.join(ROOT, dir)))) {
+  for (const file of ["gateway/src", "subgraphs", "kit", "dev", "stack", "cli"].flatMap((dir) =>
+    sources(path.join(ROOT, dir)),
+  )) {
     const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|env\["([A-Z][A-Z0-9_]+)"\]|FromEnv\(env, "([A-Z][A-Z0-9_]+)"|read\("([A-Z][A-Z0-9_]+)"/g)) {
+    for (const match of text.matchAll(
+      /\benv\.([A-Z][A-Z0-9_]+)|env\["([A-Z][A-Z0-9_]+)"\]|FromEnv\(env, "([A-Z][A-Z0-9_]+)"|read\("([A-Z][A-Z0-9_]+)"/g,
+    )) {
       names.add(match[1] ?? match[2] ?? match[3] ?? match[4]);
     }
     // `${service.toUpperCase()}_PORT`, `_DATABASE_URL`, `_URL`
@@ -43,14 +50,20 @@ describe(".env.example", () => {
 
   it("holds valid defaults", () => {
     const text = readFileSync(path.join(ROOT, ".env.example"), "utf8");
-    const values = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+    const values = Object.fromEntries(
+      [...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1], match[2]]),
+    );
     expect(environmentProblems(values)).toEqual([]);
   });
 
   it("lists every environment variable the services read", () => {
     const listed = variablesListed();
     // The per-service patterns also produce names of the gateway, which has no database nor pool.
-    const missing = [...variablesRead()].filter((name) => !listed.has(name) && !["GATEWAY_DATABASE_URL", "GATEWAY_URL", "GATEWAY_DB_POOL_SIZE"].includes(name));
+    const missing = [...variablesRead()].filter(
+      (name) =>
+        !listed.has(name) &&
+        !["GATEWAY_DATABASE_URL", "GATEWAY_URL", "GATEWAY_DB_POOL_SIZE"].includes(name),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -62,12 +75,20 @@ describe(".env.example", () => {
 
 describe("validation at start", () => {
   it("names each wrong value and what it must be", () => {
-    const problems = environmentProblems({ GATEWAY_PORT: "70000", GRAPHQL_MAX_DEPTH: "0", DATABASE_URL: "not a url", LOG_LEVEL: "loud", DEMO_DATA: "yes", USERS_PORT: "4001", REDIS_URL: "" });
+    const problems = environmentProblems({
+      GATEWAY_PORT: "70000",
+      GRAPHQL_MAX_DEPTH: "0",
+      DATABASE_URL: "not a url",
+      LOG_LEVEL: "loud",
+      DEMO_DATA: "yes",
+      USERS_PORT: "4001",
+      REDIS_URL: "",
+    });
     expect(problems).toEqual([
       'LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent.',
       'DEMO_DATA="yes" must be true or false.',
       'GATEWAY_PORT="70000" must be a port number (0 to 65535; 0 picks a free one).',
-      'DATABASE_URL must be a URL (such as postgres://user:password@host:5432/db or http://host:4001).',
+      "DATABASE_URL must be a URL (such as postgres://user:password@host:5432/db or http://host:4001).",
       'GRAPHQL_MAX_DEPTH="0" must be a whole number of at least 1.',
     ]);
   });

@@ -9,7 +9,9 @@ import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 // docs/examples.graphql, run as written against the demo data (loaded by the global setup).
 const ROOT = path.resolve(__dirname, "..");
 const document = parse(readFileSync(path.join(ROOT, "docs/examples.graphql"), "utf8"));
-const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+const operations = document.definitions.filter(
+  (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+);
 // Segmentation and training change the demo organization's latest models, which other test files
 // read at the same time: those two are validated here and run by test/models.e2e.test.ts.
 const VALIDATED_ONLY = new Set(["Segment", "TrainChurn"]);
@@ -27,30 +29,72 @@ afterAll(() => supergraph?.stop());
 describe("docs/examples.graphql", () => {
   it("covers every area, and every operation is valid against the supergraph", () => {
     const names = operations.map((operation) => operation.name!.value);
-    expect(names).toEqual(expect.arrayContaining(["Login", "WhoAmI", "NewestActiveCustomers", "ActiveCampaigns", "Metrics", "RevenueByWeek", "Dashboard", "Segment", "TrainChurn", "AtRisk", "LiveEvents", "LiveRevenue", "Alerts"]));
-    const schema = Supergraph.build(readFileSync(path.join(ROOT, "schema/supergraph.graphql"), "utf8")).apiSchema().toGraphQLJSSchema();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "Login",
+        "WhoAmI",
+        "NewestActiveCustomers",
+        "ActiveCampaigns",
+        "Metrics",
+        "RevenueByWeek",
+        "Dashboard",
+        "Segment",
+        "TrainChurn",
+        "AtRisk",
+        "LiveEvents",
+        "LiveRevenue",
+        "Alerts",
+      ]),
+    );
+    const schema = Supergraph.build(
+      readFileSync(path.join(ROOT, "schema/supergraph.graphql"), "utf8"),
+    )
+      .apiSchema()
+      .toGraphQLJSSchema();
     expect(validate(schema, document).map((error) => error.message)).toEqual([]);
   });
 
-  const runnable = operations.filter((operation) => operation.operation !== "subscription" && !VALIDATED_ONLY.has(operation.name!.value));
-  it.each(runnable.map((operation) => [operation.name!.value, operation] as const))("%s runs without errors", async (_name, operation) => {
-    const { status, body } = await supergraph.request(print(operation), { token });
-    expect(body.errors).toBeUndefined();
-    expect(status).toBe(200);
-  });
+  const runnable = operations.filter(
+    (operation) =>
+      operation.operation !== "subscription" && !VALIDATED_ONLY.has(operation.name!.value),
+  );
+  it.each(runnable.map((operation) => [operation.name!.value, operation] as const))(
+    "%s runs without errors",
+    async (_name, operation) => {
+      const { status, body } = await supergraph.request(print(operation), { token });
+      expect(body.errors).toBeUndefined();
+      expect(status).toBe(200);
+    },
+  );
 
   const subscriptions = operations.filter((operation) => operation.operation === "subscription");
-  it.each(subscriptions.map((operation) => [operation.name!.value, operation] as const))("%s starts over WebSocket", async (name, operation) => {
-    const client = createClient({ url: supergraph.stack.gateway.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
-    try {
-      const outcome = await new Promise<string>((resolve) => {
-        client.subscribe({ query: print(operation) }, { next: (result) => resolve(result.errors ? `errors: ${JSON.stringify(result.errors)}` : "data"), error: (error) => resolve(`error: ${JSON.stringify(error)}`), complete: () => resolve("completed") });
-        // Event and alert subscriptions stay silent until something happens: running is enough.
-        setTimeout(() => resolve("running"), 1000);
+  it.each(subscriptions.map((operation) => [operation.name!.value, operation] as const))(
+    "%s starts over WebSocket",
+    async (name, operation) => {
+      const client = createClient({
+        url: supergraph.stack.gateway.url.replace(/^http/, "ws"),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
       });
-      expect(outcome).toBe(name === "LiveRevenue" ? "data" : "running");
-    } finally {
-      await client.dispose();
-    }
-  });
+      try {
+        const outcome = await new Promise<string>((resolve) => {
+          client.subscribe(
+            { query: print(operation) },
+            {
+              next: (result) =>
+                resolve(result.errors ? `errors: ${JSON.stringify(result.errors)}` : "data"),
+              error: (error) => resolve(`error: ${JSON.stringify(error)}`),
+              complete: () => resolve("completed"),
+            },
+          );
+          // Event and alert subscriptions stay silent until something happens: running is enough.
+          setTimeout(() => resolve("running"), 1000);
+        });
+        expect(outcome).toBe(name === "LiveRevenue" ? "data" : "running");
+      } finally {
+        await client.dispose();
+      }
+    },
+  );
 });

@@ -21,7 +21,13 @@ let services: RunningServices;
 let token: string;
 let organizationId: string;
 
-async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: { data?: T | null; errors?: { message: string; extensions?: Record<string, any> }[] } }> {
+async function gql<T = any>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{
+  status: number;
+  body: { data?: T | null; errors?: { message: string; extensions?: Record<string, any> }[] };
+}> {
   const response = await fetch(services.gatewayUrl, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -37,13 +43,20 @@ const PAGE = `{ customers(first: 5) { edges { node { name segment { label } } } 
 
 beforeAll(async () => {
   // Not mkdtemp: its 0700 folder is closed to the postgres user that runs the server as root.
-  dataDir = path.join(os.tmpdir(), `federated-analytics-faults-${process.pid}-${Date.now().toString(36)}`);
+  dataDir = path.join(
+    os.tmpdir(),
+    `federated-analytics-faults-${process.pid}-${Date.now().toString(36)}`,
+  );
   await mkdir(dataDir, { recursive: true });
   postgresPort = await freePort();
   postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
   await createDatabasesIfMissing(postgres.url, SERVICE_NAMES);
   // The gateway runs as a cluster of two workers, so every case below holds for one too.
-  services = await startServices({ serverUrl: postgres.url, dataDir, env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), GATEWAY_WORKERS: "2" } });
+  services = await startServices({
+    serverUrl: postgres.url,
+    dataDir,
+    env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), GATEWAY_WORKERS: "2" },
+  });
   const signUp = await fetch(services.gatewayUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -54,7 +67,9 @@ beforeAll(async () => {
   const signed = ((await signUp.json()) as any).data.signUp;
   token = signed.accessToken;
   organizationId = signed.user.organization.id;
-  const created = await gql(`mutation { createCustomer(input: { externalId: "c-1", name: "Grace" }) { id } }`);
+  const created = await gql(
+    `mutation { createCustomer(input: { externalId: "c-1", name: "Grace" }) { id } }`,
+  );
   expect(created.body.errors).toBeUndefined();
 }, 180_000);
 
@@ -74,12 +89,18 @@ describe("a subgraph that is down or slow", () => {
     await services.exited("analytics");
     const partial = await gql(PAGE);
     expect(partial.status).toBe(200);
-    expect(partial.body.data!.customers.edges).toEqual([{ node: { name: "Grace", segment: null } }]);
+    expect(partial.body.data!.customers.edges).toEqual([
+      { node: { name: "Grace", segment: null } },
+    ]);
     expect(partial.body.errors![0].extensions!.code).toBe("SERVICE_UNAVAILABLE");
     expect(JSON.stringify(partial.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
     const ready = await fetch(readyUrl());
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ status: "unavailable", failing: ["analytics"], dependencies: { users: "ok", customers: "ok", analytics: "unreachable" } });
+    expect(await ready.json()).toMatchObject({
+      status: "unavailable",
+      failing: ["analytics"],
+      dependencies: { users: "ok", customers: "ok", analytics: "unreachable" },
+    });
     expect((await fetch(readyUrl().replace("/ready", "/health"))).status).toBe(200);
 
     await services.relaunch("analytics");
@@ -96,7 +117,9 @@ describe("a subgraph that is down or slow", () => {
       const took = Date.now() - started;
       expect(took).toBeGreaterThanOrEqual(SUBGRAPH_TIMEOUT_MS - 100);
       expect(partial.body.data!.customers.edges[0].node).toEqual({ name: "Grace", segment: null });
-      expect(partial.body.errors![0]).toMatchObject({ extensions: { code: "SERVICE_UNAVAILABLE" } });
+      expect(partial.body.errors![0]).toMatchObject({
+        extensions: { code: "SERVICE_UNAVAILABLE" },
+      });
     } finally {
       services.signal("analytics", "SIGCONT");
     }
@@ -112,16 +135,27 @@ describe("sustained ingestion while analytics queries run", () => {
     const errors: string[] = [];
     const ingest = async (writer: number) => {
       for (let batch = 0; running; batch++) {
-        const events = Array.from({ length: 100 }, (_, i) => ({ id: `load-${writer}-${batch}-${i}`, type: i % 5 ? "page_view" : "purchase", value: i % 5 ? null : 10, timestamp: new Date().toISOString() }));
-        const { body } = await gql(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`, { events });
+        const events = Array.from({ length: 100 }, (_, i) => ({
+          id: `load-${writer}-${batch}-${i}`,
+          type: i % 5 ? "page_view" : "purchase",
+          value: i % 5 ? null : 10,
+          timestamp: new Date().toISOString(),
+        }));
+        const { body } = await gql(
+          `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`,
+          { events },
+        );
         if (body.errors) errors.push(JSON.stringify(body.errors[0]));
-        else if (body.data!.trackEvents.accepted === 100) acknowledged.push(...events.map((e) => e.id));
+        else if (body.data!.trackEvents.accepted === 100)
+          acknowledged.push(...events.map((e) => e.id));
         else errors.push(`batch ${writer}-${batch}: ${JSON.stringify(body.data)}`);
       }
     };
     const query = async () => {
       while (running) {
-        const { body } = await gql(`{ summary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { orders { value } activeCustomers { value } } timeseries(metric: "events", from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", interval: MONTH) { total } }`);
+        const { body } = await gql(
+          `{ summary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { orders { value } activeCustomers { value } } timeseries(metric: "events", from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", interval: MONTH) { total } }`,
+        );
         if (body.errors) errors.push(JSON.stringify(body.errors[0]));
       }
     };
@@ -134,7 +168,10 @@ describe("sustained ingestion while analytics queries run", () => {
     const client = new Client({ connectionString: withDatabase(postgres.url, "analytics") });
     await client.connect();
     try {
-      const { rows } = await client.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events WHERE organization_id = $1 AND id LIKE 'load-%'`, [organizationId]);
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events WHERE organization_id = $1 AND id LIKE 'load-%'`,
+        [organizationId],
+      );
       expect(rows[0]).toEqual({ n: acknowledged.length, ids: acknowledged.length });
     } finally {
       await client.end();
@@ -150,12 +187,20 @@ describe("PostgreSQL restarted under load", () => {
     let batch = 0;
     const ingest = async () => {
       while (running) {
-        const events = Array.from({ length: 50 }, (_, i) => ({ id: `pg-${batch}-${i}`, type: "purchase", value: 1, timestamp: new Date().toISOString() }));
+        const events = Array.from({ length: 50 }, (_, i) => ({
+          id: `pg-${batch}-${i}`,
+          type: "purchase",
+          value: 1,
+          timestamp: new Date().toISOString(),
+        }));
         batch++;
         // A batch is retried with the same ids until it is acknowledged: exactly once either way.
         for (;;) {
           try {
-            const { body } = await gql(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`, { events });
+            const { body } = await gql(
+              `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates } }`,
+              { events },
+            );
             if (body.data?.trackEvents) {
               expect(body.data.trackEvents.accepted + body.data.trackEvents.duplicates).toBe(50);
               for (const event of events) acknowledged.add(event.id);
@@ -171,7 +216,9 @@ describe("PostgreSQL restarted under load", () => {
     };
     const query = async () => {
       while (running) {
-        const { body } = await gql(`{ aggregate(metrics: ["orders", "revenue"], from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { metric value } } }`).catch(() => ({ body: {} as any }));
+        const { body } = await gql(
+          `{ aggregate(metrics: ["orders", "revenue"], from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { metric value } } }`,
+        ).catch(() => ({ body: {} as any }));
         if (body.errors) errorCodes.add(String(body.errors[0].extensions?.code));
         await sleep(50);
       }
@@ -192,20 +239,26 @@ describe("PostgreSQL restarted under load", () => {
     await Promise.all(loops);
 
     expect(acknowledged.size).toBeGreaterThanOrEqual(resumedAt + 500);
-    expect([...errorCodes].filter((code) => code !== "SERVICE_UNAVAILABLE" && code !== "NETWORK")).toEqual([]);
+    expect(
+      [...errorCodes].filter((code) => code !== "SERVICE_UNAVAILABLE" && code !== "NETWORK"),
+    ).toEqual([]);
     expect(errorCodes.has("SERVICE_UNAVAILABLE")).toBe(true);
     services.assertAlive();
 
     const client = new Client({ connectionString: withDatabase(postgres.url, "analytics") });
     await client.connect();
     try {
-      const { rows } = await client.query(`SELECT id FROM events WHERE organization_id = $1 AND id LIKE 'pg-%'`, [organizationId]);
+      const { rows } = await client.query(
+        `SELECT id FROM events WHERE organization_id = $1 AND id LIKE 'pg-%'`,
+        [organizationId],
+      );
       const stored = rows.map((row) => row.id as string);
       expect(new Set(stored).size).toBe(stored.length);
       for (const id of acknowledged) expect(stored).toContain(id);
       // Nothing beyond what was sent; unacknowledged attempts of the last batches may be stored.
       expect(stored.length).toBeLessThanOrEqual(batch * 50);
-      // The rollups count each stored purchase once (every purchase of the organization, earlier tests' too).
+      // The rollups count each stored purchase once (every purchase of the organization, earlier
+      // tests' too).
       const rollup = await client.query(
         `SELECT (SELECT sum(count)::int FROM event_rollups_hour WHERE organization_id = $1 AND type = 'purchase') AS rolled,
                 (SELECT count(*)::int FROM events WHERE organization_id = $1 AND type = 'purchase') AS stored`,
@@ -220,7 +273,14 @@ describe("PostgreSQL restarted under load", () => {
 
 describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
   const workers = () =>
-    readFileSync(`/proc/${services.services.gateway.pid}/task/${services.services.gateway.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    readFileSync(
+      `/proc/${services.services.gateway.pid}/task/${services.services.gateway.pid}/children`,
+      "utf8",
+    )
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
 
   it("is replaced by a new one, and the gateway keeps answering new connections meanwhile", async () => {
     const before = workers();
@@ -240,7 +300,11 @@ describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
       expect(answer.body.data!.customers.edges[0].node.name).toBe("Grace");
     }
     let after = workers();
-    for (let attempt = 0; attempt < 100 && (after.length < 2 || after.includes(before[0])); attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 100 && (after.length < 2 || after.includes(before[0]));
+      attempt++
+    ) {
       await sleep(100);
       after = workers();
     }
@@ -254,11 +318,28 @@ describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
 describe("SIGTERM", () => {
   it("finishes the request in flight, closes subscriptions with 1001, and exits 0", async () => {
     const socketClosed = new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(services.gatewayUrl.replace(/^http/, "ws"), "graphql-transport-ws");
+      const socket = new WebSocket(
+        services.gatewayUrl.replace(/^http/, "ws"),
+        "graphql-transport-ws",
+      );
       socket.on("error", reject);
-      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+      socket.on("open", () =>
+        socket.send(
+          JSON.stringify({
+            type: "connection_init",
+            payload: { authorization: `Bearer ${token}` },
+          }),
+        ),
+      );
       socket.on("message", (data) => {
-        if (JSON.parse(String(data)).type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { eventTracked { id } }" } }));
+        if (JSON.parse(String(data)).type === "connection_ack")
+          socket.send(
+            JSON.stringify({
+              id: "1",
+              type: "subscribe",
+              payload: { query: "subscription { eventTracked { id } }" },
+            }),
+          );
       });
       socket.on("close", (code) => resolve(code));
     });

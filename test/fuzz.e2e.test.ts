@@ -16,40 +16,146 @@ async function send(body: string, contentType = "application/json") {
     body,
   });
   const text = await response.text();
-  return { status: response.status, json: JSON.parse(text) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    json: JSON.parse(text) as { data?: any; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 
-const FIELDS = ["me", "users", "customers", "customer", "campaigns", "metrics", "timeseries", "aggregate", "summary", "segmentation", "churnModel", "churnPredictions", "alertRules", "__typename", "__schema", "nope"];
-const SUBFIELDS = ["id", "name", "email", "edges", "node", "totalCount", "value", "points", "bucket", "stats", "segment", "label", "organization", "__typename"];
+const FIELDS = [
+  "me",
+  "users",
+  "customers",
+  "customer",
+  "campaigns",
+  "metrics",
+  "timeseries",
+  "aggregate",
+  "summary",
+  "segmentation",
+  "churnModel",
+  "churnPredictions",
+  "alertRules",
+  "__typename",
+  "__schema",
+  "nope",
+];
+const SUBFIELDS = [
+  "id",
+  "name",
+  "email",
+  "edges",
+  "node",
+  "totalCount",
+  "value",
+  "points",
+  "bucket",
+  "stats",
+  "segment",
+  "label",
+  "organization",
+  "__typename",
+];
 const VALUES = fc.oneof(
   fc.integer({ min: -1e9, max: 1e9 }).map(String),
   fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
-  fc.constantFrom("true", "null", "DAY", "MINUTE", "[]", "{}", "$v", "1e400", '"2026-01-01T00:00:00Z"', "-0", '"\\u0000"'),
+  fc.constantFrom(
+    "true",
+    "null",
+    "DAY",
+    "MINUTE",
+    "[]",
+    "{}",
+    "$v",
+    "1e400",
+    '"2026-01-01T00:00:00Z"',
+    "-0",
+    '"\\u0000"',
+  ),
 );
 
-/** Documents that look like GraphQL: fields, arguments, nesting, fragments, directives, variables. */
+/**
+ * Documents that look like GraphQL: fields, arguments, nesting, fragments, directives, variables.
+ */
 const graphqlish: fc.Arbitrary<string> = fc.letrec((tie) => ({
-  selection: fc.tuple(fc.constantFrom(...FIELDS, ...SUBFIELDS), fc.array(fc.tuple(fc.constantFrom("first", "id", "metric", "from", "to", "interval", "filter", "after", "x"), VALUES), { maxLength: 3 }), fc.option(tie("set"), { nil: undefined }), fc.boolean())
-    .map(([name, args, set, directive]) => `${name}${args.length ? `(${args.map(([k, v]) => `${k}: ${v}`).join(", ")})` : ""}${directive ? " @include(if: $v)" : ""}${set ?? ""}`),
-  set: fc.array(tie("selection"), { minLength: 1, maxLength: 4 }).map((selections) => ` { ${selections.join(" ")} }`),
-  document: fc.tuple(fc.constantFrom("", "query Q($v: Boolean)", "mutation", "subscription", "query($v: Int!)", "fragment F on User"), tie("set")).map(([head, set]) => `${head}${set}`),
+  selection: fc
+    .tuple(
+      fc.constantFrom(...FIELDS, ...SUBFIELDS),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom(
+            "first",
+            "id",
+            "metric",
+            "from",
+            "to",
+            "interval",
+            "filter",
+            "after",
+            "x",
+          ),
+          VALUES,
+        ),
+        { maxLength: 3 },
+      ),
+      fc.option(tie("set"), { nil: undefined }),
+      fc.boolean(),
+    )
+    .map(
+      ([name, args, set, directive]) =>
+        `${name}${args.length ? `(${args.map(([k, v]) => `${k}: ${v}`).join(", ")})` : ""}${directive ? " @include(if: $v)" : ""}${set ?? ""}`,
+    ),
+  set: fc
+    .array(tie("selection"), { minLength: 1, maxLength: 4 })
+    .map((selections) => ` { ${selections.join(" ")} }`),
+  document: fc
+    .tuple(
+      fc.constantFrom(
+        "",
+        "query Q($v: Boolean)",
+        "mutation",
+        "subscription",
+        "query($v: Int!)",
+        "fragment F on User",
+      ),
+      tie("set"),
+    )
+    .map(([head, set]) => `${head}${set}`),
 })).document as fc.Arbitrary<string>;
 
 describe("fuzzing the gateway", () => {
   it("answers malformed and random documents and variables without a 5xx", async () => {
     const bodies = fc.oneof(
       graphqlish.map((query) => JSON.stringify({ query })),
-      fc.tuple(graphqlish, fc.jsonValue()).map(([query, variables]) => JSON.stringify({ query, variables })),
+      fc
+        .tuple(graphqlish, fc.jsonValue())
+        .map(([query, variables]) => JSON.stringify({ query, variables })),
       fc.string({ maxLength: 200 }).map((query) => JSON.stringify({ query })),
       fc.jsonValue().map((value) => JSON.stringify(value)),
       fc.string({ maxLength: 200 }),
-      fc.tuple(fc.constantFrom("{ me { id } }", "query($n: Int) { customers(first: $n) { totalCount } }"), fc.anything()).map(([query, variables]) => JSON.stringify({ query, variables, operationName: typeof variables === "string" ? variables : undefined })),
+      fc
+        .tuple(
+          fc.constantFrom(
+            "{ me { id } }",
+            "query($n: Int) { customers(first: $n) { totalCount } }",
+          ),
+          fc.anything(),
+        )
+        .map(([query, variables]) =>
+          JSON.stringify({
+            query,
+            variables,
+            operationName: typeof variables === "string" ? variables : undefined,
+          }),
+        ),
     );
     await fc.assert(
       fc.asyncProperty(bodies, async (body) => {
         const { status, json } = await send(body);
         expect(status).toBeLessThan(500);
-        if (status === 200 && json.errors) for (const error of json.errors) expect(error.extensions?.code).not.toBe("INTERNAL_SERVER_ERROR");
+        if (status === 200 && json.errors)
+          for (const error of json.errors)
+            expect(error.extensions?.code).not.toBe("INTERNAL_SERVER_ERROR");
       }),
       { seed, numRuns: 250 },
     );
@@ -59,14 +165,27 @@ describe("fuzzing the gateway", () => {
     const event = fc.record(
       {
         id: fc.oneof(fc.uuid(), fc.string({ maxLength: 140 })),
-        type: fc.oneof(fc.constantFrom("purchase", "page_view", "signup"), fc.string({ maxLength: 70 })),
+        type: fc.oneof(
+          fc.constantFrom("purchase", "page_view", "signup"),
+          fc.string({ maxLength: 70 }),
+        ),
         timestamp: fc.oneof(
-          fc.date({ min: new Date("1990-01-01"), max: new Date(Date.now() + 3_600_000), noInvalidDate: true }).map((date) => date.toISOString()),
+          fc
+            .date({
+              min: new Date("1990-01-01"),
+              max: new Date(Date.now() + 3_600_000),
+              noInvalidDate: true,
+            })
+            .map((date) => date.toISOString()),
           fc.string({ maxLength: 30 }),
         ),
         value: fc.oneof(fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
         customerId: fc.oneof(fc.uuid(), fc.string({ maxLength: 10 }), fc.constant(null)),
-        properties: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })), fc.constant(null), fc.string({ maxLength: 5 })),
+        properties: fc.oneof(
+          fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+          fc.constant(null),
+          fc.string({ maxLength: 5 }),
+        ),
       },
       { requiredKeys: [] },
     );
@@ -75,10 +194,21 @@ describe("fuzzing the gateway", () => {
       fc.asyncProperty(fc.array(event, { maxLength: 30 }), async (events) => {
         // Each batch's ids are made unique to it, so what it stored can be counted.
         const prefix = `fz${batchNumber++}-`;
-        const tagged = events.map((e) => (typeof e.id === "string" ? { ...e, id: prefix + e.id } : e));
-        const { status, json } = await send(JSON.stringify({ query: `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`, variables: { events: tagged } }));
+        const tagged = events.map((e) =>
+          typeof e.id === "string" ? { ...e, id: prefix + e.id } : e,
+        );
+        const { status, json } = await send(
+          JSON.stringify({
+            query: `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`,
+            variables: { events: tagged },
+          }),
+        );
         expect(status).toBeLessThan(500);
-        const [{ stored }] = await file.supergraph.sql<{ stored: number }>("analytics", `SELECT count(*)::int AS stored FROM events WHERE organization_id = $1 AND starts_with(id, $2)`, [file.owner.organizationId, prefix]);
+        const [{ stored }] = await file.supergraph.sql<{ stored: number }>(
+          "analytics",
+          `SELECT count(*)::int AS stored FROM events WHERE organization_id = $1 AND starts_with(id, $2)`,
+          [file.owner.organizationId, prefix],
+        );
         const withoutId = tagged.filter((e) => typeof e.id !== "string").length;
         if (json.data?.trackEvents) {
           const { accepted, duplicates, rejected } = json.data.trackEvents;

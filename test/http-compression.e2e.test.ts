@@ -2,7 +2,10 @@ import http from "node:http";
 import { gunzipSync } from "node:zlib";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 
-/** Responses of 1 KB or more are gzipped for clients that ask for it (HTTP_COMPRESSION, on by default). */
+/**
+ * Responses of 1 KB or more are gzipped for clients that ask for it (HTTP_COMPRESSION, on by
+ * default).
+ */
 let supergraph: TestSupergraph;
 let token: string;
 
@@ -13,13 +16,29 @@ beforeAll(async () => {
 
 afterAll(() => supergraph?.stop());
 
-/** POSTs a query with Node's http (which, unlike fetch, neither asks for nor inflates gzip by itself). */
-function post(query: string, acceptEncoding?: string): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+/**
+ * POSTs a query with Node's http (which, unlike fetch, neither asks for nor inflates gzip by
+ * itself).
+ */
+function post(
+  query: string,
+  acceptEncoding?: string,
+): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
   const url = new URL(supergraph.stack.gateway.url);
   const payload = JSON.stringify({ query });
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}`, ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}) } },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

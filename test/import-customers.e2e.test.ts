@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseCliArgs } from "../cli/import/args";
 import { ImportError } from "../cli/import/errors";
-import { importCustomers, type ImportCustomersOptions, type ImportSummary } from "../cli/import/import-customers";
+import {
+  importCustomers,
+  type ImportCustomersOptions,
+  type ImportSummary,
+} from "../cli/import/import-customers";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;
@@ -60,11 +64,19 @@ async function generateCsv(count: number): Promise<GeneratedCsv> {
       bad.push({ line, field: "age", reason: "Age must be a whole number from 0 to 150, got -5." });
     } else if (i === 1234) {
       age = "forty";
-      bad.push({ line, field: "age", reason: "Age must be a whole number from 0 to 150, got forty." });
+      bad.push({
+        line,
+        field: "age",
+        reason: "Age must be a whole number from 0 to 150, got forty.",
+      });
     } else {
       valid.set(id, { churned, plan, score });
     }
-    lines.push([id, name, email, age, CITIES[i % CITIES.length], churned ? "Yes" : "No", plan, score].join(","));
+    lines.push(
+      [id, name, email, age, CITIES[i % CITIES.length], churned ? "Yes" : "No", plan, score].join(
+        ",",
+      ),
+    );
     line += 1 + (name.match(/\n/g)?.length ?? 0);
     if (i === 100) {
       lines.push(",,,,,,,");
@@ -76,8 +88,15 @@ async function generateCsv(count: number): Promise<GeneratedCsv> {
   return { file, rows: count + 1, valid, bad };
 }
 
-function importOptions(file: string, credentials: string[], extra: string[] = []): ImportCustomersOptions {
-  const command = parseCliArgs(["customers", file, "--url", supergraph.stack.gateway.url, ...credentials, "--quiet", ...extra], {});
+function importOptions(
+  file: string,
+  credentials: string[],
+  extra: string[] = [],
+): ImportCustomersOptions {
+  const command = parseCliArgs(
+    ["customers", file, "--url", supergraph.stack.gateway.url, ...credentials, "--quiet", ...extra],
+    {},
+  );
   if (command.kind !== "customers") throw new Error("expected an import command");
   return command.options;
 }
@@ -101,7 +120,11 @@ describe("npm run import -- customers", () => {
     admin = await supergraph.signUp();
     csv = await generateCsv(2_500);
     first = await importCustomers(
-      importOptions(csv.file, ["--token", admin.accessToken], ["--churned-column", "Churn", "--churned-value", "Yes", "--batch-size", "700"]),
+      importOptions(
+        csv.file,
+        ["--token", admin.accessToken],
+        ["--churned-column", "Churn", "--churned-value", "Yes", "--batch-size", "700"],
+      ),
     );
   });
 
@@ -114,7 +137,9 @@ describe("npm run import -- customers", () => {
       rejected: csv.bad.length,
       skipped: 1,
     });
-    expect(first.rowsRead).toBe(first.created + first.updated + first.unchanged + first.rejected + first.skipped);
+    expect(first.rowsRead).toBe(
+      first.created + first.updated + first.unchanged + first.rejected + first.skipped,
+    );
   });
 
   it("reports each bad row with its CSV line and the reason", () => {
@@ -150,9 +175,27 @@ describe("npm run import -- customers", () => {
       [admin.organizationId, ["CUST-00009", "CUST-00010", "CUST-00011"]],
     );
     expect(rows).toEqual([
-      { external_id: "CUST-00009", name: "Customer 9", email: "customer.9@example.com", age: 27, location: "Madrid" },
-      { external_id: "CUST-00010", name: "Smith, Jane", email: "customer.10@example.com", age: 28, location: "Lisbon" },
-      { external_id: "CUST-00011", name: "Two\nLines", email: "customer.11@example.com", age: 29, location: "Oslo" },
+      {
+        external_id: "CUST-00009",
+        name: "Customer 9",
+        email: "customer.9@example.com",
+        age: 27,
+        location: "Madrid",
+      },
+      {
+        external_id: "CUST-00010",
+        name: "Smith, Jane",
+        email: "customer.10@example.com",
+        age: 28,
+        location: "Lisbon",
+      },
+      {
+        external_id: "CUST-00011",
+        name: "Two\nLines",
+        email: "customer.11@example.com",
+        age: 29,
+        location: "Oslo",
+      },
     ]);
     const [score] = await supergraph.sql(
       "customers",
@@ -165,16 +208,31 @@ describe("npm run import -- customers", () => {
   it("changes nothing when the same file is imported again", async () => {
     const before = await storedState(admin.organizationId);
     const again = await importCustomers(
-      importOptions(csv.file, ["--token", admin.accessToken], ["--churned-column", "Churn", "--churned-value", "Yes", "--batch-size", "700"]),
+      importOptions(
+        csv.file,
+        ["--token", admin.accessToken],
+        ["--churned-column", "Churn", "--churned-value", "Yes", "--batch-size", "700"],
+      ),
     );
-    expect(again).toMatchObject({ rowsRead: csv.rows, created: 0, updated: 0, unchanged: first.created, rejected: csv.bad.length, skipped: 1 });
+    expect(again).toMatchObject({
+      rowsRead: csv.rows,
+      created: 0,
+      updated: 0,
+      unchanged: first.created,
+      rejected: csv.bad.length,
+      skipped: 1,
+    });
     expect(await storedState(admin.organizationId)).toEqual(before);
   });
 
   it("fails with the gateway's reason when the token is bad", async () => {
-    const error = await importCustomers(importOptions(csv.file, ["--token", "not-a-real-token"])).catch((caught: unknown) => caught);
+    const error = await importCustomers(
+      importOptions(csv.file, ["--token", "not-a-real-token"]),
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImportError);
-    expect((error as Error).message).toMatch(/^The batch starting on line 2 failed: .+ \(UNAUTHENTICATED\)/);
+    expect((error as Error).message).toMatch(
+      /^The batch starting on line 2 failed: .+ \(UNAUTHENTICATED\)/,
+    );
   });
 });
 
@@ -186,19 +244,28 @@ describe("other credentials", () => {
       { token: admin.accessToken },
     );
     const file = path.join(dir, "few.csv");
-    await writeFile(file, "id,First Name,Last Name,Status\nk1,Ada,Lovelace,active\nk2,Grace,Hopper,churned\n");
+    await writeFile(
+      file,
+      "id,First Name,Last Name,Status\nk1,Ada,Lovelace,active\nk2,Grace,Hopper,churned\n",
+    );
 
-    const withKey = await importCustomers(importOptions(file, ["--api-key", body.data!.createApiKey.secret]));
+    const withKey = await importCustomers(
+      importOptions(file, ["--api-key", body.data!.createApiKey.secret]),
+    );
     expect(withKey).toMatchObject({ created: 2, rejected: 0 });
-    const rows = await supergraph.sql("customers", "SELECT external_id, name, status, attributes FROM customers WHERE organization_id = $1 ORDER BY external_id", [
-      admin.organizationId,
-    ]);
+    const rows = await supergraph.sql(
+      "customers",
+      "SELECT external_id, name, status, attributes FROM customers WHERE organization_id = $1 ORDER BY external_id",
+      [admin.organizationId],
+    );
     expect(rows).toEqual([
       { external_id: "k1", name: "Ada Lovelace", status: "ACTIVE", attributes: {} },
       { external_id: "k2", name: "Grace Hopper", status: "CHURNED", attributes: {} },
     ]);
 
-    const withLogin = await importCustomers(importOptions(file, ["--email", admin.email, "--password", admin.password]));
+    const withLogin = await importCustomers(
+      importOptions(file, ["--email", admin.email, "--password", admin.password]),
+    );
     expect(withLogin).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
   });
 
@@ -206,6 +273,10 @@ describe("other credentials", () => {
     const admin = await supergraph.signUp();
     const file = path.join(dir, "one.csv");
     await writeFile(file, "id,name\nz1,Zed\n");
-    await expect(importCustomers(importOptions(file, ["--email", admin.email, "--password", "wrong-password-123"]))).rejects.toThrow(/^Signing in failed: /);
+    await expect(
+      importCustomers(
+        importOptions(file, ["--email", admin.email, "--password", "wrong-password-123"]),
+      ),
+    ).rejects.toThrow(/^Signing in failed: /);
   });
 });

@@ -5,7 +5,11 @@ import { parse } from "csv-parse/sync";
 import { parseCliArgs } from "../cli/import/args";
 import { ImportError } from "../cli/import/errors";
 import { generateTransactionLines } from "../cli/seed/generate-transactions";
-import { importTransactions, type ImportTransactionsOptions, type TransactionsSummary } from "../cli/import/import-transactions";
+import {
+  importTransactions,
+  type ImportTransactionsOptions,
+  type TransactionsSummary,
+} from "../cli/import/import-transactions";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
 let supergraph: TestSupergraph;
@@ -21,7 +25,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-type Row = Record<"InvoiceNo" | "StockCode" | "Description" | "Quantity" | "InvoiceDate" | "UnitPrice" | "CustomerID" | "Country", string>;
+type Row = Record<
+  | "InvoiceNo"
+  | "StockCode"
+  | "Description"
+  | "Quantity"
+  | "InvoiceDate"
+  | "UnitPrice"
+  | "CustomerID"
+  | "Country",
+  string
+>;
 
 /** What the database should hold after importing a file, worked out here from the CSV alone. */
 interface Expected {
@@ -33,7 +47,10 @@ interface Expected {
   purchases: number;
   refunds: number;
   revenueCents: number;
-  /** Lines of the rows whose date does not parse, and of those the server refuses (before 2000, in the future). */
+  /**
+   * Lines of the rows whose date does not parse, and of those the server refuses (before 2000, in
+   * the future).
+   */
   badDateLines: number[];
   refusedLines: number[];
   /** Invoices with at least one line stored. */
@@ -43,7 +60,17 @@ interface Expected {
 /** The UCI rules, independently of the importer: every row of the CSV read with csv-parse. */
 function expectedFrom(csv: string): Expected {
   const rows = parse(csv, { columns: true }) as Row[];
-  const expected: Expected = { dataRows: rows.length, customers: new Map(), events: new Map(), purchases: 0, refunds: 0, revenueCents: 0, badDateLines: [], refusedLines: [], invoices: new Set() };
+  const expected: Expected = {
+    dataRows: rows.length,
+    customers: new Map(),
+    events: new Map(),
+    purchases: 0,
+    refunds: 0,
+    revenueCents: 0,
+    badDateLines: [],
+    refusedLines: [],
+    invoices: new Set(),
+  };
   const rowsPerInvoice = new Map<string, number>();
   rows.forEach((row, index) => {
     const line = index + 2; // no value in these files spans lines
@@ -55,7 +82,9 @@ function expectedFrom(csv: string): Expected {
     const cancellation = row.InvoiceNo.startsWith("C");
     if (!customer || (!cancellation && quantity <= 0) || quantity === 0 || price <= 0) return;
     const uci = /^(\d+)\/(\d+)\/(\d{4}) (\d+):(\d+)$/.exec(row.InvoiceDate);
-    const time = uci ? Date.UTC(+uci[3], +uci[1] - 1, +uci[2], +uci[4], +uci[5]) : Date.parse(row.InvoiceDate);
+    const time = uci
+      ? Date.UTC(+uci[3], +uci[1] - 1, +uci[2], +uci[4], +uci[5])
+      : Date.parse(row.InvoiceDate);
     if (Number.isNaN(time)) return expected.badDateLines.push(line);
     if (!expected.customers.has(customer)) expected.customers.set(customer, row.Country);
     if (time < Date.UTC(2000, 0, 1) || time > Date.now()) return expected.refusedLines.push(line);
@@ -77,7 +106,11 @@ function expectedFrom(csv: string): Expected {
  * customer, 3% cancelled, some free lines and negative quantities) followed by a line dated
  * 1999 and one dated tomorrow (both refused by the server) and one with a date that does not parse.
  */
-async function writeCsv(name: string, lines: number, extra: string[] = []): Promise<{ file: string; csv: string; expected: Expected }> {
+async function writeCsv(
+  name: string,
+  lines: number,
+  extra: string[] = [],
+): Promise<{ file: string; csv: string; expected: Expected }> {
   const generated = [...generateTransactionLines({ lines, seed: 42, customers: 250 })];
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
   const csv = `${[
@@ -92,8 +125,23 @@ async function writeCsv(name: string, lines: number, extra: string[] = []): Prom
   return { file, csv, expected: expectedFrom(csv) };
 }
 
-function importOptions(file: string, credentials: string[], extra: string[] = []): ImportTransactionsOptions {
-  const command = parseCliArgs(["transactions", file, "--url", supergraph.stack.gateway.url, ...credentials, "--quiet", ...extra], {});
+function importOptions(
+  file: string,
+  credentials: string[],
+  extra: string[] = [],
+): ImportTransactionsOptions {
+  const command = parseCliArgs(
+    [
+      "transactions",
+      file,
+      "--url",
+      supergraph.stack.gateway.url,
+      ...credentials,
+      "--quiet",
+      ...extra,
+    ],
+    {},
+  );
   if (command.kind !== "transactions") throw new Error("expected a transactions import");
   return command.options;
 }
@@ -107,7 +155,13 @@ async function storedEvents(organizationId: string) {
 }
 
 async function storedCustomers(organizationId: string) {
-  return supergraph.sql<{ id: string; external_id: string; name: string; location: string | null; updated_at: Date }>(
+  return supergraph.sql<{
+    id: string;
+    external_id: string;
+    name: string;
+    location: string | null;
+    updated_at: Date;
+  }>(
     "customers",
     "SELECT id, external_id, name, location, updated_at FROM customers WHERE organization_id = $1",
     [organizationId],
@@ -115,7 +169,9 @@ async function storedCustomers(organizationId: string) {
 }
 
 async function kpis(token: string) {
-  const { body } = await supergraph.request<{ summary: { revenue: { value: number }; orders: { value: number } } }>(
+  const { body } = await supergraph.request<{
+    summary: { revenue: { value: number }; orders: { value: number } };
+  }>(
     `query($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) { revenue { value } orders { value } } }`,
     { token, variables: { from: "2010-01-01T00:00:00Z", to: "2012-01-01T00:00:00Z" } },
   );
@@ -131,7 +187,9 @@ describe("npm run import -- transactions (one event per line)", () => {
   beforeAll(async () => {
     admin = await supergraph.signUp();
     generated = await writeCsv("retail.csv", 3_000);
-    first = await importTransactions(importOptions(generated.file, ["--token", admin.accessToken], ["--batch-size", "700"]));
+    first = await importTransactions(
+      importOptions(generated.file, ["--token", admin.accessToken], ["--batch-size", "700"]),
+    );
   });
 
   it("generated a file with everything the rules cover", () => {
@@ -150,15 +208,32 @@ describe("npm run import -- transactions (one event per line)", () => {
     expect(first).toMatchObject({
       rowsRead: expected.dataRows,
       customers: { created: expected.customers.size, updated: 0, unchanged: 0, rejected: 0 },
-      events: { sent: expected.events.size + 2, purchases: expected.purchases, refunds: expected.refunds, accepted: expected.events.size, duplicates: 0, rejected: 2 },
+      events: {
+        sent: expected.events.size + 2,
+        purchases: expected.purchases,
+        refunds: expected.refunds,
+        accepted: expected.events.size,
+        duplicates: 0,
+        rejected: 2,
+      },
       rowsRejected: 1,
       rejected: 3,
     });
     expect(first.rowsRead).toBe(first.events.sent + skipped + first.rowsRejected);
     expect(first.rejections).toEqual([
       { line: expected.refusedLines[0], field: null, reason: "timestamp is before 2000-01-01." },
-      { line: expected.refusedLines[1], field: null, reason: "timestamp is more than 5 minutes in the future." },
-      { line: expected.badDateLines[0], field: "InvoiceDate", reason: expect.stringMatching(/^InvoiceDate is not a date like 12\/1\/2010 8:26 .*: 'someday'\.$/) },
+      {
+        line: expected.refusedLines[1],
+        field: null,
+        reason: "timestamp is more than 5 minutes in the future.",
+      },
+      {
+        line: expected.badDateLines[0],
+        field: "InvoiceDate",
+        reason: expect.stringMatching(
+          /^InvoiceDate is not a date like 12\/1\/2010 8:26 .*: 'someday'\.$/,
+        ),
+      },
     ]);
   });
 
@@ -173,14 +248,24 @@ describe("npm run import -- transactions (one event per line)", () => {
 
   it("stores one purchase or refund per line, with the line's id, customer and value", async () => {
     const { expected } = generated;
-    const customerIds = new Map((await storedCustomers(admin.organizationId)).map((customer) => [customer.id, customer.external_id]));
+    const customerIds = new Map(
+      (await storedCustomers(admin.organizationId)).map((customer) => [
+        customer.id,
+        customer.external_id,
+      ]),
+    );
     const events = await storedEvents(admin.organizationId);
     expect(events).toHaveLength(expected.events.size);
     expect(events.filter((event) => event.type === "purchase")).toHaveLength(expected.purchases);
     expect(events.filter((event) => event.type === "refund")).toHaveLength(expected.refunds);
     for (const event of events) {
       const wanted = expected.events.get(event.id);
-      expect({ id: event.id, type: event.type, customer: customerIds.get(event.customer_id), cents: Math.round(event.value * 100) }).toEqual({ id: event.id, ...wanted });
+      expect({
+        id: event.id,
+        type: event.type,
+        customer: customerIds.get(event.customer_id),
+        cents: Math.round(event.value * 100),
+      }).toEqual({ id: event.id, ...wanted });
     }
     const [revenue] = await supergraph.sql<{ cents: string }>(
       "analytics",
@@ -198,12 +283,21 @@ describe("npm run import -- transactions (one event per line)", () => {
 
   it("stores nothing new when the same file is imported again", async () => {
     const customersBefore = await storedCustomers(admin.organizationId);
-    const again = await importTransactions(importOptions(generated.file, ["--token", admin.accessToken]));
+    const again = await importTransactions(
+      importOptions(generated.file, ["--token", admin.accessToken]),
+    );
     expect(again).toMatchObject({
-      customers: { created: 0, updated: 0, unchanged: generated.expected.customers.size, rejected: 0 },
+      customers: {
+        created: 0,
+        updated: 0,
+        unchanged: generated.expected.customers.size,
+        rejected: 0,
+      },
       events: { accepted: 0, duplicates: generated.expected.events.size, rejected: 2 },
     });
-    expect(await storedCustomers(admin.organizationId)).toEqual(expect.arrayContaining(customersBefore));
+    expect(await storedCustomers(admin.organizationId)).toEqual(
+      expect.arrayContaining(customersBefore),
+    );
     expect(await storedEvents(admin.organizationId)).toHaveLength(generated.expected.events.size);
     expect((await kpis(admin.accessToken)).orders.value).toBe(generated.expected.purchases);
   });
@@ -213,19 +307,35 @@ describe("npm run import -- transactions --per-invoice", () => {
   it("stores one event per invoice, worth its total, and one more for an invoice whose lines come apart", async () => {
     const admin = await supergraph.signUp();
     // A further line of the first sale, after every other line: its own event tx:<invoice>#2.
-    const probe = expectedFrom([...generateTransactionLines({ lines: 2_000, seed: 42, customers: 250 })].join("\n"));
-    const [firstId, firstEvent] = [...probe.events.entries()].find(([, event]) => event.type === "purchase")!;
+    const probe = expectedFrom(
+      [...generateTransactionLines({ lines: 2_000, seed: 42, customers: 250 })].join("\n"),
+    );
+    const [firstId, firstEvent] = [...probe.events.entries()].find(
+      ([, event]) => event.type === "purchase",
+    )!;
     const invoice = firstId.split(":")[1];
     const customer = firstEvent.customer;
-    const { file, expected } = await writeCsv("retail-invoices.csv", 2_000, [`${invoice},22139,RETROSPOT TEA SET,2,12/1/2010 8:26,1.00,${customer},United Kingdom`]);
+    const { file, expected } = await writeCsv("retail-invoices.csv", 2_000, [
+      `${invoice},22139,RETROSPOT TEA SET,2,12/1/2010 8:26,1.00,${customer},United Kingdom`,
+    ]);
 
-    const summary = await importTransactions(importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]));
-    expect(summary).toMatchObject({ splitInvoices: 1, events: { accepted: expected.invoices.size + 1, rejected: 2 } });
+    const summary = await importTransactions(
+      importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]),
+    );
+    expect(summary).toMatchObject({
+      splitInvoices: 1,
+      events: { accepted: expected.invoices.size + 1, rejected: 2 },
+    });
 
     const events = await storedEvents(admin.organizationId);
     expect(events).toHaveLength(expected.invoices.size + 1);
-    expect(new Set(events.map((event) => event.id))).toEqual(new Set([...[...expected.invoices].map((id) => `tx:${id}`), `tx:${invoice}#2`]));
-    expect(events.find((event) => event.id === `tx:${invoice}#2`)).toMatchObject({ type: "purchase", value: 2 });
+    expect(new Set(events.map((event) => event.id))).toEqual(
+      new Set([...[...expected.invoices].map((id) => `tx:${id}`), `tx:${invoice}#2`]),
+    );
+    expect(events.find((event) => event.id === `tx:${invoice}#2`)).toMatchObject({
+      type: "purchase",
+      value: 2,
+    });
     const purchases = events.filter((event) => event.type === "purchase");
     const revenueCents = purchases.reduce((sum, event) => sum + Math.round(event.value * 100), 0);
     expect(revenueCents).toBe(expected.revenueCents);
@@ -234,7 +344,9 @@ describe("npm run import -- transactions --per-invoice", () => {
     expect(kpi.orders.value).toBe(purchases.length);
     expect(kpi.revenue.value).toBeCloseTo(expected.revenueCents / 100, 2);
 
-    const again = await importTransactions(importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]));
+    const again = await importTransactions(
+      importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]),
+    );
     expect(again.events).toMatchObject({ accepted: 0, duplicates: expected.invoices.size + 1 });
   });
 });
@@ -243,9 +355,12 @@ describe("API keys", () => {
   it("imports with CUSTOMERS_WRITE, EVENTS_WRITE and READ, and says what is missing without READ", async () => {
     const admin = await supergraph.signUp();
     const createKey = async (scopes: string) => {
-      const { body } = await supergraph.request<{ createApiKey: { secret: string } }>(`mutation { createApiKey(name: "shop import", scopes: [${scopes}]) { secret } }`, {
-        token: admin.accessToken,
-      });
+      const { body } = await supergraph.request<{ createApiKey: { secret: string } }>(
+        `mutation { createApiKey(name: "shop import", scopes: [${scopes}]) { secret } }`,
+        {
+          token: admin.accessToken,
+        },
+      );
       return body.data!.createApiKey.secret;
     };
     const file = path.join(dir, "few.csv");
@@ -258,12 +373,21 @@ describe("API keys", () => {
       ].join("\n"),
     );
 
-    const withoutRead = await importTransactions(importOptions(file, ["--api-key", await createKey("CUSTOMERS_WRITE, EVENTS_WRITE")])).catch((caught: unknown) => caught);
+    const withoutRead = await importTransactions(
+      importOptions(file, ["--api-key", await createKey("CUSTOMERS_WRITE, EVENTS_WRITE")]),
+    ).catch((caught: unknown) => caught);
     expect(withoutRead).toBeInstanceOf(ImportError);
-    expect((withoutRead as Error).message).toMatch(/^Looking up the customers failed: .*\(FORBIDDEN\)\nA transactions import reads the customers' ids: .*CUSTOMERS_WRITE, EVENTS_WRITE and READ scopes\.$/);
+    expect((withoutRead as Error).message).toMatch(
+      /^Looking up the customers failed: .*\(FORBIDDEN\)\nA transactions import reads the customers' ids: .*CUSTOMERS_WRITE, EVENTS_WRITE and READ scopes\.$/,
+    );
 
-    const summary = await importTransactions(importOptions(file, ["--api-key", await createKey("CUSTOMERS_WRITE, EVENTS_WRITE, READ")]));
-    expect(summary).toMatchObject({ customers: { created: 2 }, events: { accepted: 2, purchases: 1, refunds: 1 } });
+    const summary = await importTransactions(
+      importOptions(file, ["--api-key", await createKey("CUSTOMERS_WRITE, EVENTS_WRITE, READ")]),
+    );
+    expect(summary).toMatchObject({
+      customers: { created: 2 },
+      events: { accepted: 2, purchases: 1, refunds: 1 },
+    });
     const customers = await storedCustomers(admin.organizationId);
     expect(customers.map((customer) => [customer.external_id, customer.location]).sort()).toEqual([
       ["14527", "France"],

@@ -33,16 +33,31 @@ describe("structured logs with a request id", () => {
   it("follows one request across the gateway and the subgraphs it calls, with the caller's x-request-id", async () => {
     const response = await fetch(supergraph.stack.gateway.url, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${owner.accessToken}`, "x-request-id": "trace-abc-123" },
-      body: JSON.stringify({ query: "query Overview { me { email } metrics { name } customers(first: 1) { totalCount } }", operationName: "Overview" }),
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${owner.accessToken}`,
+        "x-request-id": "trace-abc-123",
+      },
+      body: JSON.stringify({
+        query:
+          "query Overview { me { email } metrics { name } customers(first: 1) { totalCount } }",
+        operationName: "Overview",
+      }),
     });
     expect(response.headers.get("x-request-id")).toBe("trace-abc-123");
     await response.json();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const traced = lines.filter((line) => line.requestId === "trace-abc-123");
-    expect(new Set(traced.map((line) => line.service))).toEqual(new Set(["gateway", "users", "customers", "analytics"]));
+    expect(new Set(traced.map((line) => line.service))).toEqual(
+      new Set(["gateway", "users", "customers", "analytics"]),
+    );
     const gatewayLine = traced.find((line) => line.service === "gateway")!;
-    expect(gatewayLine).toMatchObject({ msg: "graphql request", operation: "Overview", status: 200, level: 30 });
+    expect(gatewayLine).toMatchObject({
+      msg: "graphql request",
+      operation: "Overview",
+      status: 200,
+      level: 30,
+    });
     expect(typeof gatewayLine.durationMs).toBe("number");
     expect(typeof gatewayLine.time).toBe("string");
   });
@@ -51,7 +66,10 @@ describe("structured logs with a request id", () => {
     for (const header of [undefined, "bad id with spaces"]) {
       const response = await fetch(supergraph.stack.gateway.url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(header ? { "x-request-id": header } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(header ? { "x-request-id": header } : {}),
+        },
         body: JSON.stringify({ query: "{ __typename }" }),
       });
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);

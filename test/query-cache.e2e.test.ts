@@ -10,14 +10,21 @@ async function series(token: string) {
   const before = sqlQueryCount("analytics");
   const { body } = await file.supergraph.request(SERIES, { token, variables: range });
   expect(body.errors).toBeUndefined();
-  return { total: body.data!.timeseries.total as number, orders: body.data!.summary.orders.value as number, sql: sqlQueryCount("analytics") - before };
+  return {
+    total: body.data!.timeseries.total as number,
+    orders: body.data!.summary.orders.value as number,
+    sql: sqlQueryCount("analytics") - before,
+  };
 }
 
 async function purchase(token: string, id: string, value: number) {
-  const { body } = await file.supergraph.request(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`, {
-    token,
-    variables: { events: [{ id, type: "purchase", value, timestamp: "2026-11-15T12:00:00Z" }] },
-  });
+  const { body } = await file.supergraph.request(
+    `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`,
+    {
+      token,
+      variables: { events: [{ id, type: "purchase", value, timestamp: "2026-11-15T12:00:00Z" }] },
+    },
+  );
   expect(body.data!.trackEvents.accepted).toBe(1);
 }
 
@@ -36,7 +43,10 @@ describe("the analytics query cache", () => {
     expect(fresh).toMatchObject({ total: 15, orders: 2 });
     expect(fresh.sql).toBeGreaterThan(0);
     // A replayed batch stores nothing, changes nothing, and the cache keeps serving.
-    await file.supergraph.request(`mutation { trackEvents(events: [{ id: "c-2", type: "purchase", value: 5, timestamp: "2026-11-15T12:00:00Z" }]) { duplicates } }`, { token });
+    await file.supergraph.request(
+      `mutation { trackEvents(events: [{ id: "c-2", type: "purchase", value: 5, timestamp: "2026-11-15T12:00:00Z" }]) { duplicates } }`,
+      { token },
+    );
     expect(await series(token)).toMatchObject({ total: 15, orders: 2 });
   });
 

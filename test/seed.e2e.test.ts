@@ -6,18 +6,43 @@ const file = supergraphForFile();
 function io() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env: {} } as never };
+  return {
+    out,
+    err,
+    io: {
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => err.push(text) },
+      env: {},
+    } as never,
+  };
 }
 
 describe("npm run seed", () => {
   it("loads generated customers and purchases through the gateway, and a second run stores nothing new", async () => {
-    const args = ["--customers", "40", "--events", "300", "--seed", "7", "--url", file.supergraph.stack.gateway.url, "--token", file.owner.accessToken];
+    const args = [
+      "--customers",
+      "40",
+      "--events",
+      "300",
+      "--seed",
+      "7",
+      "--url",
+      file.supergraph.stack.gateway.url,
+      "--token",
+      file.owner.accessToken,
+    ];
     const first = io();
     expect(await runSeed(args, first.io)).toBe(0);
     expect(first.err.join("")).toContain("generating 300 sales lines for 40 customers");
     const counts = async () => {
-      const { body } = await file.supergraph.request(`{ customers { totalCount } aggregate(metrics: ["events"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { value } } }`, { token: file.owner.accessToken });
-      return { customers: body.data!.customers.totalCount, events: body.data!.aggregate[0].values[0].value };
+      const { body } = await file.supergraph.request(
+        `{ customers { totalCount } aggregate(metrics: ["events"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { value } } }`,
+        { token: file.owner.accessToken },
+      );
+      return {
+        customers: body.data!.customers.totalCount,
+        events: body.data!.aggregate[0].values[0].value,
+      };
     };
     const after = await counts();
     expect(after.customers).toBeGreaterThan(5);

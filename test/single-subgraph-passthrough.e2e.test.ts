@@ -30,22 +30,31 @@ afterAll(async () => {
 
 /** How many times a subgraph answered operation `name` (its /metrics counter). */
 async function answered(subgraph: "customers" | "analytics", name: string): Promise<number> {
-  const text = await (await fetch(supergraph.stack.subgraphs[subgraph].url.replace(/\/graphql$/, "/metrics"))).text();
+  const text = await (
+    await fetch(supergraph.stack.subgraphs[subgraph].url.replace(/\/graphql$/, "/metrics"))
+  ).text();
   let total = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith("graphql_requests_total{") && line.includes(`operation="${name}"`)) total += Number(line.split(" ").pop());
+    if (line.startsWith("graphql_requests_total{") && line.includes(`operation="${name}"`))
+      total += Number(line.split(" ").pop());
   }
   return total;
 }
 
 /** The same operation through both gateways: [with passthrough, planned]. */
 async function both(query: string, variables?: Record<string, unknown>) {
-  return Promise.all([supergraph.request(query, { token, variables }), supergraph.request(query, { token, variables, url: planned.url })]);
+  return Promise.all([
+    supergraph.request(query, { token, variables }),
+    supergraph.request(query, { token, variables, url: planned.url }),
+  ]);
 }
 
 it("sends a single-subgraph query to its subgraph as written, with the planned answer", async () => {
   const query = `query Page($first: Int!) { customers(first: $first, orderBy: { field: NAME, direction: ASC }) { totalCount edges { cursor node { id name email attributes } } pageInfo { hasNextPage } } }`;
-  const before = { asWritten: await answered("customers", "Page"), planned: await answered("customers", "Page__customers__0") };
+  const before = {
+    asWritten: await answered("customers", "Page"),
+    planned: await answered("customers", "Page__customers__0"),
+  };
   const [passed, viaPlan] = await both(query, { first: 5 });
   expect(passed.body.errors).toBeUndefined();
   expect(passed.body).toEqual(viaPlan.body);
@@ -60,15 +69,21 @@ it("plans a query that needs two subgraphs, and the answers agree", async () => 
   const [passed, viaPlan] = await both(query);
   expect(passed.body.errors).toBeUndefined();
   expect(passed.body).toEqual(viaPlan.body);
-  expect(passed.body.data!.customers.edges[0].node.stats).toEqual(expect.objectContaining({ orders: expect.any(Number) }));
+  expect(passed.body.data!.customers.edges[0].node.stats).toEqual(
+    expect.objectContaining({ orders: expect.any(Number) }),
+  );
   expect(await answered("customers", "WithStats")).toBe(before);
 });
 
 it("answers introspection from the supergraph, never from one subgraph's schema", async () => {
   // A single-subgraph field next to __type: the supergraph's Customer has analytics' fields too.
-  const [passed, viaPlan] = await both(`{ customers(first: 1) { totalCount } __type(name: "Customer") { fields { name } } }`);
+  const [passed, viaPlan] = await both(
+    `{ customers(first: 1) { totalCount } __type(name: "Customer") { fields { name } } }`,
+  );
   expect(passed.body).toEqual(viaPlan.body);
-  expect(passed.body.data!.__type.fields.map((field: { name: string }) => field.name)).toEqual(expect.arrayContaining(["name", "stats"]));
+  expect(passed.body.data!.__type.fields.map((field: { name: string }) => field.name)).toEqual(
+    expect.arrayContaining(["name", "stats"]),
+  );
 });
 
 it("keeps a subgraph's errors, codes and partial data", async () => {
@@ -77,7 +92,9 @@ it("keeps a subgraph's errors, codes and partial data", async () => {
   expect(bad.body.errors?.[0].extensions?.code).toBe(badPlanned.body.errors?.[0].extensions?.code);
   expect(bad.body.errors?.[0].message).toBe(badPlanned.body.errors?.[0].message);
   expect(bad.body.data ?? null).toEqual(badPlanned.body.data ?? null);
-  const [anonymous] = await Promise.all([supergraph.request(`{ customers(first: 1) { totalCount } }`)]);
+  const [anonymous] = await Promise.all([
+    supergraph.request(`{ customers(first: 1) { totalCount } }`),
+  ]);
   expect(anonymous.body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
 });
 

@@ -11,7 +11,11 @@ describe("starting the supergraph", () => {
     await new Promise<void>((resolve) => blocker.listen(0, resolve));
     const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      const attempt = startStack({ serverUrl: process.env[TEST_ENV.serverUrl], demoData: false, ports: { gateway: 0, users: 0, customers: taken, analytics: 0 } });
+      const attempt = startStack({
+        serverUrl: process.env[TEST_ENV.serverUrl],
+        demoData: false,
+        ports: { gateway: 0, users: 0, customers: taken, analytics: 0 },
+      });
       await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
       await expect(attempt).rejects.toThrow(`Port ${taken} (customers subgraph) is already in use`);
     } finally {
@@ -27,12 +31,16 @@ describe("starting the supergraph", () => {
     process.env.DATABASE_URL = process.env[TEST_ENV.serverUrl];
     process.env.EMBEDDED_POSTGRES_PORT = String((blocker.address() as net.AddressInfo).port);
     try {
-      const stack = await startStack({ demoData: false, keysDir: process.env[TEST_ENV.keysDir], ports: { gateway: 0, users: 0, customers: 0, analytics: 0 } });
+      const stack = await startStack({
+        demoData: false,
+        keysDir: process.env[TEST_ENV.keysDir],
+        ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
+      });
       try {
         const response = await fetch(stack.gateway.url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: '{ __typename }' }),
+          body: JSON.stringify({ query: "{ __typename }" }),
         });
         expect(await response.json()).toEqual({ data: { __typename: "Query" } });
       } finally {

@@ -36,13 +36,17 @@ describe("keep-alive at the gateway (WS_KEEP_ALIVE_MS)", () => {
     await new Promise((resolve) => setTimeout(resolve, 4 * KEEP_ALIVE_MS));
     expect(answering.socket.readyState).toBe(WebSocket.OPEN);
     expect(answering.pings()).toBeGreaterThanOrEqual(3);
-    const { body } = await supergraph.request(`mutation($at: DateTime!) { trackEvents(events: [{ id: "keep-alive-1", type: "page_view", timestamp: $at }]) { accepted } }`, {
-      token: owner.accessToken,
-      variables: { at: new Date().toISOString() },
-    });
+    const { body } = await supergraph.request(
+      `mutation($at: DateTime!) { trackEvents(events: [{ id: "keep-alive-1", type: "page_view", timestamp: $at }]) { accepted } }`,
+      {
+        token: owner.accessToken,
+        variables: { at: new Date().toISOString() },
+      },
+    );
     expect(body.errors).toBeUndefined();
     const deadline = Date.now() + 10_000;
-    while (answering.ids.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (answering.ids.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(answering.ids).toEqual(["keep-alive-1"]);
     answering.socket.close();
   });

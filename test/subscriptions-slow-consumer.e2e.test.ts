@@ -4,7 +4,8 @@ import { CLIENT_QUEUE_CAPACITY } from "../gateway/src/subscriptions/federated-su
 import { openEventSubscriber, type EventSubscriber } from "./support/event-subscriber";
 import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
 
-// A paused client does not answer pings either; here it must not be dropped for that while it is paused.
+// A paused client does not answer pings either; here it must not be dropped for that while it is
+// paused.
 process.env.WS_KEEP_ALIVE_MS = "600000";
 
 let supergraph: TestSupergraph;
@@ -21,37 +22,50 @@ afterAll(async () => {
   await supergraph?.stop();
 });
 
-/** Events sent, in batches of {@link BATCH}, each with ~8 KB of properties (the most an event may carry). */
+/**
+ * Events sent, in batches of {@link BATCH}, each with ~8 KB of properties (the most an event may
+ * carry).
+ */
 const EVENTS = 3_000;
 const BATCH = 1_000;
 const PADDING = "p".repeat(8 * 1024 - 64);
 
 /** Tracks `events` as the owner; resolves with how many were accepted. */
 async function track(events: Record<string, unknown>[]): Promise<number> {
-  const { body } = await supergraph.request(`mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`, { token: owner.accessToken, variables: { events } });
+  const { body } = await supergraph.request(
+    `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`,
+    { token: owner.accessToken, variables: { events } },
+  );
   expect(body.errors).toBeUndefined();
   return body.data!.trackEvents.accepted;
 }
 
 /** The numbers of the `slow-N` events a subscriber received, in arrival order. */
 function numbers(subscriber: EventSubscriber): number[] {
-  return subscriber.ids.filter((id) => id.startsWith("slow-")).map((id) => Number(id.slice("slow-".length)));
+  return subscriber.ids
+    .filter((id) => id.startsWith("slow-"))
+    .map((id) => Number(id.slice("slow-".length)));
 }
 
 const warm = (subscriber: EventSubscriber) => subscriber.ids.some((id) => id.startsWith("warm-"));
 
 async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!condition() && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe("a slow subscriber at the gateway", () => {
   it("keeps a bounded backlog, drops its oldest events, gets the newest in order, and holds nobody else back", async () => {
-    const reading = await openEventSubscriber(wsUrl, owner.accessToken, { selection: "properties" });
+    const reading = await openEventSubscriber(wsUrl, owner.accessToken, {
+      selection: "properties",
+    });
     const slow = await openEventSubscriber(wsUrl, owner.accessToken, { selection: "properties" });
     // Warm-up events until both subscriptions are open upstream.
     for (let round = 0; round < 50 && !(warm(reading) && warm(slow)); round++) {
-      await track([{ id: `warm-${round}`, type: "page_view", timestamp: new Date().toISOString() }]);
+      await track([
+        { id: `warm-${round}`, type: "page_view", timestamp: new Date().toISOString() },
+      ]);
       await waitUntil(() => warm(reading) && warm(slow), 200);
     }
     expect(warm(reading) && warm(slow)).toBe(true);
@@ -61,7 +75,12 @@ describe("a slow subscriber at the gateway", () => {
 
     const timestamp = new Date().toISOString();
     for (let start = 0; start < EVENTS; start += BATCH) {
-      const events = Array.from({ length: BATCH }, (_, k) => ({ id: `slow-${String(start + k).padStart(5, "0")}`, type: "page_view", timestamp, properties: { padding: PADDING } }));
+      const events = Array.from({ length: BATCH }, (_, k) => ({
+        id: `slow-${String(start + k).padStart(5, "0")}`,
+        type: "page_view",
+        timestamp,
+        properties: { padding: PADDING },
+      }));
       expect(await track(events)).toBe(BATCH);
     }
     // The reading subscriber gets every event, in order, while the other is stuck.
@@ -77,7 +96,9 @@ describe("a slow subscriber at the gateway", () => {
     const buffered = received.findIndex((id, i) => id !== i);
     expect(buffered).toBeGreaterThan(0);
     expect(buffered).toBeLessThan(EVENTS - CLIENT_QUEUE_CAPACITY);
-    expect(received.slice(buffered)).toEqual(Array.from({ length: CLIENT_QUEUE_CAPACITY }, (_, i) => EVENTS - CLIENT_QUEUE_CAPACITY + i));
+    expect(received.slice(buffered)).toEqual(
+      Array.from({ length: CLIENT_QUEUE_CAPACITY }, (_, i) => EVENTS - CLIENT_QUEUE_CAPACITY + i),
+    );
     expect(slow.problems).toEqual([]);
     expect(slow.socket.readyState).toBe(WebSocket.OPEN);
     reading.socket.close();

@@ -21,7 +21,11 @@ describe("a federated query through the gateway", () => {
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const [{ count }] = await supergraph.sql("customers", "SELECT count(*)::int AS count FROM customers WHERE organization_id = $1", [DEMO_ORGANIZATION_ID]);
+    const [{ count }] = await supergraph.sql(
+      "customers",
+      "SELECT count(*)::int AS count FROM customers WHERE organization_id = $1",
+      [DEMO_ORGANIZATION_ID],
+    );
     expect(body.data!.customers.totalCount).toBe(count);
 
     // The stats must be what the analytics database says for the same customers.
@@ -41,17 +45,32 @@ describe("a federated query through the gateway", () => {
       expect(node.stats.orders).toBe(row?.orders ?? 0);
       expect(node.stats.totalSpent).toBeCloseTo(row?.total ?? 0, 2);
       expect(node.stats.lastSeenAt).toBe(row ? new Date(row.last_seen).toISOString() : null);
-      if (node.stats.orders > 0) expect(node.stats.averageOrderValue).toBeCloseTo(node.stats.totalSpent / node.stats.orders, 1);
+      if (node.stats.orders > 0)
+        expect(node.stats.averageOrderValue).toBeCloseTo(
+          node.stats.totalSpent / node.stats.orders,
+          1,
+        );
     }
   });
 
   it("resolves Campaign.createdBy through the users subgraph", async () => {
-    const { body } = await supergraph.request(`{ campaigns(first: 20) { edges { node { id name budget createdBy { id email role } } } } }`, { token: acmeToken });
+    const { body } = await supergraph.request(
+      `{ campaigns(first: 20) { edges { node { id name budget createdBy { id email role } } } } }`,
+      { token: acmeToken },
+    );
     expect(body.errors).toBeUndefined();
     const campaigns = body.data!.campaigns.edges.map((edge: { node: any }) => edge.node);
     expect(campaigns.length).toBeGreaterThan(0);
-    const creators = await supergraph.sql("customers", "SELECT id, created_by_user_id, budget::text FROM campaigns WHERE organization_id = $1", [DEMO_ORGANIZATION_ID]);
-    const users = await supergraph.sql("users", "SELECT id, email FROM users WHERE organization_id = $1", [DEMO_ORGANIZATION_ID]);
+    const creators = await supergraph.sql(
+      "customers",
+      "SELECT id, created_by_user_id, budget::text FROM campaigns WHERE organization_id = $1",
+      [DEMO_ORGANIZATION_ID],
+    );
+    const users = await supergraph.sql(
+      "users",
+      "SELECT id, email FROM users WHERE organization_id = $1",
+      [DEMO_ORGANIZATION_ID],
+    );
     const emailById = new Map(users.map((user) => [user.id, user.email]));
     for (const campaign of campaigns) {
       const row = creators.find((creator) => creator.id === campaign.id)!;
@@ -61,15 +80,35 @@ describe("a federated query through the gateway", () => {
   });
 
   it("returns the signed-in user with their organization and its users", async () => {
-    const { body } = await supergraph.request(`{ me { email role organization { id name users { email } } } }`, { token: acmeToken });
-    expect(body.data!.me).toMatchObject({ email: "admin@acme.test", role: "ADMIN", organization: { id: DEMO_ORGANIZATION_ID, name: "Acme Retail" } });
-    expect(body.data!.me.organization.users.map((user: { email: string }) => user.email).sort()).toEqual(["admin@acme.test", "analyst@acme.test", "viewer@acme.test"]);
+    const { body } = await supergraph.request(
+      `{ me { email role organization { id name users { email } } } }`,
+      { token: acmeToken },
+    );
+    expect(body.data!.me).toMatchObject({
+      email: "admin@acme.test",
+      role: "ADMIN",
+      organization: { id: DEMO_ORGANIZATION_ID, name: "Acme Retail" },
+    });
+    expect(
+      body.data!.me.organization.users.map((user: { email: string }) => user.email).sort(),
+    ).toEqual(["admin@acme.test", "analyst@acme.test", "viewer@acme.test"]);
   });
 
   it("lists the built-in metrics from analytics", async () => {
-    const { body } = await supergraph.request(`{ metrics { name aggregation builtIn } }`, { token: acmeToken });
+    const { body } = await supergraph.request(`{ metrics { name aggregation builtIn } }`, {
+      token: acmeToken,
+    });
     expect(body.data!.metrics.map((metric: { name: string }) => metric.name)).toEqual(
-      expect.arrayContaining(["events", "unique_customers", "revenue", "orders", "average_order_value", "conversion_rate", "page_views", "new_customers"]),
+      expect.arrayContaining([
+        "events",
+        "unique_customers",
+        "revenue",
+        "orders",
+        "average_order_value",
+        "conversion_rate",
+        "page_views",
+        "new_customers",
+      ]),
     );
   });
 });
@@ -78,10 +117,13 @@ describe("the demo data", () => {
   it("answers the analytics summary from rollups that match the raw events", async () => {
     const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     const from = new Date(to.getTime() - 30 * 86_400_000);
-    const { body } = await supergraph.request(`query($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) { revenue { value } orders { value } } }`, {
-      token: acmeToken,
-      variables: { from: from.toISOString(), to: to.toISOString() },
-    });
+    const { body } = await supergraph.request(
+      `query($from: DateTime!, $to: DateTime!) { summary(from: $from, to: $to) { revenue { value } orders { value } } }`,
+      {
+        token: acmeToken,
+        variables: { from: from.toISOString(), to: to.toISOString() },
+      },
+    );
     const [raw] = await supergraph.sql(
       "analytics",
       `SELECT coalesce(sum(value), 0)::float8 AS revenue, count(*)::int AS orders FROM events WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3`,
@@ -101,7 +143,10 @@ describe("pagination", () => {
     let pages = 0;
     let totalCount = 0;
     do {
-      const { body }: any = await supergraph.request(query, { token: acmeToken, variables: { after } });
+      const { body }: any = await supergraph.request(query, {
+        token: acmeToken,
+        variables: { after },
+      });
       const page = body.data.customers;
       totalCount = page.totalCount;
       for (const edge of page.edges) {
@@ -116,29 +161,52 @@ describe("pagination", () => {
   });
 
   it("refuses a page size over the cap with BAD_USER_INPUT", async () => {
-    const { body } = await supergraph.request(`{ customers(first: 101) { totalCount } }`, { token: acmeToken });
+    const { body } = await supergraph.request(`{ customers(first: 101) { totalCount } }`, {
+      token: acmeToken,
+    });
     expect(body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toMatch(/at most 100/);
   });
 
   it("refuses a cursor that was not issued by the server", async () => {
-    const { body } = await supergraph.request(`{ customers(first: 5, after: "garbage") { totalCount } }`, { token: acmeToken });
+    const { body } = await supergraph.request(
+      `{ customers(first: 5, after: "garbage") { totalCount } }`,
+      { token: acmeToken },
+    );
     expect(body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
 
 describe("tenant isolation", () => {
   it("does not return another organization's customer by id", async () => {
-    const [acmeCustomer] = await supergraph.sql("customers", "SELECT id FROM customers WHERE organization_id = $1 LIMIT 1", [DEMO_ORGANIZATION_ID]);
-    const own = await supergraph.request(`query($id: ID!) { customer(id: $id) { id } }`, { token: acmeToken, variables: { id: acmeCustomer.id } });
+    const [acmeCustomer] = await supergraph.sql(
+      "customers",
+      "SELECT id FROM customers WHERE organization_id = $1 LIMIT 1",
+      [DEMO_ORGANIZATION_ID],
+    );
+    const own = await supergraph.request(`query($id: ID!) { customer(id: $id) { id } }`, {
+      token: acmeToken,
+      variables: { id: acmeCustomer.id },
+    });
     expect(own.body.data!.customer).toEqual({ id: acmeCustomer.id });
-    const other = await supergraph.request(`query($id: ID!) { customer(id: $id) { id name } }`, { token: globexToken, variables: { id: acmeCustomer.id } });
+    const other = await supergraph.request(`query($id: ID!) { customer(id: $id) { id name } }`, {
+      token: globexToken,
+      variables: { id: acmeCustomer.id },
+    });
     expect(other.body.data!.customer).toBeNull();
   });
 
   it("resolves no _entities of another organization on a subgraph reached directly", async () => {
-    const [acmeCustomer] = await supergraph.sql("customers", "SELECT id FROM customers WHERE organization_id = $1 LIMIT 1", [DEMO_ORGANIZATION_ID]);
-    const [acmeUser] = await supergraph.sql("users", "SELECT id FROM users WHERE organization_id = $1 LIMIT 1", [DEMO_ORGANIZATION_ID]);
+    const [acmeCustomer] = await supergraph.sql(
+      "customers",
+      "SELECT id FROM customers WHERE organization_id = $1 LIMIT 1",
+      [DEMO_ORGANIZATION_ID],
+    );
+    const [acmeUser] = await supergraph.sql(
+      "users",
+      "SELECT id FROM users WHERE organization_id = $1 LIMIT 1",
+      [DEMO_ORGANIZATION_ID],
+    );
     const customerEntities = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Customer { id name } } }`;
     const userEntities = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id email } } }`;
     const customers = await supergraph.request(customerEntities, {
@@ -176,23 +244,40 @@ describe("tenant isolation", () => {
   it("refuses a forged token with UNAUTHENTICATED", async () => {
     const [header, payload] = acmeToken.split(".");
     const forged = `${header}.${payload}.${Buffer.from("not-a-signature").toString("base64url")}`;
-    const { body } = await supergraph.request(`{ customers(first: 1) { totalCount } }`, { token: forged });
+    const { body } = await supergraph.request(`{ customers(first: 1) { totalCount } }`, {
+      token: forged,
+    });
     expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 
-  it.each(["Basic YWRtaW46cGFzc3dvcmQ=", "Bearer", "Bearer not.a.jwt"])("answers the Authorization header %p with UNAUTHENTICATED and no internals", async (authorization) => {
-    const { body } = await supergraph.request(`{ customers(first: 1) { totalCount } }`, { authorization });
-    expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
-    expect(body.errors?.[0].extensions).not.toHaveProperty("response");
-    expect(JSON.stringify(body)).not.toContain(String(supergraph.stack.subgraphs.customers.port));
-  });
+  it.each(["Basic YWRtaW46cGFzc3dvcmQ=", "Bearer", "Bearer not.a.jwt"])(
+    "answers the Authorization header %p with UNAUTHENTICATED and no internals",
+    async (authorization) => {
+      const { body } = await supergraph.request(`{ customers(first: 1) { totalCount } }`, {
+        authorization,
+      });
+      expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+      expect(body.errors?.[0].extensions).not.toHaveProperty("response");
+      expect(JSON.stringify(body)).not.toContain(String(supergraph.stack.subgraphs.customers.port));
+    },
+  );
 
   it("gives a wrong password and an unknown email the same error", async () => {
     const login = `mutation($email: String!) { login(email: $email, password: "wrong-password") { accessToken } }`;
-    const wrongPassword = await supergraph.request(login, { variables: { email: "admin@acme.test" } });
-    const unknownEmail = await supergraph.request(login, { variables: { email: "nobody@acme.test" } });
-    expect(wrongPassword.body.errors?.[0]).toMatchObject({ message: "Invalid email or password.", extensions: { code: "UNAUTHENTICATED" } });
-    expect(unknownEmail.body.errors?.[0]).toMatchObject({ message: "Invalid email or password.", extensions: { code: "UNAUTHENTICATED" } });
+    const wrongPassword = await supergraph.request(login, {
+      variables: { email: "admin@acme.test" },
+    });
+    const unknownEmail = await supergraph.request(login, {
+      variables: { email: "nobody@acme.test" },
+    });
+    expect(wrongPassword.body.errors?.[0]).toMatchObject({
+      message: "Invalid email or password.",
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+    expect(unknownEmail.body.errors?.[0]).toMatchObject({
+      message: "Invalid email or password.",
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   });
 });
 
@@ -204,13 +289,19 @@ describe("bad requests", () => {
   });
 
   it("answers an unknown field with HTTP 400 and GRAPHQL_VALIDATION_FAILED", async () => {
-    const { status, body } = await supergraph.request(`{ customers(first: 1) { nope } }`, { token: acmeToken });
+    const { status, body } = await supergraph.request(`{ customers(first: 1) { nope } }`, {
+      token: acmeToken,
+    });
     expect(status).toBe(400);
     expect(body.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 
   it("answers a body that is not JSON with HTTP 400", async () => {
-    const response = await fetch(supergraph.stack.gateway.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const response = await fetch(supergraph.stack.gateway.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe("BAD_REQUEST");
   });
@@ -221,8 +312,13 @@ describe("bad requests", () => {
       expect((await fetch(`${base}/health`)).status).toBe(200);
       const ready = await fetch(`${base}/ready`);
       expect(ready.status).toBe(200);
-      expect((await ready.json()) as object).toMatchObject({ status: "ready", service: service.name });
+      expect((await ready.json()) as object).toMatchObject({
+        status: "ready",
+        service: service.name,
+      });
     }
-    expect((await fetch(supergraph.stack.gateway.url.replace(/\/graphql$/, "/health"))).status).toBe(200);
+    expect(
+      (await fetch(supergraph.stack.gateway.url.replace(/\/graphql$/, "/health"))).status,
+    ).toBe(200);
   });
 });

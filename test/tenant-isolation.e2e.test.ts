@@ -10,27 +10,62 @@ import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
  */
 let supergraph: TestSupergraph;
 let globex: string;
-let acme: { customerId: string; campaignId: string; userId: string; apiKeyId: string; organizationId: string };
+let acme: {
+  customerId: string;
+  campaignId: string;
+  userId: string;
+  apiKeyId: string;
+  organizationId: string;
+};
 
 beforeAll(async () => {
   supergraph = await startTestSupergraph();
   globex = await supergraph.login("admin@globex.test");
   const acmeAdmin = await supergraph.login("admin@acme.test");
-  const key = await supergraph.request(`mutation { createApiKey(name: "acme-ingest", scopes: [EVENTS_WRITE]) { apiKey { id } } }`, { token: acmeAdmin });
+  const key = await supergraph.request(
+    `mutation { createApiKey(name: "acme-ingest", scopes: [EVENTS_WRITE]) { apiKey { id } } }`,
+    { token: acmeAdmin },
+  );
   // A customer of Acme's with purchases, so its stats would show if they leaked.
-  const [customer] = await supergraph.sql("analytics", "SELECT customer_id FROM events WHERE organization_id = $1 AND type = 'purchase' LIMIT 1", [DEMO_ORGANIZATION_ID]);
-  const [campaign] = await supergraph.sql("customers", "SELECT id FROM campaigns WHERE organization_id = $1 LIMIT 1", [DEMO_ORGANIZATION_ID]);
-  const [user] = await supergraph.sql("users", "SELECT id FROM users WHERE organization_id = $1 AND email = 'analyst@acme.test'", [DEMO_ORGANIZATION_ID]);
-  acme = { customerId: customer.customer_id, campaignId: campaign.id, userId: user.id, apiKeyId: key.body.data!.createApiKey.apiKey.id, organizationId: DEMO_ORGANIZATION_ID };
+  const [customer] = await supergraph.sql(
+    "analytics",
+    "SELECT customer_id FROM events WHERE organization_id = $1 AND type = 'purchase' LIMIT 1",
+    [DEMO_ORGANIZATION_ID],
+  );
+  const [campaign] = await supergraph.sql(
+    "customers",
+    "SELECT id FROM campaigns WHERE organization_id = $1 LIMIT 1",
+    [DEMO_ORGANIZATION_ID],
+  );
+  const [user] = await supergraph.sql(
+    "users",
+    "SELECT id FROM users WHERE organization_id = $1 AND email = 'analyst@acme.test'",
+    [DEMO_ORGANIZATION_ID],
+  );
+  acme = {
+    customerId: customer.customer_id,
+    campaignId: campaign.id,
+    userId: user.id,
+    apiKeyId: key.body.data!.createApiKey.apiKey.id,
+    organizationId: DEMO_ORGANIZATION_ID,
+  };
 });
 
 afterAll(() => supergraph?.stop());
 
 /** The response for an id of the other tenant and for a random id, with that id masked. */
-async function foreignAndMissing(query: string, foreignId: string, options: { url?: string; token?: string; variable?: string } = {}) {
+async function foreignAndMissing(
+  query: string,
+  foreignId: string,
+  options: { url?: string; token?: string; variable?: string } = {},
+) {
   const missingId = randomUUID();
   const ask = async (id: string) => {
-    const { body } = await supergraph.request(query, { token: options.token ?? globex, url: options.url, variables: { [options.variable ?? "id"]: id } });
+    const { body } = await supergraph.request(query, {
+      token: options.token ?? globex,
+      url: options.url,
+      variables: { [options.variable ?? "id"]: id },
+    });
     return JSON.parse(JSON.stringify(body).split(id).join("<id>"));
   };
   return { foreign: await ask(foreignId), missing: await ask(missingId) };
@@ -48,14 +83,26 @@ describe("by id through the gateway", () => {
   });
 
   it("cannot change a foreign user's role or revoke a foreign API key: NOT_FOUND, as for a missing id", async () => {
-    const role = await foreignAndMissing(`mutation($id: ID!) { updateUserRole(id: $id, role: ADMIN) { id } }`, acme.userId);
+    const role = await foreignAndMissing(
+      `mutation($id: ID!) { updateUserRole(id: $id, role: ADMIN) { id } }`,
+      acme.userId,
+    );
     expect(role.foreign.errors[0].extensions.code).toBe("NOT_FOUND");
     expect(role.foreign).toEqual(role.missing);
-    const key = await foreignAndMissing(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, acme.apiKeyId);
+    const key = await foreignAndMissing(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`,
+      acme.apiKeyId,
+    );
     expect(key.foreign.errors[0].extensions.code).toBe("NOT_FOUND");
     expect(key.foreign).toEqual(key.missing);
-    const [user] = await supergraph.sql("users", "SELECT role FROM users WHERE id = $1", [acme.userId]);
-    const [apiKey] = await supergraph.sql("users", "SELECT revoked_at FROM api_keys WHERE id = $1", [acme.apiKeyId]);
+    const [user] = await supergraph.sql("users", "SELECT role FROM users WHERE id = $1", [
+      acme.userId,
+    ]);
+    const [apiKey] = await supergraph.sql(
+      "users",
+      "SELECT revoked_at FROM api_keys WHERE id = $1",
+      [acme.apiKeyId],
+    );
     expect(user.role).toBe("ANALYST");
     expect(apiKey.revoked_at).toBeNull();
   });
@@ -71,18 +118,37 @@ describe("by list through the gateway", () => {
     const data = body.data!;
     const ids = JSON.stringify(data);
     for (const id of Object.values(acme)) expect(ids).not.toContain(id);
-    const globexOrganizationId = JSON.parse(Buffer.from(globex.split(".")[1], "base64url").toString()).org;
-    const [own] = await supergraph.sql("customers", "SELECT count(*)::int AS count FROM customers WHERE organization_id = $1", [globexOrganizationId]);
+    const globexOrganizationId = JSON.parse(
+      Buffer.from(globex.split(".")[1], "base64url").toString(),
+    ).org;
+    const [own] = await supergraph.sql(
+      "customers",
+      "SELECT count(*)::int AS count FROM customers WHERE organization_id = $1",
+      [globexOrganizationId],
+    );
     expect(data.customers.totalCount).toBe(own.count);
     expect(own.count).toBeGreaterThan(0);
-    for (const edge of data.campaigns.edges) expect(edge.node.createdBy.email).toMatch(/@globex\.test$/);
+    for (const edge of data.campaigns.edges)
+      expect(edge.node.createdBy.email).toMatch(/@globex\.test$/);
   });
 
   it("computes Customer.stats only from the caller's own events", async () => {
-    const { body } = await supergraph.request(`{ customers(first: 100) { edges { node { id stats { orders totalSpent } } } } }`, { token: globex });
-    const total = body.data!.customers.edges.reduce((sum: number, edge: any) => sum + edge.node.stats.totalSpent, 0);
-    const globexOrganizationId = JSON.parse(Buffer.from(globex.split(".")[1], "base64url").toString()).org;
-    const [row] = await supergraph.sql("analytics", "SELECT coalesce(sum(value), 0)::float8 AS total FROM events WHERE organization_id = $1 AND type = 'purchase'", [globexOrganizationId]);
+    const { body } = await supergraph.request(
+      `{ customers(first: 100) { edges { node { id stats { orders totalSpent } } } } }`,
+      { token: globex },
+    );
+    const total = body.data!.customers.edges.reduce(
+      (sum: number, edge: any) => sum + edge.node.stats.totalSpent,
+      0,
+    );
+    const globexOrganizationId = JSON.parse(
+      Buffer.from(globex.split(".")[1], "base64url").toString(),
+    ).org;
+    const [row] = await supergraph.sql(
+      "analytics",
+      "SELECT coalesce(sum(value), 0)::float8 AS total FROM events WHERE organization_id = $1 AND type = 'purchase'",
+      [globexOrganizationId],
+    );
     expect(row.total).toBeGreaterThan(0);
     expect(total).toBeCloseTo(row.total, 1);
   });
@@ -90,42 +156,68 @@ describe("by list through the gateway", () => {
 
 describe("by entity reference", () => {
   it("the gateway does not expose _entities to clients", async () => {
-    const { status, body } = await supergraph.request(`query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, {
-      token: globex,
-      variables: { r: [{ __typename: "Customer", id: acme.customerId }] },
-    });
+    const { status, body } = await supergraph.request(
+      `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`,
+      {
+        token: globex,
+        variables: { r: [{ __typename: "Customer", id: acme.customerId }] },
+      },
+    );
     expect(status).toBe(400);
     expect(body.errors![0].extensions!.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 
   const cases = [
     ["users", "User", "... on User { id email name }", () => acme.userId],
-    ["users", "Organization", "... on Organization { id name users { email } }", () => acme.organizationId],
+    [
+      "users",
+      "Organization",
+      "... on Organization { id name users { email } }",
+      () => acme.organizationId,
+    ],
     ["customers", "Customer", "... on Customer { id name email }", () => acme.customerId],
     ["customers", "Campaign", "... on Campaign { id name budget }", () => acme.campaignId],
-    ["analytics", "Customer", "... on Customer { id stats { orders totalSpent lastSeenAt } }", () => acme.customerId],
+    [
+      "analytics",
+      "Customer",
+      "... on Customer { id stats { orders totalSpent lastSeenAt } }",
+      () => acme.customerId,
+    ],
   ] as const;
 
-  it.each(cases)("%s resolves a foreign %s like a missing one, with a token", async (service, typename, selection, id) => {
-    const query = `query($id: ID!) { _entities(representations: [{ __typename: "${typename}", id: $id }]) { ${selection} } }`;
-    const url = supergraph.stack.subgraphs[service].url;
-    const { foreign, missing } = await foreignAndMissing(query, id(), { url });
-    expect(foreign.errors).toBeUndefined();
-    expect(foreign).toEqual(missing);
-    expect(JSON.stringify(foreign)).not.toMatch(/acme/i);
-  });
+  it.each(cases)(
+    "%s resolves a foreign %s like a missing one, with a token",
+    async (service, typename, selection, id) => {
+      const query = `query($id: ID!) { _entities(representations: [{ __typename: "${typename}", id: $id }]) { ${selection} } }`;
+      const url = supergraph.stack.subgraphs[service].url;
+      const { foreign, missing } = await foreignAndMissing(query, id(), { url });
+      expect(foreign.errors).toBeUndefined();
+      expect(foreign).toEqual(missing);
+      expect(JSON.stringify(foreign)).not.toMatch(/acme/i);
+    },
+  );
 
-  it.each(cases)("%s resolves no %s at all without a token", async (service, typename, selection, id) => {
-    const query = `query($id: ID!) { _entities(representations: [{ __typename: "${typename}", id: $id }]) { ${selection} } }`;
-    const { body } = await supergraph.request(query, { url: supergraph.stack.subgraphs[service].url, variables: { id: id() } });
-    expect(body.data).toEqual({ _entities: [null] });
-  });
+  it.each(cases)(
+    "%s resolves no %s at all without a token",
+    async (service, typename, selection, id) => {
+      const query = `query($id: ID!) { _entities(representations: [{ __typename: "${typename}", id: $id }]) { ${selection} } }`;
+      const { body } = await supergraph.request(query, {
+        url: supergraph.stack.subgraphs[service].url,
+        variables: { id: id() },
+      });
+      expect(body.data).toEqual({ _entities: [null] });
+    },
+  );
 
   it("the owner does get the same references, so the nulls above are isolation, not breakage", async () => {
     const acmeAdmin = await supergraph.login("admin@acme.test");
     const { body } = await supergraph.request(
       `query($id: ID!) { _entities(representations: [{ __typename: "Customer", id: $id }]) { ... on Customer { id stats { orders } } } }`,
-      { url: supergraph.stack.subgraphs.analytics.url, token: acmeAdmin, variables: { id: acme.customerId } },
+      {
+        url: supergraph.stack.subgraphs.analytics.url,
+        token: acmeAdmin,
+        variables: { id: acme.customerId },
+      },
     );
     expect(body.data!._entities[0].stats.orders).toBeGreaterThan(0);
   });

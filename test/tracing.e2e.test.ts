@@ -34,13 +34,30 @@ describe("OpenTelemetry tracing (OTEL_* variables)", () => {
     const services = await startServices({
       serverUrl: process.env[TEST_ENV.serverUrl]!,
       dataDir,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, OTEL_SERVICE_NAME: "fa-tracing-test" },
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+        OTEL_SERVICE_NAME: "fa-tracing-test",
+      },
     });
     try {
       const post = async (query: string, token?: string) =>
-        (await fetch(services.gatewayUrl, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) })).json() as Promise<any>;
-      const signed = await post(`mutation { signUp(input: { organizationName: "Traced", name: "T", email: "t-${Date.now()}@trace.test", password: "a-long-enough-password" }) { accessToken } }`);
-      const body = await post(`query Traced { me { email } metrics { name } }`, signed.data.signUp.accessToken);
+        (
+          await fetch(services.gatewayUrl, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+            body: JSON.stringify({ query }),
+          })
+        ).json() as Promise<any>;
+      const signed = await post(
+        `mutation { signUp(input: { organizationName: "Traced", name: "T", email: "t-${Date.now()}@trace.test", password: "a-long-enough-password" }) { accessToken } }`,
+      );
+      const body = await post(
+        `query Traced { me { email } metrics { name } }`,
+        signed.data.signUp.accessToken,
+      );
       expect(body.errors).toBeUndefined();
     } finally {
       await services.stop(); // SIGTERM: each process flushes its spans before it exits
@@ -49,7 +66,8 @@ describe("OpenTelemetry tracing (OTEL_* variables)", () => {
     const traces = received.filter((entry) => entry.startsWith("/v1/traces"));
     expect(traces.length).toBeGreaterThan(0);
     const all = traces.join("\n");
-    for (const span of ["gateway.request", "gateway.plan", "gateway.execute", "gateway.fetch"]) expect(all).toContain(span);
+    for (const span of ["gateway.request", "gateway.plan", "gateway.execute", "gateway.fetch"])
+      expect(all).toContain(span);
     expect(all).toContain("fa-tracing-test");
   });
 });

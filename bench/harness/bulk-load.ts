@@ -3,7 +3,10 @@ import { pipeline } from "node:stream/promises";
 import type { ClientBase } from "pg";
 import type { BenchEvent } from "./event-mix";
 
-/** How rows are bulk loaded: `COPY FROM STDIN` (pg-copy-streams), or 10,000-row `INSERT ... SELECT FROM unnest(...)`. */
+/**
+ * How rows are bulk loaded: `COPY FROM STDIN` (pg-copy-streams), or 10,000-row `INSERT ... SELECT
+ * FROM unnest(...)`.
+ */
 export type BulkMethod = "COPY" | "unnest INSERT";
 
 type CopyStreams = typeof import("pg-copy-streams");
@@ -14,6 +17,7 @@ let copyStreams: CopyStreams | null | undefined;
 function loadCopyStreams(): CopyStreams | null {
   if (copyStreams === undefined) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: absent, rows go by INSERT
       copyStreams = require("pg-copy-streams") as CopyStreams;
     } catch {
       copyStreams = null;
@@ -33,7 +37,9 @@ export const EVENT_COLUMNS = `organization_id, id, type, customer_id, campaign_i
 export interface BulkLoadOptions {
   /** Called after each chunk with the rows written so far. */
   onProgress?: (rows: number) => void;
-  /** Rows per chunk (one stream write, or one INSERT). @default 2_000 for COPY, 10_000 for INSERT */
+  /**
+   * Rows per chunk (one stream write, or one INSERT). @default 2_000 for COPY, 10_000 for INSERT
+   */
   chunkRows?: number;
   /** Force a method (for comparison). @default {@link bulkMethod} */
   method?: BulkMethod;
@@ -50,7 +56,13 @@ export interface BulkLoadResult {
  * `COPY ... FROM STDIN` (a single statement: all or nothing), or, without `pg-copy-streams`, as
  * multi-row `INSERT ... SELECT * FROM unnest(...)` statements of 10,000 rows.
  */
-export async function bulkLoadEvents(client: ClientBase, table: string, organizationId: string, events: Iterable<BenchEvent>, options: BulkLoadOptions = {}): Promise<BulkLoadResult> {
+export async function bulkLoadEvents(
+  client: ClientBase,
+  table: string,
+  organizationId: string,
+  events: Iterable<BenchEvent>,
+  options: BulkLoadOptions = {},
+): Promise<BulkLoadResult> {
   const method = options.method ?? bulkMethod();
   const started = performance.now();
   let rows = 0;
@@ -117,21 +129,26 @@ const SPECIAL = /[\\\t\n\r]/;
 
 function escapeCopy(text: string): string {
   if (!SPECIAL.test(text)) return text;
-  return text.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!);
+  return text.replace(
+    /[\\\t\n\r]/g,
+    (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!,
+  );
 }
 
+// eslint-disable-next-line no-control-regex -- JSON escapes exactly these control characters
 const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
 
 /**
- * The properties as JSON in COPY text. A flat map of plain strings is written directly: its JSON has
- * no backslash or control character, so it needs no COPY escaping either; anything else goes through
- * `JSON.stringify` and {@link escapeCopy}.
+ * The properties as JSON in COPY text. A flat map of plain strings is written directly: its JSON
+ * has no backslash or control character, so it needs no COPY escaping either; anything else goes
+ * through `JSON.stringify` and {@link escapeCopy}.
  */
 function propertiesCopyText(properties: Record<string, string>): string {
   let json = "{";
   for (const key in properties) {
     const value = properties[key];
-    if (typeof value !== "string" || NEEDS_JSON_ESCAPE.test(key) || NEEDS_JSON_ESCAPE.test(value)) return escapeCopy(JSON.stringify(properties));
+    if (typeof value !== "string" || NEEDS_JSON_ESCAPE.test(key) || NEEDS_JSON_ESCAPE.test(value))
+      return escapeCopy(JSON.stringify(properties));
     json += `${json.length > 1 ? "," : ""}"${key}":"${value}"`;
   }
   return `${json}}`;
@@ -142,7 +159,10 @@ const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 let cachedMinute = NaN;
 let cachedPrefix = "";
 
-/** `toISOString()`, reusing the date-hour-minute part of the previous call (events come in time order). */
+/**
+ * `toISOString()`, reusing the date-hour-minute part of the previous call (events come in time
+ * order).
+ */
 function isoTimestamp(timestampMs: number): string {
   const ms = Math.floor(timestampMs);
   const minute = Math.floor(ms / 60_000);

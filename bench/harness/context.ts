@@ -1,7 +1,10 @@
 import type { BenchDatabase } from "./embedded-database";
 import type { RunningServices } from "./services";
 
-/** What every benchmark gets: the running services, their database server, and a progress log (stderr). */
+/**
+ * What every benchmark gets: the running services, their database server, and a progress log
+ * (stderr).
+ */
 export interface BenchContext {
   /** The gateway's `/graphql` on 127.0.0.1. */
   gatewayUrl: string;

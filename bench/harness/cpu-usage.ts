@@ -17,7 +17,9 @@ export function processCpuSeconds(pid: number): number | null {
  */
 export function processTreeCpuSeconds(rootPid: number): number {
   const root = statFields(rootPid);
-  const own = root ? (Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14])) / TICKS_PER_SECOND : 0;
+  const own = root
+    ? (Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14])) / TICKS_PER_SECOND
+    : 0;
   return childPids(rootPid).reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), own);
 }
 
@@ -35,13 +37,27 @@ export function machineStolenCpuSeconds(): number {
   return machineTimes().steal / TICKS_PER_SECOND;
 }
 
-function machineTimes(): { user: number; nice: number; system: number; irq: number; softirq: number; steal: number } {
+function machineTimes(): {
+  user: number;
+  nice: number;
+  system: number;
+  irq: number;
+  softirq: number;
+  steal: number;
+} {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
-  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return { user, nice, system, irq, softirq, steal: steal ?? 0 };
 }
 
-/** Where CPU time went between {@link startCpuAccounting} and `finish()`: seconds per named process group. */
+/**
+ * Where CPU time went between {@link startCpuAccounting} and `finish()`: seconds per named process
+ * group.
+ */
 export interface CpuAccounting {
   /**
    * CPU seconds per name over the interval, plus `bench client` (this process), `machine` (all
@@ -55,10 +71,13 @@ export interface CpuAccounting {
  * Starts measuring the CPU time of named processes (each a pid, counted with its direct children
  * when `tree` is set), of this process (`bench client`) and of the whole machine.
  */
-export function startCpuAccounting(processes: Record<string, { pid: number; tree?: boolean }>): CpuAccounting {
+export function startCpuAccounting(
+  processes: Record<string, { pid: number; tree?: boolean }>,
+): CpuAccounting {
   const read = () => {
     const values: Record<string, number> = {};
-    for (const [name, { pid, tree }] of Object.entries(processes)) values[name] = tree ? processTreeCpuSeconds(pid) : processCpuSeconds(pid) ?? 0;
+    for (const [name, { pid, tree }] of Object.entries(processes))
+      values[name] = tree ? processTreeCpuSeconds(pid) : (processCpuSeconds(pid) ?? 0);
     const own = process.cpuUsage();
     values["bench client"] = (own.user + own.system) / 1e6;
     values.machine = machineBusyCpuSeconds();
@@ -74,7 +93,10 @@ export function startCpuAccounting(processes: Record<string, { pid: number; tree
       for (const name of Object.keys(after)) seconds[name] = after[name] - (before[name] ?? 0);
       // Whatever else ran on the machine meanwhile (other users' work skews the figures), and what
       // the hypervisor took for other machines (stolen: the services could not run then).
-      const ours = Object.entries(seconds).reduce((sum, [name, value]) => (name === "machine" ? sum : sum + value), 0);
+      const ours = Object.entries(seconds).reduce(
+        (sum, [name, value]) => (name === "machine" ? sum : sum + value),
+        0,
+      );
       seconds["other processes"] = Math.max(0, seconds.machine - ours);
       return { wallSeconds: (performance.now() - started) / 1000, seconds };
     },
@@ -82,7 +104,10 @@ export function startCpuAccounting(processes: Record<string, { pid: number; tree
 }
 
 /** `gateway 92%, analytics 41%, ...` as shares of one core over the interval. */
-export function formatCpuShares(usage: { wallSeconds: number; seconds: Record<string, number> }): string {
+export function formatCpuShares(usage: {
+  wallSeconds: number;
+  seconds: Record<string, number>;
+}): string {
   return Object.entries(usage.seconds)
     .map(([name, seconds]) => `${name} ${Math.round((seconds / usage.wallSeconds) * 100)}%`)
     .join(", ");

@@ -17,19 +17,34 @@ export interface IdleWait {
  * request was already abandoned (a gateway timeout) keep running in PostgreSQL, and would slow
  * down whatever is measured next.
  */
-export async function waitForIdleQueries(databaseUrl: string, applicationName: string, maxMs = 60_000): Promise<IdleWait> {
-  const client = new Client({ connectionString: databaseUrl, application_name: "bench-idle-check" });
+export async function waitForIdleQueries(
+  databaseUrl: string,
+  applicationName: string,
+  maxMs = 60_000,
+): Promise<IdleWait> {
+  const client = new Client({
+    connectionString: databaseUrl,
+    application_name: "bench-idle-check",
+  });
   await client.connect();
   try {
     const active = async () =>
       Number(
-        (await client.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND pid <> pg_backend_pid()", [applicationName]))
-          .rows[0].n,
+        (
+          await client.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND pid <> pg_backend_pid()",
+            [applicationName],
+          )
+        ).rows[0].n,
       );
     const started = performance.now();
     const activeAtStart = await active();
     let now = activeAtStart;
-    for (let polls = 0; now > 0 && polls < maxMs / 250 && performance.now() - started < maxMs; polls++) {
+    for (
+      let polls = 0;
+      now > 0 && polls < maxMs / 250 && performance.now() - started < maxMs;
+      polls++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       now = await active();
     }

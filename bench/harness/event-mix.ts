@@ -36,8 +36,26 @@ export const EVENT_TYPE_SHARES: readonly (readonly [string, number])[] = [
   ["campaign_click", 0.1],
 ];
 
-/** Purchase categories, most frequent first (Zipf-like weights), so a groupBy has a top 10 and an `other`. */
-export const CATEGORIES = ["electronics", "books", "clothing", "home", "beauty", "sports", "toys", "grocery", "garden", "automotive", "music", "office", "pets", "jewelry"];
+/**
+ * Purchase categories, most frequent first (Zipf-like weights), so a groupBy has a top 10 and an
+ * `other`.
+ */
+export const CATEGORIES = [
+  "electronics",
+  "books",
+  "clothing",
+  "home",
+  "beauty",
+  "sports",
+  "toys",
+  "grocery",
+  "garden",
+  "automotive",
+  "music",
+  "office",
+  "pets",
+  "jewelry",
+];
 
 const CATEGORY_WEIGHTS = CATEGORIES.map((_, i) => 1 / (i + 1));
 const DEVICES = ["mobile", "desktop", "tablet"];
@@ -45,14 +63,19 @@ const REFERRERS = ["google", "direct", "newsletter", "facebook", "instagram", "p
 const PLANS = ["free", "starter", "pro"];
 const CHANNELS = ["email", "social", "search", "display"];
 
-/** sfc32: a small, fast PRNG with 128 bits of state (ids drawn from it do not collide in practice). */
+/**
+ * sfc32: a small, fast PRNG with 128 bits of state (ids drawn from it do not collide in practice).
+ */
 export function createRandom(seed: number): () => number {
   let a = 0x9e3779b9 ^ seed;
   let b = 0x243f6a88 ^ (seed * 7);
   let c = 0xb7e15162 ^ (seed * 13);
   let d = 1;
   const next = () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -68,13 +91,23 @@ export function createRandom(seed: number): () => number {
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const HEX_NIBBLE = Array.from({ length: 16 }, (_, i) => i.toString(16));
-/** A 32-bit unsigned number as 8 hex digits (table lookups: this runs tens of millions of times). */
+/**
+ * A 32-bit unsigned number as 8 hex digits (table lookups: this runs tens of millions of times).
+ */
 const hex8 = (n: number) => {
   const v = n >>> 0;
-  return HEX_BYTE[v >>> 24] + HEX_BYTE[(v >>> 16) & 0xff] + HEX_BYTE[(v >>> 8) & 0xff] + HEX_BYTE[v & 0xff];
+  return (
+    HEX_BYTE[v >>> 24] +
+    HEX_BYTE[(v >>> 16) & 0xff] +
+    HEX_BYTE[(v >>> 8) & 0xff] +
+    HEX_BYTE[v & 0xff]
+  );
 };
 
-/** Generates events from a seeded stream: call {@link EventMix.next} in the same order to get the same events. */
+/**
+ * Generates events from a seeded stream: call {@link EventMix.next} in the same order to get the
+ * same events.
+ */
 export class EventMix {
   readonly customerIds: string[];
   readonly campaignIds: string[];
@@ -139,7 +172,11 @@ export class EventMix {
       case "page_view":
         // A fifth of page views are anonymous.
         if (r() < 0.2) customerId = null;
-        properties = { path: `/products/${Math.floor(r() * 2000)}`, referrer: pick(REFERRERS), device };
+        properties = {
+          path: `/products/${Math.floor(r() * 2000)}`,
+          referrer: pick(REFERRERS),
+          device,
+        };
         break;
       case "purchase":
         value = Math.round(Math.exp(3.5 + 0.8 * gaussian(r)) * 100) / 100;
@@ -150,7 +187,11 @@ export class EventMix {
         break;
       default:
         campaignId = pick(this.campaignIds);
-        properties = { channel: pick(CHANNELS), creative: `variant-${"ABC"[Math.floor(r() * 3)]}`, device };
+        properties = {
+          channel: pick(CHANNELS),
+          creative: `variant-${"ABC"[Math.floor(r() * 3)]}`,
+          device,
+        };
     }
     return { id, type, customerId, campaignId, timestampMs, value, properties };
   }
@@ -166,7 +207,11 @@ export class EventMix {
 }
 
 function randomUuid(random: () => number): string {
-  const h = hex8(random() * 4294967296) + hex8(random() * 4294967296) + hex8(random() * 4294967296) + hex8(random() * 4294967296);
+  const h =
+    hex8(random() * 4294967296) +
+    hex8(random() * 4294967296) +
+    hex8(random() * 4294967296) +
+    hex8(random() * 4294967296);
   const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

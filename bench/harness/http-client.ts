@@ -14,7 +14,12 @@ export interface HttpAnswer {
  * than `fetch`, so the load generator takes less of the machine it shares with the services).
  * Rejects on a network error or after `timeoutMs`.
  */
-export function postJson(url: string, body: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<HttpAnswer> {
+export function postJson(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<HttpAnswer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -24,17 +29,28 @@ export function postJson(url: string, body: string | Buffer, headers: Record<str
         port: target.port,
         path: target.pathname + target.search,
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          ...headers,
+        },
         timeout: timeoutMs,
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
         response.on("error", reject);
       },
     );
-    request.on("timeout", () => request.destroy(new Error(`POST ${url} took longer than ${timeoutMs} ms.`)));
+    request.on("timeout", () =>
+      request.destroy(new Error(`POST ${url} took longer than ${timeoutMs} ms.`)),
+    );
     request.on("error", reject);
     request.end(body);
   });
@@ -42,7 +58,11 @@ export function postJson(url: string, body: string | Buffer, headers: Record<str
 
 /** A GraphQL response with errors, or one that is not GraphQL at all. */
 export class GraphQLRequestError extends Error {
-  constructor(message: string, readonly status: number, readonly body: string) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(message);
     this.name = "GraphQLRequestError";
   }
@@ -52,22 +72,43 @@ export class GraphQLRequestError extends Error {
  * Runs one GraphQL operation and returns its `data`; throws {@link GraphQLRequestError} with the
  * first error's message and code when the response has errors.
  */
-export async function graphql<T>(url: string, query: string, variables: Record<string, unknown> = {}, authorization?: string, timeoutMs?: number): Promise<T> {
-  const answer = await postJson(url, JSON.stringify({ query, variables }), authorization ? { authorization } : {}, timeoutMs);
+export async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  authorization?: string,
+  timeoutMs?: number,
+): Promise<T> {
+  const answer = await postJson(
+    url,
+    JSON.stringify({ query, variables }),
+    authorization ? { authorization } : {},
+    timeoutMs,
+  );
   return parseGraphQL<T>(answer);
 }
 
-/** The `data` of a GraphQL answer; throws {@link GraphQLRequestError} on errors or a non-JSON body. */
+/**
+ * The `data` of a GraphQL answer; throws {@link GraphQLRequestError} on errors or a non-JSON body.
+ */
 export function parseGraphQL<T>(answer: HttpAnswer): T {
   let parsed: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     parsed = JSON.parse(answer.body);
   } catch {
-    throw new GraphQLRequestError(`HTTP ${answer.status}: ${answer.body.slice(0, 300)}`, answer.status, answer.body);
+    throw new GraphQLRequestError(
+      `HTTP ${answer.status}: ${answer.body.slice(0, 300)}`,
+      answer.status,
+      answer.body,
+    );
   }
   if (parsed.errors?.length || answer.status !== 200 || !parsed.data) {
     const first = parsed.errors?.[0];
-    throw new GraphQLRequestError(`HTTP ${answer.status}: ${first ? `${first.extensions?.code ?? ""} ${first.message}` : answer.body.slice(0, 300)}`, answer.status, answer.body);
+    throw new GraphQLRequestError(
+      `HTTP ${answer.status}: ${first ? `${first.extensions?.code ?? ""} ${first.message}` : answer.body.slice(0, 300)}`,
+      answer.status,
+      answer.body,
+    );
   }
   return parsed.data;
 }

@@ -10,14 +10,22 @@ const OPCODE_BINARY = 0x2;
 const OPCODE_CLOSE = 0x8;
 const OPCODE_PING = 0x9;
 const OPCODE_PONG = 0xa;
-/** A frame larger than this from the server is a protocol error here (the bench's messages are small). */
+/**
+ * A frame larger than this from the server is a protocol error here (the bench's messages are
+ * small).
+ */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** What a {@link LeanWebSocket} tells its owner. */
 export interface LeanWebSocketHandlers {
-  /** A whole text or binary message; `data` is only valid during the call (it may share memory with the read). */
+  /**
+   * A whole text or binary message; `data` is only valid during the call (it may share memory with
+   * the read).
+   */
   message(data: Buffer): void;
-  /** The connection ended: the server's close code and reason, or 1006 when it ended without one. */
+  /**
+   * The connection ended: the server's close code and reason, or 1006 when it ended without one.
+   */
   close(code: number, reason: string): void;
 }
 
@@ -49,9 +57,14 @@ export class LeanWebSocket {
 
   /**
    * Opens `url` (ws://) with the subprotocol `protocol`. Resolves once the server has switched
-   * protocols; rejects when it answers otherwise, picks another subprotocol or the connection fails.
+   * protocols; rejects when it answers otherwise, picks another subprotocol or the connection
+   * fails.
    */
-  static connect(url: string, protocol: string, handlers: LeanWebSocketHandlers): Promise<LeanWebSocket> {
+  static connect(
+    url: string,
+    protocol: string,
+    handlers: LeanWebSocketHandlers,
+  ): Promise<LeanWebSocket> {
     const target = new URL(url);
     const key = randomBytes(16).toString("base64");
     return new Promise((resolve, reject) => {
@@ -59,14 +72,24 @@ export class LeanWebSocket {
         host: target.hostname,
         port: target.port,
         path: `${target.pathname}${target.search}`,
-        headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", "Sec-WebSocket-Protocol": protocol },
+        headers: {
+          Connection: "Upgrade",
+          Upgrade: "websocket",
+          "Sec-WebSocket-Key": key,
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Protocol": protocol,
+        },
       });
       request.on("response", (response) => {
         response.resume();
-        reject(new Error(`the server answered ${response.statusCode} instead of switching protocols`));
+        reject(
+          new Error(`the server answered ${response.statusCode} instead of switching protocols`),
+        );
       });
       request.on("upgrade", (response, socket: Socket, head: Buffer) => {
-        const accept = createHash("sha1").update(key + HANDSHAKE_GUID).digest("base64");
+        const accept = createHash("sha1")
+          .update(key + HANDSHAKE_GUID)
+          .digest("base64");
         if (response.headers["sec-websocket-accept"] !== accept) {
           socket.destroy();
           return reject(new Error("wrong Sec-WebSocket-Accept"));
@@ -95,7 +118,10 @@ export class LeanWebSocket {
     this.writeFrame(OPCODE_TEXT, Buffer.from(text));
   }
 
-  /** Starts the closing handshake; resolves when the connection has ended (at most `timeoutMs` later, then it is cut). */
+  /**
+   * Starts the closing handshake; resolves when the connection has ended (at most `timeoutMs`
+   * later, then it is cut).
+   */
   close(code = 1000, timeoutMs = 5_000): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
@@ -147,7 +173,8 @@ export class LeanWebSocket {
       if (data.length - at < 2) break;
       const first = data[at];
       const second = data[at + 1];
-      if (second & 0x80 || first & 0x70) return this.fail(1002, "a masked frame or reserved bits from the server");
+      if (second & 0x80 || first & 0x70)
+        return this.fail(1002, "a masked frame or reserved bits from the server");
       let length = second & 0x7f;
       let headerBytes = 2;
       if (length === 126) {
@@ -173,7 +200,8 @@ export class LeanWebSocket {
     switch (opcode) {
       case OPCODE_TEXT:
       case OPCODE_BINARY:
-        if (this.fragments.length > 0) return this.fail(1002, "a new message inside a fragmented one");
+        if (this.fragments.length > 0)
+          return this.fail(1002, "a new message inside a fragmented one");
         if (fin) return this.handlers.message(payload);
         this.fragments.push(Buffer.from(payload));
         return;

@@ -1,6 +1,9 @@
 import { performance } from "node:perf_hooks";
 
-/** A bounded closed-loop load: `concurrency` workers, each sending its next request when the last one answered. */
+/**
+ * A bounded closed-loop load: `concurrency` workers, each sending its next request when the last
+ * one answered.
+ */
 export interface LoadOptions {
   concurrency: number;
   /** Stop starting requests after this long. */
@@ -63,7 +66,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, id) => worker(id)));
   const elapsedMs = performance.now() - begin;
-  return { requests: latencies.length, errors, firstError, elapsedMs, perSecond: (latencies.length / elapsedMs) * 1000, latency: summarize(latencies) };
+  return {
+    requests: latencies.length,
+    errors,
+    firstError,
+    elapsedMs,
+    perSecond: (latencies.length / elapsedMs) * 1000,
+    latency: summarize(latencies),
+  };
 }
 
 /** p50/p95/p99/max/mean of latencies in milliseconds (nearest-rank percentiles); zeros for none. */
@@ -71,7 +81,13 @@ export function summarize(latenciesMs: number[]): LatencySummary {
   if (latenciesMs.length === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
   const sorted = Float64Array.from(latenciesMs).sort();
   const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], mean };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    mean,
+  };
 }
 
 /** The nearest-rank `p`th percentile of an ascending array. */

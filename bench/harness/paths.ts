@@ -15,7 +15,8 @@ export const BENCHMARKS_DOC: string = path.join(REPO_ROOT, "docs", "BENCHMARKS.m
 
 function findRoot(start: string): string {
   for (let dir = start, i = 0; i < 10; dir = path.dirname(dir), i++) {
-    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "schema"))) return dir;
+    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "schema")))
+      return dir;
   }
   return process.cwd();
 }

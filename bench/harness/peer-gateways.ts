@@ -11,9 +11,21 @@ import { killOnExit, terminate, waitForHttp, type RunningServices } from "./serv
  * requests in flight are alike).
  */
 export const PEER_GATEWAYS = {
-  "apollo-gateway": { label: "bare @apollo/gateway", entry: "dist/bench/peers/apollo-gateway.js", ready: "/graphql?query=%7B__typename%7D" },
-  "hive-gateway": { label: "@graphql-hive/gateway", entry: "dist/bench/peers/hive-gateway.js", ready: "/healthcheck" },
-  "ours-without-deduplication": { label: "our gateway, SUBGRAPH_DEDUPLICATE_QUERIES=false", entry: "dist/gateway/src/index.js", ready: "/health" },
+  "apollo-gateway": {
+    label: "bare @apollo/gateway",
+    entry: "dist/bench/peers/apollo-gateway.js",
+    ready: "/graphql?query=%7B__typename%7D",
+  },
+  "hive-gateway": {
+    label: "@graphql-hive/gateway",
+    entry: "dist/bench/peers/hive-gateway.js",
+    ready: "/healthcheck",
+  },
+  "ours-without-deduplication": {
+    label: "our gateway, SUBGRAPH_DEDUPLICATE_QUERIES=false",
+    entry: "dist/gateway/src/index.js",
+    ready: "/health",
+  },
 } as const;
 export type PeerGatewayName = keyof typeof PEER_GATEWAYS;
 
@@ -43,7 +55,12 @@ export function writeBenchSupergraph(services: RunningServices, dataDir: string)
 }
 
 /** Starts a peer gateway on a free port over `supergraphPath` and waits until it answers. */
-export async function startPeerGateway(name: PeerGatewayName, supergraphPath: string, services: RunningServices, nodeArgs: string[] = []): Promise<PeerGateway> {
+export async function startPeerGateway(
+  name: PeerGatewayName,
+  supergraphPath: string,
+  services: RunningServices,
+  nodeArgs: string[] = [],
+): Promise<PeerGateway> {
   const port = await freePort();
   const peer = PEER_GATEWAYS[name];
   // Our gateway reads its own variables (and, like the bench services, no rate limits or logs).
@@ -55,25 +72,47 @@ export async function startPeerGateway(name: PeerGatewayName, supergraphPath: st
     RATE_LIMIT_PER_MINUTE: "0",
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
   };
-  const env = { PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: "production", ...(name === "ours-without-deduplication" ? ours : {}) };
+  const env = {
+    PORT: String(port),
+    SUPERGRAPH_PATH: supergraphPath,
+    NODE_ENV: "production",
+    ...(name === "ours-without-deduplication" ? ours : {}),
+  };
   return { name, ...(await startPeerProcess(peer, port, env, nodeArgs)) };
 }
 
-/** The reference server of the subscriptions benchmark (bench/peers/ws-fanout.ts), on a free port. */
-export async function startWsFanoutReference(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
-  const peer = { label: "ws fan-out reference", entry: "dist/bench/peers/ws-fanout.js", ready: "/health" };
+/**
+ * The reference server of the subscriptions benchmark (bench/peers/ws-fanout.ts), on a free port.
+ */
+export async function startWsFanoutReference(): Promise<{
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}> {
+  const peer = {
+    label: "ws fan-out reference",
+    entry: "dist/bench/peers/ws-fanout.js",
+    ready: "/health",
+  };
   const port = await freePort();
   return startPeerProcess(peer, port, { PORT: String(port), NODE_ENV: "production" });
 }
 
-/** Runs `peer.entry` with `env` on top of the bench's environment and waits until `peer.ready` answers on `port`. */
+/**
+ * Runs `peer.entry` with `env` on top of the bench's environment and waits until `peer.ready`
+ * answers on `port`.
+ */
 async function startPeerProcess(
   peer: { label: string; entry: string; ready: string },
   port: number,
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, peer.entry], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, peer.entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   killOnExit(child);
   let output = "";
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
@@ -81,7 +120,9 @@ async function startPeerProcess(
   child.stderr!.on("data", keep);
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${base}${peer.ready}`, child, peer.label, 60_000, () => output, { "apollo-require-preflight": "true" });
+    await waitForHttp(`${base}${peer.ready}`, child, peer.label, 60_000, () => output, {
+      "apollo-require-preflight": "true",
+    });
   } catch (error) {
     await terminate(child);
     throw error;

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { childPids } from "./process-tree";
 
-/** A process's resident set size in bytes (`VmRSS` of `/proc/<pid>/status`), or null when it cannot be read. */
+/**
+ * A process's resident set size in bytes (`VmRSS` of `/proc/<pid>/status`), or null when it cannot
+ * be read.
+ */
 export function readRssBytes(pid: number): number | null {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -17,10 +20,15 @@ export function readRssBytes(pid: number): number | null {
  */
 export function readTreeRssBytes(rootPid: number): number | null {
   const root = readRssBytes(rootPid);
-  return root === null ? null : childPids(rootPid).reduce((total, pid) => total + (readRssBytes(pid) ?? 0), root);
+  return root === null
+    ? null
+    : childPids(rootPid).reduce((total, pid) => total + (readRssBytes(pid) ?? 0), root);
 }
 
-/** Samples a process's RSS (with its children's, `tree`) at a fixed interval and keeps the largest value seen. */
+/**
+ * Samples a process's RSS (with its children's, `tree`) at a fixed interval and keeps the largest
+ * value seen.
+ */
 export class PeakRssSampler {
   private timer: NodeJS.Timeout | undefined;
   private peak = 0;
@@ -30,7 +38,11 @@ export class PeakRssSampler {
    * @param intervalMs how often to read `/proc/<pid>/status`. @default 250
    * @param tree add the direct children's RSS (see {@link readTreeRssBytes})
    */
-  constructor(private readonly pid: number, private readonly intervalMs = 250, private readonly tree = false) {}
+  constructor(
+    private readonly pid: number,
+    private readonly intervalMs = 250,
+    private readonly tree = false,
+  ) {}
 
   /** Starts sampling (and takes one sample at once); the peak starts from zero. */
   start(): this {

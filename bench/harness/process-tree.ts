@@ -22,5 +22,7 @@ export function childPids(parentPid: number): number[] {
   } catch {
     return [];
   }
-  return entries.filter((entry) => /^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === parentPid).map(Number);
+  return entries
+    .filter((entry) => /^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === parentPid)
+    .map(Number);
 }

@@ -34,20 +34,35 @@ export interface BenchEnvironment {
   loadAverage: number;
 }
 
-const PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql", "@graphql-hive/gateway", "autocannon"];
+const PACKAGES = [
+  "@apollo/gateway",
+  "@apollo/server",
+  "graphql",
+  "@graphql-hive/gateway",
+  "autocannon",
+];
 
-/** Describes this machine (CPU model from /proc/cpuinfo, cores, memory), Node, PostgreSQL and the key package versions. */
-export function describeEnvironment(postgresVersion: string, postgresSettings: Record<string, string>): BenchEnvironment {
+/**
+ * Describes this machine (CPU model from /proc/cpuinfo, cores, memory), Node, PostgreSQL and the
+ * key package versions.
+ */
+export function describeEnvironment(
+  postgresVersion: string,
+  postgresSettings: Record<string, string>,
+): BenchEnvironment {
   let cpu = os.cpus()[0]?.model ?? "unknown";
   try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpu;
+    cpu =
+      /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpu;
   } catch {
     // not Linux
   }
   const packages: Record<string, string> = {};
   for (const name of PACKAGES) {
     try {
-      packages[name] = JSON.parse(readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+      packages[name] = JSON.parse(
+        readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8"),
+      ).version;
     } catch {
       packages[name] = "not installed";
     }
@@ -71,7 +86,10 @@ export function formatTable(rows: ResultRow[]): string {
   return [
     "| benchmark | target | measured | reference (same run) | met? |",
     "| --- | --- | --- | --- | --- |",
-    ...rows.map((row) => `| ${escape(row.benchmark)} | ${escape(row.target)} | ${escape(row.measured)} | ${escape(row.reference)} | ${row.met} |`),
+    ...rows.map(
+      (row) =>
+        `| ${escape(row.benchmark)} | ${escape(row.target)} | ${escape(row.measured)} | ${escape(row.reference)} | ${row.met} |`,
+    ),
   ].join("\n");
 }
 
@@ -136,20 +154,33 @@ down by something else can be recognized.
 export function appendReport(section: ReportSection, file = BENCHMARKS_DOC): void {
   if (!existsSync(file)) writeFileSync(file, INTRO);
   const env = section.environment;
-  const minutes = (seconds: number) => (seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${Math.round(seconds)} s`);
+  const minutes = (seconds: number) =>
+    seconds >= 60
+      ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+      : `${Math.round(seconds)} s`;
   const lines = [
     "",
     `## ${section.startedAt.toISOString()}: \`${section.command}\``,
     "",
     `- Machine: ${env.cpu}, ${env.cores} cores, ${env.memory} memory, ${env.kernel}; load average ${env.loadAverage.toFixed(2)} at the start.`,
-    `- Node ${env.node}; PostgreSQL ${env.postgres} (embedded; ${Object.entries(env.postgresSettings).map(([k, v]) => `${k} ${v}`).join(", ")}).`,
-    `- ${Object.entries(env.packages).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+    `- Node ${env.node}; PostgreSQL ${env.postgres} (embedded; ${Object.entries(
+      env.postgresSettings,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}).`,
+    `- ${Object.entries(env.packages)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(", ")}.`,
     `- Reproduce: \`${section.command}\`.`,
-    `- Took: ${Object.entries(section.durations).map(([name, seconds]) => `${name} ${minutes(seconds)}`).join(", ")}.`,
+    `- Took: ${Object.entries(section.durations)
+      .map(([name, seconds]) => `${name} ${minutes(seconds)}`)
+      .join(", ")}.`,
     "",
     formatTable(section.rows),
     "",
-    ...(section.notes.length ? ["Notes:", "", ...section.notes.map((note) => `- ${note}`), ""] : []),
+    ...(section.notes.length
+      ? ["Notes:", "", ...section.notes.map((note) => `- ${note}`), ""]
+      : []),
   ];
   appendFileSync(file, lines.join("\n"));
 }

@@ -17,8 +17,15 @@ async function main(): Promise<void> {
     supergraphSdl: readFileSync(supergraphPath, "utf8"),
     buildService: ({ url }) =>
       new (class extends RemoteGraphQLDataSource<Context> {
-        override willSendRequest({ request, context }: { request: { http?: { headers: { set(name: string, value: string): void } } }; context: Context }): void {
-          if (context.authorization) request.http?.headers.set("authorization", context.authorization);
+        override willSendRequest({
+          request,
+          context,
+        }: {
+          request: { http?: { headers: { set(name: string, value: string): void } } };
+          context: Context;
+        }): void {
+          if (context.authorization)
+            request.http?.headers.set("authorization", context.authorization);
         }
       })({ url }),
   });

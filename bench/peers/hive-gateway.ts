@@ -1,21 +1,25 @@
 // `@graphql-hive/gateway` for the gateway benchmark, as its documentation sets it up: the runtime
 // over the supergraph at SUPERGRAPH_PATH on a Node HTTP server on PORT, logging off, forwarding the
-// client's Authorization header to the subgraphs (which need it). Usage: node dist/bench/peers/hive-gateway.js
+// client's Authorization header to the subgraphs (which need it). Usage: node
+// dist/bench/peers/hive-gateway.js
 import { createServer, type RequestListener } from "node:http";
 import { peerGatewayEnv } from "./peer-env";
 
 /**
- * The part of `@graphql-hive/gateway` used here. It is loaded with `require` rather than imported so
- * that its type declarations (graphql-yoga augments `GraphQLErrorExtensions.http`) stay out of the
- * project's own type checking.
+ * The part of `@graphql-hive/gateway` used here. It is loaded with `require` rather than imported
+ * so that its type declarations (graphql-yoga augments `GraphQLErrorExtensions.http`) stay out of
+ * the project's own type checking.
  */
 interface HiveGatewayModule {
   createGatewayRuntime(config: {
     supergraph: string;
     logging: boolean;
-    propagateHeaders: { fromClientToSubgraphs(payload: { request: Request }): Record<string, string | null> };
+    propagateHeaders: {
+      fromClientToSubgraphs(payload: { request: Request }): Record<string, string | null>;
+    };
   }): RequestListener & { dispose(): Promise<void> | void };
 }
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see HiveGatewayModule
 const { createGatewayRuntime } = require("@graphql-hive/gateway") as HiveGatewayModule;
 
 function main(): void {
@@ -24,11 +28,15 @@ function main(): void {
     supergraph: supergraphPath,
     logging: false,
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get("authorization") }),
+      fromClientToSubgraphs: ({ request }) => ({
+        authorization: request.headers.get("authorization"),
+      }),
     },
   });
   const server = createServer(gateway);
-  server.listen(port, "127.0.0.1", () => process.stdout.write(`@graphql-hive/gateway at http://127.0.0.1:${port}/graphql\n`));
+  server.listen(port, "127.0.0.1", () =>
+    process.stdout.write(`@graphql-hive/gateway at http://127.0.0.1:${port}/graphql\n`),
+  );
   process.once("SIGTERM", () => {
     server.close();
     void Promise.resolve(gateway.dispose()).finally(() => process.exit(0));

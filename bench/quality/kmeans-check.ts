@@ -1,6 +1,11 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { assign, kmeans, kmeansPlusPlus, type KMeansResult } from "../../subgraphs/analytics/src/modules/ml/kmeans";
+import {
+  assign,
+  kmeans,
+  kmeansPlusPlus,
+  type KMeansResult,
+} from "../../subgraphs/analytics/src/modules/ml/kmeans";
 import { silhouetteScore } from "../../subgraphs/analytics/src/modules/ml/silhouette";
 import { SeededRandom } from "#kit/random";
 import { prepareFeatures } from "../../subgraphs/analytics/src/modules/segmentation/feature-transform";
@@ -48,13 +53,19 @@ export interface KMeansCase {
     seconds: number[];
     /** CPU seconds of each timed call: what the wall time would be with a core to itself. */
     cpuSeconds: number[];
-    /** CPU time this process got / wall time, over the timed calls: about 1 when it had a core to itself. */
+    /**
+     * CPU time this process got / wall time, over the timed calls: about 1 when it had a core to
+     * itself.
+     */
     cpuShare: number;
     silhouetteSampled: number;
     silhouetteSampledSeconds: number;
     /** The sampled score for seeds 0..SILHOUETTE_SEEDS-1, to show its sampling spread. */
     silhouetteSampledBySeed: number[];
-    /** Where the CPU time goes: the k-means++ seeding of all restarts, and one assignment pass (mean of 20). */
+    /**
+     * Where the CPU time goes: the k-means++ seeding of all restarts, and one assignment pass (mean
+     * of 20).
+     */
     breakdown: { seedingSeconds: number; assignPassMs: number };
     silhouetteExact?: number;
     silhouetteExactSeconds?: number;
@@ -88,7 +99,10 @@ export async function kmeansCase(options: {
 }): Promise<KMeansCase> {
   const { name, rows, dir } = options;
   log(`k-means ${name}: generating ${rows.toLocaleString("en-US")} synthetic RFM customers...`);
-  const { points, transforms } = prepareFeatures(syntheticRfm(rows, options.dataSeed), RFM_FEATURES);
+  const { points, transforms } = prepareFeatures(
+    syntheticRfm(rows, options.dataSeed),
+    RFM_FEATURES,
+  );
 
   const seconds: number[] = [];
   const cpu: number[] = [];
@@ -101,16 +115,24 @@ export async function kmeansCase(options: {
     const current = await kmeans(points, { k: K, restarts: RESTARTS, seed: SEED });
     seconds.push((performance.now() - started) / 1000);
     cpu.push(cpuSeconds(process.cpuUsage(cpuStarted)));
-    if (result && current.inertia !== result.inertia) throw new Error(`kmeans is not deterministic for a seed: ${result.inertia} then ${current.inertia}`);
+    if (result && current.inertia !== result.inertia)
+      throw new Error(
+        `kmeans is not deterministic for a seed: ${result.inertia} then ${current.inertia}`,
+      );
     result = current;
   }
-  const cpuShare = cpuSeconds(process.cpuUsage(cpuBefore)) / ((performance.now() - wallBefore) / 1000);
-  log(`k-means ${name}: ours inertia ${result!.inertia.toFixed(3)} in ${seconds.map((s) => s.toFixed(2)).join(", ")} s`);
+  const cpuShare =
+    cpuSeconds(process.cpuUsage(cpuBefore)) / ((performance.now() - wallBefore) / 1000);
+  log(
+    `k-means ${name}: ours inertia ${result!.inertia.toFixed(3)} in ${seconds.map((s) => s.toFixed(2)).join(", ")} s`,
+  );
 
   let started = performance.now();
   const silhouetteSampled = silhouetteScore(points, result!.labels, K, SILHOUETTE_SAMPLE, SEED);
   const silhouetteSampledSeconds = (performance.now() - started) / 1000;
-  const silhouetteSampledBySeed = Array.from({ length: SILHOUETTE_SEEDS }, (_, seed) => silhouetteScore(points, result!.labels, K, SILHOUETTE_SAMPLE, seed));
+  const silhouetteSampledBySeed = Array.from({ length: SILHOUETTE_SEEDS }, (_, seed) =>
+    silhouetteScore(points, result!.labels, K, SILHOUETTE_SAMPLE, seed),
+  );
   let silhouetteExact: number | undefined;
   let silhouetteExactSeconds: number | undefined;
   if (options.exactSilhouette) {
@@ -128,7 +150,10 @@ export async function kmeansCase(options: {
   const distances = new Float64Array(points.rows);
   cpuStarted = process.cpuUsage();
   for (let pass = 0; pass < 20; pass++) assign(points, result!.centroids, labels, distances);
-  const breakdown = { seedingSeconds, assignPassMs: (cpuSeconds(process.cpuUsage(cpuStarted)) * 1000) / 20 };
+  const breakdown = {
+    seedingSeconds,
+    assignPassMs: (cpuSeconds(process.cpuUsage(cpuStarted)) * 1000) / 20,
+  };
 
   const outcome: KMeansCase = {
     name,
@@ -149,22 +174,45 @@ export async function kmeansCase(options: {
       silhouetteExact,
       silhouetteExactSeconds,
     },
-    sklearn: options.python.ok ? { ok: false, reason: "not run" } : { ok: false, reason: options.python.reason },
+    sklearn: options.python.ok
+      ? { ok: false, reason: "not run" }
+      : { ok: false, reason: options.python.reason },
   };
   if (options.python.ok) {
     const x = path.join(dir, `kmeans-${rows}.csv`);
     const labels = path.join(dir, `kmeans-${rows}-our-labels.csv`);
     await writeMatrixCsv(x, points, RFM_FEATURES);
     await writeVectorCsv(labels, "label", result!.labels);
-    log(`k-means ${name}: scikit-learn KMeans(n_clusters=${K}, n_init=${RESTARTS}, random_state=0) on the same matrix...`);
+    log(
+      `k-means ${name}: scikit-learn KMeans(n_clusters=${K}, n_init=${RESTARTS}, random_state=0) on the same matrix...`,
+    );
     try {
       const sklearn = await pythonJson<SklearnKMeans>(options.python.value, [
-        "kmeans", "--x", x, "--labels", labels, "--k", String(K), "--n-init", String(RESTARTS), "--random-state", "0",
-        "--sample-size", String(SILHOUETTE_SAMPLE), "--silhouette-seeds", String(SILHOUETTE_SEEDS), ...(options.exactSilhouette ? ["--exact"] : []),
+        "kmeans",
+        "--x",
+        x,
+        "--labels",
+        labels,
+        "--k",
+        String(K),
+        "--n-init",
+        String(RESTARTS),
+        "--random-state",
+        "0",
+        "--sample-size",
+        String(SILHOUETTE_SAMPLE),
+        "--silhouette-seeds",
+        String(SILHOUETTE_SEEDS),
+        ...(options.exactSilhouette ? ["--exact"] : []),
       ]);
-      if (sklearn.rows !== points.rows || sklearn.cols !== points.cols) throw new Error(`scikit-learn read ${sklearn.rows}x${sklearn.cols}, not ${points.rows}x${points.cols}`);
+      if (sklearn.rows !== points.rows || sklearn.cols !== points.cols)
+        throw new Error(
+          `scikit-learn read ${sklearn.rows}x${sklearn.cols}, not ${points.rows}x${points.cols}`,
+        );
       outcome.sklearn = { ok: true, value: sklearn };
-      log(`k-means ${name}: scikit-learn inertia ${sklearn.inertia.toFixed(3)} in ${sklearn.fitSeconds.toFixed(2)} s`);
+      log(
+        `k-means ${name}: scikit-learn inertia ${sklearn.inertia.toFixed(3)} in ${sklearn.fitSeconds.toFixed(2)} s`,
+      );
     } catch (error) {
       outcome.sklearn = { ok: false, reason: (error as Error).message };
       log(`k-means ${name}: scikit-learn failed: ${(error as Error).message}`);

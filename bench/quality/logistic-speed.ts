@@ -1,11 +1,21 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { columnsOf, encode, fitEncoder, type RawRecord } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+import {
+  columnsOf,
+  encode,
+  fitEncoder,
+  type RawRecord,
+} from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
 import { fitLogistic } from "../../subgraphs/analytics/src/modules/ml/logistic-regression";
 import { matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
 import { prepareFeatures } from "../../subgraphs/analytics/src/modules/segmentation/feature-transform";
 import { cpuSeconds } from "./kmeans-check";
-import { coefficientGap, type CoefficientGap, type ObjectiveAt, type SklearnFit } from "./churn-check";
+import {
+  coefficientGap,
+  type CoefficientGap,
+  type ObjectiveAt,
+  type SklearnFit,
+} from "./churn-check";
 import { syntheticLogistic, writeFloat64, writeVectorCsv } from "./synthetic";
 import { log, pythonJson, type Availability, type PythonTool } from "./tools";
 
@@ -13,18 +23,37 @@ export interface LogisticSpeed {
   rows: number;
   cols: number;
   positives: number;
-  /** Wall-clock seconds of each fitLogistic call (the fit alone: no data loading, encoding or storing). */
+  /**
+   * Wall-clock seconds of each fitLogistic call (the fit alone: no data loading, encoding or
+   * storing).
+   */
   seconds: number[];
   /** CPU seconds of each timed fit: what the wall time would be with a core to itself. */
   cpuSeconds: number[];
-  /** CPU time this process got / wall time, over the timed fits: about 1 when it had a core to itself. */
+  /**
+   * CPU time this process got / wall time, over the timed fits: about 1 when it had a core to
+   * itself.
+   */
   cpuShare: number;
   iterations: number;
-  sklearn: Availability<{ default: Omit<SklearnFit, "auc"> & { gap: CoefficientGap }; tight: Omit<SklearnFit, "auc"> & { gap: CoefficientGap }; ours: ObjectiveAt }>;
+  sklearn: Availability<{
+    default: Omit<SklearnFit, "auc"> & { gap: CoefficientGap };
+    tight: Omit<SklearnFit, "auc"> & { gap: CoefficientGap };
+    ours: ObjectiveAt;
+  }>;
 }
 
-/** Times our fitLogistic on `rows` synthetic customers x `cols` features; scikit-learn fits the same matrix for reference. */
-export async function logisticSpeed(options: { rows: number; cols: number; timedRuns: number; dir: string; python: Availability<PythonTool> }): Promise<LogisticSpeed> {
+/**
+ * Times our fitLogistic on `rows` synthetic customers x `cols` features; scikit-learn fits the same
+ * matrix for reference.
+ */
+export async function logisticSpeed(options: {
+  rows: number;
+  cols: number;
+  timedRuns: number;
+  dir: string;
+  python: Availability<PythonTool>;
+}): Promise<LogisticSpeed> {
   const { rows, cols, dir } = options;
   log(`logistic: generating ${rows.toLocaleString("en-US")} x ${cols} synthetic customers...`);
   const { x, y } = syntheticLogistic(rows, cols, 7);
@@ -40,8 +69,11 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
     seconds.push((performance.now() - started) / 1000);
     cpu.push(cpuSeconds(process.cpuUsage(cpuStarted)));
   }
-  const cpuShare = cpuSeconds(process.cpuUsage(cpuBefore)) / ((performance.now() - wallBefore) / 1000);
-  log(`logistic: fitLogistic ${rows} x ${cols} in ${seconds.map((s) => s.toFixed(2)).join(", ")} s (${model!.iterations} Newton steps)`);
+  const cpuShare =
+    cpuSeconds(process.cpuUsage(cpuBefore)) / ((performance.now() - wallBefore) / 1000);
+  log(
+    `logistic: fitLogistic ${rows} x ${cols} in ${seconds.map((s) => s.toFixed(2)).join(", ")} s (${model!.iterations} Newton steps)`,
+  );
   const outcome: LogisticSpeed = {
     rows,
     cols,
@@ -50,7 +82,9 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
     cpuSeconds: cpu,
     cpuShare,
     iterations: model!.iterations,
-    sklearn: options.python.ok ? { ok: false, reason: "not run" } : { ok: false, reason: options.python.reason },
+    sklearn: options.python.ok
+      ? { ok: false, reason: "not run" }
+      : { ok: false, reason: options.python.reason },
   };
   if (!options.python.ok) return outcome;
   const xFile = path.join(dir, `logistic-${rows}x${cols}.f64`);
@@ -60,8 +94,24 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
   const coefFile = path.join(dir, `logistic-${rows}-our-coefficients.csv`);
   await writeVectorCsv(coefFile, "intercept_then_weights", [model!.intercept, ...model!.weights]);
   try {
-    const sklearn = await pythonJson<{ default: Omit<SklearnFit, "auc">; tight: Omit<SklearnFit, "auc">; ours: ObjectiveAt }>(options.python.value, [
-      "logistic-binary", "--x", xFile, "--y", yFile, "--rows", String(rows), "--cols", String(cols), "--our-coef", coefFile, "--C", "1",
+    const sklearn = await pythonJson<{
+      default: Omit<SklearnFit, "auc">;
+      tight: Omit<SklearnFit, "auc">;
+      ours: ObjectiveAt;
+    }>(options.python.value, [
+      "logistic-binary",
+      "--x",
+      xFile,
+      "--y",
+      yFile,
+      "--rows",
+      String(rows),
+      "--cols",
+      String(cols),
+      "--our-coef",
+      coefFile,
+      "--C",
+      "1",
     ]);
     const names = Array.from({ length: cols }, (_, j) => `x${j}`);
     outcome.sklearn = {
@@ -81,7 +131,10 @@ export async function logisticSpeed(options: { rows: number; cols: number; timed
 
 export interface RowLimit {
   what: string;
-  /** The largest row count that worked, and the smallest that failed (with its error), or null when every size tried worked. */
+  /**
+   * The largest row count that worked, and the smallest that failed (with its error), or null when
+   * every size tried worked.
+   */
   largestOk: number;
   smallestFailing: { rows: number; error: string } | null;
 }
@@ -93,11 +146,17 @@ export interface RowLimit {
  */
 export function rowLimits(maxRows: number): RowLimit[] {
   const probes: { what: string; call: (rows: number) => void }[] = [
-    { what: "prepareFeatures (segmentation)", call: (rows) => void prepareFeatures(matrix(rows, 1), ["x"]) },
+    {
+      what: "prepareFeatures (segmentation)",
+      call: (rows) => void prepareFeatures(matrix(rows, 1), ["x"]),
+    },
     {
       what: "fitEncoder (churn)",
       call: (rows) => {
-        const records: RawRecord[] = Array.from({ length: rows }, (_, i) => ({ numeric: { x: i % 7 }, categorical: {} }));
+        const records: RawRecord[] = Array.from({ length: rows }, (_, i) => ({
+          numeric: { x: i % 7 },
+          categorical: {},
+        }));
         encode(columnsOf(records.slice(0, 1)), fitEncoder(columnsOf(records)));
       },
     },

@@ -45,19 +45,32 @@ export interface QualityResults {
 type Row = [check: string, target: string, ours: string, sklearn: string, met: string];
 
 const yes = (ok: boolean) => (ok ? "yes" : "**no**");
-const n = (value: number, digits = 3) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const n = (value: number, digits = 3) =>
+  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sci = (value: number) => (value === 0 ? "0" : value.toExponential(1));
 const secs = (value: number) => `${value.toFixed(2)} s`;
-const runs = (values: number[]) => (values.length > 1 ? `median ${secs(median(values))} (runs: ${values.map((v) => v.toFixed(2)).join(", ")})` : secs(values[0]));
-/** Wall-clock times, with CPU times next to them: the CPU time is what the wall time would be with a core to ourselves. */
+const runs = (values: number[]) =>
+  values.length > 1
+    ? `median ${secs(median(values))} (runs: ${values.map((v) => v.toFixed(2)).join(", ")})`
+    : secs(values[0]);
+/**
+ * Wall-clock times, with CPU times next to them: the CPU time is what the wall time would be with a
+ * core to ourselves.
+ */
 const timings = (wall: number[], cpu: number[], share: number) =>
   `${runs(wall)} wall; CPU ${runs(cpu)}; ${share.toFixed(2)} of a core`;
 /** Met on the wall-clock median; when only contention made it miss, say so. */
 const metTime = (wall: number[], cpu: number[], target: number) =>
-  median(wall) < target ? "yes" : median(cpu) < target ? `**no** (wall); CPU median ${secs(median(cpu))} meets it: other load inflated the wall time` : "**no**";
+  median(wall) < target
+    ? "yes"
+    : median(cpu) < target
+      ? `**no** (wall); CPU median ${secs(median(cpu))} meets it: other load inflated the wall time`
+      : "**no**";
 const meanSd = (values: number[]) => {
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length - 1));
+  const sd = Math.sqrt(
+    values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length - 1),
+  );
   return `${mean.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 const skipped = (reason: string) => `skipped: ${reason.split("\n")[0].slice(0, 160)}`;
@@ -74,39 +87,80 @@ function kmeansRows(c: KMeansCase, python: Availability<PythonVersions>, withTim
   if (c.sklearn.ok) {
     const s = c.sklearn.value;
     const ratio = c.ours.inertia / s.inertia;
-    rows.push([`k-means inertia, ${label}, k=${K}, ${RESTARTS} restarts`, `ours <= ${TARGETS.inertiaRatio} x sklearn`, `${n(c.ours.inertia)} (x${ratio.toFixed(5)})`, n(s.inertia), yes(ratio <= TARGETS.inertiaRatio)]);
+    rows.push([
+      `k-means inertia, ${label}, k=${K}, ${RESTARTS} restarts`,
+      `ours <= ${TARGETS.inertiaRatio} x sklearn`,
+      `${n(c.ours.inertia)} (x${ratio.toFixed(5)})`,
+      n(s.inertia),
+      yes(ratio <= TARGETS.inertiaRatio),
+    ]);
   } else {
-    rows.push([`k-means inertia, ${label}, k=${K}`, `ours <= ${TARGETS.inertiaRatio} x sklearn`, n(c.ours.inertia), skipped(c.sklearn.reason), "not checked"]);
+    rows.push([
+      `k-means inertia, ${label}, k=${K}`,
+      `ours <= ${TARGETS.inertiaRatio} x sklearn`,
+      n(c.ours.inertia),
+      skipped(c.sklearn.reason),
+      "not checked",
+    ]);
   }
   if (withTime) {
-    const sk = c.sklearn.ok ? `${secs(c.sklearn.value.singleThreadSeconds)} on 1 thread; ${secs(c.sklearn.value.fitSeconds)} with its default thread pools${threads(python)} (for reference)` : "-";
-    rows.push([`k-means time, ${label}, k=${K}, ${RESTARTS} restarts`, `< ${TARGETS.kmeansSeconds} s`, timings(c.ours.seconds, c.ours.cpuSeconds, c.ours.cpuShare), sk, metTime(c.ours.seconds, c.ours.cpuSeconds, TARGETS.kmeansSeconds)]);
+    const sk = c.sklearn.ok
+      ? `${secs(c.sklearn.value.singleThreadSeconds)} on 1 thread; ${secs(c.sklearn.value.fitSeconds)} with its default thread pools${threads(python)} (for reference)`
+      : "-";
+    rows.push([
+      `k-means time, ${label}, k=${K}, ${RESTARTS} restarts`,
+      `< ${TARGETS.kmeansSeconds} s`,
+      timings(c.ours.seconds, c.ours.cpuSeconds, c.ours.cpuShare),
+      sk,
+      metTime(c.ours.seconds, c.ours.cpuSeconds, TARGETS.kmeansSeconds),
+    ]);
   }
   if (c.sklearn.ok) {
     const s = c.sklearn.value;
     const gap = Math.abs(c.ours.silhouetteSampled - s.silhouetteSampledOurLabels);
     const spread = `over seeds 0-${c.ours.silhouetteSampledBySeed.length - 1}: ${meanSd(c.ours.silhouetteSampledBySeed)}`;
     const skSpread = `over random_state 0-${s.silhouetteSampledOurLabelsBySeed.length - 1}: ${meanSd(s.silhouetteSampledOurLabelsBySeed)}`;
-    rows.push([`silhouette, ${SILHOUETTE_SAMPLE.toLocaleString("en-US")}-row sample of ${label} (our labels)`, "none: the samples differ; report |diff|", `${c.ours.silhouetteSampled.toFixed(6)} (seed 0; ${spread})`, `${s.silhouetteSampledOurLabels.toFixed(6)} (random_state=0; ${skSpread})`, `n/a (|diff| = ${gap.toFixed(4)})`]);
+    rows.push([
+      `silhouette, ${SILHOUETTE_SAMPLE.toLocaleString("en-US")}-row sample of ${label} (our labels)`,
+      "none: the samples differ; report |diff|",
+      `${c.ours.silhouetteSampled.toFixed(6)} (seed 0; ${spread})`,
+      `${s.silhouetteSampledOurLabels.toFixed(6)} (random_state=0; ${skSpread})`,
+      `n/a (|diff| = ${gap.toFixed(4)})`,
+    ]);
     if (c.ours.silhouetteExact !== undefined && s.silhouetteExactOurLabels !== undefined) {
       const exact = Math.abs(c.ours.silhouetteExact - s.silhouetteExactOurLabels);
-      rows.push([`silhouette, exact, ${label} (our labels)`, `|diff| <= ${sci(TARGETS.exactSilhouetteGap)}`, c.ours.silhouetteExact.toFixed(12), s.silhouetteExactOurLabels.toFixed(12), `${yes(exact <= TARGETS.exactSilhouetteGap)} (|diff| = ${sci(exact)})`]);
+      rows.push([
+        `silhouette, exact, ${label} (our labels)`,
+        `|diff| <= ${sci(TARGETS.exactSilhouetteGap)}`,
+        c.ours.silhouetteExact.toFixed(12),
+        s.silhouetteExactOurLabels.toFixed(12),
+        `${yes(exact <= TARGETS.exactSilhouetteGap)} (|diff| = ${sci(exact)})`,
+      ]);
     }
   }
   return rows;
 }
 
 export function resultRows(r: QualityResults): Row[] {
-  const rows: Row[] = [...kmeansRows(r.kmeansLarge, r.python, true), ...kmeansRows(r.kmeansSmall, r.python, false)];
+  const rows: Row[] = [
+    ...kmeansRows(r.kmeansLarge, r.python, true),
+    ...kmeansRows(r.kmeansSmall, r.python, false),
+  ];
   if (r.churn.ok) {
     const c = r.churn.value;
     const data = `mlc_churn, ${c.inProcess.testRows.toLocaleString("en-US")} held out`;
     if (c.sklearn.ok) {
       const s = c.sklearn.value;
       const gap = Math.abs(c.inProcess.auc - s.default.auc);
-      rows.push([`churn ROC-AUC, same features and split (${data})`, `|diff| <= ${TARGETS.aucGap}`, c.inProcess.auc.toFixed(6), s.default.auc.toFixed(6), `${yes(gap <= TARGETS.aucGap)} (|diff| = ${sci(gap)})`]);
       rows.push([
-        `churn coefficients: largest \|w_ours - w_sklearn\| over ${c.inProcess.features} weights; penalised objective on the train part`,
+        `churn ROC-AUC, same features and split (${data})`,
+        `|diff| <= ${TARGETS.aucGap}`,
+        c.inProcess.auc.toFixed(6),
+        s.default.auc.toFixed(6),
+        `${yes(gap <= TARGETS.aucGap)} (|diff| = ${sci(gap)})`,
+      ]);
+      rows.push([
+        `churn coefficients: largest |w_ours - w_sklearn| over ${c.inProcess.features} weights; penalised objective on the train part`,
         "none: reported",
         `objective ${s.ours.objective.toFixed(9)}, largest gradient component ${sci(s.ours.maxGradient)}`,
         `largest |w diff| ${sci(s.default.gap.weights)} (${s.default.gap.worstFeature}) at the default tol, ${sci(s.tight.gap.weights)} at tol=1e-10; intercept |diff| ${sci(s.default.gap.intercept)}; objective ${s.default.objective.toFixed(9)}, largest gradient component ${sci(s.default.maxGradient)}`,
@@ -114,7 +168,8 @@ export function resultRows(r: QualityResults): Row[] {
       ]);
       if (s.splits && s.splits.length > 1) {
         const worst = Math.max(...s.splits.map((x) => Math.abs(x.ours - x.sklearn)));
-        const range = (values: number[]) => `${meanSd(values)} (${Math.min(...values).toFixed(4)} to ${Math.max(...values).toFixed(4)})`;
+        const range = (values: number[]) =>
+          `${meanSd(values)} (${Math.min(...values).toFixed(4)} to ${Math.max(...values).toFixed(4)})`;
         rows.push([
           `churn ROC-AUC on split seeds 1-${s.splits.length} of the same customers: largest |diff|`,
           `|diff| <= ${TARGETS.aucGap} on every split`,
@@ -125,10 +180,22 @@ export function resultRows(r: QualityResults): Row[] {
       }
       if (s.aucOfOurScores !== undefined) {
         const rocGap = Math.abs(c.inProcess.auc - s.aucOfOurScores);
-        rows.push(["rocAuc vs roc_auc_score on our own test scores", `|diff| <= ${sci(TARGETS.rocAucGap)}`, c.inProcess.auc.toFixed(12), s.aucOfOurScores.toFixed(12), `${yes(rocGap <= TARGETS.rocAucGap)} (|diff| = ${sci(rocGap)})`]);
+        rows.push([
+          "rocAuc vs roc_auc_score on our own test scores",
+          `|diff| <= ${sci(TARGETS.rocAucGap)}`,
+          c.inProcess.auc.toFixed(12),
+          s.aucOfOurScores.toFixed(12),
+          `${yes(rocGap <= TARGETS.rocAucGap)} (|diff| = ${sci(rocGap)})`,
+        ]);
       }
     } else {
-      rows.push([`churn ROC-AUC (${data})`, `|diff| <= ${TARGETS.aucGap}`, c.inProcess.auc.toFixed(6), skipped(c.sklearn.reason), "not checked"]);
+      rows.push([
+        `churn ROC-AUC (${data})`,
+        `|diff| <= ${TARGETS.aucGap}`,
+        c.inProcess.auc.toFixed(6),
+        skipped(c.sklearn.reason),
+        "not checked",
+      ]);
     }
     const same = c.gateway.auc === c.inProcess.auc && c.gateway.maxWeightGapToInProcess === 0;
     rows.push([
@@ -138,14 +205,34 @@ export function resultRows(r: QualityResults): Row[] {
       "-",
       yes(same),
     ]);
-    rows.push([`trainChurnModel end to end, ${c.customers.toLocaleString("en-US")} mlc_churn customers (gateway)`, "none: reported", secs(c.gateway.endToEndSeconds), "-", "n/a"]);
+    rows.push([
+      `trainChurnModel end to end, ${c.customers.toLocaleString("en-US")} mlc_churn customers (gateway)`,
+      "none: reported",
+      secs(c.gateway.endToEndSeconds),
+      "-",
+      "n/a",
+    ]);
   } else {
-    rows.push(["churn ROC-AUC on mlc_churn", `|diff| <= ${TARGETS.aucGap}`, skipped(r.churn.reason), "-", "not checked"]);
+    rows.push([
+      "churn ROC-AUC on mlc_churn",
+      `|diff| <= ${TARGETS.aucGap}`,
+      skipped(r.churn.reason),
+      "-",
+      "not checked",
+    ]);
   }
   rows.push(...scaleRows(r.scale));
   const l = r.logistic;
-  const sk = l.sklearn.ok ? `${secs(l.sklearn.value.default.fitSeconds)} lbfgs (for reference${threads(r.python)})` : "-";
-  rows.push([`fitLogistic time, ${l.rows.toLocaleString("en-US")} x ${l.cols} synthetic (the fit only)`, `< ${TARGETS.logisticSeconds} s`, `${timings(l.seconds, l.cpuSeconds, l.cpuShare)}; ${l.iterations} Newton steps`, sk, metTime(l.seconds, l.cpuSeconds, TARGETS.logisticSeconds)]);
+  const sk = l.sklearn.ok
+    ? `${secs(l.sklearn.value.default.fitSeconds)} lbfgs (for reference${threads(r.python)})`
+    : "-";
+  rows.push([
+    `fitLogistic time, ${l.rows.toLocaleString("en-US")} x ${l.cols} synthetic (the fit only)`,
+    `< ${TARGETS.logisticSeconds} s`,
+    `${timings(l.seconds, l.cpuSeconds, l.cpuShare)}; ${l.iterations} Newton steps`,
+    sk,
+    metTime(l.seconds, l.cpuSeconds, TARGETS.logisticSeconds),
+  ]);
   if (l.sklearn.ok) {
     const s = l.sklearn.value;
     rows.push([
@@ -161,7 +248,11 @@ export function resultRows(r: QualityResults): Row[] {
 
 export function markdownTable(rows: Row[]): string {
   const escape = (cell: string) => cell.replace(/\|/g, "\\|");
-  return ["| check | target | ours | scikit-learn | met? |", "| --- | --- | --- | --- | --- |", ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+  return [
+    "| check | target | ours | scikit-learn | met? |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`),
+  ].join("\n");
 }
 
 const PHASE_NAMES: Record<string, string> = {
@@ -170,17 +261,34 @@ const PHASE_NAMES: Record<string, string> = {
   encode: "split and encoding",
   fit: "fit",
   score: "scoring every customer, threshold, evaluation",
-  store: "bands, top factors and storing the model and predictions (one COPY, computed as it is written)",
+  store:
+    "bands, top factors and storing the model and predictions (one COPY, computed as it is written)",
 };
 
 function scaleRows(scale: Availability<ChurnScaleOutcome>): Row[] {
-  if (!scale.ok) return [["trainChurnModel end to end, 100,000 customers (gateway)", `< ${TARGETS.trainSeconds} s`, skipped(scale.reason), "-", "not checked"]];
+  if (!scale.ok)
+    return [
+      [
+        "trainChurnModel end to end, 100,000 customers (gateway)",
+        `< ${TARGETS.trainSeconds} s`,
+        skipped(scale.reason),
+        "-",
+        "not checked",
+      ],
+    ];
   const c = scale.value;
   const g = c.gateway;
   const pg = (v: number | null) => (v === null ? "not measured" : secs(v));
-  const answered = g.mutationError ? `the mutation failed after ${secs(g.mutationSeconds)} (${g.mutationError.replace(/^GraphQL error \(HTTP \d+\): /, "").slice(0, 120).replace(/\|/g, "\\|")}…), the model was found as the latest completed one` : `the mutation answered after ${secs(g.mutationSeconds)}`;
+  const answered = g.mutationError
+    ? `the mutation failed after ${secs(g.mutationSeconds)} (${g.mutationError
+        .replace(/^GraphQL error \(HTTP \d+\): /, "")
+        .slice(0, 120)
+        .replace(/\|/g, "\\|")}…), the model was found as the latest completed one`
+    : `the mutation answered after ${secs(g.mutationSeconds)}`;
   const met = g.endToEndSeconds < TARGETS.trainSeconds ? "yes" : "**no**";
-  const timeouts = g.pollTimeouts ? `; ${g.pollTimeouts} of the churnModel(id) polls timed out at the gateway (the one Node process was busy for over 10 s)` : "";
+  const timeouts = g.pollTimeouts
+    ? `; ${g.pollTimeouts} of the churnModel(id) polls timed out at the gateway (the one Node process was busy for over 10 s)`
+    : "";
   return [
     [
       `trainChurnModel end to end, ${c.customers.toLocaleString("en-US")} customers, ${c.events.toLocaleString("en-US")} events (gateway, ${g.labelSource})`,
@@ -208,14 +316,23 @@ function machine(r: QualityResults): string[] {
   ];
   if (r.python.ok) {
     const p = r.python.value;
-    const pools = p.threadpools.map((t) => `${t.api} ${t.threads} threads${t.arch ? ` (${t.arch})` : ""}`).join(", ");
-    lines.push(`- scikit-learn ${p.sklearn}, numpy ${p.numpy}, scipy ${p.scipy}, Python ${p.python} (\`${p.executable}\`); thread pools: ${pools || "none reported"}`);
+    const pools = p.threadpools
+      .map((t) => `${t.api} ${t.threads} threads${t.arch ? ` (${t.arch})` : ""}`)
+      .join(", ");
+    lines.push(
+      `- scikit-learn ${p.sklearn}, numpy ${p.numpy}, scipy ${p.scipy}, Python ${p.python} (\`${p.executable}\`); thread pools: ${pools || "none reported"}`,
+    );
   } else {
     lines.push(`- scikit-learn: not available (${r.python.reason})`);
   }
-  lines.push(r.r.ok ? `- R ${r.r.value.rVersion}, modeldata ${r.r.value.modeldataVersion} (source of mlc_churn)` : `- R/modeldata: not available (${r.r.reason})`);
+  lines.push(
+    r.r.ok
+      ? `- R ${r.r.value.rVersion}, modeldata ${r.r.value.modeldataVersion} (source of mlc_churn)`
+      : `- R/modeldata: not available (${r.r.reason})`,
+  );
   const shares = [r.kmeansLarge.ours.cpuShare, r.logistic.cpuShare];
-  if (r.scale.ok) shares.push(r.scale.value.gateway.cpuSeconds / r.scale.value.gateway.endToEndSeconds);
+  if (r.scale.ok)
+    shares.push(r.scale.value.gateway.cpuSeconds / r.scale.value.gateway.endToEndSeconds);
   lines.push(
     `- 1-minute load average: ${r.loads.map((l) => `${l.load.toFixed(2)} ${l.when}`).join(", ")} (${cpus.length} cores). ` +
       `During the timed parts our process got ${shares.map((v) => v.toFixed(2)).join(", ")} of a core (CPU time / wall time; k-means, fitLogistic${r.scale.ok ? ", trainChurnModel at scale" : ""}). ` +
@@ -230,17 +347,28 @@ function machine(r: QualityResults): string[] {
 function details(r: QualityResults): string[] {
   const out: string[] = [];
   for (const c of [r.kmeansLarge, r.kmeansSmall]) {
-    const parts = [`ours: ${c.ours.iterations} Lloyd iterations in the best restart, cluster sizes ${c.ours.clusterSizes.join(", ")}`];
+    const parts = [
+      `ours: ${c.ours.iterations} Lloyd iterations in the best restart, cluster sizes ${c.ours.clusterSizes.join(", ")}`,
+    ];
     if (c.sklearn.ok) {
       const s = c.sklearn.value;
       parts.push(`scikit-learn: ${s.iterations} iterations, sizes ${s.clusterSizes.join(", ")}`);
-      parts.push(`our labels' inertia with centroids at the cluster means (numpy): ${n(s.oursInertiaRecomputed)}`);
-      parts.push(`silhouette of scikit-learn's own labels (3,000 sample): ${s.silhouetteSampledSklearnLabels.toFixed(6)}`);
-      parts.push(`scikit-learn with tol=0 (Lloyd to convergence): inertia ${n(s.tol0Inertia)} in ${s.tol0Iterations} iterations (${secs(s.tol0Seconds)} on 1 thread)`);
+      parts.push(
+        `our labels' inertia with centroids at the cluster means (numpy): ${n(s.oursInertiaRecomputed)}`,
+      );
+      parts.push(
+        `silhouette of scikit-learn's own labels (3,000 sample): ${s.silhouetteSampledSklearnLabels.toFixed(6)}`,
+      );
+      parts.push(
+        `scikit-learn with tol=0 (Lloyd to convergence): inertia ${n(s.tol0Inertia)} in ${s.tol0Iterations} iterations (${secs(s.tol0Seconds)} on 1 thread)`,
+      );
     }
-    out.push(`- k-means ${c.rows.toLocaleString("en-US")} x ${c.cols} (features log1p-transformed by prepareFeatures: ${c.logged.join(", ") || "none"}): ${parts.join("; ")}.`);
+    out.push(
+      `- k-means ${c.rows.toLocaleString("en-US")} x ${c.cols} (features log1p-transformed by prepareFeatures: ${c.logged.join(", ") || "none"}): ${parts.join("; ")}.`,
+    );
     const silhouette = [`sampled ${secs(c.ours.silhouetteSampledSeconds)}`];
-    if (c.ours.silhouetteExactSeconds !== undefined) silhouette.push(`exact ${secs(c.ours.silhouetteExactSeconds)}`);
+    if (c.ours.silhouetteExactSeconds !== undefined)
+      silhouette.push(`exact ${secs(c.ours.silhouetteExactSeconds)}`);
     out.push(`  Our silhouette took ${silhouette.join(", ")}.`);
   }
   if (r.churn.ok) {
@@ -250,12 +378,20 @@ function details(r: QualityResults): string[] {
         `${c.positives} churned (${((100 * c.positives) / c.customers).toFixed(1)}%), labels ${c.gateway.labelSource}; ${c.inProcess.trainRows} train / ${c.inProcess.testRows} test rows; ` +
         `${c.inProcess.features} encoded features: ${c.inProcess.featureNames.join(", ")}.`,
     );
-    out.push(`- Our fit on the churn train set: ${c.inProcess.iterations} Newton steps, ${secs(c.inProcess.fitSeconds)}.`);
+    out.push(
+      `- Our fit on the churn train set: ${c.inProcess.iterations} Newton steps, ${secs(c.inProcess.fitSeconds)}.`,
+    );
     if (c.sklearn.ok) {
       const s = c.sklearn.value;
-      out.push(`- scikit-learn on the churn train set: ${s.default.iterations} lbfgs iterations at the default tol (${secs(s.default.fitSeconds)}), ${s.tight.iterations} at tol=1e-10; AUC at tol=1e-10: ${s.tight.auc.toFixed(6)}; objective at tol=1e-10 ${s.tight.objective.toFixed(9)}, largest gradient component ${sci(s.tight.maxGradient)}.`);
-      const top = s.default.gap.top.map((t) => `${t.feature} ${t.ours.toFixed(4)} vs ${t.sklearn.toFixed(4)}`).join("; ");
-      out.push(`- The weights that differ most (ours vs scikit-learn): ${top}. On the train part, ${s.default.gap.worstFeature} correlates with ${s.worstFeaturePartner.feature} at r = ${s.worstFeaturePartner.r.toFixed(6)}.`);
+      out.push(
+        `- scikit-learn on the churn train set: ${s.default.iterations} lbfgs iterations at the default tol (${secs(s.default.fitSeconds)}), ${s.tight.iterations} at tol=1e-10; AUC at tol=1e-10: ${s.tight.auc.toFixed(6)}; objective at tol=1e-10 ${s.tight.objective.toFixed(9)}, largest gradient component ${sci(s.tight.maxGradient)}.`,
+      );
+      const top = s.default.gap.top
+        .map((t) => `${t.feature} ${t.ours.toFixed(4)} vs ${t.sklearn.toFixed(4)}`)
+        .join("; ");
+      out.push(
+        `- The weights that differ most (ours vs scikit-learn): ${top}. On the train part, ${s.default.gap.worstFeature} correlates with ${s.worstFeaturePartner.feature} at r = ${s.worstFeaturePartner.r.toFixed(6)}.`,
+      );
     }
   }
   if (r.scale.ok) {
@@ -276,8 +412,13 @@ function details(r: QualityResults): string[] {
     );
   }
   const l = r.logistic;
-  out.push(`- Synthetic logistic set: ${l.rows.toLocaleString("en-US")} x ${l.cols}, ${((100 * l.positives) / l.rows).toFixed(1)}% positives.`);
-  if (l.sklearn.ok) out.push(`  scikit-learn lbfgs: ${l.sklearn.value.default.iterations} iterations at the default tol, ${l.sklearn.value.tight.iterations} at tol=1e-10 (${secs(l.sklearn.value.tight.fitSeconds)}).`);
+  out.push(
+    `- Synthetic logistic set: ${l.rows.toLocaleString("en-US")} x ${l.cols}, ${((100 * l.positives) / l.rows).toFixed(1)}% positives.`,
+  );
+  if (l.sklearn.ok)
+    out.push(
+      `  scikit-learn lbfgs: ${l.sklearn.value.default.iterations} iterations at the default tol, ${l.sklearn.value.tight.iterations} at tol=1e-10 (${secs(l.sklearn.value.tight.fitSeconds)}).`,
+    );
   return out;
 }
 
@@ -289,7 +430,9 @@ function notes(r: QualityResults): string[] {
   const label = `${big.rows.toLocaleString("en-US")} x ${big.cols}`;
   const cpuT = median(big.ours.cpuSeconds);
   const speed =
-    (t < TARGETS.kmeansSeconds ? `meets the ${TARGETS.kmeansSeconds} s target (${secs(t)} wall` : `misses the ${TARGETS.kmeansSeconds} s target: ${secs(t)} wall`) +
+    (t < TARGETS.kmeansSeconds
+      ? `meets the ${TARGETS.kmeansSeconds} s target (${secs(t)} wall`
+      : `misses the ${TARGETS.kmeansSeconds} s target: ${secs(t)} wall`) +
     `, ${secs(cpuT)} of CPU${t < TARGETS.kmeansSeconds ? ")" : ""}`;
   const perRestart = (cpuT - big.ours.breakdown.seedingSeconds) / RESTARTS;
   let text =
@@ -302,7 +445,10 @@ function notes(r: QualityResults): string[] {
     const s = big.sklearn.value;
     text += `; scikit-learn's best stopped after ${s.iterations}. On one thread, scikit-learn does the same work in ${secs(s.singleThreadSeconds)}`;
   }
-  text += big.ours.cpuShare < 0.9 ? `. Our process had only ${big.ours.cpuShare.toFixed(2)} of a core during the timing, so the wall time is inflated and the CPU time is the better figure.` : ".";
+  text +=
+    big.ours.cpuShare < 0.9
+      ? `. Our process had only ${big.ours.cpuShare.toFixed(2)} of a core during the timing, so the wall time is inflated and the CPU time is the better figure.`
+      : ".";
   out.push(text);
   for (const c of [r.kmeansLarge, r.kmeansSmall]) {
     if (!c.sklearn.ok) continue;
@@ -332,7 +478,9 @@ function notes(r: QualityResults): string[] {
     out.push(
       `- **Churn coefficients.** The AUCs agree to ${sci(Math.abs(c.inProcess.auc - s.default.auc))}. The weights differ by up to ${sci(s.default.gap.weights)}, on ${s.default.gap.worstFeature}. ` +
         `That column correlates with ${s.worstFeaturePartner.feature} at r = ${s.worstFeaturePartner.r.toFixed(6)}` +
-        (/charge|minutes/.test(s.default.gap.worstFeature + s.worstFeaturePartner.feature) ? " (in mlc_churn each charge column is its minutes column times a flat rate). " : ". ") +
+        (/charge|minutes/.test(s.default.gap.worstFeature + s.worstFeaturePartner.feature)
+          ? " (in mlc_churn each charge column is its minutes column times a flat rate). "
+          : ". ") +
         (Math.abs(s.worstFeaturePartner.r) > 0.999
           ? `Along such a direction the penalised objective is almost flat, so lbfgs stops before it has split the weight between the pair exactly. `
           : "") +
@@ -366,7 +514,8 @@ function scaleNotes(scale: Availability<ChurnScaleOutcome>): string[] {
   const fit = phase("fit");
   const store = phase("store");
   const analytics = phases.filter((p) => p.phase !== "profiles");
-  const sum = (list: typeof phases, key: "seconds" | "cpuSeconds") => list.reduce((total, p) => total + p[key], 0);
+  const sum = (list: typeof phases, key: "seconds" | "cpuSeconds") =>
+    list.reduce((total, p) => total + p[key], 0);
   const share = g.cpuSeconds / g.endToEndSeconds;
   return [
     `- **trainChurnModel at ${c.customers.toLocaleString("en-US")} customers** ${g.endToEndSeconds < TARGETS.trainSeconds ? "meets" : "misses"} the ${TARGETS.trainSeconds} s target in this run: ` +
@@ -374,8 +523,12 @@ function scaleNotes(scale: Availability<ChurnScaleOutcome>): string[] {
       `Everything runs in one Node thread here (gateway, subgraphs, client), so the CPU time is the floor of the wall time on an idle machine; with other processes competing for the 2 cores the wall time is longer. ` +
       `Step by step (in-process): reading the profiles ${secs(profiles.seconds)} (CPU ${secs(profiles.cpuSeconds)}: the customers subgraph's \`customerColumns\`, 5,000 customers a page as one list per field, and the event-feature query running in PostgreSQL meanwhile), ` +
       `everything analytics does after that ${secs(sum(analytics, "seconds"))} (CPU ${secs(sum(analytics, "cpuSeconds"))})` +
-      (fit ? `, of which the fit ${secs(fit.seconds)} (one synchronous call that blocks the event loop)` : "") +
-      (store ? ` and storing ${secs(store.seconds)} (PostgreSQL ${store.postgresCpuSeconds === null ? "unmeasured" : secs(store.postgresCpuSeconds)}: one COPY of ${c.customers.toLocaleString("en-US")} rows into a table with two indexes)` : "") +
+      (fit
+        ? `, of which the fit ${secs(fit.seconds)} (one synchronous call that blocks the event loop)`
+        : "") +
+      (store
+        ? ` and storing ${secs(store.seconds)} (PostgreSQL ${store.postgresCpuSeconds === null ? "unmeasured" : secs(store.postgresCpuSeconds)}: one COPY of ${c.customers.toLocaleString("en-US")} rows into a table with two indexes)`
+        : "") +
       `. See docs/models.md, "Training time".`,
   ];
 }

@@ -6,8 +6,22 @@ import { churnCheck, type ChurnOutcome } from "./churn-check";
 import { churnScale, type ChurnScaleOutcome } from "./churn-scale";
 import { kmeansCase } from "./kmeans-check";
 import { logisticSpeed, rowLimits } from "./logistic-speed";
-import { markdownReport, markdownTable, resultRows, type PythonVersions, type QualityResults } from "./report";
-import { ensureModeldata, ensureSklearn, exportMlcChurn, log, pythonJson, REPO_ROOT, type Availability } from "./tools";
+import {
+  markdownReport,
+  markdownTable,
+  resultRows,
+  type PythonVersions,
+  type QualityResults,
+} from "./report";
+import {
+  ensureModeldata,
+  ensureSklearn,
+  exportMlcChurn,
+  log,
+  pythonJson,
+  REPO_ROOT,
+  type Availability,
+} from "./tools";
 
 const USAGE = `Usage: node dist/bench/quality/run.js [--keep] [--no-doc] [--scale-only]
 
@@ -37,7 +51,9 @@ async function main(): Promise<void> {
     else await rm(dir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up ${dir} (the embedded PostgreSQL, if running, is stopped on its next start)`);
+    log(
+      `${signal}: cleaning up ${dir} (the embedded PostgreSQL, if running, is stopped on its next start)`,
+    );
     void cleanup().finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
@@ -51,9 +67,12 @@ async function main(): Promise<void> {
     const installNotes: string[] = [];
     log("checking scikit-learn...");
     const sklearn = await ensureSklearn();
-    if (!sklearn.ok) log(`scikit-learn unavailable, its comparisons are skipped: ${sklearn.reason}`);
+    if (!sklearn.ok)
+      log(`scikit-learn unavailable, its comparisons are skipped: ${sklearn.reason}`);
     else if (sklearn.note) installNotes.push(sklearn.note);
-    let python: Availability<PythonVersions> = sklearn.ok ? { ok: false, reason: "not read" } : sklearn;
+    let python: Availability<PythonVersions> = sklearn.ok
+      ? { ok: false, reason: "not read" }
+      : sklearn;
     if (sklearn.ok) {
       try {
         python = { ok: true, value: await pythonJson<PythonVersions>(sklearn.value, ["versions"]) };
@@ -67,14 +86,37 @@ async function main(): Promise<void> {
     if (!r.ok) log(`R/modeldata unavailable, the mlc_churn part is skipped: ${r.reason}`);
     else if (r.note) installNotes.push(r.note);
 
-    // Other processes competing for the CPU inflate the times: the report shows the load around the timed parts.
+    // Other processes competing for the CPU inflate the times: the report shows the load around the
+    // timed parts.
     const loads: { when: string; load: number }[] = [];
     const sampleLoad = (when: string) => loads.push({ when, load: os.loadavg()[0] });
     sampleLoad("before k-means");
-    const kmeansLarge = await kmeansCase({ name: "100k", rows: 100_000, dataSeed: 1, timedRuns: 3, exactSilhouette: false, dir, python: sklearn });
-    const kmeansSmall = await kmeansCase({ name: "5k", rows: 5_000, dataSeed: 2, timedRuns: 1, exactSilhouette: true, dir, python: sklearn });
+    const kmeansLarge = await kmeansCase({
+      name: "100k",
+      rows: 100_000,
+      dataSeed: 1,
+      timedRuns: 3,
+      exactSilhouette: false,
+      dir,
+      python: sklearn,
+    });
+    const kmeansSmall = await kmeansCase({
+      name: "5k",
+      rows: 5_000,
+      dataSeed: 2,
+      timedRuns: 1,
+      exactSilhouette: true,
+      dir,
+      python: sklearn,
+    });
     sampleLoad("before fitLogistic");
-    const logistic = await logisticSpeed({ rows: 100_000, cols: 30, timedRuns: 3, dir, python: sklearn });
+    const logistic = await logisticSpeed({
+      rows: 100_000,
+      cols: 30,
+      timedRuns: 3,
+      dir,
+      python: sklearn,
+    });
     sampleLoad("after fitLogistic");
     log("probing the row counts prepareFeatures and fitEncoder accept...");
     const limits = rowLimits(1_000_000);

@@ -22,9 +22,13 @@ export function syntheticRfm(n: number, seed: number): Matrix {
   for (let i = 0; i < n; i++) {
     let u = random.next();
     const persona = PERSONAS.find((p) => (u -= p.share) < 0) ?? PERSONAS[PERSONAS.length - 1];
-    const recency = Math.min(730, persona.recencyOffset - persona.recencyMean * Math.log(1 - random.next()));
+    const recency = Math.min(
+      730,
+      persona.recencyOffset - persona.recencyMean * Math.log(1 - random.next()),
+    );
     const frequency = 1 + Math.floor(random.logNormal(persona.frequencyMedian, 0.7));
-    const monetary = Math.round(frequency * random.logNormal(persona.orderValueMedian, 0.5) * 100) / 100;
+    const monetary =
+      Math.round(frequency * random.logNormal(persona.orderValueMedian, 0.5) * 100) / 100;
     raw.data.set([recency, frequency, monetary], i * RFM_FEATURES.length);
   }
   return raw;
@@ -41,11 +45,17 @@ function normal(random: SeededRandom): number {
  * them correlated; the rest binary indicators of different rarity), labels drawn from a logistic
  * model with half of the weights zero and an intercept that gives roughly 20% positives.
  */
-export function syntheticLogistic(n: number, cols: number, seed: number): { x: Matrix; y: Uint8Array } {
+export function syntheticLogistic(
+  n: number,
+  cols: number,
+  seed: number,
+): { x: Matrix; y: Uint8Array } {
   const random = new SeededRandom(seed);
   const continuous = Math.round((cols * 2) / 3);
-  const weights = Array.from({ length: cols }, (_, j) => (j % 2 === 0 ? (random.next() * 2 - 1) * 0.8 : 0));
-  const rarity = Array.from({ length: cols }, (_, j) => 0.03 + 0.45 * ((j * 7) % 11) / 10);
+  const weights = Array.from({ length: cols }, (_, j) =>
+    j % 2 === 0 ? (random.next() * 2 - 1) * 0.8 : 0,
+  );
+  const rarity = Array.from({ length: cols }, (_, j) => 0.03 + (0.45 * ((j * 7) % 11)) / 10);
   const raw = matrix(n, cols);
   for (let i = 0; i < n; i++) {
     let previous = 0;
@@ -70,16 +80,24 @@ export function syntheticLogistic(n: number, cols: number, seed: number): { x: M
   return { x, y };
 }
 
-/** A matrix as CSV: a header line, then one line per row, each number in its shortest round-trip form. */
+/**
+ * A matrix as CSV: a header line, then one line per row, each number in its shortest round-trip
+ * form.
+ */
 export async function writeMatrixCsv(file: string, m: Matrix, header?: string[]): Promise<void> {
   const names = header ?? Array.from({ length: m.cols }, (_, j) => `x${j}`);
   const lines = [names.map((name) => JSON.stringify(name)).join(",")];
-  for (let i = 0; i < m.rows; i++) lines.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), String).join(","));
+  for (let i = 0; i < m.rows; i++)
+    lines.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), String).join(","));
   await writeFile(file, lines.join("\n") + "\n");
 }
 
 /** One value per line after a header line. */
-export async function writeVectorCsv(file: string, name: string, values: ArrayLike<number>): Promise<void> {
+export async function writeVectorCsv(
+  file: string,
+  name: string,
+  values: ArrayLike<number>,
+): Promise<void> {
   await writeFile(file, `${name}\n${Array.from(values, String).join("\n")}\n`);
 }
 

@@ -39,7 +39,10 @@ export async function composeSupergraph(
   const services = [];
   for (const subgraph of config.subgraphs) {
     const build = schemas[subgraph.name];
-    if (!build) throw new TypeError(`rover.yaml names subgraph '${subgraph.name}', but only ${Object.keys(schemas).join(", ")} exist.`);
+    if (!build)
+      throw new TypeError(
+        `rover.yaml names subgraph '${subgraph.name}', but only ${Object.keys(schemas).join(", ")} exist.`,
+      );
     const sdl = `${printSubgraphSchema(await build()).trim()}\n`;
     files.set(subgraph.schemaFile, sdl);
     services.push({ name: subgraph.name, url: subgraph.routingUrl, typeDefs: parse(sdl) });

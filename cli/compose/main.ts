@@ -6,7 +6,10 @@ import { CompositionError, composeSupergraph } from "./compose-supergraph";
 
 const root = process.cwd();
 
-composeSupergraph(path.join(root, "rover.yaml"), path.join(root, "schema", "supergraph.graphql")).then(
+composeSupergraph(
+  path.join(root, "rover.yaml"),
+  path.join(root, "schema", "supergraph.graphql"),
+).then(
   async (files) => {
     for (const [file, content] of files) {
       await mkdir(path.dirname(file), { recursive: true });

@@ -18,7 +18,10 @@ export const IMPORT_KINDS = ["customers", "transactions"] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 /** What the command line asks for. */
-export type CliCommand = { kind: "help" } | { kind: "customers"; options: ImportCustomersOptions } | { kind: "transactions"; options: ImportTransactionsOptions };
+export type CliCommand =
+  | { kind: "help" }
+  | { kind: "customers"; options: ImportCustomersOptions }
+  | { kind: "transactions"; options: ImportTransactionsOptions };
 
 /** Options that only one kind of import takes. */
 const KIND_OPTIONS: Record<string, ImportKind> = {
@@ -142,11 +145,13 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 
   const [kind, file, ...extra] = positionals;
   if (!kind) throw new UsageError(`Say what to import: ${IMPORT_KINDS.join(" or ")}.`);
-  if (!isImportKind(kind)) throw new UsageError(`Cannot import '${kind}': the kinds are ${IMPORT_KINDS.join(", ")}.`);
+  if (!isImportKind(kind))
+    throw new UsageError(`Cannot import '${kind}': the kinds are ${IMPORT_KINDS.join(", ")}.`);
   if (!file) throw new UsageError(`Name the CSV file: ${kind} <file.csv>.`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument '${extra[0]}': give one file.`);
   for (const [option, owner] of Object.entries(KIND_OPTIONS)) {
-    if (values[option as keyof typeof values] !== undefined && owner !== kind) throw new UsageError(`--${option} is an option of ${owner} imports, not of ${kind}.`);
+    if (values[option as keyof typeof values] !== undefined && owner !== kind)
+      throw new UsageError(`--${option} is an option of ${owner} imports, not of ${kind}.`);
   }
 
   const common: CommonImportOptions = {
@@ -161,7 +166,13 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       kind,
       options: {
         ...common,
-        columns: mapOptions(values.map ?? [], TRANSACTION_FIELDS, transactionField, "a transaction field", "--map customer=Client"),
+        columns: mapOptions(
+          values.map ?? [],
+          TRANSACTION_FIELDS,
+          transactionField,
+          "a transaction field",
+          "--map customer=Client",
+        ),
         perInvoice: values["per-invoice"] ?? false,
         dateFormat: dateFormat(values["date-format"]),
         timezone: timezone(values.timezone),
@@ -193,26 +204,44 @@ interface CredentialValues {
 /** The one credential given: an option, else FA_TOKEN or FA_API_KEY. */
 function credentials(values: CredentialValues, env: NodeJS.ProcessEnv): Credentials {
   const login = values.email !== undefined || values.password !== undefined;
-  const given = [values.token !== undefined && "--token", values["api-key"] !== undefined && "--api-key", login && "--email/--password"].filter(Boolean);
+  const given = [
+    values.token !== undefined && "--token",
+    values["api-key"] !== undefined && "--api-key",
+    login && "--email/--password",
+  ].filter(Boolean);
   if (given.length > 1) throw new UsageError(`Give one credential, not ${given.join(" and ")}.`);
 
-  if (values.token !== undefined) return { kind: "token", token: nonEmpty(values.token, "--token") };
-  if (values["api-key"] !== undefined) return { kind: "apiKey", secret: nonEmpty(values["api-key"], "--api-key") };
+  if (values.token !== undefined)
+    return { kind: "token", token: nonEmpty(values.token, "--token") };
+  if (values["api-key"] !== undefined)
+    return { kind: "apiKey", secret: nonEmpty(values["api-key"], "--api-key") };
   if (login) {
-    if (!values.email || !values.password) throw new UsageError("--email and --password go together.");
+    if (!values.email || !values.password)
+      throw new UsageError("--email and --password go together.");
     return { kind: "login", email: values.email, password: values.password };
   }
-  if (env.FA_TOKEN && env.FA_API_KEY) throw new UsageError("Both FA_TOKEN and FA_API_KEY are set: unset one, or pass --token or --api-key.");
+  if (env.FA_TOKEN && env.FA_API_KEY)
+    throw new UsageError(
+      "Both FA_TOKEN and FA_API_KEY are set: unset one, or pass --token or --api-key.",
+    );
   if (env.FA_TOKEN) return { kind: "token", token: env.FA_TOKEN };
   if (env.FA_API_KEY) return { kind: "apiKey", secret: env.FA_API_KEY };
-  throw new UsageError("No credentials: give --token <accessToken>, --api-key <secret> or --email <email> --password <password> (or set FA_TOKEN or FA_API_KEY).");
+  throw new UsageError(
+    "No credentials: give --token <accessToken>, --api-key <secret> or --email <email> --password <password> (or set FA_TOKEN or FA_API_KEY).",
+  );
 }
 
 /**
  * `--map field=Column` entries: `resolve` names the field an entry's left side means (compared
  * like a header name), or undefined when there is none.
  */
-function mapOptions<F extends string>(entries: string[], fields: readonly F[], resolve: (name: string) => F | undefined, noun: string, example: string): Partial<Record<F, string>> {
+function mapOptions<F extends string>(
+  entries: string[],
+  fields: readonly F[],
+  resolve: (name: string) => F | undefined,
+  noun: string,
+  example: string,
+): Partial<Record<F, string>> {
   const map: Partial<Record<F, string>> = {};
   for (const entry of entries) {
     const equals = entry.indexOf("=");
@@ -221,7 +250,10 @@ function mapOptions<F extends string>(entries: string[], fields: readonly F[], r
     }
     const fieldName = entry.slice(0, equals).trim();
     const field = resolve(fieldName);
-    if (!field) throw new UsageError(`--map ${entry}: '${fieldName}' is not ${noun}; the fields are ${fields.join(", ")}.`);
+    if (!field)
+      throw new UsageError(
+        `--map ${entry}: '${fieldName}' is not ${noun}; the fields are ${fields.join(", ")}.`,
+      );
     if (map[field] !== undefined) throw new UsageError(`--map ${field} is given twice.`);
     map[field] = entry.slice(equals + 1);
   }
@@ -229,13 +261,29 @@ function mapOptions<F extends string>(entries: string[], fields: readonly F[], r
 }
 
 /** `--map field=Column` for customer fields, and the churned column. */
-function columnOptions(maps: string[], churnedColumn: string | undefined, churnedValue: string | undefined): MappingOptions {
-  const customerField = (name: string) => CUSTOMER_FIELDS.find((candidate) => normalizeName(candidate) === normalizeName(name));
-  const map: MappingOptions["map"] = mapOptions(maps, CUSTOMER_FIELDS, customerField, "a customer field", '--map externalId="Customer ID"');
+function columnOptions(
+  maps: string[],
+  churnedColumn: string | undefined,
+  churnedValue: string | undefined,
+): MappingOptions {
+  const customerField = (name: string) =>
+    CUSTOMER_FIELDS.find((candidate) => normalizeName(candidate) === normalizeName(name));
+  const map: MappingOptions["map"] = mapOptions(
+    maps,
+    CUSTOMER_FIELDS,
+    customerField,
+    "a customer field",
+    '--map externalId="Customer ID"',
+  );
   if ((churnedColumn === undefined) !== (churnedValue === undefined)) {
-    throw new UsageError("--churned-column and --churned-value go together, e.g. --churned-column Churn --churned-value Yes.");
+    throw new UsageError(
+      "--churned-column and --churned-value go together, e.g. --churned-column Churn --churned-value Yes.",
+    );
   }
-  const churned = churnedColumn !== undefined && churnedValue !== undefined ? { column: nonEmpty(churnedColumn, "--churned-column"), value: churnedValue } : undefined;
+  const churned =
+    churnedColumn !== undefined && churnedValue !== undefined
+      ? { column: nonEmpty(churnedColumn, "--churned-column"), value: churnedValue }
+      : undefined;
   return { map, churned };
 }
 
@@ -246,34 +294,45 @@ function gatewayUrl(text: string): string {
   } catch {
     throw new UsageError(`--url ${text}: not a URL; e.g. ${DEFAULT_GATEWAY_URL}.`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--url ${text}: must be http or https.`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--url ${text}: must be http or https.`);
   return text;
 }
 
 function batchSize(text: string | undefined, defaultSize: number, maxSize: number): number {
   if (text === undefined) return defaultSize;
   const size = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(size >= 1 && size <= maxSize)) throw new UsageError(`--batch-size ${text}: must be a whole number from 1 to ${maxSize}.`);
+  if (!(size >= 1 && size <= maxSize))
+    throw new UsageError(`--batch-size ${text}: must be a whole number from 1 to ${maxSize}.`);
   return size;
 }
 
 function dateFormat(text: string | undefined): DateFormat {
   if (text === undefined) return "mdy";
   const format = DATE_FORMATS.find((candidate) => candidate === text.trim().toLowerCase());
-  if (!format) throw new UsageError(`--date-format ${text}: must be mdy (12/31/2010), dmy (31/12/2010) or iso (2010-12-31).`);
+  if (!format)
+    throw new UsageError(
+      `--date-format ${text}: must be mdy (12/31/2010), dmy (31/12/2010) or iso (2010-12-31).`,
+    );
   return format;
 }
 
 function timezone(text: string | undefined): string {
   if (text === undefined) return "UTC";
-  if (!isKnownTimeZone(text.trim())) throw new UsageError(`--timezone ${text}: not a known IANA time zone; e.g. UTC, Europe/London, America/New_York.`);
+  if (!isKnownTimeZone(text.trim()))
+    throw new UsageError(
+      `--timezone ${text}: not a known IANA time zone; e.g. UTC, Europe/London, America/New_York.`,
+    );
   return text.trim();
 }
 
 function delimiter(text: string | undefined): string {
   if (text === undefined) return ",";
   if (text === "\\t" || text.toLowerCase() === "tab") return "\t";
-  if (text.length !== 1 || text === '"' || text === "\n" || text === "\r") throw new UsageError(`--delimiter ${JSON.stringify(text)}: must be one character other than a quote or a newline.`);
+  if (text.length !== 1 || text === '"' || text === "\n" || text === "\r")
+    throw new UsageError(
+      `--delimiter ${JSON.stringify(text)}: must be one character other than a quote or a newline.`,
+    );
   return text;
 }
 

@@ -24,7 +24,10 @@ export function isCustomerField(value: string): value is CustomerField {
 
 export type AttributeValue = string | number | boolean;
 
-/** The `CustomerInput` of the `upsertCustomers` mutation, as sent: absent keys are left out of the JSON. */
+/**
+ * The `CustomerInput` of the `upsertCustomers` mutation, as sent: absent keys are left out of the
+ * JSON.
+ */
 export interface CustomerInput {
   externalId?: string;
   name: string;
@@ -40,7 +43,10 @@ export interface CustomerInput {
   attributes?: Record<string, AttributeValue>;
 }
 
-/** What the command line says about columns: `--map field=Column` and `--churned-column/--churned-value`. */
+/**
+ * What the command line says about columns: `--map field=Column` and
+ * `--churned-column/--churned-value`.
+ */
 export interface MappingOptions {
   map: Partial<Record<CustomerField, string>>;
   churned?: { column: string; value: string };
@@ -68,7 +74,10 @@ export type RowResult =
   | { kind: "rejected"; field: string; reason: string }
   | { kind: "skipped" };
 
-/** Header names each field is detected by, in order of preference; compared by {@link normalizeName}. */
+/**
+ * Header names each field is detected by, in order of preference; compared by {@link
+ * normalizeName}.
+ */
 const FIELD_ALIASES: Record<CustomerField, string[]> = {
   externalId: ["externalId", "external_id", "id", "customerId", "customer_id"],
   name: ["name", "fullName", "customerName"],
@@ -125,19 +134,25 @@ export function resolveColumns(header: string[], options: MappingOptions): Colum
   const explicit: Partial<Record<CustomerField, string>> = {};
   for (const field of CUSTOMER_FIELDS) {
     const given = options.map[field];
-    if (given !== undefined) explicit[field] = claim(findColumn(header, given, `--map ${field}=${given}`));
+    if (given !== undefined)
+      explicit[field] = claim(findColumn(header, given, `--map ${field}=${given}`));
   }
 
   let churned: ColumnMapping["churned"];
   if (options.churned) {
-    if (explicit.status) throw new UsageError("--churned-column sets each row's status: do not also --map status.");
-    const column = claim(findColumn(header, options.churned.column, `--churned-column ${options.churned.column}`));
+    if (explicit.status)
+      throw new UsageError("--churned-column sets each row's status: do not also --map status.");
+    const column = claim(
+      findColumn(header, options.churned.column, `--churned-column ${options.churned.column}`),
+    );
     churned = { column, value: options.churned.value };
   }
 
   const detect = (aliases: string[]): string | undefined => {
     for (const alias of aliases) {
-      const column = header.find((name) => !claimed.has(name) && normalizeName(name) === normalizeName(alias));
+      const column = header.find(
+        (name) => !claimed.has(name) && normalizeName(name) === normalizeName(alias),
+      );
       if (column) return claim(column);
     }
     return undefined;
@@ -168,20 +183,31 @@ export function resolveColumns(header: string[], options: MappingOptions): Colum
     name = first || last ? { kind: "firstAndLast", first, last } : { kind: "externalId" };
   }
 
-  return { fields, name, churned, attributeColumns: header.filter((column) => !claimed.has(column)) };
+  return {
+    fields,
+    name,
+    churned,
+    attributeColumns: header.filter((column) => !claimed.has(column)),
+  };
 }
 
 /**
  * One line saying which column feeds which field, for the user to check the detection, e.g.
- * `columns: externalId <- CustomerID, name <- Full Name, status <- Churn = "Yes"; attributes: Plan, Score`.
+ * `columns: externalId <- CustomerID, name <- Full Name, status <- Churn = "Yes"; attributes: Plan,
+ * Score`.
  */
 export function describeMapping(mapping: ColumnMapping): string {
-  const parts = [`externalId <- ${mapping.fields.externalId}`, `name <- ${describeNameSource(mapping.name)}`];
+  const parts = [
+    `externalId <- ${mapping.fields.externalId}`,
+    `name <- ${describeNameSource(mapping.name)}`,
+  ];
   for (const [field, column] of Object.entries(mapping.fields)) {
     if (field !== "externalId") parts.push(`${field} <- ${column}`);
   }
-  if (mapping.churned) parts.push(`status <- ${mapping.churned.column} = "${mapping.churned.value}"`);
-  const attributes = mapping.attributeColumns.length > 0 ? mapping.attributeColumns.join(", ") : "none";
+  if (mapping.churned)
+    parts.push(`status <- ${mapping.churned.column} = "${mapping.churned.value}"`);
+  const attributes =
+    mapping.attributeColumns.length > 0 ? mapping.attributeColumns.join(", ") : "none";
   return `columns: ${parts.join(", ")}; attributes: ${attributes}`;
 }
 
@@ -202,15 +228,26 @@ function describeNameSource(source: NameSource): string {
  * that does not parse, an unknown status) is rejected here, with a reason worded like the
  * server's; everything else (a bad email, a negative age) is left for the server to judge.
  */
-export function toCustomerInput(record: Record<string, string | undefined>, mapping: ColumnMapping): RowResult {
-  const cell = (column: string | undefined): string => (column === undefined ? "" : (record[column] ?? "").trim());
-  if (Object.values(record).every((value) => value === undefined || value.trim() === "")) return { kind: "skipped" };
+export function toCustomerInput(
+  record: Record<string, string | undefined>,
+  mapping: ColumnMapping,
+): RowResult {
+  const cell = (column: string | undefined): string =>
+    column === undefined ? "" : (record[column] ?? "").trim();
+  if (Object.values(record).every((value) => value === undefined || value.trim() === ""))
+    return { kind: "skipped" };
 
   const { fields } = mapping;
   const externalId = cell(fields.externalId);
   const input: CustomerInput = { name: nameOf(mapping.name, cell, externalId) };
   if (externalId) input.externalId = externalId;
-  for (const field of ["email", "gender", "location", "incomeRange", "preferredCategory"] as const) {
+  for (const field of [
+    "email",
+    "gender",
+    "location",
+    "incomeRange",
+    "preferredCategory",
+  ] as const) {
     const value = cell(fields[field]);
     if (value) input[field] = value;
   }
@@ -219,25 +256,40 @@ export function toCustomerInput(record: Record<string, string | undefined>, mapp
   if (age) {
     const parsed = /^[-+]?\d+(\.0*)?$/.test(age) ? Number(age) : NaN;
     if (!Number.isInteger(parsed) || Math.abs(parsed) > MAX_INT) {
-      return { kind: "rejected", field: "age", reason: `Age must be a whole number from 0 to 150, got ${age}.` };
+      return {
+        kind: "rejected",
+        field: "age",
+        reason: `Age must be a whole number from 0 to 150, got ${age}.`,
+      };
     }
     input.age = parsed;
   }
 
   if (mapping.churned) {
-    const churned = cell(mapping.churned.column).toLowerCase() === mapping.churned.value.trim().toLowerCase();
+    const churned =
+      cell(mapping.churned.column).toLowerCase() === mapping.churned.value.trim().toLowerCase();
     input.status = churned ? "CHURNED" : "ACTIVE";
   } else {
     const status = cell(fields.status).toUpperCase();
     if (status === "ACTIVE" || status === "CHURNED") input.status = status;
-    else if (status) return { kind: "rejected", field: "status", reason: `status must be ACTIVE or CHURNED, got '${cell(fields.status)}'.` };
+    else if (status)
+      return {
+        kind: "rejected",
+        field: "status",
+        reason: `status must be ACTIVE or CHURNED, got '${cell(fields.status)}'.`,
+      };
   }
 
   for (const field of ["churnedAt", "registeredAt"] as const) {
     const text = cell(fields[field]);
     if (!text) continue;
     const date = new Date(text);
-    if (Number.isNaN(date.getTime())) return { kind: "rejected", field, reason: `${field} is not a valid date-time, got '${text}'.` };
+    if (Number.isNaN(date.getTime()))
+      return {
+        kind: "rejected",
+        field,
+        reason: `${field} is not a valid date-time, got '${text}'.`,
+      };
     input[field] = date.toISOString();
   }
 
@@ -280,7 +332,11 @@ function significantDigits(value: string): number {
   return mantissa.replace(/\D/g, "").replace(/^0+/, "").length;
 }
 
-function nameOf(source: NameSource, cell: (column: string | undefined) => string, externalId: string): string {
+function nameOf(
+  source: NameSource,
+  cell: (column: string | undefined) => string,
+  externalId: string,
+): string {
   switch (source.kind) {
     case "column":
       return cell(source.column);
@@ -299,6 +355,11 @@ export function findColumn(header: string[], wanted: string, option: string): st
   if (header.includes(wanted)) return wanted;
   const matches = header.filter((name) => normalizeName(name) === normalizeName(wanted));
   if (matches.length === 1) return matches[0];
-  if (matches.length > 1) throw new UsageError(`${option}: several columns match '${wanted}' (${matches.join(", ")}); give the exact name.`);
-  throw new UsageError(`${option}: the file has no column '${wanted}'. Columns: ${header.join(", ")}.`);
+  if (matches.length > 1)
+    throw new UsageError(
+      `${option}: several columns match '${wanted}' (${matches.join(", ")}); give the exact name.`,
+    );
+  throw new UsageError(
+    `${option}: the file has no column '${wanted}'. Columns: ${header.join(", ")}.`,
+  );
 }

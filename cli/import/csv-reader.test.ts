@@ -36,8 +36,14 @@ describe("readCsv", () => {
 
   it("numbers lines the same with \\n line ends, several blank lines and blank lines before the header", async () => {
     const file = await fileWith('\n\nid,Name\n1,Ada\n\n\n2,"Grace\nBrewster\nHopper"\n3,Alan');
-    const lines = (await readAll(file)).flatMap((item) => (item.kind === "row" ? [[item.values.id, item.line]] : []));
-    expect(lines).toEqual([["1", 4], ["2", 7], ["3", 10]]);
+    const lines = (await readAll(file)).flatMap((item) =>
+      item.kind === "row" ? [[item.values.id, item.line]] : [],
+    );
+    expect(lines).toEqual([
+      ["1", 4],
+      ["2", 7],
+      ["3", 10],
+    ]);
   });
 
   it("accepts short and long rows and another delimiter", async () => {
@@ -50,7 +56,9 @@ describe("readCsv", () => {
   });
 
   it("yields the header of a file without rows, and nothing for an empty file", async () => {
-    expect(await readAll(await fileWith("id,Name\n"))).toEqual([{ kind: "header", columns: ["id", "Name"] }]);
+    expect(await readAll(await fileWith("id,Name\n"))).toEqual([
+      { kind: "header", columns: ["id", "Name"] },
+    ]);
     expect(await readAll(await fileWith(""))).toEqual([]);
   });
 

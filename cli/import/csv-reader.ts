@@ -36,7 +36,10 @@ export async function* readCsv(file: string, delimiter: string): AsyncGenerator<
   let nextLine = 2;
   let emptyLinesSoFar = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: Info }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: Info;
+    }>) {
       if (!headerYielded) {
         headerYielded = true;
         yield { kind: "header", columns: header ?? [] };

@@ -1,3 +1,4 @@
+import { ErrorCode } from "#kit/errors";
 /** How the import proves who it is. */
 export type Credentials =
   | { kind: "token"; token: string }
@@ -10,7 +11,10 @@ export type Credentials =
  */
 export class GatewayError extends Error {
   override readonly name = "GatewayError";
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -26,7 +30,9 @@ export interface GatewayClientOptions {
   retries?: number;
   /** The wait before the first retry; it doubles for each next one. @default 500 */
   retryDelayMs?: number;
-  /** How long one HTTP request may take before it counts as a transient failure. @default 120_000 */
+  /**
+   * How long one HTTP request may take before it counts as a transient failure. @default 120_000
+   */
   timeoutMs?: number;
   /** Told before each retry, e.g. to say so on stderr. */
   onRetry?: (attempt: number, reason: string) => void;
@@ -79,7 +85,11 @@ export class GatewayClient {
         this.authorization = `ApiKey ${credentials.secret}`;
         return;
       case "login": {
-        const data = await this.send(LOGIN, { email: credentials.email, password: credentials.password }, undefined);
+        const data = await this.send(
+          LOGIN,
+          { email: credentials.email, password: credentials.password },
+          undefined,
+        );
         const login = data.login as { accessToken?: string } | null | undefined;
         if (!login?.accessToken) throw new GatewayError("Signing in returned no access token.");
         this.authorization = `Bearer ${login.accessToken}`;
@@ -98,21 +108,28 @@ export class GatewayClient {
       return (await this.send(query, variables, this.authorization)) as TData;
     } catch (error) {
       // An access token lasts minutes; a long import signed in with a password signs in again once.
-      const expired = error instanceof GatewayError && error.code === "UNAUTHENTICATED";
+      const expired = error instanceof GatewayError && error.code === ErrorCode.Unauthenticated;
       if (!expired || this.options.credentials.kind !== "login") throw error;
       await this.authenticate();
       return (await this.send(query, variables, this.authorization)) as TData;
     }
   }
 
-  private async send(query: string, variables: Record<string, unknown>, authorization: string | undefined): Promise<Record<string, unknown>> {
+  private async send(
+    query: string,
+    variables: Record<string, unknown>,
+    authorization: string | undefined,
+  ): Promise<Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.sendOnce(query, variables, authorization);
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
         if (attempt > this.retries) {
-          throw new GatewayError(`${error.message} (gave up after ${attempt} attempts)`, "SERVICE_UNAVAILABLE");
+          throw new GatewayError(
+            `${error.message} (gave up after ${attempt} attempts)`,
+            ErrorCode.ServiceUnavailable,
+          );
         }
         this.options.onRetry?.(attempt, error.message);
         await this.sleep(this.retryDelayMs * 2 ** (attempt - 1));
@@ -120,9 +137,16 @@ export class GatewayClient {
     }
   }
 
-  private async sendOnce(query: string, variables: Record<string, unknown>, authorization: string | undefined): Promise<Record<string, unknown>> {
+  private async sendOnce(
+    query: string,
+    variables: Record<string, unknown>,
+    authorization: string | undefined,
+  ): Promise<Record<string, unknown>> {
     const { url } = this.options;
-    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/json",
+    };
     if (authorization) headers.authorization = authorization;
     let status: number;
     let text: string;
@@ -136,24 +160,30 @@ export class GatewayClient {
       status = response.status;
       text = await response.text();
     } catch (error) {
-      throw new TransientError(`Cannot reach the gateway at ${url}: ${describeNetworkError(error)}`);
+      throw new TransientError(
+        `Cannot reach the gateway at ${url}: ${describeNetworkError(error)}`,
+      );
     }
 
     const body = parseBody(text);
     const firstError = body?.errors?.[0];
-    const code = typeof firstError?.extensions?.code === "string" ? firstError.extensions.code : undefined;
+    const code =
+      typeof firstError?.extensions?.code === "string" ? firstError.extensions.code : undefined;
     const message = firstError?.message ?? `HTTP ${status}`;
-    if (status >= 500 || code === "SERVICE_UNAVAILABLE") {
+    if (status >= 500 || code === ErrorCode.ServiceUnavailable) {
       throw new TransientError(`The gateway answered HTTP ${status}: ${message}`);
     }
     if (!body) {
-      throw new GatewayError(`${url} answered HTTP ${status} without a GraphQL response; is it the gateway's /graphql endpoint?`);
+      throw new GatewayError(
+        `${url} answered HTTP ${status} without a GraphQL response; is it the gateway's /graphql endpoint?`,
+      );
     }
     if (firstError) {
       const hint = status === 413 ? " Try a smaller --batch-size." : "";
       throw new GatewayError(`${message}${code ? ` (${code})` : ""}${hint}`, code);
     }
-    if (!body.data) throw new GatewayError(`The gateway answered HTTP ${status} with neither data nor errors.`);
+    if (!body.data)
+      throw new GatewayError(`The gateway answered HTTP ${status} with neither data nor errors.`);
     return body.data;
   }
 }
@@ -161,7 +191,9 @@ export class GatewayClient {
 function parseBody(text: string): GraphQLBody | undefined {
   try {
     const body = JSON.parse(text) as unknown;
-    return body && typeof body === "object" && ("data" in body || "errors" in body) ? (body as GraphQLBody) : undefined;
+    return body && typeof body === "object" && ("data" in body || "errors" in body)
+      ? (body as GraphQLBody)
+      : undefined;
   } catch {
     return undefined;
   }

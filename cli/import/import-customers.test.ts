@@ -33,9 +33,19 @@ function fakeGateway() {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const input = JSON.parse(init.body as string).variables.input as CustomerInput[];
     batches.push(input);
-    const result = { created: 0, updated: 0, unchanged: 0, rejected: [] as { index: number; reason: string; field: string }[] };
+    const result = {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: [] as { index: number; reason: string; field: string }[],
+    };
     input.forEach((customer, index) => {
-      if (customer.email && !customer.email.includes("@")) result.rejected.push({ index, field: "email", reason: `'${customer.email}' is not a valid email address.` });
+      if (customer.email && !customer.email.includes("@"))
+        result.rejected.push({
+          index,
+          field: "email",
+          reason: `'${customer.email}' is not a valid email address.`,
+        });
       else if (stored.has(customer.externalId!)) result.unchanged++;
       else {
         stored.add(customer.externalId!);
@@ -48,7 +58,11 @@ function fakeGateway() {
   return { fetch, batches, maxInFlight: () => maxInFlight };
 }
 
-function optionsFor(file: string, fetch: typeof globalThis.fetch, overrides: Partial<ImportCustomersOptions> = {}): ImportCustomersOptions {
+function optionsFor(
+  file: string,
+  fetch: typeof globalThis.fetch,
+  overrides: Partial<ImportCustomersOptions> = {},
+): ImportCustomersOptions {
   return {
     file,
     url: "http://gateway.test/graphql",
@@ -84,8 +98,23 @@ describe("importCustomers", () => {
       ["c1", "c2", "c4"],
       ["c5", "c6"],
     ]);
-    expect(gateway.batches[0][1]).toEqual({ externalId: "c2", name: "Grace", email: "not-an-email", age: 40, status: "CHURNED", attributes: { Plan: "free" } });
-    expect(summary).toMatchObject({ file, rowsRead: 7, created: 3, updated: 0, unchanged: 0, rejected: 3, skipped: 1 });
+    expect(gateway.batches[0][1]).toEqual({
+      externalId: "c2",
+      name: "Grace",
+      email: "not-an-email",
+      age: 40,
+      status: "CHURNED",
+      attributes: { Plan: "free" },
+    });
+    expect(summary).toMatchObject({
+      file,
+      rowsRead: 7,
+      created: 3,
+      updated: 0,
+      unchanged: 0,
+      rejected: 3,
+      skipped: 1,
+    });
     expect(summary.rejections).toEqual([
       { line: 3, field: "email", reason: "'not-an-email' is not a valid email address." },
       { line: 4, field: "age", reason: "Age must be a whole number from 0 to 150, got forty." },
@@ -122,15 +151,31 @@ describe("importCustomers", () => {
   it("writes the column mapping and the progress unless quiet", async () => {
     const written: string[] = [];
     const gateway = fakeGateway();
-    await importCustomers(optionsFor(await csvFile(lines), gateway.fetch, { quiet: false, progressOutput: { write: (text: string) => written.push(text) } }));
-    expect(written[0]).toBe('columns: externalId <- CustomerID, name <- Full Name, email <- Email, age <- Age, status <- Churn = "Yes"; attributes: Plan\n');
+    await importCustomers(
+      optionsFor(await csvFile(lines), gateway.fetch, {
+        quiet: false,
+        progressOutput: { write: (text: string) => written.push(text) },
+      }),
+    );
+    expect(written[0]).toBe(
+      'columns: externalId <- CustomerID, name <- Full Name, email <- Email, age <- Age, status <- Churn = "Yes"; attributes: Plan\n',
+    );
     expect(written.at(-1)).toMatch(/^customers: 7\/7 rows \(100%\) [\d,]+ rows\/s\n$/);
   });
 
   it("stops with the gateway's message when it refuses a batch", async () => {
     const fetch = (async () =>
-      new Response(JSON.stringify({ errors: [{ message: "Your role cannot change customers.", extensions: { code: "FORBIDDEN" } }] }), { status: 200 })) as unknown as typeof globalThis.fetch;
-    const error = await importCustomers(optionsFor(await csvFile(lines), fetch)).catch((caught: unknown) => caught);
+      new Response(
+        JSON.stringify({
+          errors: [
+            { message: "Your role cannot change customers.", extensions: { code: "FORBIDDEN" } },
+          ],
+        }),
+        { status: 200 },
+      )) as unknown as typeof globalThis.fetch;
+    const error = await importCustomers(optionsFor(await csvFile(lines), fetch)).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ImportError);
     expect((error as Error).message).toBe(
       "The batch starting on line 2 failed: Your role cannot change customers. (FORBIDDEN)\n" +
@@ -140,10 +185,16 @@ describe("importCustomers", () => {
 
   it("refuses a missing file, a file without an externalId column and an empty file", async () => {
     const { fetch } = fakeGateway();
-    await expect(importCustomers(optionsFor(path.join(dir, "missing.csv"), fetch))).rejects.toThrow(new UsageError(`${path.join(dir, "missing.csv")}: no such file.`));
-    await expect(importCustomers(optionsFor(await csvFile(["Name,Churn", "Ada,No"]), fetch))).rejects.toThrow(/--map externalId=<Column>/);
+    await expect(importCustomers(optionsFor(path.join(dir, "missing.csv"), fetch))).rejects.toThrow(
+      new UsageError(`${path.join(dir, "missing.csv")}: no such file.`),
+    );
+    await expect(
+      importCustomers(optionsFor(await csvFile(["Name,Churn", "Ada,No"]), fetch)),
+    ).rejects.toThrow(/--map externalId=<Column>/);
     const empty = path.join(dir, "empty.csv");
     await writeFile(empty, "");
-    await expect(importCustomers(optionsFor(empty, fetch))).rejects.toThrow(new ImportError(`${empty} is empty: its first line must be the header.`));
+    await expect(importCustomers(optionsFor(empty, fetch))).rejects.toThrow(
+      new ImportError(`${empty} is empty: its first line must be the header.`),
+    );
   });
 });

@@ -1,8 +1,21 @@
-import { resolveColumns, toCustomerInput, describeMapping, type ColumnMapping, type CustomerInput, type MappingOptions } from "./column-mapping";
+import {
+  resolveColumns,
+  toCustomerInput,
+  describeMapping,
+  type ColumnMapping,
+  type CustomerInput,
+  type MappingOptions,
+} from "./column-mapping";
 import { readCsv } from "./csv-reader";
 import { ImportError } from "./errors";
 import type { GatewayClient } from "./gateway-client";
-import { batchFailed, ImportSession, RejectionLog, type CommonImportOptions, type RowRejection } from "./import-session";
+import {
+  batchFailed,
+  ImportSession,
+  RejectionLog,
+  type CommonImportOptions,
+  type RowRejection,
+} from "./import-session";
 import { rowsPerSecond } from "./progress";
 
 export { MAX_KEPT_REJECTIONS, type RowRejection } from "./import-session";
@@ -84,7 +97,8 @@ export async function importCustomers(options: ImportCustomersOptions): Promise<
     summary.rowsRead++;
     const result = toCustomerInput(item.values, mapping!);
     if (result.kind === "skipped") summary.skipped++;
-    else if (result.kind === "rejected") batch.rejections.push({ line: item.line, field: result.field, reason: result.reason });
+    else if (result.kind === "rejected")
+      batch.rejections.push({ line: item.line, field: result.field, reason: result.reason });
     else batch.rows.push({ line: item.line, input: result.input });
 
     if (batch.rows.length >= options.batchSize) {
@@ -93,7 +107,8 @@ export async function importCustomers(options: ImportCustomersOptions): Promise<
       progress?.update(summary.rowsRead);
     }
   }
-  if (!mapping) throw new ImportError(`${options.file} is empty: its first line must be the header.`);
+  if (!mapping)
+    throw new ImportError(`${options.file} is empty: its first line must be the header.`);
   await sendBatch(session.client, batch, summary, rejections);
   progress?.finish(summary.rowsRead);
 
@@ -104,13 +119,24 @@ export async function importCustomers(options: ImportCustomersOptions): Promise<
   return summary;
 }
 
-/** Sends the batch's rows (if any) and adds the outcome to `summary`, the batch's rejections to `log`. */
-async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: ImportSummary, log: RejectionLog): Promise<void> {
+/**
+ * Sends the batch's rows (if any) and adds the outcome to `summary`, the batch's rejections to
+ * `log`.
+ */
+async function sendBatch(
+  client: GatewayClient,
+  batch: PendingBatch,
+  summary: ImportSummary,
+  log: RejectionLog,
+): Promise<void> {
   const rejections = [...batch.rejections];
   if (batch.rows.length > 0) {
     let result: UpsertCustomersResult;
     try {
-      const data = await client.request<{ upsertCustomers: UpsertCustomersResult }>(UPSERT_CUSTOMERS, { input: batch.rows.map((row) => row.input) });
+      const data = await client.request<{ upsertCustomers: UpsertCustomersResult }>(
+        UPSERT_CUSTOMERS,
+        { input: batch.rows.map((row) => row.input) },
+      );
       result = data.upsertCustomers;
     } catch (error) {
       throw batchFailed(`The batch starting on line ${batch.rows[0].line}`, error);
@@ -119,7 +145,11 @@ async function sendBatch(client: GatewayClient, batch: PendingBatch, summary: Im
     summary.updated += result.updated;
     summary.unchanged += result.unchanged;
     for (const rejected of result.rejected) {
-      rejections.push({ line: batch.rows[rejected.index].line, field: rejected.field, reason: rejected.reason });
+      rejections.push({
+        line: batch.rows[rejected.index].line,
+        field: rejected.field,
+        reason: rejected.reason,
+      });
     }
   }
   log.add(rejections);

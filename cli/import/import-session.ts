@@ -29,7 +29,9 @@ export interface RowRejection {
   reason: string;
 }
 
-/** How many rejections an import keeps in its summary, so a file of bad rows cannot exhaust memory. */
+/**
+ * How many rejections an import keeps in its summary, so a file of bad rows cannot exhaust memory.
+ */
 export const MAX_KEPT_REJECTIONS = 1_000;
 
 /**
@@ -76,13 +78,16 @@ export class ImportSession {
       url: options.url,
       credentials: options.credentials,
       fetch: options.fetch,
-      onRetry: (attempt, reason) => session?.say(`${session.output.isTTY ? "\n" : ""}${reason}; retrying (${attempt} of 3)`),
+      onRetry: (attempt, reason) =>
+        session?.say(`${session.output.isTTY ? "\n" : ""}${reason}; retrying (${attempt} of 3)`),
     });
     session = new ImportSession(options, client);
     try {
       await client.authenticate();
     } catch (error) {
-      throw error instanceof GatewayError ? new ImportError(`Signing in failed: ${error.message}`, { cause: error }) : error;
+      throw error instanceof GatewayError
+        ? new ImportError(`Signing in failed: ${error.message}`, { cause: error })
+        : error;
     }
     return session;
   }
@@ -95,7 +100,11 @@ export class ImportSession {
   /** A progress reporter over the file's estimated rows, or undefined when quiet. */
   async progress(label: string): Promise<ProgressReporter | undefined> {
     if (this.options.quiet) return undefined;
-    return new ProgressReporter({ label, total: await estimateDataRows(this.options.file), output: this.output });
+    return new ProgressReporter({
+      label,
+      total: await estimateDataRows(this.options.file),
+      output: this.output,
+    });
   }
 
   elapsedMs(): number {
@@ -110,7 +119,10 @@ export class ImportSession {
  */
 export function batchFailed(what: string, error: unknown): ImportError {
   if (!(error instanceof GatewayError)) throw error;
-  return new ImportError(`${what} failed: ${error.message}\nThe batches before it are stored; running the import again is safe.`, { cause: error });
+  return new ImportError(
+    `${what} failed: ${error.message}\nThe batches before it are stored; running the import again is safe.`,
+    { cause: error },
+  );
 }
 
 /** Throws a {@link UsageError} unless `file` is a readable regular file. */
@@ -121,6 +133,10 @@ export async function assertReadableFile(file: string): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as { code?: string }).code;
-    throw new UsageError(code === "ENOENT" ? `${file}: no such file.` : `${file} cannot be read (${code ?? (error as Error).message}).`);
+    throw new UsageError(
+      code === "ENOENT"
+        ? `${file}: no such file.`
+        : `${file} cannot be read (${code ?? (error as Error).message}).`,
+    );
   }
 }

@@ -20,7 +20,13 @@ async function csvFile(lines: string[]): Promise<string> {
   return file;
 }
 
-type StoredCustomer = Omit<CustomerInput, "email" | "age" | "location"> & { id: string; externalId: string; email?: string | null; age?: number | null; location?: string | null };
+type StoredCustomer = Omit<CustomerInput, "email" | "age" | "location"> & {
+  id: string;
+  externalId: string;
+  email?: string | null;
+  age?: number | null;
+  location?: string | null;
+};
 type Call = { operation: "lookup" | "upsert" | "track"; size: number };
 
 /**
@@ -39,7 +45,10 @@ function fakeGateway() {
   let maxTracking = 0;
   const respond = (data: unknown) => new Response(JSON.stringify({ data }));
   const fetch = (async (_url: string, init: RequestInit) => {
-    const { query, variables } = JSON.parse(init.body as string) as { query: string; variables: Record<string, any> };
+    const { query, variables } = JSON.parse(init.body as string) as {
+      query: string;
+      variables: Record<string, any>;
+    };
     if (query.includes("customersByExternalIds")) {
       const ids = variables.externalIds as string[];
       calls.push({ operation: "lookup", size: ids.length });
@@ -49,14 +58,30 @@ function fakeGateway() {
     if (query.includes("upsertCustomers")) {
       const input = variables.input as StoredCustomer[];
       calls.push({ operation: "upsert", size: input.length });
-      const result = { created: 0, updated: 0, unchanged: 0, rejected: [] as { index: number; reason: string; field: string }[] };
+      const result = {
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: [] as { index: number; reason: string; field: string }[],
+      };
       input.forEach((customer, index) => {
-        if (customer.location === "INVALID") return result.rejected.push({ index, field: "location", reason: "location is not valid." });
+        if (customer.location === "INVALID")
+          return result.rejected.push({
+            index,
+            field: "location",
+            reason: "location is not valid.",
+          });
         const existing = customers.get(customer.externalId);
         if (!existing) {
           const id = randomUUID();
           customerIds.add(id);
-          customers.set(customer.externalId, { email: null, age: null, attributes: {}, ...customer, id } as StoredCustomer);
+          customers.set(customer.externalId, {
+            email: null,
+            age: null,
+            attributes: {},
+            ...customer,
+            id,
+          } as StoredCustomer);
           return result.created++;
         }
         const updated = { ...existing, ...customer, id: existing.id };
@@ -72,10 +97,16 @@ function fakeGateway() {
     maxTracking = Math.max(maxTracking, tracking);
     await new Promise((resolve) => setTimeout(resolve, 40));
     tracking--;
-    const result = { accepted: 0, duplicates: 0, rejected: [] as { index: number; reason: string }[] };
+    const result = {
+      accepted: 0,
+      duplicates: 0,
+      rejected: [] as { index: number; reason: string }[],
+    };
     batch.forEach((event, index) => {
-      if (!customerIds.has(event.customerId!)) problems.push(`${event.id} refers to unknown customer ${event.customerId}`);
-      if (event.timestamp < "2000") return result.rejected.push({ index, reason: "timestamp is before 2000-01-01." });
+      if (!customerIds.has(event.customerId!))
+        problems.push(`${event.id} refers to unknown customer ${event.customerId}`);
+      if (event.timestamp < "2000")
+        return result.rejected.push({ index, reason: "timestamp is before 2000-01-01." });
       if (events.has(event.id)) return result.duplicates++;
       events.set(event.id, event);
       return result.accepted++;
@@ -85,7 +116,11 @@ function fakeGateway() {
   return { fetch, customers, events, calls, problems, maxTracking: () => maxTracking };
 }
 
-function optionsFor(file: string, fetch: typeof globalThis.fetch, overrides: Partial<ImportTransactionsOptions> = {}): ImportTransactionsOptions {
+function optionsFor(
+  file: string,
+  fetch: typeof globalThis.fetch,
+  overrides: Partial<ImportTransactionsOptions> = {},
+): ImportTransactionsOptions {
   return {
     file,
     url: "http://gateway.test/graphql",
@@ -127,7 +162,13 @@ describe("importTransactions", () => {
 
     expect(gateway.problems).toEqual([]);
     expect(gateway.maxTracking()).toBe(2);
-    expect([...gateway.customers.values()].map(({ externalId, name, location }) => ({ externalId, name, location }))).toEqual([
+    expect(
+      [...gateway.customers.values()].map(({ externalId, name, location }) => ({
+        externalId,
+        name,
+        location,
+      })),
+    ).toEqual([
       { externalId: "17850", name: "Customer 17850", location: "United Kingdom" },
       { externalId: "13047", name: "Customer 13047", location: "France" },
       { externalId: "14527", name: "Customer 14527", location: "United Kingdom" },
@@ -143,25 +184,47 @@ describe("importTransactions", () => {
       ["tx:536381:1", "purchase", 14.85, "2010-12-01T09:45:00.000Z"],
     ]);
     expect(stored[0].customerId).toBe(gateway.customers.get("17850")!.id);
-    expect(stored[4].properties).toEqual({ invoice: "C536379", stockCode: "D", description: "Discount", quantity: -1, unitPrice: 27.5, country: "United Kingdom" });
+    expect(stored[4].properties).toEqual({
+      invoice: "C536379",
+      stockCode: "D",
+      description: "Discount",
+      quantity: -1,
+      unitPrice: 27.5,
+      country: "United Kingdom",
+    });
 
     expect(summary).toMatchObject({
       rowsRead: 12,
       customers: { created: 4, updated: 0, unchanged: 0, rejected: 1 },
       events: { sent: 7, purchases: 5, refunds: 1, accepted: 6, duplicates: 0, rejected: 1 },
-      skipped: { "no customer id": 1, "quantity 0 or less (not a cancellation)": 1, "unit price 0 or less": 1, "its customer was rejected": 1 },
+      skipped: {
+        "no customer id": 1,
+        "quantity 0 or less (not a cancellation)": 1,
+        "unit price 0 or less": 1,
+        "its customer was rejected": 1,
+      },
       rowsRejected: 1,
       splitInvoices: 0,
       rejected: 3,
     });
     expect(summary.rejections).toEqual([
       { line: 6, field: null, reason: "timestamp is before 2000-01-01." },
-      { line: 10, field: "InvoiceDate", reason: expect.stringMatching(/^InvoiceDate is not a valid month\/day\/year date: '31\/12\/2010 8:45'\./) },
+      {
+        line: 10,
+        field: "InvoiceDate",
+        reason: expect.stringMatching(
+          /^InvoiceDate is not a valid month\/day\/year date: '31\/12\/2010 8:45'\./,
+        ),
+      },
       { line: 12, field: "location", reason: "customer 99999: location is not valid." },
     ]);
-    // 12583 has no line to send, so it is not created. Customers go in batches of up to 2, events in
-    // batches of 3, and an events batch only after the customers it refers to.
-    expect(gateway.calls.filter((call) => call.operation !== "lookup").map((call) => `${call.operation} ${call.size}`)).toEqual([
+    // 12583 has no line to send, so it is not created. Customers go in batches of up to 2, events
+    // in batches of 3, and an events batch only after the customers it refers to.
+    expect(
+      gateway.calls
+        .filter((call) => call.operation !== "lookup")
+        .map((call) => `${call.operation} ${call.size}`),
+    ).toEqual([
       "upsert 1", // 17850, as its events are due
       "track 3",
       "upsert 2", // 13047 and 14527: a full batch
@@ -173,7 +236,9 @@ describe("importTransactions", () => {
 
   it("keeps to one events request at a time when asked", async () => {
     const gateway = fakeGateway();
-    const summary = await importTransactions(optionsFor(await csvFile(UCI), gateway.fetch, { eventRequestsInFlight: 1, batchSize: 1 }));
+    const summary = await importTransactions(
+      optionsFor(await csvFile(UCI), gateway.fetch, { eventRequestsInFlight: 1, batchSize: 1 }),
+    );
     expect(gateway.maxTracking()).toBe(1);
     expect(gateway.problems).toEqual([]);
     expect(summary.events).toMatchObject({ sent: 7, accepted: 6, rejected: 1 });
@@ -184,21 +249,54 @@ describe("importTransactions", () => {
     const file = await csvFile(UCI);
     await importTransactions(optionsFor(file, gateway.fetch));
     const callsBefore = gateway.calls.length;
-    const again = await importTransactions(optionsFor(file, gateway.fetch, { batchSize: 5_000, customerBatchSize: 1_000 }));
+    const again = await importTransactions(
+      optionsFor(file, gateway.fetch, { batchSize: 5_000, customerBatchSize: 1_000 }),
+    );
     expect(again).toMatchObject({
       customers: { created: 0, updated: 0, unchanged: 4, rejected: 1 },
       events: { sent: 7, accepted: 0, duplicates: 6, rejected: 1 },
     });
-    expect(gateway.calls.slice(callsBefore).map((call) => call.operation)).toEqual(["lookup", "upsert", "track"]);
+    expect(gateway.calls.slice(callsBefore).map((call) => call.operation)).toEqual([
+      "lookup",
+      "upsert",
+      "track",
+    ]);
   });
 
   it("updates an existing customer's location from the file and sends its other fields back unchanged", async () => {
     const gateway = fakeGateway();
-    gateway.customers.set("17850", { id: randomUUID(), externalId: "17850", name: "Ada Lovelace", email: "ada@example.com", age: 36, location: "London", attributes: { plan: "pro" } });
-    gateway.customers.set("13047", { id: randomUUID(), externalId: "13047", name: "Grace Hopper", email: "grace@example.com", age: null, location: "France", attributes: {} });
-    const summary = await importTransactions(optionsFor(await csvFile(UCI.slice(0, 6)), gateway.fetch, { customerBatchSize: 1_000, batchSize: 100 }));
+    gateway.customers.set("17850", {
+      id: randomUUID(),
+      externalId: "17850",
+      name: "Ada Lovelace",
+      email: "ada@example.com",
+      age: 36,
+      location: "London",
+      attributes: { plan: "pro" },
+    });
+    gateway.customers.set("13047", {
+      id: randomUUID(),
+      externalId: "13047",
+      name: "Grace Hopper",
+      email: "grace@example.com",
+      age: null,
+      location: "France",
+      attributes: {},
+    });
+    const summary = await importTransactions(
+      optionsFor(await csvFile(UCI.slice(0, 6)), gateway.fetch, {
+        customerBatchSize: 1_000,
+        batchSize: 100,
+      }),
+    );
     expect(summary.customers).toEqual({ created: 0, updated: 1, unchanged: 1, rejected: 0 });
-    expect(gateway.customers.get("17850")).toMatchObject({ name: "Ada Lovelace", email: "ada@example.com", age: 36, location: "United Kingdom", attributes: { plan: "pro" } });
+    expect(gateway.customers.get("17850")).toMatchObject({
+      name: "Ada Lovelace",
+      email: "ada@example.com",
+      age: 36,
+      location: "United Kingdom",
+      attributes: { plan: "pro" },
+    });
   });
 
   it("makes one event per invoice with --per-invoice, and a further one for an invoice that comes back", async () => {
@@ -208,16 +306,57 @@ describe("importTransactions", () => {
       "536365,22752,SET 7 BABUSHKA NESTING BOXES,2,12/1/2010 8:26,7.65,17850,United Kingdom", // 7: 536365 again
       UCI[10],
     ];
-    const summary = await importTransactions(optionsFor(await csvFile(lines), gateway.fetch, { perInvoice: true }));
-    expect([...gateway.events.values()].map((event) => [event.id, event.type, event.value, event.properties])).toEqual([
-      ["tx:536365", "purchase", 35.64, { invoice: "536365", lines: 2, items: 12, country: "United Kingdom" }],
-      ["tx:536366", "purchase", 11.1, { invoice: "536366", lines: 1, items: 6, country: "United Kingdom" }],
-      ["tx:536367", "purchase", 54.08, { invoice: "536367", lines: 1, items: 32, country: "France" }],
-      ["tx:536365#2", "purchase", 15.3, { invoice: "536365", lines: 1, items: 2, country: "United Kingdom" }],
-      ["tx:C536379", "refund", 27.5, { invoice: "C536379", lines: 1, items: 1, country: "United Kingdom" }],
+    const summary = await importTransactions(
+      optionsFor(await csvFile(lines), gateway.fetch, { perInvoice: true }),
+    );
+    expect(
+      [...gateway.events.values()].map((event) => [
+        event.id,
+        event.type,
+        event.value,
+        event.properties,
+      ]),
+    ).toEqual([
+      [
+        "tx:536365",
+        "purchase",
+        35.64,
+        { invoice: "536365", lines: 2, items: 12, country: "United Kingdom" },
+      ],
+      [
+        "tx:536366",
+        "purchase",
+        11.1,
+        { invoice: "536366", lines: 1, items: 6, country: "United Kingdom" },
+      ],
+      [
+        "tx:536367",
+        "purchase",
+        54.08,
+        { invoice: "536367", lines: 1, items: 32, country: "France" },
+      ],
+      [
+        "tx:536365#2",
+        "purchase",
+        15.3,
+        { invoice: "536365", lines: 1, items: 2, country: "United Kingdom" },
+      ],
+      [
+        "tx:C536379",
+        "refund",
+        27.5,
+        { invoice: "C536379", lines: 1, items: 1, country: "United Kingdom" },
+      ],
     ]);
-    expect(summary).toMatchObject({ rowsRead: 7, perInvoice: true, splitInvoices: 1, events: { sent: 6, accepted: 5, rejected: 1, purchases: 4, refunds: 1 } });
-    expect(summary.rejections).toEqual([{ line: 6, field: null, reason: "timestamp is before 2000-01-01." }]);
+    expect(summary).toMatchObject({
+      rowsRead: 7,
+      perInvoice: true,
+      splitInvoices: 1,
+      events: { sent: 6, accepted: 5, rejected: 1, purchases: 4, refunds: 1 },
+    });
+    expect(summary.rejections).toEqual([
+      { line: 6, field: null, reason: "timestamp is before 2000-01-01." },
+    ]);
   });
 
   it("formats a summary with customers, events, skipped rows by reason and the rejections", async () => {
@@ -256,7 +395,12 @@ describe("importTransactions", () => {
   it("writes the columns and the progress unless quiet", async () => {
     const written: string[] = [];
     const gateway = fakeGateway();
-    await importTransactions(optionsFor(await csvFile(UCI), gateway.fetch, { quiet: false, progressOutput: { write: (text: string) => written.push(text) } }));
+    await importTransactions(
+      optionsFor(await csvFile(UCI), gateway.fetch, {
+        quiet: false,
+        progressOutput: { write: (text: string) => written.push(text) },
+      }),
+    );
     expect(written[0]).toBe(
       "columns: invoice <- InvoiceNo, customer <- CustomerID, date <- InvoiceDate, quantity <- Quantity, price <- UnitPrice, stockCode <- StockCode, description <- Description, country <- Country; not used: none\n",
     );
@@ -265,10 +409,23 @@ describe("importTransactions", () => {
 
   it("stops with the gateway's message, and explains the scopes when the customers cannot be looked up", async () => {
     const forbidden = (async () =>
-      new Response(JSON.stringify({ errors: [{ message: "This API key has no READ scope: it can only call upsertCustomers and trackEvents.", extensions: { code: "FORBIDDEN" } }] }), {
-        status: 403,
-      })) as unknown as typeof globalThis.fetch;
-    const error = await importTransactions(optionsFor(await csvFile(UCI), forbidden, { credentials: { kind: "apiKey", secret: "k" } })).catch((caught: unknown) => caught);
+      new Response(
+        JSON.stringify({
+          errors: [
+            {
+              message:
+                "This API key has no READ scope: it can only call upsertCustomers and trackEvents.",
+              extensions: { code: "FORBIDDEN" },
+            },
+          ],
+        }),
+        {
+          status: 403,
+        },
+      )) as unknown as typeof globalThis.fetch;
+    const error = await importTransactions(
+      optionsFor(await csvFile(UCI), forbidden, { credentials: { kind: "apiKey", secret: "k" } }),
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImportError);
     expect((error as Error).message).toBe(
       "Looking up the customers failed: This API key has no READ scope: it can only call upsertCustomers and trackEvents. (FORBIDDEN)\n" +
@@ -278,21 +435,39 @@ describe("importTransactions", () => {
     const gateway = fakeGateway();
     const refusingEvents = (async (url: string, init: RequestInit) => {
       if ((init.body as string).includes("trackEvents")) {
-        return new Response(JSON.stringify({ errors: [{ message: "This API key can only call upsertCustomers.", extensions: { code: "FORBIDDEN" } }] }), { status: 403 });
+        return new Response(
+          JSON.stringify({
+            errors: [
+              {
+                message: "This API key can only call upsertCustomers.",
+                extensions: { code: "FORBIDDEN" },
+              },
+            ],
+          }),
+          { status: 403 },
+        );
       }
       return gateway.fetch(url, init);
     }) as unknown as typeof globalThis.fetch;
-    await expect(importTransactions(optionsFor(await csvFile(UCI), refusingEvents))).rejects.toThrow(
+    await expect(
+      importTransactions(optionsFor(await csvFile(UCI), refusingEvents)),
+    ).rejects.toThrow(
       "The events batch starting on line 2 failed: This API key can only call upsertCustomers. (FORBIDDEN)\nThe batches before it are stored; running the import again is safe.",
     );
   });
 
   it("refuses a file without the required columns, a missing file and an empty file", async () => {
     const { fetch } = fakeGateway();
-    await expect(importTransactions(optionsFor(await csvFile(["id,name", "1,Ada"]), fetch))).rejects.toThrow(UsageError);
-    await expect(importTransactions(optionsFor(path.join(dir, "missing.csv"), fetch))).rejects.toThrow(/missing\.csv: no such file/);
+    await expect(
+      importTransactions(optionsFor(await csvFile(["id,name", "1,Ada"]), fetch)),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      importTransactions(optionsFor(path.join(dir, "missing.csv"), fetch)),
+    ).rejects.toThrow(/missing\.csv: no such file/);
     const empty = path.join(dir, "empty.csv");
     await writeFile(empty, "");
-    await expect(importTransactions(optionsFor(empty, fetch))).rejects.toThrow(new ImportError(`${empty} is empty: its first line must be the header.`));
+    await expect(importTransactions(optionsFor(empty, fetch))).rejects.toThrow(
+      new ImportError(`${empty} is empty: its first line must be the header.`),
+    );
   });
 });

@@ -1,11 +1,37 @@
 import { readCsv } from "./csv-reader";
 import { ImportError } from "./errors";
-import { batchFailed, ImportSession, RejectionLog, type CommonImportOptions, type RowRejection } from "./import-session";
+import {
+  batchFailed,
+  ImportSession,
+  RejectionLog,
+  type CommonImportOptions,
+  type RowRejection,
+} from "./import-session";
 import { rowsPerSecond } from "./progress";
-import { describeTransactionColumns, resolveTransactionColumns, type TransactionColumns, type TransactionField } from "./transaction-columns";
-import { CustomerDirectory, MAX_CUSTOMER_BATCH, type CustomerCounts } from "./transaction-customers";
-import { eventGrouping, type EventGrouping, type EventInput, type PendingEvent } from "./transaction-events";
-import { SKIP_REASONS, TransactionRowReader, type DateFormat, type RowOutcome, type SkipReason } from "./transaction-rows";
+import {
+  describeTransactionColumns,
+  resolveTransactionColumns,
+  type TransactionColumns,
+  type TransactionField,
+} from "./transaction-columns";
+import {
+  CustomerDirectory,
+  MAX_CUSTOMER_BATCH,
+  type CustomerCounts,
+} from "./transaction-customers";
+import {
+  eventGrouping,
+  type EventGrouping,
+  type EventInput,
+  type PendingEvent,
+} from "./transaction-events";
+import {
+  SKIP_REASONS,
+  TransactionRowReader,
+  type DateFormat,
+  type RowOutcome,
+  type SkipReason,
+} from "./transaction-rows";
 
 /** The most events one `trackEvents` call of this import holds (the server takes 10,000). */
 export const MAX_EVENT_BATCH = 5_000;
@@ -82,7 +108,9 @@ interface TrackEventsResult {
  * twice. Throws a {@link UsageError} for an unreadable file or columns that do not fit, and an
  * {@link ImportError} when the gateway refuses a request; what was sent before stays stored.
  */
-export async function importTransactions(options: ImportTransactionsOptions): Promise<TransactionsSummary> {
+export async function importTransactions(
+  options: ImportTransactionsOptions,
+): Promise<TransactionsSummary> {
   const session = await ImportSession.open(options);
   const progress = await session.progress("transactions");
   const run = new TransactionsRun(session, options);
@@ -98,7 +126,8 @@ export async function importTransactions(options: ImportTransactionsOptions): Pr
     await run.row(reader!.read(item.values, item.line), item.line);
     if (run.summary.rowsRead % 1_000 === 0) progress?.update(run.summary.rowsRead);
   }
-  if (!reader) throw new ImportError(`${options.file} is empty: its first line must be the header.`);
+  if (!reader)
+    throw new ImportError(`${options.file} is empty: its first line must be the header.`);
   await run.finish();
   progress?.finish(run.summary.rowsRead);
 
@@ -115,7 +144,10 @@ class TransactionsRun {
   private readonly grouping: EventGrouping;
   private readonly rejections = new RejectionLog();
   private events: PendingEvent[] = [];
-  /** The events batches being sent, oldest first; they never reject (a failure is kept in `failure`). */
+  /**
+   * The events batches being sent, oldest first; they never reject (a failure is kept in
+   * `failure`).
+   */
   private readonly inFlight: Promise<void>[] = [];
   private failure: unknown;
 
@@ -123,7 +155,10 @@ class TransactionsRun {
     private readonly session: ImportSession,
     private readonly options: ImportTransactionsOptions,
   ) {
-    this.customers = new CustomerDirectory(session.client, Math.min(options.customerBatchSize ?? MAX_CUSTOMER_BATCH, MAX_CUSTOMER_BATCH));
+    this.customers = new CustomerDirectory(
+      session.client,
+      Math.min(options.customerBatchSize ?? MAX_CUSTOMER_BATCH, MAX_CUSTOMER_BATCH),
+    );
     this.grouping = eventGrouping(options.perInvoice);
     this.summary = {
       file: options.file,
@@ -149,7 +184,15 @@ class TransactionsRun {
       return this.rejections.add([{ line: csvLine, field: outcome.field, reason: outcome.reason }]);
     }
     const { line } = outcome;
-    if (this.customers.add({ externalId: line.customer, line: line.line, name: line.customerName, location: line.country })) await this.flushCustomers();
+    if (
+      this.customers.add({
+        externalId: line.customer,
+        line: line.line,
+        name: line.customerName,
+        location: line.country,
+      })
+    )
+      await this.flushCustomers();
     for (const event of this.grouping.add(line)) await this.queue(event);
   }
 
@@ -195,7 +238,9 @@ class TransactionsRun {
       }
       batch.push({ event, input: { ...event.input, customerId } });
     }
-    await this.settle(Math.max(1, this.options.eventRequestsInFlight ?? DEFAULT_EVENT_REQUESTS_IN_FLIGHT) - 1);
+    await this.settle(
+      Math.max(1, this.options.eventRequestsInFlight ?? DEFAULT_EVENT_REQUESTS_IN_FLIGHT) - 1,
+    );
     if (batch.length === 0) return;
     this.inFlight.push(
       this.track(batch).catch((error: unknown) => {
@@ -213,7 +258,11 @@ class TransactionsRun {
   private async track(batch: { event: PendingEvent; input: EventInput }[]): Promise<void> {
     let result: TrackEventsResult;
     try {
-      result = (await this.session.client.request<{ trackEvents: TrackEventsResult }>(TRACK_EVENTS, { events: batch.map((item) => item.input) })).trackEvents;
+      result = (
+        await this.session.client.request<{ trackEvents: TrackEventsResult }>(TRACK_EVENTS, {
+          events: batch.map((item) => item.input),
+        })
+      ).trackEvents;
     } catch (error) {
       throw batchFailed(`The events batch starting on line ${batch[0].event.line}`, error);
     }
@@ -228,6 +277,12 @@ class TransactionsRun {
       if (item.input.type === "refund") events.refunds++;
       else events.purchases++;
     });
-    this.rejections.add(result.rejected.map((item) => ({ line: batch[item.index].event.line, field: null, reason: item.reason })));
+    this.rejections.add(
+      result.rejected.map((item) => ({
+        line: batch[item.index].event.line,
+        field: null,
+        reason: item.reason,
+      })),
+    );
   }
 }

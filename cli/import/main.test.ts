@@ -22,11 +22,19 @@ beforeAll(async () => {
       res.setHeader("content-type", "application/json");
       if (req.headers.authorization !== "Bearer good") {
         res.statusCode = 401;
-        res.end(JSON.stringify({ errors: [{ message: "Invalid access token.", extensions: { code: "UNAUTHENTICATED" } }] }));
+        res.end(
+          JSON.stringify({
+            errors: [{ message: "Invalid access token.", extensions: { code: "UNAUTHENTICATED" } }],
+          }),
+        );
         return;
       }
       const rows = JSON.parse(body).variables.input.length;
-      res.end(JSON.stringify({ data: { upsertCustomers: { created: rows, updated: 0, unchanged: 0, rejected: [] } } }));
+      res.end(
+        JSON.stringify({
+          data: { upsertCustomers: { created: rows, updated: 0, unchanged: 0, rejected: [] } },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -51,24 +59,46 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
 
 describe("runCli", () => {
   it("prints the summary on stdout and progress on stderr, and exits 0", async () => {
-    const { status, stdout, stderr } = await run(["customers", file, "--url", url, "--token", "good"]);
+    const { status, stdout, stderr } = await run([
+      "customers",
+      file,
+      "--url",
+      url,
+      "--token",
+      "good",
+    ]);
     expect(status).toBe(EXIT_OK);
-    expect(stdout).toMatch(/^Imported customers from .*customers\.csv\n  rows read  2\n  created    2\n/);
+    expect(stdout).toMatch(
+      /^Imported customers from .*customers\.csv\n {2}rows read {2}2\n {2}created {4}2\n/,
+    );
     expect(stderr).toContain("columns: externalId <- id, name <- name; attributes: none\n");
     expect(stderr).toMatch(/customers: 2\/2 rows \(100%\)/);
   });
 
   it("prints nothing on stderr with --quiet, and takes the token from FA_TOKEN", async () => {
-    const { status, stderr } = await run(["customers", file, "--quiet"], { FA_TOKEN: "good", FA_GATEWAY_URL: url });
+    const { status, stderr } = await run(["customers", file, "--quiet"], {
+      FA_TOKEN: "good",
+      FA_GATEWAY_URL: url,
+    });
     expect(status).toBe(EXIT_OK);
     expect(stderr).toBe("");
   });
 
   it("exits 1 with the gateway's message when it refuses the credential", async () => {
-    const { status, stdout, stderr } = await run(["customers", file, "--url", url, "--token", "expired", "--quiet"]);
+    const { status, stdout, stderr } = await run([
+      "customers",
+      file,
+      "--url",
+      url,
+      "--token",
+      "expired",
+      "--quiet",
+    ]);
     expect(status).toBe(EXIT_FAILED);
     expect(stdout).toBe("");
-    expect(stderr).toContain("Import stopped: The batch starting on line 2 failed: Invalid access token. (UNAUTHENTICATED)");
+    expect(stderr).toContain(
+      "Import stopped: The batch starting on line 2 failed: Invalid access token. (UNAUTHENTICATED)",
+    );
   });
 
   it("exits 2 with the reason for a usage error", async () => {
@@ -82,10 +112,18 @@ describe("runCli", () => {
     expect(await run(["transactions", file, "--token", "good", "--url", url, "--quiet"])).toEqual({
       status: EXIT_USAGE,
       stdout: "",
-      stderr: expect.stringMatching(/^The file has no invoice, customer, date, quantity or price column .*\nRun with --help for the options\.\n$/),
+      stderr: expect.stringMatching(
+        /^The file has no invoice, customer, date, quantity or price column .*\nRun with --help for the options\.\n$/,
+      ),
     });
-    expect((await run(["customers", path.join(dir, "nope.csv"), "--token", "good", "--url", url])).stderr).toMatch(/nope\.csv: no such file/);
-    expect((await run(["customers", file, "--token", "good", "--url", url, "--map", "email=Mail"])).status).toBe(EXIT_USAGE);
+    expect(
+      (await run(["customers", path.join(dir, "nope.csv"), "--token", "good", "--url", url]))
+        .stderr,
+    ).toMatch(/nope\.csv: no such file/);
+    expect(
+      (await run(["customers", file, "--token", "good", "--url", url, "--map", "email=Mail"]))
+        .status,
+    ).toBe(EXIT_USAGE);
   });
 
   it("prints the usage for --help and exits 0", async () => {

@@ -22,7 +22,10 @@ export interface CliIo {
  * stderr. Resolves the exit status ({@link EXIT_OK}, {@link EXIT_FAILED}, {@link EXIT_USAGE});
  * never throws.
  */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   try {
     const command = parseCliArgs(argv, io.env);
     if (command.kind === "help") {
@@ -30,9 +33,15 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       return EXIT_OK;
     }
     if (command.kind === "transactions") {
-      io.stdout.write(formatTransactionsSummary(await importTransactions({ ...command.options, progressOutput: io.stderr })));
+      io.stdout.write(
+        formatTransactionsSummary(
+          await importTransactions({ ...command.options, progressOutput: io.stderr }),
+        ),
+      );
     } else {
-      io.stdout.write(formatSummary(await importCustomers({ ...command.options, progressOutput: io.stderr })));
+      io.stdout.write(
+        formatSummary(await importCustomers({ ...command.options, progressOutput: io.stderr })),
+      );
     }
     return EXIT_OK;
   } catch (error) {
@@ -46,7 +55,9 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       io.stderr.write(`${newLine}Import stopped: ${error.message}\n`);
       return EXIT_FAILED;
     }
-    io.stderr.write(`${newLine}Import failed unexpectedly: ${(error as Error)?.stack ?? String(error)}\n`);
+    io.stderr.write(
+      `${newLine}Import failed unexpectedly: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
     return EXIT_FAILED;
   }
 }

@@ -7,11 +7,15 @@ function recorder(isTTY: boolean) {
 
 describe("formatProgress", () => {
   it("shows the rows, the share of the estimated total and the rate", () => {
-    expect(formatProgress("customers", 12_000, 50_000, 2_222)).toBe("customers: 12,000/50,000 rows (24%) 5,401 rows/s");
+    expect(formatProgress("customers", 12_000, 50_000, 2_222)).toBe(
+      "customers: 12,000/50,000 rows (24%) 5,401 rows/s",
+    );
   });
 
   it("never shows a total below what is done, nor a percentage above 100", () => {
-    expect(formatProgress("customers", 1_010, 1_000, 1_000)).toBe("customers: 1,010/1,010 rows (100%) 1,010 rows/s");
+    expect(formatProgress("customers", 1_010, 1_000, 1_000)).toBe(
+      "customers: 1,010/1,010 rows (100%) 1,010 rows/s",
+    );
     expect(formatProgress("customers", 0, 0, 0)).toBe("customers: 0/0 rows 0 rows/s");
   });
 });
@@ -20,7 +24,12 @@ describe("ProgressReporter", () => {
   it("writes at most one line per interval, one per line when not on a terminal", () => {
     let now = 0;
     const { output, written } = recorder(false);
-    const progress = new ProgressReporter({ label: "customers", total: 4_000, output, now: () => now });
+    const progress = new ProgressReporter({
+      label: "customers",
+      total: 4_000,
+      output,
+      now: () => now,
+    });
     now = 1_000;
     progress.update(1_000);
     now = 1_100;
@@ -39,7 +48,12 @@ describe("ProgressReporter", () => {
   it("rewrites one line on a terminal and ends it when finished", () => {
     let now = 0;
     const { output, written } = recorder(true);
-    const progress = new ProgressReporter({ label: "customers", total: 20_000, output, now: () => now });
+    const progress = new ProgressReporter({
+      label: "customers",
+      total: 20_000,
+      output,
+      now: () => now,
+    });
     now = 1_000;
     progress.update(10_000);
     now = 2_000;

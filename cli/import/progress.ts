@@ -65,7 +65,12 @@ export class ProgressReporter {
  * One progress line: `customers: 12,000/50,000 rows (24%) 5,400 rows/s`. The total is an
  * estimate, so it never shows below `done` and the percentage stops at 100.
  */
-export function formatProgress(label: string, done: number, total: number, elapsedMs: number): string {
+export function formatProgress(
+  label: string,
+  done: number,
+  total: number,
+  elapsedMs: number,
+): string {
   const shownTotal = Math.max(total, done);
   const percent = shownTotal > 0 ? ` (${Math.floor((done * 100) / shownTotal)}%)` : "";
   const rate = rowsPerSecond(done, elapsedMs);

@@ -23,7 +23,9 @@ export function formatSummary(summary: ImportSummary): string {
   const width = Math.max(...counts.map(([, value]) => value.length));
   const lines = [`Imported customers from ${summary.file}`];
   for (const [label, value] of counts) lines.push(`  ${label.padEnd(10)} ${value.padStart(width)}`);
-  lines.push(`  ${"elapsed".padEnd(10)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`);
+  lines.push(
+    `  ${"elapsed".padEnd(10)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`,
+  );
   lines.push(...listRejections(summary.rejections, summary.rejected, "rows"));
   return `${lines.join("\n")}\n`;
 }
@@ -34,7 +36,9 @@ export function formatSummary(summary: ImportSummary): string {
  */
 export function formatTransactionsSummary(summary: TransactionsSummary): string {
   const { customers, events } = summary;
-  const skipped = Object.values(SKIP_REASONS).flatMap((reason): [string, number][] => (summary.skipped[reason] ? [[reason, summary.skipped[reason]!]] : []));
+  const skipped = Object.values(SKIP_REASONS).flatMap((reason): [string, number][] =>
+    summary.skipped[reason] ? [[reason, summary.skipped[reason]!]] : [],
+  );
   const skippedTotal = skipped.reduce((sum, [, count]) => sum + count, 0);
   const rows: [string, number][] = [
     ["rows read", summary.rowsRead],
@@ -56,10 +60,15 @@ export function formatTransactionsSummary(summary: TransactionsSummary): string 
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
   const valueWidth = Math.max(...rows.map(([, value]) => formatCount(value).length));
   const lines = [`Imported transactions from ${summary.file}`];
-  for (const [label, value] of rows) lines.push(`  ${label.padEnd(labelWidth)} ${formatCount(value).padStart(valueWidth)}`);
-  lines.push(`  ${"elapsed".padEnd(labelWidth)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`);
+  for (const [label, value] of rows)
+    lines.push(`  ${label.padEnd(labelWidth)} ${formatCount(value).padStart(valueWidth)}`);
+  lines.push(
+    `  ${"elapsed".padEnd(labelWidth)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`,
+  );
   if (summary.splitInvoices > 0) {
-    lines.push(`${formatCount(summary.splitInvoices)} invoice(s) had lines apart from each other; each further run of lines made an event tx:<invoice>#2, #3, ...`);
+    lines.push(
+      `${formatCount(summary.splitInvoices)} invoice(s) had lines apart from each other; each further run of lines made an event tx:<invoice>#2, #3, ...`,
+    );
   }
   lines.push(...listRejections(summary.rejections, summary.rejected, "rows, customers and events"));
   return `${lines.join("\n")}\n`;
@@ -72,6 +81,9 @@ function formatElapsed(elapsedMs: number, perSecond: number): string {
 function listRejections(rejections: RowRejection[], total: number, noun: string): string[] {
   const listed = rejections.slice(0, LISTED_REJECTIONS);
   if (listed.length === 0) return [];
-  const heading = total > listed.length ? `The first ${listed.length} of ${formatCount(total)} rejected ${noun}:` : `Rejected ${noun}:`;
+  const heading =
+    total > listed.length
+      ? `The first ${listed.length} of ${formatCount(total)} rejected ${noun}:`
+      : `Rejected ${noun}:`;
   return [heading, ...listed.map((rejection) => `  line ${rejection.line}: ${rejection.reason}`)];
 }

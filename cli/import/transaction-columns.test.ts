@@ -3,7 +3,16 @@ import { describeTransactionColumns, resolveTransactionColumns } from "./transac
 
 describe("resolveTransactionColumns", () => {
   it("finds every column of the UCI Online Retail layout without options", () => {
-    const header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"];
+    const header = [
+      "InvoiceNo",
+      "StockCode",
+      "Description",
+      "Quantity",
+      "InvoiceDate",
+      "UnitPrice",
+      "CustomerID",
+      "Country",
+    ];
     const columns = resolveTransactionColumns(header, {});
     expect(columns).toEqual({
       invoice: "InvoiceNo",
@@ -22,7 +31,17 @@ describe("resolveTransactionColumns", () => {
   });
 
   it("finds the Online Retail II names (Invoice, Price, Customer ID) and leaves other columns unused", () => {
-    const header = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country", "Notes"];
+    const header = [
+      "Invoice",
+      "StockCode",
+      "Description",
+      "Quantity",
+      "InvoiceDate",
+      "Price",
+      "Customer ID",
+      "Country",
+      "Notes",
+    ];
     const columns = resolveTransactionColumns(header, {});
     expect(columns).toMatchObject({ invoice: "Invoice", price: "Price", customer: "Customer ID" });
     expect(describeTransactionColumns(columns, header)).toMatch(/; not used: Notes$/);
@@ -30,8 +49,23 @@ describe("resolveTransactionColumns", () => {
 
   it("takes --map first, matching the column name like a header", () => {
     const header = ["Order", "Client", "When", "Qty", "Price", "SKU", "Land", "Item"];
-    const columns = resolveTransactionColumns(header, { invoice: "order", customer: "Client", date: "When", country: "Land", description: "Item" });
-    expect(columns).toEqual({ invoice: "Order", customer: "Client", date: "When", quantity: "Qty", price: "Price", stockCode: "SKU", country: "Land", description: "Item" });
+    const columns = resolveTransactionColumns(header, {
+      invoice: "order",
+      customer: "Client",
+      date: "When",
+      country: "Land",
+      description: "Item",
+    });
+    expect(columns).toEqual({
+      invoice: "Order",
+      customer: "Client",
+      date: "When",
+      quantity: "Qty",
+      price: "Price",
+      stockCode: "SKU",
+      country: "Land",
+      description: "Item",
+    });
   });
 
   it("says which required columns are missing and how to name them", () => {
@@ -41,10 +75,16 @@ describe("resolveTransactionColumns", () => {
           "Name them with --map invoice=<Column> --map customer=<Column> --map date=<Column>. Columns: Ref, Qty, Price, When.",
       ),
     );
-    expect(() => resolveTransactionColumns(["InvoiceNo", "CustomerID", "Date", "Quantity"], {})).toThrow(/^The file has no price column \(looked for price: UnitPrice, Price\.\.\.\)\. Name it with --map price=<Column>\./);
+    expect(() =>
+      resolveTransactionColumns(["InvoiceNo", "CustomerID", "Date", "Quantity"], {}),
+    ).toThrow(
+      /^The file has no price column \(looked for price: UnitPrice, Price\.\.\.\)\. Name it with --map price=<Column>\./,
+    );
   });
 
   it("refuses a mapped column the file does not have", () => {
-    expect(() => resolveTransactionColumns(["InvoiceNo", "CustomerID"], { date: "Datum" })).toThrow(/--map date=Datum: the file has no column 'Datum'/);
+    expect(() => resolveTransactionColumns(["InvoiceNo", "CustomerID"], { date: "Datum" })).toThrow(
+      /--map date=Datum: the file has no column 'Datum'/,
+    );
   });
 });

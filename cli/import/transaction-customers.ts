@@ -1,3 +1,4 @@
+import { ErrorCode } from "#kit/errors";
 import type { CustomerInput } from "./column-mapping";
 import { ImportError } from "./errors";
 import { GatewayError, type GatewayClient } from "./gateway-client";
@@ -7,7 +8,8 @@ import { batchFailed, type RowRejection } from "./import-session";
 /** The most ids `customersByExternalIds` takes, and so the most customers one batch holds. */
 export const MAX_CUSTOMER_BATCH = 1_000;
 
-const CUSTOMER_FIELDS = "id externalId name email age gender location incomeRange preferredCategory status churnedAt registeredAt attributes";
+const CUSTOMER_FIELDS =
+  "id externalId name email age gender location incomeRange preferredCategory status churnedAt registeredAt attributes";
 
 const LOOKUP = `query CustomersByExternalIds($externalIds: [String!]!) { customersByExternalIds(externalIds: $externalIds) { ${CUSTOMER_FIELDS} } }`;
 const LOOKUP_IDS = `query CustomerIdsByExternalIds($externalIds: [String!]!) { customersByExternalIds(externalIds: $externalIds) { id externalId } }`;
@@ -18,7 +20,10 @@ interface StoredCustomer extends Omit<CustomerInput, "externalId"> {
   externalId: string;
 }
 
-/** A customer of the file: its externalId, the line it first appears on, and what the file says of it. */
+/**
+ * A customer of the file: its externalId, the line it first appears on, and what the file says of
+ * it.
+ */
 export interface FileCustomer {
   externalId: string;
   line: number;
@@ -55,7 +60,10 @@ export class CustomerDirectory {
     private readonly batchSize = MAX_CUSTOMER_BATCH,
   ) {}
 
-  /** Queues the customer unless it was queued before; true when the batch is full and should be flushed. */
+  /**
+   * Queues the customer unless it was queued before; true when the batch is full and should be
+   * flushed.
+   */
   add(customer: FileCustomer): boolean {
     if (this.seen.has(customer.externalId)) return false;
     this.seen.add(customer.externalId);
@@ -68,7 +76,10 @@ export class CustomerDirectory {
     return this.pending.length;
   }
 
-  /** The customer's id once its batch is flushed; undefined when it was rejected (or is not flushed yet). */
+  /**
+   * The customer's id once its batch is flushed; undefined when it was rejected (or is not flushed
+   * yet).
+   */
   idOf(externalId: string): string | undefined {
     return this.ids.get(externalId);
   }
@@ -94,7 +105,10 @@ export class CustomerDirectory {
     batch.forEach((customer, index) => {
       const existing = stored[index];
       if (!existing) {
-        const input: CustomerInput = { externalId: customer.externalId, name: customer.name ?? `Customer ${customer.externalId}` };
+        const input: CustomerInput = {
+          externalId: customer.externalId,
+          name: customer.name ?? `Customer ${customer.externalId}`,
+        };
         if (customer.location !== undefined) input.location = customer.location;
         toSend.push({ customer, input, isNew: true });
         return;
@@ -107,13 +121,21 @@ export class CustomerDirectory {
         return;
       }
       const { id: _id, ...fields } = existing;
-      toSend.push({ customer, input: { ...fields, name, location: location ?? undefined }, isNew: false });
+      toSend.push({
+        customer,
+        input: { ...fields, name, location: location ?? undefined },
+        isNew: false,
+      });
     });
     if (toSend.length === 0) return [];
 
     let result: UpsertCustomersResult;
     try {
-      result = (await this.client.request<{ upsertCustomers: UpsertCustomersResult }>(UPSERT_CUSTOMERS, { input: toSend.map((item) => item.input) })).upsertCustomers;
+      result = (
+        await this.client.request<{ upsertCustomers: UpsertCustomersResult }>(UPSERT_CUSTOMERS, {
+          input: toSend.map((item) => item.input),
+        })
+      ).upsertCustomers;
     } catch (error) {
       throw batchFailed(what, error);
     }
@@ -125,10 +147,16 @@ export class CustomerDirectory {
     for (const rejected of result.rejected) {
       const { customer } = toSend[rejected.index];
       this.reject(customer.externalId);
-      rejections.push({ line: customer.line, field: rejected.field, reason: `customer ${customer.externalId}: ${rejected.reason}` });
+      rejections.push({
+        line: customer.line,
+        field: rejected.field,
+        reason: `customer ${customer.externalId}: ${rejected.reason}`,
+      });
     }
 
-    const created = toSend.filter((item) => item.isNew && !this.rejected.has(item.customer.externalId)).map((item) => item.customer);
+    const created = toSend
+      .filter((item) => item.isNew && !this.rejected.has(item.customer.externalId))
+      .map((item) => item.customer);
     const found = await this.lookup<{ id: string; externalId: string }>(LOOKUP_IDS, created, what);
     created.forEach((customer, index) => {
       const id = found[index]?.id;
@@ -138,7 +166,11 @@ export class CustomerDirectory {
       }
       this.counts.rejected++;
       this.reject(customer.externalId);
-      rejections.push({ line: customer.line, field: null, reason: `customer ${customer.externalId}: not found after it was created.` });
+      rejections.push({
+        line: customer.line,
+        field: null,
+        reason: `customer ${customer.externalId}: not found after it was created.`,
+      });
     });
     return rejections;
   }
@@ -148,13 +180,19 @@ export class CustomerDirectory {
     this.ids.delete(externalId);
   }
 
-  private async lookup<T>(query: string, customers: FileCustomer[], what: string): Promise<(T | null)[]> {
+  private async lookup<T>(
+    query: string,
+    customers: FileCustomer[],
+    what: string,
+  ): Promise<(T | null)[]> {
     if (customers.length === 0) return [];
     try {
-      const data = await this.client.request<{ customersByExternalIds: (T | null)[] }>(query, { externalIds: customers.map((customer) => customer.externalId) });
+      const data = await this.client.request<{ customersByExternalIds: (T | null)[] }>(query, {
+        externalIds: customers.map((customer) => customer.externalId),
+      });
       return data.customersByExternalIds;
     } catch (error) {
-      if (error instanceof GatewayError && error.code === "FORBIDDEN") {
+      if (error instanceof GatewayError && error.code === ErrorCode.Forbidden) {
         throw new ImportError(
           `Looking up the customers failed: ${error.message}\n` +
             "A transactions import reads the customers' ids: a user needs the ANALYST or ADMIN role, an API key the CUSTOMERS_WRITE, EVENTS_WRITE and READ scopes.",

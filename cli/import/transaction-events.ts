@@ -27,7 +27,9 @@ export interface EventGrouping {
   add(line: TransactionLine): PendingEvent[];
   /** Returns what is still buffered. */
   finish(): PendingEvent[];
-  /** Invoices whose lines made more than one event (with --per-invoice: they were not contiguous). */
+  /**
+   * Invoices whose lines made more than one event (with --per-invoice: they were not contiguous).
+   */
   readonly splitInvoices: number;
 }
 
@@ -93,12 +95,22 @@ class PerInvoice implements EventGrouping {
 
   add(line: TransactionLine): PendingEvent[] {
     const completed: PendingEvent[] = [];
-    if (this.open && (this.open.first.invoice !== line.invoice || this.open.first.customer !== line.customer)) completed.push(this.close());
+    if (
+      this.open &&
+      (this.open.first.invoice !== line.invoice || this.open.first.customer !== line.customer)
+    )
+      completed.push(this.close());
     if (!this.open) {
       const part = (this.parts.get(line.invoice) ?? 0) + 1;
       this.parts.set(line.invoice, part);
       if (part === 2) this.splitInvoices++;
-      this.open = { first: line, id: part === 1 ? `tx:${line.invoice}` : `tx:${line.invoice}#${part}`, cents: 0, lines: 0, items: 0 };
+      this.open = {
+        first: line,
+        id: part === 1 ? `tx:${line.invoice}` : `tx:${line.invoice}#${part}`,
+        cents: 0,
+        lines: 0,
+        items: 0,
+      };
     }
     this.open.cents += line.amountCents;
     this.open.lines++;
@@ -113,13 +125,23 @@ class PerInvoice implements EventGrouping {
   private close(): PendingEvent {
     const { first, id, cents, lines, items } = this.open!;
     this.open = undefined;
-    const properties: Record<string, string | number> = { invoice: first.invoice, lines, items: Math.round(items * 1e6) / 1e6 };
+    const properties: Record<string, string | number> = {
+      invoice: first.invoice,
+      lines,
+      items: Math.round(items * 1e6) / 1e6,
+    };
     if (first.country !== undefined) properties.country = first.country;
     return {
       line: first.line,
       rows: lines,
       customer: first.customer,
-      input: { id, type: first.cancellation ? "refund" : "purchase", timestamp: first.timestamp, value: cents / 100, properties },
+      input: {
+        id,
+        type: first.cancellation ? "refund" : "purchase",
+        timestamp: first.timestamp,
+        value: cents / 100,
+        properties,
+      },
     };
   }
 }

@@ -1,6 +1,9 @@
 import type { TransactionColumns } from "./transaction-columns";
 
-/** How dates like `12/1/2010 8:26` are read: month/day/year, day/month/year, or only ISO 8601 accepted. */
+/**
+ * How dates like `12/1/2010 8:26` are read: month/day/year, day/month/year, or only ISO 8601
+ * accepted.
+ */
 export const DATE_FORMATS = ["mdy", "dmy", "iso"] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
@@ -20,7 +23,10 @@ export interface TransactionLine {
   /** The CSV line it starts on (the header is line 1). */
   line: number;
   invoice: string;
-  /** Which line of its invoice this is (1, 2, ...), counting every row of the invoice in file order, skipped ones too. */
+  /**
+   * Which line of its invoice this is (1, 2, ...), counting every row of the invoice in file order,
+   * skipped ones too.
+   */
   position: number;
   /** The invoice number starts with "C": the line is refunded. */
   cancellation: boolean;
@@ -67,11 +73,14 @@ export class TransactionRowReader {
    */
   read(record: Record<string, string | undefined>, line: number): RowOutcome {
     const { columns } = this;
-    const cell = (column: string | undefined): string => (column === undefined ? "" : (record[column] ?? "").trim());
-    if (Object.values(record).every((value) => value === undefined || value.trim() === "")) return { kind: "skipped", reason: SKIP_REASONS.blank };
+    const cell = (column: string | undefined): string =>
+      column === undefined ? "" : (record[column] ?? "").trim();
+    if (Object.values(record).every((value) => value === undefined || value.trim() === ""))
+      return { kind: "skipped", reason: SKIP_REASONS.blank };
 
     const invoice = cell(columns.invoice);
-    if (!invoice) return { kind: "rejected", field: columns.invoice, reason: `${columns.invoice} is empty.` };
+    if (!invoice)
+      return { kind: "rejected", field: columns.invoice, reason: `${columns.invoice} is empty.` };
     const position = (this.rowsPerInvoice.get(invoice) ?? 0) + 1;
     this.rowsPerInvoice.set(invoice, position);
 
@@ -80,19 +89,36 @@ export class TransactionRowReader {
 
     const quantityText = cell(columns.quantity);
     const quantity = parseDecimal(quantityText);
-    if (!quantity) return { kind: "rejected", field: columns.quantity, reason: `${columns.quantity} is not a number: '${quantityText}'.` };
+    if (!quantity)
+      return {
+        kind: "rejected",
+        field: columns.quantity,
+        reason: `${columns.quantity} is not a number: '${quantityText}'.`,
+      };
     const priceText = cell(columns.price);
     const price = parseDecimal(priceText);
-    if (!price) return { kind: "rejected", field: columns.price, reason: `${columns.price} is not a number: '${priceText}'.` };
+    if (!price)
+      return {
+        kind: "rejected",
+        field: columns.price,
+        reason: `${columns.price} is not a number: '${priceText}'.`,
+      };
 
     const cancellation = isCancellation(invoice);
-    if (quantity.units === 0 && cancellation) return { kind: "skipped", reason: SKIP_REASONS.cancelledNothing };
-    if (quantity.units <= 0 && !cancellation) return { kind: "skipped", reason: SKIP_REASONS.quantity };
+    if (quantity.units === 0 && cancellation)
+      return { kind: "skipped", reason: SKIP_REASONS.cancelledNothing };
+    if (quantity.units <= 0 && !cancellation)
+      return { kind: "skipped", reason: SKIP_REASONS.quantity };
     if (price.units <= 0) return { kind: "skipped", reason: SKIP_REASONS.price };
 
     const dateText = cell(columns.date);
     const timestamp = this.dates.parse(dateText);
-    if (typeof timestamp !== "string") return { kind: "rejected", field: columns.date, reason: `${columns.date} ${timestamp.error}` };
+    if (typeof timestamp !== "string")
+      return {
+        kind: "rejected",
+        field: columns.date,
+        reason: `${columns.date} ${timestamp.error}`,
+      };
 
     const result: TransactionLine = {
       line,
@@ -105,8 +131,16 @@ export class TransactionRowReader {
       unitPrice: Number(priceText),
       amountCents: amountInCents(quantity, price),
     };
-    const optional = { customerName: columns.name, country: columns.country, stockCode: columns.stockCode, description: columns.description };
-    for (const [key, column] of Object.entries(optional) as [keyof typeof optional, string | undefined][]) {
+    const optional = {
+      customerName: columns.name,
+      country: columns.country,
+      stockCode: columns.stockCode,
+      description: columns.description,
+    };
+    for (const [key, column] of Object.entries(optional) as [
+      keyof typeof optional,
+      string | undefined,
+    ][]) {
       const value = cell(column);
       if (value) result[key] = value;
     }
@@ -116,7 +150,7 @@ export class TransactionRowReader {
 
 /** An invoice number starting with "C" (any case) is a cancellation, as in the UCI data. */
 export function isCancellation(invoice: string): boolean {
-  return invoice.charCodeAt(0) === 67 /* C */ || invoice.charCodeAt(0) === 99 /* c */;
+  return invoice.charCodeAt(0) === 67 /* C */ || invoice.charCodeAt(0) === 99; /* c */
 }
 
 /**
@@ -162,8 +196,10 @@ export function amountInCents(quantity: Decimal, price: Decimal): number {
   return Number((product * 2n + divisor) / (2n * divisor));
 }
 
-const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-const NUMERIC_DATE = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?$/i;
+const ISO_DATE =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const NUMERIC_DATE =
+  /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?$/i;
 
 /** The parts of a date-time as written, before any time zone applies. */
 interface WallTime {
@@ -207,21 +243,47 @@ export class DateParser {
     if (text === "") return { error: "is empty." };
     const iso = ISO_DATE.exec(text);
     if (iso) {
-      const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] = iso;
-      const wall = wallTime(+year, +month, +day, +hour, +minute, +second, Math.floor(Number(`0.${fraction || "0"}`) * 1000));
+      const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] =
+        iso;
+      const wall = wallTime(
+        +year,
+        +month,
+        +day,
+        +hour,
+        +minute,
+        +second,
+        Math.floor(Number(`0.${fraction || "0"}`) * 1000),
+      );
       if (!wall) return { error: `is not a valid date: '${text}'.` };
-      return new Date(offset ? Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond) - offsetMs(offset) : this.toUtc(wall)).toISOString();
+      return new Date(
+        offset
+          ? Date.UTC(
+              wall.year,
+              wall.month - 1,
+              wall.day,
+              wall.hour,
+              wall.minute,
+              wall.second,
+              wall.millisecond,
+            ) - offsetMs(offset)
+          : this.toUtc(wall),
+      ).toISOString();
     }
     const numeric = this.format === "iso" ? null : NUMERIC_DATE.exec(text);
     if (!numeric) {
-      const expected = this.format === "iso" ? "an ISO 8601 date like 2010-12-01T08:26:00Z (--date-format iso)" : `a date like ${this.format === "mdy" ? "12/1/2010 8:26 (month/day/year" : "1/12/2010 8:26 (day/month/year"}, --date-format ${this.format}) or 2010-12-01T08:26:00Z`;
+      const expected =
+        this.format === "iso"
+          ? "an ISO 8601 date like 2010-12-01T08:26:00Z (--date-format iso)"
+          : `a date like ${this.format === "mdy" ? "12/1/2010 8:26 (month/day/year" : "1/12/2010 8:26 (day/month/year"}, --date-format ${this.format}) or 2010-12-01T08:26:00Z`;
       return { error: `is not ${expected}: '${text}'.` };
     }
-    const [, first, , second, year, hourText = "0", minute = "0", secondsText = "0", meridiem] = numeric;
+    const [, first, , second, year, hourText = "0", minute = "0", secondsText = "0", meridiem] =
+      numeric;
     const [month, day] = this.format === "mdy" ? [+first, +second] : [+second, +first];
     let hour = +hourText;
     if (meridiem) {
-      if (hour < 1 || hour > 12) return { error: `has an hour outside 1-12 before ${meridiem}: '${text}'.` };
+      if (hour < 1 || hour > 12)
+        return { error: `has an hour outside 1-12 before ${meridiem}: '${text}'.` };
       hour = (hour % 12) + (meridiem.toUpperCase() === "PM" ? 12 : 0);
     }
     const wall = wallTime(+year, month, day, hour, +minute, +secondsText, 0);
@@ -229,14 +291,25 @@ export class DateParser {
       const swapped = this.format === "mdy" ? "dmy" : "mdy";
       const fits = wallTime(+year, day, month, hour, +minute, +secondsText, 0) !== undefined;
       const order = this.format === "mdy" ? "month/day/year" : "day/month/year";
-      return { error: `is not a valid ${order} date: '${text}'.${fits ? ` Use --date-format ${swapped} if the file's dates are ${swapped === "dmy" ? "day/month/year" : "month/day/year"}.` : ""}` };
+      return {
+        error: `is not a valid ${order} date: '${text}'.${fits ? ` Use --date-format ${swapped} if the file's dates are ${swapped === "dmy" ? "day/month/year" : "month/day/year"}.` : ""}`,
+      };
     }
     return new Date(this.toUtc(wall)).toISOString();
   }
 }
 
-function wallTime(year: number, month: number, day: number, hour: number, minute: number, second: number, millisecond: number): WallTime | undefined {
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+function wallTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond: number,
+): WallTime | undefined {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day > daysInMonth) return undefined;
   return { year, month, day, hour, minute, second, millisecond };
@@ -266,7 +339,16 @@ export function isKnownTimeZone(timezone: string): boolean {
  * the autumn's repeated hour, the first of the two.
  */
 export function wallTimeConverter(timezone: string): (wall: WallTime) => number {
-  const asUtc = (wall: WallTime) => Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const asUtc = (wall: WallTime) =>
+    Date.UTC(
+      wall.year,
+      wall.month - 1,
+      wall.day,
+      wall.hour,
+      wall.minute,
+      wall.second,
+      wall.millisecond,
+    );
   if (/^(utc|etc\/utc|gmt|etc\/gmt|z)$/i.test(timezone)) return asUtc;
   const formatter = new Intl.DateTimeFormat("en-US", {
     timeZone: timezone,
@@ -281,8 +363,16 @@ export function wallTimeConverter(timezone: string): (wall: WallTime) => number 
   /** The zone's offset from UTC at instant `utc`, in milliseconds. */
   const offsetAt = (utc: number): number => {
     const parts: Record<string, number> = {};
-    for (const part of formatter.formatToParts(new Date(utc))) if (part.type !== "literal") parts[part.type] = Number(part.value);
-    const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour % 24, parts.minute, parts.second);
+    for (const part of formatter.formatToParts(new Date(utc)))
+      if (part.type !== "literal") parts[part.type] = Number(part.value);
+    const local = Date.UTC(
+      parts.year,
+      parts.month - 1,
+      parts.day,
+      parts.hour % 24,
+      parts.minute,
+      parts.second,
+    );
     return local - Math.floor(utc / 1000) * 1000;
   };
   return (wall) => {
@@ -290,7 +380,9 @@ export function wallTimeConverter(timezone: string): (wall: WallTime) => number 
     // Try the offsets just before and after: the earlier instant that reads as this wall time wins.
     const before = offsetAt(local - 86_400_000);
     const after = offsetAt(local + 86_400_000);
-    const candidates = [local - before, local - after].filter((utc) => utc + offsetAt(utc) === local);
+    const candidates = [local - before, local - after].filter(
+      (utc) => utc + offsetAt(utc) === local,
+    );
     if (candidates.length > 0) return Math.min(...candidates);
     // In a gap: read with the offset before the change.
     return local - before;

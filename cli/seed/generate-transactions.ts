@@ -3,7 +3,8 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 
-export const UCI_HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country";
+export const UCI_HEADER =
+  "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country";
 
 export interface GeneratorOptions {
   /** Data lines to write (the header comes on top). */
@@ -18,8 +19,50 @@ export interface GeneratorOptions {
   invoiceMinutes?: number;
 }
 
-const COUNTRIES = ["United Kingdom", "Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland", "Portugal", "Australia"];
-const WORDS = ["WHITE", "HANGING", "HEART", "T-LIGHT", "HOLDER", "CREAM", "CUPID", "HEARTS", "COAT", "HANGER", "KNITTED", "UNION", "FLAG", "HOT", "WATER", "BOTTLE", "RED", "WOOLLY", "JUMBO", "BAG", "VINTAGE", "LUNCH", "BOX", "SET", "OF", "3", "CAKE", "TINS", "PANTRY", "DESIGN"];
+const COUNTRIES = [
+  "United Kingdom",
+  "Germany",
+  "France",
+  "EIRE",
+  "Spain",
+  "Netherlands",
+  "Belgium",
+  "Switzerland",
+  "Portugal",
+  "Australia",
+];
+const WORDS = [
+  "WHITE",
+  "HANGING",
+  "HEART",
+  "T-LIGHT",
+  "HOLDER",
+  "CREAM",
+  "CUPID",
+  "HEARTS",
+  "COAT",
+  "HANGER",
+  "KNITTED",
+  "UNION",
+  "FLAG",
+  "HOT",
+  "WATER",
+  "BOTTLE",
+  "RED",
+  "WOOLLY",
+  "JUMBO",
+  "BAG",
+  "VINTAGE",
+  "LUNCH",
+  "BOX",
+  "SET",
+  "OF",
+  "3",
+  "CAKE",
+  "TINS",
+  "PANTRY",
+  "DESIGN",
+];
 
 /** A small deterministic pseudo-random generator (mulberry32): numbers in [0, 1). */
 function random(seed: number): () => number {
@@ -41,11 +84,21 @@ interface Product {
 
 function products(next: () => number): Product[] {
   return Array.from({ length: 300 }, (_, index) => {
-    const words = Array.from({ length: 2 + Math.floor(next() * 4) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+    const words = Array.from(
+      { length: 2 + Math.floor(next() * 4) },
+      () => WORDS[Math.floor(next() * WORDS.length)],
+    );
     // A few descriptions hold a comma, and so are quoted, as some in the UCI file are.
-    const description = index % 37 === 5 ? `"${words.slice(0, 2).join(" ")}, ${words.slice(2).join(" ")}"` : words.join(" ");
+    const description =
+      index % 37 === 5
+        ? `"${words.slice(0, 2).join(" ")}, ${words.slice(2).join(" ")}"`
+        : words.join(" ");
     const price = (Math.round((0.29 + next() * 15) * 100) / 100).toFixed(2);
-    return { code: index % 50 === 7 ? `${84000 + index}A` : String(84000 + index), description, price };
+    return {
+      code: index % 50 === 7 ? `${84000 + index}A` : String(84000 + index),
+      description,
+      price,
+    };
   });
 }
 
@@ -64,9 +117,13 @@ export function* generateTransactionLines(options: GeneratorOptions): Generator<
   const next = random(options.seed ?? 1);
   const catalog = products(next);
   const customerCount = options.customers ?? 4_000;
-  const countries = Array.from({ length: customerCount }, () => (next() < 0.85 ? COUNTRIES[0] : COUNTRIES[1 + Math.floor(next() * (COUNTRIES.length - 1))]));
+  const countries = Array.from({ length: customerCount }, () =>
+    next() < 0.85 ? COUNTRIES[0] : COUNTRIES[1 + Math.floor(next() * (COUNTRIES.length - 1))],
+  );
   const start = options.start ?? new Date("2010-12-01T08:26:00Z");
-  const invoiceMinutes = options.invoiceMinutes ?? Math.max(1, Math.min(60, Math.floor((365 * 24 * 60) / Math.max(1, options.lines / 20))));
+  const invoiceMinutes =
+    options.invoiceMinutes ??
+    Math.max(1, Math.min(60, Math.floor((365 * 24 * 60) / Math.max(1, options.lines / 20))));
 
   yield UCI_HEADER;
   let written = 0;
@@ -79,16 +136,24 @@ export function* generateTransactionLines(options: GeneratorOptions): Generator<
     const invoice = cancellation ? `C${invoiceNumber}` : String(invoiceNumber);
     const date = uciDate(new Date(time));
     const country = anonymous ? COUNTRIES[0] : countries[customerIndex];
-    const size = Math.min(options.lines - written, cancellation ? 1 + Math.floor(next() * 3) : 1 + Math.floor(next() * 40));
+    const size = Math.min(
+      options.lines - written,
+      cancellation ? 1 + Math.floor(next() * 3) : 1 + Math.floor(next() * 40),
+    );
     for (let i = 0; i < size; i++) {
       const product = catalog[Math.floor(next() * catalog.length)];
       let quantity = 1 + Math.floor(next() * 24);
       let price = product.price;
       const odd = next();
       if (cancellation) quantity = -quantity;
-      else if (odd < 0.003) quantity = -quantity; // an adjustment, not a cancellation: skipped
+      else if (odd < 0.003)
+        quantity = -quantity; // an adjustment, not a cancellation: skipped
       else if (odd < 0.006) price = "0"; // a free line: skipped
-      const customer = anonymous ? "" : next() < 0.3 ? `${12346 + customerIndex}.0` : String(12346 + customerIndex);
+      const customer = anonymous
+        ? ""
+        : next() < 0.3
+          ? `${12346 + customerIndex}.0`
+          : String(12346 + customerIndex);
       yield `${invoice},${product.code},${product.description},${quantity},${date},${price},${customer},${country}`;
       written++;
     }
@@ -116,10 +181,15 @@ export async function writeTransactionsCsv(file: string, options: GeneratorOptio
 if (require.main === module) {
   const [file, lines, seed] = process.argv.slice(2);
   if (!file || !/^\d+$/.test(lines ?? "")) {
-    process.stderr.write("Usage: node dist/cli/seed/generate-transactions.js <file.csv> <lines> [seed]\n");
+    process.stderr.write(
+      "Usage: node dist/cli/seed/generate-transactions.js <file.csv> <lines> [seed]\n",
+    );
     process.exitCode = 2;
   } else {
-    writeTransactionsCsv(file, { lines: Number(lines), seed: seed ? Number(seed) : undefined }).catch((error: unknown) => {
+    writeTransactionsCsv(file, {
+      lines: Number(lines),
+      seed: seed ? Number(seed) : undefined,
+    }).catch((error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
       process.exitCode = 1;
     });

@@ -31,7 +31,9 @@ export interface SeedArguments {
   importArgs: string[];
 }
 
-/** Reads the seed's own options; the others are the importer's. Throws a UsageError for bad values. */
+/**
+ * Reads the seed's own options; the others are the importer's. Throws a UsageError for bad values.
+ */
 export function parseSeedArgs(argv: string[]): SeedArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   const own: Record<string, number> = { customers: 4_000, events: 50_000, seed: 1 };
@@ -40,18 +42,25 @@ export function parseSeedArgs(argv: string[]): SeedArguments | "help" {
     const name = argv[i].replace(/^--/, "");
     if (argv[i].startsWith("--") && name in own) {
       const value = argv[++i];
-      if (!value || !/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} takes a positive whole number, got '${value ?? ""}'.`);
+      if (!value || !/^\d+$/.test(value) || Number(value) < 1)
+        throw new UsageError(`--${name} takes a positive whole number, got '${value ?? ""}'.`);
       own[name] = Number(value);
     } else {
       importArgs.push(argv[i]);
     }
   }
-  if (own.customers > own.events) throw new UsageError(`--customers (${own.customers}) cannot exceed --events (${own.events}): every customer needs a purchase.`);
+  if (own.customers > own.events)
+    throw new UsageError(
+      `--customers (${own.customers}) cannot exceed --events (${own.events}): every customer needs a purchase.`,
+    );
   return { customers: own.customers, events: own.events, seed: own.seed, importArgs };
 }
 
 /** Runs the seed; resolves the exit status (0 done, 1 failed, 2 wrong command line). */
-export async function runSeed(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function runSeed(
+  argv: string[],
+  io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   let dir: string | undefined;
   try {
     const parsed = parseSeedArgs(argv);
@@ -59,15 +68,33 @@ export async function runSeed(argv: string[], io = { stdout: process.stdout, std
       io.stdout.write(`${SEED_USAGE}\n`);
       return 0;
     }
-    const hasCredentials = parsed.importArgs.some((arg) => ["--token", "--api-key", "--email"].includes(arg)) || io.env.FA_TOKEN || io.env.FA_API_KEY;
-    const credentials = hasCredentials ? [] : ["--email", "admin@acme.test", "--password", "demo-password"];
+    const hasCredentials =
+      parsed.importArgs.some((arg) => ["--token", "--api-key", "--email"].includes(arg)) ||
+      io.env.FA_TOKEN ||
+      io.env.FA_API_KEY;
+    const credentials = hasCredentials
+      ? []
+      : ["--email", "admin@acme.test", "--password", "demo-password"];
     dir = await mkdtemp(path.join(os.tmpdir(), "federated-analytics-seed-"));
     const file = path.join(dir, "transactions.csv");
-    io.stderr.write(`seed: generating ${parsed.events.toLocaleString("en-US")} sales lines for ${parsed.customers.toLocaleString("en-US")} customers (seed ${parsed.seed})\n`);
-    await writeTransactionsCsv(file, { lines: parsed.events, customers: parsed.customers, seed: parsed.seed });
-    const command = parseCliArgs(["transactions", file, ...credentials, ...parsed.importArgs], io.env);
+    io.stderr.write(
+      `seed: generating ${parsed.events.toLocaleString("en-US")} sales lines for ${parsed.customers.toLocaleString("en-US")} customers (seed ${parsed.seed})\n`,
+    );
+    await writeTransactionsCsv(file, {
+      lines: parsed.events,
+      customers: parsed.customers,
+      seed: parsed.seed,
+    });
+    const command = parseCliArgs(
+      ["transactions", file, ...credentials, ...parsed.importArgs],
+      io.env,
+    );
     if (command.kind !== "transactions") throw new UsageError("unexpected command");
-    io.stdout.write(formatTransactionsSummary(await importTransactions({ ...command.options, progressOutput: io.stderr })));
+    io.stdout.write(
+      formatTransactionsSummary(
+        await importTransactions({ ...command.options, progressOutput: io.stderr }),
+      ),
+    );
     return 0;
   } catch (error) {
     io.stderr.write(`seed: ${(error as Error).message}\n`);

@@ -13,14 +13,24 @@ describe("the demo data set", () => {
     expect(data.customers.length).toBeGreaterThanOrEqual(300);
     expect(data.events.length).toBeGreaterThan(3_000);
     const ninetyDaysAgo = asOf.getTime() - 90 * 86_400_000;
-    expect(data.events.every((event) => event.timestamp.getTime() >= ninetyDaysAgo - 86_400_000 && event.timestamp.getTime() <= asOf.getTime() + 86_400_000)).toBe(true);
+    expect(
+      data.events.every(
+        (event) =>
+          event.timestamp.getTime() >= ninetyDaysAgo - 86_400_000 &&
+          event.timestamp.getTime() <= asOf.getTime() + 86_400_000,
+      ),
+    ).toBe(true);
     expect(new Set(data.events.map((event) => event.id)).size).toBe(data.events.length);
   });
 
   it("only references customers and campaigns of the event's own organization", () => {
     const data = generateDemoDataset(asOf);
-    const customerOrg = new Map(data.customers.map((customer) => [customer.id, customer.organizationId]));
-    const campaignOrg = new Map(data.campaigns.map((campaign) => [campaign.id, campaign.organizationId]));
+    const customerOrg = new Map(
+      data.customers.map((customer) => [customer.id, customer.organizationId]),
+    );
+    const campaignOrg = new Map(
+      data.campaigns.map((campaign) => [campaign.id, campaign.organizationId]),
+    );
     for (const event of data.events) {
       if (event.customerId) expect(customerOrg.get(event.customerId)).toBe(event.organizationId);
       if (event.campaignId) expect(campaignOrg.get(event.campaignId)).toBe(event.organizationId);

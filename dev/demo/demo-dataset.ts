@@ -15,22 +15,55 @@ export interface DemoDataset {
   events: DemoEvent[];
 }
 
-export interface DemoOrganization { id: string; name: string }
-export interface DemoUser { id: string; organizationId: string; email: string; name: string; role: Role }
+export interface DemoOrganization {
+  id: string;
+  name: string;
+}
+export interface DemoUser {
+  id: string;
+  organizationId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
 export interface DemoCustomer {
-  id: string; organizationId: string; externalId: string; name: string; email: string; age: number;
-  gender: string; location: string; incomeRange: string; preferredCategory: string;
-  status: "ACTIVE" | "CHURNED"; churnedAt: Date | null; registeredAt: Date; attributes: Record<string, unknown>;
+  id: string;
+  organizationId: string;
+  externalId: string;
+  name: string;
+  email: string;
+  age: number;
+  gender: string;
+  location: string;
+  incomeRange: string;
+  preferredCategory: string;
+  status: "ACTIVE" | "CHURNED";
+  churnedAt: Date | null;
+  registeredAt: Date;
+  attributes: Record<string, unknown>;
 }
 export type DemoCampaignChannel = "EMAIL" | "SMS" | "PUSH" | "SOCIAL" | "SEARCH" | "DISPLAY";
 export interface DemoCampaign {
-  id: string; organizationId: string; name: string; channel: DemoCampaignChannel;
-  status: "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED"; targetSegment: string | null; budget: string;
-  startDate: Date; endDate: Date | null; createdByUserId: string;
+  id: string;
+  organizationId: string;
+  name: string;
+  channel: DemoCampaignChannel;
+  status: "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED";
+  targetSegment: string | null;
+  budget: string;
+  startDate: Date;
+  endDate: Date | null;
+  createdByUserId: string;
 }
 export interface DemoEvent {
-  id: string; organizationId: string; type: string; customerId: string | null; campaignId: string | null;
-  timestamp: Date; value: number | null; properties: Record<string, unknown> | null;
+  id: string;
+  organizationId: string;
+  type: string;
+  customerId: string | null;
+  campaignId: string | null;
+  timestamp: Date;
+  value: number | null;
+  properties: Record<string, unknown> | null;
 }
 
 /** The password of every demo user; shown in the README. */
@@ -39,9 +72,67 @@ export const DEMO_PASSWORD = "demo-password";
 export const DEMO_ORGANIZATION_ID = stableUuid("org:acme");
 
 const DAY = 86_400_000;
-const FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Iris", "Jonas", "Kira", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wes", "Yara", "Zoe"];
-const LAST = ["Andersen", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Olsen", "Patel", "Rossi", "Schmidt", "Tanaka", "Silva"];
-const LOCATIONS = ["London", "Paris", "Berlin", "Madrid", "Lisbon", "Amsterdam", "Copenhagen", "Warsaw", "Dublin", "Vienna"];
+const FIRST = [
+  "Ava",
+  "Ben",
+  "Chloe",
+  "Daniel",
+  "Elena",
+  "Felix",
+  "Grace",
+  "Hugo",
+  "Iris",
+  "Jonas",
+  "Kira",
+  "Liam",
+  "Maya",
+  "Noah",
+  "Olga",
+  "Pablo",
+  "Quinn",
+  "Rosa",
+  "Sami",
+  "Tara",
+  "Umar",
+  "Vera",
+  "Wes",
+  "Yara",
+  "Zoe",
+];
+const LAST = [
+  "Andersen",
+  "Baker",
+  "Costa",
+  "Dubois",
+  "Evans",
+  "Fischer",
+  "Garcia",
+  "Hansen",
+  "Ito",
+  "Jensen",
+  "Kowalski",
+  "Larsen",
+  "Moreau",
+  "Nakamura",
+  "Olsen",
+  "Patel",
+  "Rossi",
+  "Schmidt",
+  "Tanaka",
+  "Silva",
+];
+const LOCATIONS = [
+  "London",
+  "Paris",
+  "Berlin",
+  "Madrid",
+  "Lisbon",
+  "Amsterdam",
+  "Copenhagen",
+  "Warsaw",
+  "Dublin",
+  "Vienna",
+];
 const CATEGORIES = ["electronics", "fashion", "home", "beauty", "sports", "books"];
 const INCOME = ["<25k", "25k-50k", "50k-100k", "100k+"];
 const PAGES = ["/", "/products", "/cart", "/checkout", "/account", "/blog"];
@@ -59,22 +150,59 @@ export function demoDatasetFromEnv(env: NodeJS.ProcessEnv = process.env): DemoDa
 /** Generates the demo data set as of the given moment (events fall in the 90 days before it). */
 export function generateDemoDataset(asOf: Date, seed = 20261123): DemoDataset {
   const random = new SeededRandom(seed);
-  const dataset: DemoDataset = { organizations: [], users: [], customers: [], campaigns: [], events: [] };
-  addOrganization(dataset, random, asOf, { key: "acme", name: "Acme Retail", domain: "acme.test", customers: 300, campaigns: 8 });
-  addOrganization(dataset, random, asOf, { key: "globex", name: "Globex Outfitters", domain: "globex.test", customers: 40, campaigns: 2 });
+  const dataset: DemoDataset = {
+    organizations: [],
+    users: [],
+    customers: [],
+    campaigns: [],
+    events: [],
+  };
+  addOrganization(dataset, random, asOf, {
+    key: "acme",
+    name: "Acme Retail",
+    domain: "acme.test",
+    customers: 300,
+    campaigns: 8,
+  });
+  addOrganization(dataset, random, asOf, {
+    key: "globex",
+    name: "Globex Outfitters",
+    domain: "globex.test",
+    customers: 40,
+    campaigns: 2,
+  });
   return dataset;
 }
 
-interface OrganizationPlan { key: string; name: string; domain: string; customers: number; campaigns: number }
+interface OrganizationPlan {
+  key: string;
+  name: string;
+  domain: string;
+  customers: number;
+  campaigns: number;
+}
 
-function addOrganization(dataset: DemoDataset, random: SeededRandom, asOf: Date, plan: OrganizationPlan): void {
+function addOrganization(
+  dataset: DemoDataset,
+  random: SeededRandom,
+  asOf: Date,
+  plan: OrganizationPlan,
+): void {
   const organizationId = stableUuid(`org:${plan.key}`);
   dataset.organizations.push({ id: organizationId, name: plan.name });
-  const users = ([
-    ["admin", "Ada Admin", Role.ADMIN],
-    ["analyst", "Alan Analyst", Role.ANALYST],
-    ["viewer", "Vic Viewer", Role.VIEWER],
-  ] as const).map(([local, name, role]) => ({ id: stableUuid(`user:${plan.key}:${local}`), organizationId, email: `${local}@${plan.domain}`, name, role }));
+  const users = (
+    [
+      ["admin", "Ada Admin", Role.ADMIN],
+      ["analyst", "Alan Analyst", Role.ANALYST],
+      ["viewer", "Vic Viewer", Role.VIEWER],
+    ] as const
+  ).map(([local, name, role]) => ({
+    id: stableUuid(`user:${plan.key}:${local}`),
+    organizationId,
+    email: `${local}@${plan.domain}`,
+    name,
+    role,
+  }));
   dataset.users.push(...users);
 
   const horizonStart = asOf.getTime() - 90 * DAY;
@@ -88,7 +216,13 @@ function addOrganization(dataset: DemoDataset, random: SeededRandom, asOf: Date,
       organizationId,
       name: `${random.pick(["Spring", "Summer", "Autumn", "Winter", "Flash", "Loyalty", "Welcome", "Win-back"])} ${random.pick(["Sale", "Launch", "Boost", "Drive", "Offer"])} ${i + 1}`,
       channel: channels[i % channels.length],
-      status: completed ? "COMPLETED" : i === plan.campaigns - 1 ? "DRAFT" : i % 5 === 2 ? "PAUSED" : "ACTIVE",
+      status: completed
+        ? "COMPLETED"
+        : i === plan.campaigns - 1
+          ? "DRAFT"
+          : i % 5 === 2
+            ? "PAUSED"
+            : "ACTIVE",
       targetSegment: random.pick([null, "Champions", "At risk", "New"]),
       budget: (random.int(10, 200) * 100).toFixed(2),
       startDate: new Date(start),
@@ -102,9 +236,13 @@ function addOrganization(dataset: DemoDataset, random: SeededRandom, asOf: Date,
   for (let i = 0; i < plan.customers; i++) {
     const first = random.pick(FIRST);
     const last = random.pick(LAST);
-    const registeredAt = new Date(asOf.getTime() - random.int(1, 720) * DAY - random.int(0, DAY / 1000) * 1000);
+    const registeredAt = new Date(
+      asOf.getTime() - random.int(1, 720) * DAY - random.int(0, DAY / 1000) * 1000,
+    );
     const churned = random.chance(0.18) && registeredAt.getTime() < asOf.getTime() - 30 * DAY;
-    const churnedAt = churned ? new Date(Math.max(registeredAt.getTime() + DAY, asOf.getTime() - random.int(5, 80) * DAY)) : null;
+    const churnedAt = churned
+      ? new Date(Math.max(registeredAt.getTime() + DAY, asOf.getTime() - random.int(5, 80) * DAY))
+      : null;
     const category = random.pick(CATEGORIES);
     const customer: DemoCustomer = {
       id: stableUuid(`customer:${plan.key}:${i}`),
@@ -120,7 +258,11 @@ function addOrganization(dataset: DemoDataset, random: SeededRandom, asOf: Date,
       status: churned ? "CHURNED" : "ACTIVE",
       churnedAt,
       registeredAt,
-      attributes: { plan: random.pick(["free", "plus", "pro"]), newsletter: random.chance(0.6), supportTickets: random.int(0, 6) },
+      attributes: {
+        plan: random.pick(["free", "plus", "pro"]),
+        newsletter: random.chance(0.6),
+        supportTickets: random.int(0, 6),
+      },
     };
     dataset.customers.push(customer);
     addCustomerEvents(dataset, random, customer, running, horizonStart, asOf);
@@ -129,16 +271,45 @@ function addOrganization(dataset: DemoDataset, random: SeededRandom, asOf: Date,
   for (const campaign of running) {
     const end = Math.min(campaign.endDate?.getTime() ?? asOf.getTime(), asOf.getTime());
     for (let day = campaign.startDate.getTime(); day < end; day += DAY) {
-      dataset.events.push(event(dataset, organizationId, "ad_spend", null, campaign.id, new Date(day + 3600_000), Number((Number(campaign.budget) / 60 * (0.6 + random.next() * 0.8)).toFixed(2)), { channel: campaign.channel }));
+      dataset.events.push(
+        event(
+          dataset,
+          organizationId,
+          "ad_spend",
+          null,
+          campaign.id,
+          new Date(day + 3600_000),
+          Number(((Number(campaign.budget) / 60) * (0.6 + random.next() * 0.8)).toFixed(2)),
+          { channel: campaign.channel },
+        ),
+      );
     }
   }
 }
 
-function addCustomerEvents(dataset: DemoDataset, random: SeededRandom, customer: DemoCustomer, campaigns: DemoCampaign[], horizonStart: number, asOf: Date): void {
+function addCustomerEvents(
+  dataset: DemoDataset,
+  random: SeededRandom,
+  customer: DemoCustomer,
+  campaigns: DemoCampaign[],
+  horizonStart: number,
+  asOf: Date,
+): void {
   const start = Math.max(horizonStart, customer.registeredAt.getTime());
   const end = customer.churnedAt?.getTime() ?? asOf.getTime();
   if (customer.registeredAt.getTime() >= horizonStart) {
-    dataset.events.push(event(dataset, customer.organizationId, "signup", customer.id, null, customer.registeredAt, null, { source: random.pick(["organic", "ads", "referral"]) }));
+    dataset.events.push(
+      event(
+        dataset,
+        customer.organizationId,
+        "signup",
+        customer.id,
+        null,
+        customer.registeredAt,
+        null,
+        { source: random.pick(["organic", "ads", "referral"]) },
+      ),
+    );
   }
   if (end <= start) return;
   // Engagement differs a lot between customers: a few buy often, most rarely.
@@ -147,23 +318,92 @@ function addCustomerEvents(dataset: DemoDataset, random: SeededRandom, customer:
   for (let v = 0; v < visits; v++) {
     const at = start + random.next() * (end - start);
     const campaign = campaigns.length > 0 && random.chance(0.35) ? random.pick(campaigns) : null;
-    const campaignLive = campaign && at >= campaign.startDate.getTime() && at <= (campaign.endDate?.getTime() ?? Infinity);
+    const campaignLive =
+      campaign &&
+      at >= campaign.startDate.getTime() &&
+      at <= (campaign.endDate?.getTime() ?? Infinity);
     if (campaign && campaignLive) {
-      dataset.events.push(event(dataset, customer.organizationId, "campaign_impression", customer.id, campaign.id, new Date(at - 120_000), null, { channel: campaign.channel }));
-      if (random.chance(0.3)) dataset.events.push(event(dataset, customer.organizationId, "campaign_click", customer.id, campaign.id, new Date(at - 60_000), null, { channel: campaign.channel }));
+      dataset.events.push(
+        event(
+          dataset,
+          customer.organizationId,
+          "campaign_impression",
+          customer.id,
+          campaign.id,
+          new Date(at - 120_000),
+          null,
+          { channel: campaign.channel },
+        ),
+      );
+      if (random.chance(0.3))
+        dataset.events.push(
+          event(
+            dataset,
+            customer.organizationId,
+            "campaign_click",
+            customer.id,
+            campaign.id,
+            new Date(at - 60_000),
+            null,
+            { channel: campaign.channel },
+          ),
+        );
     }
     const pages = random.int(1, 4);
     for (let p = 0; p < pages; p++) {
-      dataset.events.push(event(dataset, customer.organizationId, "page_view", customer.id, null, new Date(at + p * 30_000), null, { path: random.pick(PAGES) }));
+      dataset.events.push(
+        event(
+          dataset,
+          customer.organizationId,
+          "page_view",
+          customer.id,
+          null,
+          new Date(at + p * 30_000),
+          null,
+          { path: random.pick(PAGES) },
+        ),
+      );
     }
     if (random.chance(Math.min(0.8, 0.25 * engagement))) {
       const items = random.int(1, 4);
       const value = Number(random.logNormal(45, 0.6).toFixed(2)) * items;
-      dataset.events.push(event(dataset, customer.organizationId, "purchase", customer.id, campaignLive ? campaign!.id : null, new Date(at + pages * 30_000), Number(value.toFixed(2)), { category: random.chance(0.7) ? customer.preferredCategory : random.pick(CATEGORIES), items }));
+      dataset.events.push(
+        event(
+          dataset,
+          customer.organizationId,
+          "purchase",
+          customer.id,
+          campaignLive ? campaign!.id : null,
+          new Date(at + pages * 30_000),
+          Number(value.toFixed(2)),
+          {
+            category: random.chance(0.7) ? customer.preferredCategory : random.pick(CATEGORIES),
+            items,
+          },
+        ),
+      );
     }
   }
 }
 
-function event(dataset: DemoDataset, organizationId: string, type: string, customerId: string | null, campaignId: string | null, timestamp: Date, value: number | null, properties: Record<string, unknown> | null): DemoEvent {
-  return { id: stableUuid(`event:${organizationId}:${dataset.events.length}`), organizationId, type, customerId, campaignId, timestamp, value, properties };
+function event(
+  dataset: DemoDataset,
+  organizationId: string,
+  type: string,
+  customerId: string | null,
+  campaignId: string | null,
+  timestamp: Date,
+  value: number | null,
+  properties: Record<string, unknown> | null,
+): DemoEvent {
+  return {
+    id: stableUuid(`event:${organizationId}:${dataset.events.length}`),
+    organizationId,
+    type,
+    customerId,
+    campaignId,
+    timestamp,
+    value,
+    properties,
+  };
 }

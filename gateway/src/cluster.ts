@@ -12,19 +12,24 @@ export function gatewayWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): num
   if (value === undefined || value === "") return 1;
   if (value === "auto") return os.availableParallelism();
   const workers = Number(value);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`GATEWAY_WORKERS must be a whole number of at least 1 or 'auto', got '${value}'.`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(
+      `GATEWAY_WORKERS must be a whole number of at least 1 or 'auto', got '${value}'.`,
+    );
   return workers;
 }
 
-/** A worker that dies this soon after it started is not restarted again (it would only crash again). */
+/**
+ * A worker that dies this soon after it started is not restarted again (it would only crash again).
+ */
 const CRASH_LOOP_MS = 5_000;
 
 /**
  * The primary of a gateway cluster (`node:cluster`): forks `workers` gateway processes, which share
  * the listening port (the primary hands connections to them in turn), restarts one that dies
- * unexpectedly, and on SIGINT/SIGTERM asks every worker to shut down gracefully (each drains its own
- * HTTP requests and WebSockets) and exits when they have. Exits 1 when a worker dies right after
- * starting (a bad configuration, a taken port).
+ * unexpectedly, and on SIGINT/SIGTERM asks every worker to shut down gracefully (each drains its
+ * own HTTP requests and WebSockets) and exits when they have. Exits 1 when a worker dies right
+ * after starting (a bad configuration, a taken port).
  */
 export function runGatewayPrimary(workers: number, log: Logger): void {
   let stopping = false;
@@ -51,8 +56,8 @@ export function runGatewayPrimary(workers: number, log: Logger): void {
   const shutdown = (signal: string) => {
     log.info(`${signal}: stopping ${startedAt.size} gateway workers`);
     stopping = true;
-    // The signal itself (not worker.kill(), which first disconnects and closes the worker's server):
-    // each worker then shuts down as a lone gateway does.
+    // The signal itself (not worker.kill(), which first disconnects and closes the worker's
+    // server): each worker then shuts down as a lone gateway does.
     for (const worker of startedAt.keys()) worker.process.kill("SIGTERM");
     if (startedAt.size === 0) process.exit(0);
   };

@@ -25,7 +25,10 @@ export interface GatewayConfig {
    * @default true
    */
   singleSubgraphPassthrough: boolean;
-  /** `USERS_BASE_URL`: where credentials are checked (JWKS, API key exchange). @default http://localhost:4001 */
+  /**
+   * `USERS_BASE_URL`: where credentials are checked (JWKS, API key exchange). @default
+   * http://localhost:4001
+   */
   usersBaseUrl: string;
 }
 

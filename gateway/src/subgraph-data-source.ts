@@ -16,7 +16,12 @@ const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
  * than `timeoutMs`.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly serviceName: string, url: string, timeoutMs: number, deduplicateQueries = true) {
+  constructor(
+    private readonly serviceName: string,
+    url: string,
+    timeoutMs: number,
+    deduplicateQueries = true,
+  ) {
     const send = createSubgraphFetcher({ timeoutMs, deduplicateQueries });
     super({
       url,
@@ -25,7 +30,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
         try {
           const response = await send(input, init);
-          fetchDuration.observe({ subgraph: serviceName, outcome: response.ok ? "ok" : "error" }, seconds());
+          fetchDuration.observe(
+            { subgraph: serviceName, outcome: response.ok ? "ok" : "error" },
+            seconds(),
+          );
           return response;
         } catch (error) {
           fetchDuration.observe({ subgraph: serviceName, outcome: "error" }, seconds());
@@ -40,19 +48,28 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
    * public code (e.g. `UNAUTHENTICATED` for a bad token), else `SERVICE_UNAVAILABLE` naming the
    * service. Never the subgraph's URL or raw body, which the default error carries.
    */
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0]): Promise<GraphQLError> {
-    const body = (await response.json().catch(() => undefined)) as { errors?: { message?: string; extensions?: { code?: unknown } }[] } | undefined;
+  override async errorFromResponse(
+    response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0],
+  ): Promise<GraphQLError> {
+    const body = (await response.json().catch(() => undefined)) as
+      { errors?: { message?: string; extensions?: { code?: unknown } }[] } | undefined;
     const first = body?.errors?.[0];
     const code = first?.extensions?.code;
     if (typeof code === "string" && isPublicErrorCode(code) && first?.message) {
       return new GraphQLError(first.message, { extensions: { code } });
     }
-    return new GraphQLError(`The ${this.serviceName} service failed to answer (HTTP ${response.status}).`, {
-      extensions: { code: ErrorCode.ServiceUnavailable, serviceName: this.serviceName },
-    });
+    return new GraphQLError(
+      `The ${this.serviceName} service failed to answer (HTTP ${response.status}).`,
+      {
+        extensions: { code: ErrorCode.ServiceUnavailable, serviceName: this.serviceName },
+      },
+    );
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const { accessToken, forwardedFor, requestId } = (context ?? {}) as Partial<GatewayContext>;
     if (requestId) request.http?.headers.set("x-request-id", requestId);
     if (accessToken) request.http?.headers.set("authorization", `Bearer ${accessToken}`);

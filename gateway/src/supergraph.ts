@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
 
-/** Reads the committed supergraph SDL (made by `npm run compose`); a missing file says how to make it. */
+/**
+ * Reads the committed supergraph SDL (made by `npm run compose`); a missing file says how to make
+ * it.
+ */
 export async function loadSupergraph(supergraphPath: string): Promise<string> {
   try {
     return await readFile(supergraphPath, "utf8");

@@ -1,5 +1,10 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createAccessTokenVerifier, VERIFIED_TOKEN_CACHE_MS } from "./access-token";
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  createAccessTokenVerifier,
+  VERIFIED_TOKEN_CACHE_MS,
+} from "./access-token";
 
 async function keys() {
   const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
@@ -31,13 +36,21 @@ describe("createAccessTokenVerifier's cache of verified tokens", () => {
     const token = await sign({ org: "org-1", role: "ADMIN" }, exp);
 
     const first = await verify(token);
-    expect(first).toEqual({ kind: "user", userId: "user-1", organizationId: "org-1", role: "ADMIN" });
+    expect(first).toEqual({
+      kind: "user",
+      userId: "user-1",
+      organizationId: "org-1",
+      role: "ADMIN",
+    });
     first.organizationId = "changed by a caller";
     expect(await verify(token)).toMatchObject({ organizationId: "org-1" });
     expect(checks()).toBe(1);
 
     clock = exp * 1000 + 1;
-    await expect(verify(token)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" }, message: expect.stringMatching(/expired/) });
+    await expect(verify(token)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+      message: expect.stringMatching(/expired/),
+    });
   });
 
   it("checks the signature again after the trust window, and never remembers a failure", async () => {
@@ -51,7 +64,11 @@ describe("createAccessTokenVerifier's cache of verified tokens", () => {
     expect(checks()).toBe(2);
 
     const tampered = `${token.slice(0, -4)}AAAA`;
-    await expect(verify(tampered)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
-    await expect(verify(tampered)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    await expect(verify(tampered)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+    await expect(verify(tampered)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   });
 });

@@ -8,15 +8,22 @@ import type { Viewer } from "./viewer";
 export const ACCESS_TOKEN_ISSUER = "federated-analytics/users";
 /** `aud` of every access token; verification requires it. */
 export const ACCESS_TOKEN_AUDIENCE = "federated-analytics";
-/** The only signature algorithm accepted (Ed25519); pinned so a token cannot pick its own (`none`, HS256). */
+/**
+ * The only signature algorithm accepted (Ed25519); pinned so a token cannot pick its own (`none`,
+ * HS256).
+ */
 export const ACCESS_TOKEN_ALGORITHM = "EdDSA";
 /** `sub` of a token issued for an API key: `apikey:<id>`. */
 export const API_KEY_SUBJECT_PREFIX = "apikey:";
 
-/** Verifies an access token and returns its caller; rejects with an `UNAUTHENTICATED` GraphQLError. */
+/**
+ * Verifies an access token and returns its caller; rejects with an `UNAUTHENTICATED` GraphQLError.
+ */
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 
-/** How long a verified token is trusted without checking its signature again (never past its `exp`). */
+/**
+ * How long a verified token is trusted without checking its signature again (never past its `exp`).
+ */
 export const VERIFIED_TOKEN_CACHE_MS = 60_000;
 /** Verified tokens remembered at most (the oldest is forgotten first). */
 const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
@@ -30,7 +37,10 @@ const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
  * so a client's next requests skip the signature check, which is most of a small request's
  * authentication cost. Only successes are remembered; an expired token is refused as before.
  */
-export function createAccessTokenVerifier(keys: JWTVerifyGetKey, now: () => number = Date.now): AccessTokenVerifier {
+export function createAccessTokenVerifier(
+  keys: JWTVerifyGetKey,
+  now: () => number = Date.now,
+): AccessTokenVerifier {
   const verified = new Map<string, { viewer: Viewer; trustedUntil: number; expiresAt: number }>();
   return async (token) => {
     const cached = verified.get(token);
@@ -38,17 +48,26 @@ export function createAccessTokenVerifier(keys: JWTVerifyGetKey, now: () => numb
       const at = now();
       if (at < cached.trustedUntil) return { ...cached.viewer };
       verified.delete(token);
-      if (at >= cached.expiresAt) throw unauthenticated("The access token has expired; refresh it.");
+      if (at >= cached.expiresAt)
+        throw unauthenticated("The access token has expired; refresh it.");
     }
     const { viewer, expiresAt } = await verifySignedToken(token, keys);
-    if (verified.size >= VERIFIED_TOKEN_CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
-    verified.set(token, { viewer, expiresAt, trustedUntil: Math.min(expiresAt, now() + VERIFIED_TOKEN_CACHE_MS) });
+    if (verified.size >= VERIFIED_TOKEN_CACHE_ENTRIES)
+      verified.delete(verified.keys().next().value!);
+    verified.set(token, {
+      viewer,
+      expiresAt,
+      trustedUntil: Math.min(expiresAt, now() + VERIFIED_TOKEN_CACHE_MS),
+    });
     return { ...viewer };
   };
 }
 
 /** Checks the signature and claims; the caller and when the token expires (ms since the epoch). */
-async function verifySignedToken(token: string, keys: JWTVerifyGetKey): Promise<{ viewer: Viewer; expiresAt: number }> {
+async function verifySignedToken(
+  token: string,
+  keys: JWTVerifyGetKey,
+): Promise<{ viewer: Viewer; expiresAt: number }> {
   try {
     const { payload } = await jwtVerify(token, keys, {
       issuer: ACCESS_TOKEN_ISSUER,
@@ -56,22 +75,42 @@ async function verifySignedToken(token: string, keys: JWTVerifyGetKey): Promise<
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       requiredClaims: ["exp", "sub", "org", "role"],
     });
-    const { sub, org, role, scp } = payload as { sub?: unknown; org?: unknown; role?: unknown; scp?: unknown };
-    if (typeof sub !== "string" || typeof org !== "string" || !isRole(role)) throw unauthenticated("The access token's claims are malformed.");
+    const { sub, org, role, scp } = payload as {
+      sub?: unknown;
+      org?: unknown;
+      role?: unknown;
+      scp?: unknown;
+    };
+    if (typeof sub !== "string" || typeof org !== "string" || !isRole(role))
+      throw unauthenticated("The access token's claims are malformed.");
     const expiresAt = payload.exp! * 1000;
     if (sub.startsWith(API_KEY_SUBJECT_PREFIX)) {
-      if (!Array.isArray(scp) || !scp.every(isApiKeyScope)) throw unauthenticated("The access token's claims are malformed.");
-      return { viewer: { kind: "apiKey", apiKeyId: sub.slice(API_KEY_SUBJECT_PREFIX.length), organizationId: org, role, scopes: scp }, expiresAt };
+      if (!Array.isArray(scp) || !scp.every(isApiKeyScope))
+        throw unauthenticated("The access token's claims are malformed.");
+      return {
+        viewer: {
+          kind: "apiKey",
+          apiKeyId: sub.slice(API_KEY_SUBJECT_PREFIX.length),
+          organizationId: org,
+          role,
+          scopes: scp,
+        },
+        expiresAt,
+      };
     }
     return { viewer: { kind: "user", userId: sub, organizationId: org, role }, expiresAt };
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh it.");
-    if (error instanceof joseErrors.JOSEError) throw unauthenticated("The access token is invalid.");
+    if (error instanceof joseErrors.JWTExpired)
+      throw unauthenticated("The access token has expired; refresh it.");
+    if (error instanceof joseErrors.JOSEError)
+      throw unauthenticated("The access token is invalid.");
     throw error;
   }
 }
 
 /** A verifier that reads the public keys from the users subgraph's `/.well-known/jwks.json`. */
 export function createRemoteAccessTokenVerifier(jwksUrl: string): AccessTokenVerifier {
-  return createAccessTokenVerifier(createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }));
+  return createAccessTokenVerifier(
+    createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }),
+  );
 }

@@ -11,12 +11,21 @@ import type { Viewer } from "./viewer";
  * `CUSTOMERS_WRITE` those that are all `upsertCustomers`. Users are not affected (their role
  * decides, in the resolvers).
  */
-export function assertApiKeyScopes(viewer: Viewer | null, operation: OperationDefinitionNode): void {
+export function assertApiKeyScopes(
+  viewer: Viewer | null,
+  operation: OperationDefinitionNode,
+): void {
   if (viewer?.kind !== "apiKey") return;
   if (operation.operation === "mutation") {
-    const fields = operation.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : "..."));
+    const fields = operation.selectionSet.selections.map((selection) =>
+      selection.kind === Kind.FIELD ? selection.name.value : "...",
+    );
     const allowed = viewer.scopes.flatMap((scope) => SCOPE_MUTATIONS[scope] ?? []);
-    if (allowed.length > 0 && fields.every((name) => allowed.includes(name) || name === "__typename")) return;
+    if (
+      allowed.length > 0 &&
+      fields.every((name) => allowed.includes(name) || name === "__typename")
+    )
+      return;
     throw scopeError(
       allowed.length > 0
         ? `This API key can only call ${allowed.join(" and ")}.`
@@ -30,11 +39,15 @@ export function assertApiKeyScopes(viewer: Viewer | null, operation: OperationDe
 }
 
 function scopeError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.Forbidden, http: { status: 403 } },
+  });
 }
 
 /** Enforces {@link assertApiKeyScopes} on every operation, before any resolver runs. */
-export function apiKeyScopePlugin<TContext extends BaseContext & { viewer: Viewer | null }>(): ApolloServerPlugin<TContext> {
+export function apiKeyScopePlugin<
+  TContext extends BaseContext & { viewer: Viewer | null },
+>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {

@@ -8,7 +8,10 @@ export enum ApiKeyScope {
   CUSTOMERS_WRITE = "CUSTOMERS_WRITE",
 }
 
-/** The mutations each writing scope allows; a key may call a mutation when one of its scopes allows every root field. */
+/**
+ * The mutations each writing scope allows; a key may call a mutation when one of its scopes allows
+ * every root field.
+ */
 export const SCOPE_MUTATIONS: Partial<Record<ApiKeyScope, readonly string[]>> = {
   [ApiKeyScope.EVENTS_WRITE]: ["trackEvents"],
   [ApiKeyScope.CUSTOMERS_WRITE]: ["upsertCustomers"],

@@ -13,7 +13,9 @@ export type ApiKeyExchange = (secret: string) => Promise<string>;
 /** A verified credential: who is calling, and the bearer token that proves it to other services. */
 export interface VerifiedCredential {
   viewer: Viewer;
-  /** An access token for this caller: the one presented, or the one an API key was exchanged for. */
+  /**
+   * An access token for this caller: the one presented, or the one an API key was exchanged for.
+   */
   accessToken: string;
 }
 
@@ -22,12 +24,21 @@ export interface VerifiedCredential {
  * subgraph's public keys; `ApiKey <secret>` is exchanged for an access token, then verified.
  * Resolves `null` for no header (anonymous), rejects with `UNAUTHENTICATED` for anything else.
  */
-export function createCredentialVerifier(verifyAccessToken: AccessTokenVerifier, exchangeApiKey: ApiKeyExchange) {
-  return async function verifyCredential(header: string | undefined): Promise<VerifiedCredential | null> {
+export function createCredentialVerifier(
+  verifyAccessToken: AccessTokenVerifier,
+  exchangeApiKey: ApiKeyExchange,
+) {
+  return async function verifyCredential(
+    header: string | undefined,
+  ): Promise<VerifiedCredential | null> {
     if (header === undefined || header.trim() === "") return null;
     const match = /^(Bearer|ApiKey)\s+(\S+)$/i.exec(header.trim());
-    if (!match) throw unauthenticated("Unsupported Authorization header: expected 'Bearer <accessToken>' or 'ApiKey <secret>'.");
-    const accessToken = match[1].toLowerCase() === "apikey" ? await exchangeApiKey(match[2]) : match[2];
+    if (!match)
+      throw unauthenticated(
+        "Unsupported Authorization header: expected 'Bearer <accessToken>' or 'ApiKey <secret>'.",
+      );
+    const accessToken =
+      match[1].toLowerCase() === "apikey" ? await exchangeApiKey(match[2]) : match[2];
     return { viewer: await verifyAccessToken(accessToken), accessToken };
   };
 }
@@ -45,13 +56,26 @@ export function createRemoteApiKeyExchange(url: string, timeoutMs = 5_000): ApiK
   return async (secret) => {
     let response: SubgraphResponse;
     try {
-      response = await send(url, { method: "POST", headers: { authorization: `ApiKey ${secret}` } });
+      response = await send(url, {
+        method: "POST",
+        headers: { authorization: `ApiKey ${secret}` },
+      });
     } catch {
-      throw new GraphQLError("API keys cannot be checked right now: the users service is unreachable.", { extensions: { code: ErrorCode.ServiceUnavailable } });
+      throw new GraphQLError(
+        "API keys cannot be checked right now: the users service is unreachable.",
+        { extensions: { code: ErrorCode.ServiceUnavailable } },
+      );
     }
-    const body = (await response.json().catch(() => ({}))) as { accessToken?: string; errors?: { message: string }[] };
+    const body = (await response.json().catch(() => ({}))) as {
+      accessToken?: string;
+      errors?: { message: string }[];
+    };
     if (response.ok && body.accessToken) return body.accessToken;
-    if (response.status === 401) throw unauthenticated(body.errors?.[0]?.message ?? "The API key is invalid or revoked.");
-    throw new GraphQLError(`API keys cannot be checked right now (users answered HTTP ${response.status}).`, { extensions: { code: ErrorCode.ServiceUnavailable } });
+    if (response.status === 401)
+      throw unauthenticated(body.errors?.[0]?.message ?? "The API key is invalid or revoked.");
+    throw new GraphQLError(
+      `API keys cannot be checked right now (users answered HTTP ${response.status}).`,
+      { extensions: { code: ErrorCode.ServiceUnavailable } },
+    );
   };
 }

@@ -23,7 +23,9 @@ export interface ApiKeyViewer {
   scopes: ApiKeyScope[];
 }
 
-/** Who the caller is, for per-caller limits: `user:<id>` or `apiKey:<id>` (whatever token it holds). */
+/**
+ * Who the caller is, for per-caller limits: `user:<id>` or `apiKey:<id>` (whatever token it holds).
+ */
 export function callerId(viewer: Viewer): string {
   return viewer.kind === "user" ? `user:${viewer.userId}` : `apiKey:${viewer.apiKeyId}`;
 }

@@ -11,9 +11,14 @@ export interface ConnectOptions {
   onRetry?: (attempt: number, error: unknown) => void;
 }
 
-/** Thrown when the database stayed unreachable for every attempt; its message says what to check. */
+/**
+ * Thrown when the database stayed unreachable for every attempt; its message says what to check.
+ */
 export class DatabaseUnreachableError extends Error {
-  constructor(readonly url: string, readonly lastError: unknown) {
+  constructor(
+    readonly url: string,
+    readonly lastError: unknown,
+  ) {
     super(
       `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(lastError as Error)?.message ?? lastError}. ` +
         "Check that the server is running and reachable, that the database exists, and that the " +
@@ -29,15 +34,23 @@ const UNDEFINED_DATABASE = "3D000";
 /** Creates the URL's database on its server; false when that is not allowed or fails. */
 async function createMissingDatabase(url: string): Promise<boolean> {
   const database = decodeURIComponent(new URL(url).pathname.slice(1));
-  return createDatabasesIfMissing(url, [database]).then(() => true, () => false);
+  return createDatabasesIfMissing(url, [database]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
  * Initializes a TypeORM data source, retrying while PostgreSQL is not reachable yet (a container
- * still starting, say). A database that does not exist yet is created when the user may. Resolves with the initialized data source; rejects with
- * {@link DatabaseUnreachableError} once every attempt failed.
+ * still starting, say). A database that does not exist yet is created when the user may. Resolves
+ * with the initialized data source; rejects with {@link DatabaseUnreachableError} once every
+ * attempt failed.
  */
-export async function initializeWithRetry(dataSource: DataSource, url: string, options: ConnectOptions = {}): Promise<DataSource> {
+export async function initializeWithRetry(
+  dataSource: DataSource,
+  url: string,
+  options: ConnectOptions = {},
+): Promise<DataSource> {
   const attempts = options.attempts ?? Number(process.env.DATABASE_CONNECT_ATTEMPTS ?? 30);
   const delayMs = options.delayMs ?? 1_000;
   let lastError: unknown;
@@ -46,7 +59,11 @@ export async function initializeWithRetry(dataSource: DataSource, url: string, o
       return await dataSource.initialize();
     } catch (error) {
       lastError = error;
-      if ((error as { code?: string }).code === UNDEFINED_DATABASE && (await createMissingDatabase(url))) continue;
+      if (
+        (error as { code?: string }).code === UNDEFINED_DATABASE &&
+        (await createMissingDatabase(url))
+      )
+        continue;
       if (attempt < attempts) {
         options.onRetry?.(attempt, error);
         await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -8,7 +8,10 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  * uses the database named after itself on it. Returns `undefined` when neither is set, which means
  * "use the embedded PostgreSQL".
  */
-export function databaseUrlFromEnv(service: ServiceName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function databaseUrlFromEnv(
+  service: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const own = env[`${service.toUpperCase()}_DATABASE_URL`];
   if (own) return own;
   if (env.DATABASE_URL) return withDatabase(env.DATABASE_URL, service);

@@ -13,7 +13,9 @@ export async function runPendingMigrations(dataSource: DataSource): Promise<stri
     const ran = await dataSource.runMigrations({ transaction: "each" });
     return ran.map((migration) => migration.name);
   } finally {
-    await runner.query("SELECT pg_advisory_unlock(hashtext('federated-analytics:migrations'))").catch(() => undefined);
+    await runner
+      .query("SELECT pg_advisory_unlock(hashtext('federated-analytics:migrations'))")
+      .catch(() => undefined);
     await runner.release();
   }
 }

@@ -7,9 +7,15 @@ import type { DataSource } from "typeorm";
  * when it costs no more than the custom ones, instead of parsing and planning the statement on
  * every call (for a 10-event batch that was about half of the ingest statement's time). For
  * constant SQL on hot paths: a name must always stand for the same text. Counted and logged like
- * the data source's other queries. Resolves with the rows, parsed as `dataSource.query` parses them.
+ * the data source's other queries. Resolves with the rows, parsed as `dataSource.query` parses
+ * them.
  */
-export async function queryPrepared<T = Record<string, unknown>>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function queryPrepared<T = Record<string, unknown>>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   // TypeORM's PostgreSQL driver keeps its pg Pool as `master` (no replication configured).
   const pool = (dataSource.driver as unknown as { master?: Pool } | undefined)?.master;
   if (!pool) return dataSource.query(text, values);

@@ -6,6 +6,7 @@ import { QueryCountingLogger } from "./query-counter";
 export interface ServiceDataSourceOptions {
   name: ServiceName;
   url: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type of entity classes
   entities: MixedList<Function | string | EntitySchema>;
   migrations: (new () => MigrationInterface)[];
 }

@@ -4,6 +4,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { Kind, parse, type OperationDefinitionNode } from "graphql";
 import { randomUUID } from "node:crypto";
 import { numberFromEnv } from "../config";
+import { ErrorCode } from "../errors";
 import type { Logger } from "../logger";
 import { assertPortFree } from "./ports";
 import { compressBody, compressionFromEnv } from "./response-compression";
@@ -28,8 +29,13 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   landingPage?: string;
   /** Logs one line per `/graphql` request (request id, operation, status, duration). */
   log?: Logger;
-  /** Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with `Retry-After`. */
-  admit?: (req: IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /**
+   * Says whether a `/graphql` request may proceed (rate limits); refused: HTTP 429 with
+   * `Retry-After`.
+   */
+  admit?: (
+    req: IncomingMessage,
+  ) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
   /**
    * Gzip GraphQL responses of 1 KB or more for clients that accept it (`HTTP_COMPRESSION`).
    * @default true
@@ -57,12 +63,22 @@ export const GRAPHQL_PATH = "/graphql";
  * up to a size cap, GET for queries, and a few extra routes. The same server carries WebSocket
  * upgrades for subscriptions on the same path.
  */
-export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<ListeningServer> {
+export async function startGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpServerOptions<TContext>,
+): Promise<ListeningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? maxBodyBytesFromEnv();
   const compressResponses = options.compressResponses ?? compressionFromEnv();
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error) => {
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            {
+              message: "Internal server error.",
+              extensions: { code: ErrorCode.InternalServerError },
+            },
+          ],
+        });
       else res.destroy(error);
     });
   });
@@ -73,9 +89,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     if (url.pathname !== GRAPHQL_PATH) {
       const route = options.routes?.[url.pathname];
       if (route) return route(req, res);
-      return sendJson(res, 404, { error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.` });
+      return sendJson(res, 404, {
+        error: `Not found: ${url.pathname}. GraphQL is served on ${GRAPHQL_PATH}.`,
+      });
     }
-    if (options.landingPage && req.method === "GET" && !url.searchParams.has("query") && /text\/html/.test(req.headers.accept ?? "")) {
+    if (
+      options.landingPage &&
+      req.method === "GET" &&
+      !url.searchParams.has("query") &&
+      /text\/html/.test(req.headers.accept ?? "")
+    ) {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       return void res.end(options.landingPage);
     }
@@ -87,19 +110,40 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     const started = process.hrtime.bigint();
     let operation: string | undefined;
     res.once("finish", () =>
-      options.log?.info("graphql request", { requestId, operation, method: req.method, status: res.statusCode, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100 }),
+      options.log?.info("graphql request", {
+        requestId,
+        operation,
+        method: req.method,
+        status: res.statusCode,
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+      }),
     );
     const admission = await options.admit?.(req);
     if (admission && !admission.allowed) {
       req.resume();
       res.setHeader("retry-after", String(admission.retryAfterSeconds));
       return sendJson(res, 429, {
-        errors: [{ message: `Too many requests: try again in ${admission.retryAfterSeconds} s.`, extensions: { code: "RATE_LIMITED", retryAfterSeconds: admission.retryAfterSeconds } }],
+        errors: [
+          {
+            message: `Too many requests: try again in ${admission.retryAfterSeconds} s.`,
+            extensions: {
+              code: ErrorCode.RateLimited,
+              retryAfterSeconds: admission.retryAfterSeconds,
+            },
+          },
+        ],
       });
     }
     const body = await readBody(req, maxBodyBytes);
     if (body.kind === "too-large") {
-      return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes.`, extensions: { code: "BAD_REQUEST" } }] });
+      return sendJson(res, 413, {
+        errors: [
+          {
+            message: `Request body exceeds ${maxBodyBytes} bytes.`,
+            extensions: { code: ErrorCode.BadRequest },
+          },
+        ],
+      });
     }
     let parsedBody: unknown = undefined;
     const contentType = req.headers["content-type"] ?? "";
@@ -107,7 +151,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       try {
         parsedBody = JSON.parse(body.text);
       } catch {
-        return sendJson(res, 400, { errors: [{ message: "The request body is not valid JSON.", extensions: { code: "BAD_REQUEST" } }] });
+        return sendJson(res, 400, {
+          errors: [
+            {
+              message: "The request body is not valid JSON.",
+              extensions: { code: ErrorCode.BadRequest },
+            },
+          ],
+        });
       }
     } else if (body.text.length > 0) {
       parsedBody = body.text;
@@ -115,20 +166,31 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     const named = (parsedBody as { operationName?: unknown } | undefined)?.operationName;
     operation = typeof named === "string" ? named.slice(0, 100) : undefined;
     const refused = refusedSubscription(parsedBody);
-    if (refused) return sendJson(res, 400, { errors: [{ message: refused, extensions: { code: "BAD_REQUEST" } }] });
+    if (refused)
+      return sendJson(res, 400, {
+        errors: [{ message: refused, extensions: { code: ErrorCode.BadRequest } }],
+      });
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body: parsedBody },
+      httpGraphQLRequest: {
+        method: (req.method ?? "GET").toUpperCase(),
+        headers,
+        search: url.search,
+        body: parsedBody,
+      },
       context: () => options.context(req),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
       if (!compressResponses) return void res.end(response.body.string);
-      const sent = await compressBody(firstHeaderValue(req.headers["accept-encoding"]), response.body.string);
+      const sent = await compressBody(
+        firstHeaderValue(req.headers["accept-encoding"]),
+        response.body.string,
+      );
       res.setHeader("vary", "accept-encoding");
       if (sent.encoding) res.setHeader("content-encoding", sent.encoding);
       res.end(sent.body);
@@ -164,7 +226,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   };
 }
 
-/** `GRAPHQL_MAX_BODY_BYTES`: the largest request body accepted. @default 10 MiB (a full trackEvents batch of 10,000 events fits) */
+/**
+ * `GRAPHQL_MAX_BODY_BYTES`: the largest request body accepted. @default 10 MiB (a full trackEvents
+ * batch of 10,000 events fits)
+ */
 export function maxBodyBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return numberFromEnv(env, "GRAPHQL_MAX_BODY_BYTES", 10 * 1024 * 1024, { min: 1024 });
 }
@@ -178,7 +243,10 @@ export function requestIdOf(req: IncomingMessage): string | undefined {
   return (req as RequestWithId).requestId;
 }
 
-/** A caller's `x-request-id` when it is a sensible token (letters, digits, `._:-`, at most 128), else undefined. */
+/**
+ * A caller's `x-request-id` when it is a sensible token (letters, digits, `._:-`, at most 128),
+ * else undefined.
+ */
 function acceptRequestId(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
@@ -187,11 +255,17 @@ function acceptRequestId(header: string | string[] | undefined): string | undefi
 /** Writes a JSON response. */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<{ kind: "ok"; text: string } | { kind: "too-large" }> {
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ kind: "ok"; text: string } | { kind: "too-large" }> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -218,16 +292,32 @@ function refusedSubscription(body: unknown): string | null {
   if (typeof query !== "string" || !/\bsubscription\b/.test(query)) return null;
   let operations: OperationDefinitionNode[];
   try {
-    operations = parse(query, { maxTokens: 10_000 }).definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+    operations = parse(query, { maxTokens: 10_000 }).definitions.filter(
+      (definition): definition is OperationDefinitionNode =>
+        definition.kind === Kind.OPERATION_DEFINITION,
+    );
   } catch {
     return null; // not parseable: Apollo Server reports the syntax error
   }
-  const selected = typeof operationName === "string" ? operations.find((operation) => operation.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  const selected =
+    typeof operationName === "string"
+      ? operations.find((operation) => operation.name?.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
   if (selected?.operation === "subscription") {
     return "Subscriptions are served over WebSocket on this URL (the graphql-transport-ws protocol of graphql-ws), not over HTTP.";
   }
-  const directiveOnRoot = operations.some((operation) => operation.operation === "subscription" && operation.selectionSet.selections.some((selection) => (selection.directives?.length ?? 0) > 0));
-  return directiveOnRoot ? "A subscription's root field cannot carry @include or @skip; remove them, or send the subscription over WebSocket on its own." : null;
+  const directiveOnRoot = operations.some(
+    (operation) =>
+      operation.operation === "subscription" &&
+      operation.selectionSet.selections.some(
+        (selection) => (selection.directives?.length ?? 0) > 0,
+      ),
+  );
+  return directiveOnRoot
+    ? "A subscription's root field cannot carry @include or @skip; remove them, or send the subscription over WebSocket on its own."
+    : null;
 }
 
 function firstHeaderValue(value: string | string[] | undefined): string | undefined {

@@ -2,8 +2,13 @@ import net from "node:net";
 
 /** Thrown when a port a service needs is already in use. */
 export class PortInUseError extends Error {
-  constructor(readonly port: number, readonly purpose: string) {
-    super(`Port ${port} (${purpose}) is already in use. Stop whatever listens there, or choose another port with the environment variable for it (see README).`);
+  constructor(
+    readonly port: number,
+    readonly purpose: string,
+  ) {
+    super(
+      `Port ${port} (${purpose}) is already in use. Stop whatever listens there, or choose another port with the environment variable for it (see README).`,
+    );
     this.name = "PortInUseError";
   }
 }

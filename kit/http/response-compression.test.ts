@@ -14,7 +14,9 @@ describe("acceptsGzip", () => {
 });
 
 describe("compressBody", () => {
-  const large = JSON.stringify({ data: { rows: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `customer ${i}` })) } });
+  const large = JSON.stringify({
+    data: { rows: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `customer ${i}` })) },
+  });
 
   it("gzips a large body for a client that accepts gzip, and it inflates back to the same text", async () => {
     const sent = await compressBody("gzip, br", large);
@@ -24,7 +26,9 @@ describe("compressBody", () => {
   });
 
   it("leaves small bodies and clients without gzip alone", async () => {
-    expect(await compressBody("gzip", "x".repeat(COMPRESSION_MIN_BYTES - 1))).toEqual({ body: "x".repeat(COMPRESSION_MIN_BYTES - 1) });
+    expect(await compressBody("gzip", "x".repeat(COMPRESSION_MIN_BYTES - 1))).toEqual({
+      body: "x".repeat(COMPRESSION_MIN_BYTES - 1),
+    });
     expect(await compressBody(undefined, large)).toEqual({ body: large });
     expect(await compressBody("gzip;q=0", large)).toEqual({ body: large });
   });

@@ -15,9 +15,16 @@ const GZIP_LEVEL = 4;
  * otherwise the body as it is and no encoding. Compression runs on libuv's thread pool, not on the
  * event loop.
  */
-export async function compressBody(acceptEncoding: string | undefined, body: string): Promise<{ body: Buffer | string; encoding?: "gzip" }> {
-  if (!acceptsGzip(acceptEncoding) || Buffer.byteLength(body) < COMPRESSION_MIN_BYTES) return { body };
-  return { body: await gzip(body, { level: GZIP_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY }), encoding: "gzip" };
+export async function compressBody(
+  acceptEncoding: string | undefined,
+  body: string,
+): Promise<{ body: Buffer | string; encoding?: "gzip" }> {
+  if (!acceptsGzip(acceptEncoding) || Buffer.byteLength(body) < COMPRESSION_MIN_BYTES)
+    return { body };
+  return {
+    body: await gzip(body, { level: GZIP_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY }),
+    encoding: "gzip",
+  };
 }
 
 /** `HTTP_COMPRESSION`: gzip responses for clients that accept it. @default true */

@@ -2,7 +2,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createSubgraphFetcher, isQueryBody } from "./subgraph-fetcher";
 
-/** A stand-in subgraph (outside the gateway, so a plain HTTP server): counts requests, answers after `delayMs`. */
+/**
+ * A stand-in subgraph (outside the gateway, so a plain HTTP server): counts requests, answers after
+ * `delayMs`.
+ */
 async function startServer(delayMs: number) {
   const seen: { authorization?: string; body: string }[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -31,15 +34,26 @@ async function startServer(delayMs: number) {
 }
 
 const QUERY = JSON.stringify({ query: "query Page__customers__0{customers{id}}", variables: {} });
-const MUTATION = JSON.stringify({ query: "mutation Track__analytics__0{trackEvents{accepted}}", variables: {} });
+const MUTATION = JSON.stringify({
+  query: "mutation Track__analytics__0{trackEvents{accepted}}",
+  variables: {},
+});
 
 describe("createSubgraphFetcher", () => {
   it("sends identical queries in flight once, and each caller gets its own parsed copy", async () => {
     const server = await startServer(50);
     try {
       const fetcher = createSubgraphFetcher({ timeoutMs: 5_000 });
-      const init = { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer a" }, body: QUERY };
-      const responses = await Promise.all([fetcher(server.url, init), fetcher(server.url, init), fetcher(server.url, init)]);
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer a" },
+        body: QUERY,
+      };
+      const responses = await Promise.all([
+        fetcher(server.url, init),
+        fetcher(server.url, init),
+        fetcher(server.url, init),
+      ]);
       expect(server.seen).toHaveLength(1);
       const bodies = await Promise.all(responses.map((r) => r.json()));
       expect(bodies).toEqual([{ data: { n: 1 } }, { data: { n: 1 } }, { data: { n: 1 } }]);
@@ -57,13 +71,28 @@ describe("createSubgraphFetcher", () => {
     const server = await startServer(50);
     try {
       const fetcher = createSubgraphFetcher({ timeoutMs: 5_000 });
-      const as = (authorization: string, body: string) => fetcher(server.url, { method: "POST", headers: { authorization }, body });
-      await Promise.all([as("Bearer a", QUERY), as("Bearer b", QUERY), as("Bearer a", QUERY.replace("{id}", "{id name}")), as("Bearer a", MUTATION), as("Bearer a", MUTATION)]);
+      const as = (authorization: string, body: string) =>
+        fetcher(server.url, { method: "POST", headers: { authorization }, body });
+      await Promise.all([
+        as("Bearer a", QUERY),
+        as("Bearer b", QUERY),
+        as("Bearer a", QUERY.replace("{id}", "{id name}")),
+        as("Bearer a", MUTATION),
+        as("Bearer a", MUTATION),
+      ]);
       expect(server.seen).toHaveLength(5);
       const plain = createSubgraphFetcher({ timeoutMs: 5_000, deduplicateQueries: false });
-      await Promise.all([plain(server.url, { headers: { authorization: "Bearer a" }, body: QUERY }), plain(server.url, { headers: { authorization: "Bearer a" }, body: QUERY })]);
+      await Promise.all([
+        plain(server.url, { headers: { authorization: "Bearer a" }, body: QUERY }),
+        plain(server.url, { headers: { authorization: "Bearer a" }, body: QUERY }),
+      ]);
       expect(server.seen).toHaveLength(7);
-      expect(server.seen.map((s) => s.authorization).slice(0, 2).sort()).toEqual(["Bearer a", "Bearer b"]);
+      expect(
+        server.seen
+          .map((s) => s.authorization)
+          .slice(0, 2)
+          .sort(),
+      ).toEqual(["Bearer a", "Bearer b"]);
     } finally {
       await server.close();
     }
@@ -73,11 +102,15 @@ describe("createSubgraphFetcher", () => {
     const server = await startServer(2_000);
     try {
       const fetcher = createSubgraphFetcher({ timeoutMs: 100 });
-      await expect(fetcher(server.url, { body: QUERY })).rejects.toMatchObject({ name: "TimeoutError" });
+      await expect(fetcher(server.url, { body: QUERY })).rejects.toMatchObject({
+        name: "TimeoutError",
+      });
     } finally {
       await server.close();
     }
-    await expect(createSubgraphFetcher({ timeoutMs: 1_000 })(server.url, { body: QUERY })).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await expect(
+      createSubgraphFetcher({ timeoutMs: 1_000 })(server.url, { body: QUERY }),
+    ).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 
   it("recognises query bodies only in the layout RemoteGraphQLDataSource sends", () => {

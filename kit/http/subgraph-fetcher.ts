@@ -19,9 +19,15 @@ export interface SubgraphRequestInit {
   body?: string;
 }
 
-export type SubgraphFetcher = (url: string, init?: SubgraphRequestInit) => Promise<SubgraphResponse>;
+export type SubgraphFetcher = (
+  url: string,
+  init?: SubgraphRequestInit,
+) => Promise<SubgraphResponse>;
 
-/** A subgraph that did not answer within the fetcher's `timeoutMs` (`name` is `TimeoutError`, like `AbortSignal.timeout`). */
+/**
+ * A subgraph that did not answer within the fetcher's `timeoutMs` (`name` is `TimeoutError`, like
+ * `AbortSignal.timeout`).
+ */
 export class SubgraphTimeoutError extends Error {
   override name = "TimeoutError";
 }
@@ -56,8 +62,16 @@ export interface SubgraphFetcherOptions {
  */
 export function createSubgraphFetcher(options: SubgraphFetcherOptions): SubgraphFetcher {
   const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 256, keepAliveMsecs: 30_000 }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 256, keepAliveMsecs: 30_000 }),
+    "http:": new http.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 256,
+      keepAliveMsecs: 30_000,
+    }),
+    "https:": new https.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 256,
+      keepAliveMsecs: 30_000,
+    }),
   };
   const inFlight = new Map<string, Promise<Answer>>();
   const deduplicate = options.deduplicateQueries ?? true;
@@ -71,13 +85,23 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
       const body = init.body ?? "";
       const request = client.request(
         target,
-        { agent, method: init.method ?? "POST", headers: { ...init.headers, "content-length": Buffer.byteLength(body) } },
+        {
+          agent,
+          method: init.method ?? "POST",
+          headers: { ...init.headers, "content-length": Buffer.byteLength(body) },
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () => {
             clearTimeout(timer);
-            resolve({ url, status: response.statusCode ?? 0, statusText: response.statusMessage ?? "", headers: response.headers, body: Buffer.concat(chunks).toString("utf8") });
+            resolve({
+              url,
+              status: response.statusCode ?? 0,
+              statusText: response.statusMessage ?? "",
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            });
           });
           response.on("error", fail);
         },
@@ -86,7 +110,15 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
         clearTimeout(timer);
         reject(error);
       }
-      const timer = setTimeout(() => request.destroy(new SubgraphTimeoutError(`No answer from ${target.host} within ${options.timeoutMs} ms.`)), options.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          request.destroy(
+            new SubgraphTimeoutError(
+              `No answer from ${target.host} within ${options.timeoutMs} ms.`,
+            ),
+          ),
+        options.timeoutMs,
+      );
       request.on("error", fail);
       request.end(body);
     });

@@ -21,9 +21,15 @@ describe("operation cost", () => {
     expect(cost(`{ items(first: 5) { edges { node { id } } } }`)).toBe(1 + 5 * 3);
     // Lists without a size count 10; a variable size counts as the largest page, 100.
     expect(cost(`{ tags { name } }`)).toBe(1 + 10);
-    expect(cost(`query($n: Int) { items(first: $n) { edges { node { id tags { name } } } } }`)).toBe(1 + 100 * (1 + 1 + 1 + 1 + 10));
+    expect(
+      cost(`query($n: Int) { items(first: $n) { edges { node { id tags { name } } } } }`),
+    ).toBe(1 + 100 * (1 + 1 + 1 + 1 + 10));
     // Fragments cost what they select, where they are spread.
-    expect(cost(`{ items(first: 2) { edges { node { ...F } } } } fragment F on Item { id tags { name } }`)).toBe(1 + 2 * (1 + 1 + 1 + 11));
+    expect(
+      cost(
+        `{ items(first: 2) { edges { node { ...F } } } } fragment F on Item { id tags { name } }`,
+      ),
+    ).toBe(1 + 2 * (1 + 1 + 1 + 11));
   });
 
   it("refuses only above the limit", () => {

@@ -43,9 +43,14 @@ export function operationCostRule(maxCost: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+      if (definition.kind === Kind.FRAGMENT_DEFINITION)
+        fragments.set(definition.name.value, definition);
     }
-    const costContext: CostContext = { schema: context.getSchema(), fragments, expanding: new Set() };
+    const costContext: CostContext = {
+      schema: context.getSchema(),
+      fragments,
+      expanding: new Set(),
+    };
     return {
       OperationDefinition(operation) {
         const root = costContext.schema.getRootType(operation.operation);
@@ -53,9 +58,12 @@ export function operationCostRule(maxCost: number): ValidationRule {
         const cost = selectionCost(operation.selectionSet, root, costContext);
         if (cost > maxCost) {
           context.reportError(
-            new GraphQLError(`Operation cost limit of ${maxCost} exceeded, found ${cost}: ask for fewer items (first) or fewer nested lists (GRAPHQL_MAX_COST).`, {
-              nodes: [operation],
-            }),
+            new GraphQLError(
+              `Operation cost limit of ${maxCost} exceeded, found ${cost}: ask for fewer items (first) or fewer nested lists (GRAPHQL_MAX_COST).`,
+              {
+                nodes: [operation],
+              },
+            ),
           );
         }
       },
@@ -63,28 +71,48 @@ export function operationCostRule(maxCost: number): ValidationRule {
   };
 }
 
-/** The cost of a selection set on `parent`; unknown fields and types (reported by other rules) count 1. */
-export function selectionCost(selectionSet: SelectionSetNode, parent: GraphQLNamedType, context: CostContext): number {
-  const fields = "getFields" in parent ? (parent.getFields() as Record<string, { type: GraphQLOutputType } | undefined>) : {};
+/**
+ * The cost of a selection set on `parent`; unknown fields and types (reported by other rules) count
+ * 1.
+ */
+export function selectionCost(
+  selectionSet: SelectionSetNode,
+  parent: GraphQLNamedType,
+  context: CostContext,
+): number {
+  const fields =
+    "getFields" in parent
+      ? (parent.getFields() as Record<string, { type: GraphQLOutputType } | undefined>)
+      : {};
   let cost = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       cost += fieldCost(selection, fields[selection.name.value]?.type, context);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      const type = selection.typeCondition ? context.schema.getType(selection.typeCondition.name.value) : parent;
+      const type = selection.typeCondition
+        ? context.schema.getType(selection.typeCondition.name.value)
+        : parent;
       cost += selectionCost(selection.selectionSet, type ?? parent, context);
     } else {
       const fragment = context.fragments.get(selection.name.value);
       if (!fragment || context.expanding.has(fragment.name.value)) continue;
       context.expanding.add(fragment.name.value);
-      cost += selectionCost(fragment.selectionSet, context.schema.getType(fragment.typeCondition.name.value) ?? parent, context);
+      cost += selectionCost(
+        fragment.selectionSet,
+        context.schema.getType(fragment.typeCondition.name.value) ?? parent,
+        context,
+      );
       context.expanding.delete(fragment.name.value);
     }
   }
   return cost;
 }
 
-function fieldCost(field: FieldNode, type: GraphQLOutputType | undefined, context: CostContext): number {
+function fieldCost(
+  field: FieldNode,
+  type: GraphQLOutputType | undefined,
+  context: CostContext,
+): number {
   if (!field.selectionSet || !type) return 1;
   return 1 + itemsOf(field, type) * selectionCost(field.selectionSet, getNamedType(type), context);
 }

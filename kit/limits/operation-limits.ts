@@ -39,7 +39,10 @@ export function operationLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Op
  * `withCost: false` leaves cost out (subgraphs: the gateway's own fetches of `_entities` would
  * count every representation).
  */
-export function operationLimitRules(limits: OperationLimits, { withCost = true } = {}): ValidationRule[] {
+export function operationLimitRules(
+  limits: OperationLimits,
+  { withCost = true } = {},
+): ValidationRule[] {
   // graphql-armor throws by default (a 500 under Apollo Server): report the error instead.
   const report = { exposeLimits: true, propagateOnRejection: false, onReject: [reportRejection] };
   const rules: ValidationRule[] = [
@@ -51,9 +54,13 @@ export function operationLimitRules(limits: OperationLimits, { withCost = true }
   return rules;
 }
 
-/** graphql-armor's rejection as a validation error, without its misleading "Syntax Error:" prefix. */
+/**
+ * graphql-armor's rejection as a validation error, without its misleading "Syntax Error:" prefix.
+ */
 function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
-  context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, "")} (see docs/hardening.md)`));
+  context?.reportError(
+    new GraphQLError(`${error.message.replace(/^Syntax Error: /, "")} (see docs/hardening.md)`),
+  );
 }
 
 /**

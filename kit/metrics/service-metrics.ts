@@ -20,13 +20,21 @@ export class ServiceMetrics {
   readonly subgraphFetchDuration: Histogram<"subgraph" | "outcome">;
   readonly eventsIngested: Counter;
   private readonly operationNames = new Set<string>();
-  private webSockets: () => { connections: number; subscriptions: number } = () => ({ connections: 0, subscriptions: 0 });
+  private webSockets: () => { connections: number; subscriptions: number } = () => ({
+    connections: 0,
+    subscriptions: 0,
+  });
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
-    this.graphqlRequests = new Counter({ name: "graphql_requests_total", help: "GraphQL operations answered, by operation name and outcome (ok, error).", labelNames: ["operation", "outcome"], registers });
+    this.graphqlRequests = new Counter({
+      name: "graphql_requests_total",
+      help: "GraphQL operations answered, by operation name and outcome (ok, error).",
+      labelNames: ["operation", "outcome"],
+      registers,
+    });
     this.graphqlDuration = new Histogram({
       name: "graphql_request_duration_seconds",
       help: "Time from receiving a GraphQL operation to its response, by operation name.",
@@ -34,8 +42,18 @@ export class ServiceMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.sqlStatements = new Counter({ name: "sql_statements_total", help: "SQL statements sent to PostgreSQL, by outcome (ok, error).", labelNames: ["outcome"], registers });
-    this.sqlDuration = new Histogram({ name: "sql_statement_duration_seconds", help: "Duration of successful SQL statements.", buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
+    this.sqlStatements = new Counter({
+      name: "sql_statements_total",
+      help: "SQL statements sent to PostgreSQL, by outcome (ok, error).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.sqlDuration = new Histogram({
+      name: "sql_statement_duration_seconds",
+      help: "Duration of successful SQL statements.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
     this.subgraphFetchDuration = new Histogram({
       name: "subgraph_fetch_duration_seconds",
       help: "The gateway's fetches from subgraphs, by subgraph and outcome (ok, error).",
@@ -43,10 +61,28 @@ export class ServiceMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.eventsIngested = new Counter({ name: "events_ingested_total", help: "Events stored by trackEvents (duplicates and rejected events not counted).", registers });
+    this.eventsIngested = new Counter({
+      name: "events_ingested_total",
+      help: "Events stored by trackEvents (duplicates and rejected events not counted).",
+      registers,
+    });
     const sockets = () => this.webSockets();
-    new Gauge({ name: "websocket_connections", help: "Open graphql-ws connections.", registers, collect() { this.set(sockets().connections); } });
-    new Gauge({ name: "websocket_subscriptions", help: "Running operations over graphql-ws connections.", registers, collect() { this.set(sockets().subscriptions); } });
+    new Gauge({
+      name: "websocket_connections",
+      help: "Open graphql-ws connections.",
+      registers,
+      collect() {
+        this.set(sockets().connections);
+      },
+    });
+    new Gauge({
+      name: "websocket_subscriptions",
+      help: "Running operations over graphql-ws connections.",
+      registers,
+      collect() {
+        this.set(sockets().subscriptions);
+      },
+    });
   }
 
   /** The label value for an operation name: the name, `anonymous`, or `other` past the cap. */

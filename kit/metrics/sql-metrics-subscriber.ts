@@ -6,9 +6,12 @@ import { metricsFor } from "./service-metrics";
 @EventSubscriber()
 export class SqlMetricsSubscriber implements EntitySubscriberInterface {
   afterQuery(event: AfterQueryEvent<unknown>): void {
-    const service = String((event.connection.options as { applicationName?: string }).applicationName ?? "unknown");
+    const service = String(
+      (event.connection.options as { applicationName?: string }).applicationName ?? "unknown",
+    );
     const metrics = metricsFor(service);
     metrics.sqlStatements.inc({ outcome: event.success ? "ok" : "error" });
-    if (event.success && event.executionTime !== undefined) metrics.sqlDuration.observe(event.executionTime / 1000);
+    if (event.success && event.executionTime !== undefined)
+      metrics.sqlDuration.observe(event.executionTime / 1000);
   }
 }

@@ -7,7 +7,10 @@ export class PageInfo {
   @Field()
   hasNextPage: boolean;
 
-  @Field(() => String, { nullable: true, description: "Pass as `after` to read the next page; null on an empty page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Pass as `after` to read the next page; null on an empty page.",
+  })
   endCursor: string | null;
 }
 

@@ -7,14 +7,17 @@ describe("cursors", () => {
     expect(decodeCursor(encodeCursor(values), 2)).toEqual(values);
   });
 
-  it.each(["", "garbage", encodeCursor(["only-one"]), Buffer.from("{}").toString("base64url")])("reject %p with BAD_USER_INPUT", (cursor) => {
-    expect(() => decodeCursor(cursor, 2)).toThrow(GraphQLError);
-    try {
-      decodeCursor(cursor, 2);
-    } catch (error) {
-      expect((error as GraphQLError).extensions.code).toBe("BAD_USER_INPUT");
-    }
-  });
+  it.each(["", "garbage", encodeCursor(["only-one"]), Buffer.from("{}").toString("base64url")])(
+    "reject %p with BAD_USER_INPUT",
+    (cursor) => {
+      expect(() => decodeCursor(cursor, 2)).toThrow(GraphQLError);
+      try {
+        decodeCursor(cursor, 2);
+      } catch (error) {
+        expect((error as GraphQLError).extensions.code).toBe("BAD_USER_INPUT");
+      }
+    },
+  );
 });
 
 describe("pageSize", () => {

@@ -16,7 +16,10 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
   } catch {
     // fall through to the error below
   }
-  throw badUserInput("The cursor 'after' is not valid: pass an endCursor or edge cursor from an earlier page.", "after");
+  throw badUserInput(
+    "The cursor 'after' is not valid: pass an endCursor or edge cursor from an earlier page.",
+    "after",
+  );
 }
 
 export interface PageSize {
@@ -24,10 +27,17 @@ export interface PageSize {
   first: number;
 }
 
-/** Validates `first`: 1 to `max`; omitted means `defaultSize`. @throws BAD_USER_INPUT naming the cap */
+/**
+ * Validates `first`: 1 to `max`; omitted means `defaultSize`. @throws BAD_USER_INPUT naming the cap
+ */
 export function pageSize(first: number | null | undefined, max = 100, defaultSize = 20): number {
   if (first === null || first === undefined) return defaultSize;
-  if (!Number.isInteger(first) || first < 1) throw badUserInput(`'first' must be a positive integer, got ${first}.`, "first");
-  if (first > max) throw badUserInput(`'first' may be at most ${max}, got ${first}; page with 'after' to read more.`, "first");
+  if (!Number.isInteger(first) || first < 1)
+    throw badUserInput(`'first' must be a positive integer, got ${first}.`, "first");
+  if (first > max)
+    throw badUserInput(
+      `'first' may be at most ${max}, got ${first}; page with 'after' to read more.`,
+      "first",
+    );
   return first;
 }

@@ -20,16 +20,22 @@ export interface KeysetOptions<T> {
  * Reads one page with keyset pagination: rows after the cursor's (sort value, id) in a stable
  * order, so inserts between pages neither repeat nor skip rows. `totalCount` counts the filtered
  * query without the cursor, only when a client asks for it (a `count(*)` per page otherwise costs
- * as much as the page itself on large exports). Null sort values are not supported: sort on NOT NULL columns. The
- * query must not join (raw rows are matched to entities by position).
+ * as much as the page itself on large exports). Null sort values are not supported: sort on NOT
+ * NULL columns. The query must not join (raw rows are matched to entities by position).
  */
-export async function keysetPage<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, options: KeysetOptions<T>): Promise<Page<T>> {
+export async function keysetPage<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+  options: KeysetOptions<T>,
+): Promise<Page<T>> {
   const { sort, id } = options;
   const page = query.clone();
   if (options.after) {
     const [afterValue, afterId] = decodeCursor(options.after, 2);
     const op = sort.direction === "ASC" ? ">" : "<";
-    page.andWhere(`(${sort.column}, ${id.column}) ${op} (CAST(:afterValue AS ${sort.cast}), CAST(:afterId AS uuid))`, { afterValue, afterId });
+    page.andWhere(
+      `(${sort.column}, ${id.column}) ${op} (CAST(:afterValue AS ${sort.cast}), CAST(:afterId AS uuid))`,
+      { afterValue, afterId },
+    );
   }
   page
     .addSelect(`${sort.column}::text`, "keyset_value")

@@ -20,7 +20,10 @@ export class RedisPubSub implements PubSub {
   private readonly local = new InProcessPubSub();
   private readonly channelUsers = new Map<string, number>();
 
-  constructor(url: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+  ) {
     const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, options);
@@ -46,7 +49,12 @@ export class RedisPubSub implements PubSub {
     const channel = CHANNEL_PREFIX + topic;
     const users = this.channelUsers.get(channel) ?? 0;
     this.channelUsers.set(channel, users + 1);
-    if (users === 0) this.subscriber.subscribe(channel).catch((error: Error) => this.log.warn(`redis: cannot subscribe to ${channel}: ${error.message}`));
+    if (users === 0)
+      this.subscriber
+        .subscribe(channel)
+        .catch((error: Error) =>
+          this.log.warn(`redis: cannot subscribe to ${channel}: ${error.message}`),
+        );
     const stop = this.local.subscribe(topic, handler);
     let stopped = false;
     return () => {

@@ -3,7 +3,12 @@ import { Role } from "../auth/role";
 import { createRateLimiter } from "./rate-limiter";
 import { MemoryBucketStore, takeFrom } from "./token-bucket";
 
-const user = (userId: string): Viewer => ({ kind: "user", userId, organizationId: "o", role: Role.ADMIN });
+const user = (userId: string): Viewer => ({
+  kind: "user",
+  userId,
+  organizationId: "o",
+  role: Role.ADMIN,
+});
 
 describe("token bucket", () => {
   it("lets a burst of `capacity` through, then one per 1/perSecond, and says when to retry", () => {
@@ -22,7 +27,10 @@ describe("token bucket", () => {
 
 describe("rate limiter", () => {
   it("limits each caller and each address on its own, and 0 turns a limit off", async () => {
-    const limiter = createRateLimiter({ perCredentialPerMinute: 60, perAddressPerMinute: 120, burstSeconds: 2 }, new MemoryBucketStore());
+    const limiter = createRateLimiter(
+      { perCredentialPerMinute: 60, perAddressPerMinute: 120, burstSeconds: 2 },
+      new MemoryBucketStore(),
+    );
     // 2 per caller at once (whatever token the user holds), 4 per address at once.
     const a = await Promise.all([1, 2, 3].map(() => limiter.admitCaller(user("a"))));
     expect(a.map((r) => r.allowed)).toEqual([true, true, false]);
@@ -30,7 +38,10 @@ describe("rate limiter", () => {
     const address = await Promise.all([1, 2, 3, 4, 5].map(() => limiter.admitAddress("10.0.0.1")));
     expect(address.map((r) => r.allowed)).toEqual([true, true, true, true, false]);
     expect((await limiter.admitAddress("10.0.0.2")).allowed).toBe(true);
-    const off = createRateLimiter({ perCredentialPerMinute: 0, perAddressPerMinute: 0, burstSeconds: 1 }, new MemoryBucketStore());
+    const off = createRateLimiter(
+      { perCredentialPerMinute: 0, perAddressPerMinute: 0, burstSeconds: 1 },
+      new MemoryBucketStore(),
+    );
     for (let i = 0; i < 100; i++) {
       expect((await off.admitCaller(user("a"))).allowed).toBe(true);
       expect((await off.admitAddress("10.0.0.1")).allowed).toBe(true);
@@ -38,11 +49,16 @@ describe("rate limiter", () => {
   });
 });
 
-import { ensureRedisServer, startLocalRedis, type LocalRedis } from "../../test/support/redis-server";
+import {
+  ensureRedisServer,
+  startLocalRedis,
+  type LocalRedis,
+} from "../../test/support/redis-server";
 import { RedisBucketStore } from "./redis-bucket-store";
 
 const redisBinary = ensureRedisServer();
-if (!("path" in redisBinary)) console.warn(`Skipping the Redis rate limit test: ${redisBinary.missing}.`);
+if (!("path" in redisBinary))
+  console.warn(`Skipping the Redis rate limit test: ${redisBinary.missing}.`);
 
 ("path" in redisBinary ? describe : describe.skip)("rate limiter over Redis", () => {
   let redis: LocalRedis;
@@ -56,7 +72,8 @@ if (!("path" in redisBinary)) console.warn(`Skipping the Redis rate limit test: 
     const replicaA = createRateLimiter(limits, new RedisBucketStore(redis.url));
     const replicaB = createRateLimiter(limits, new RedisBucketStore(redis.url));
     const results = [];
-    for (let i = 0; i < 6; i++) results.push((await (i % 2 ? replicaB : replicaA).admitCaller(user("shared"))).allowed);
+    for (let i = 0; i < 6; i++)
+      results.push((await (i % 2 ? replicaB : replicaA).admitCaller(user("shared"))).allowed);
     expect(results).toEqual([true, true, true, true, false, false]);
     const refused = await replicaA.admitCaller(user("shared"));
     expect(refused).toEqual({ allowed: false, retryAfterSeconds: 1 });

@@ -42,14 +42,17 @@ export class RedisBucketStore implements BucketStore {
     this.redis.defineCommand("takeToken", { numberOfKeys: 1, lua: TAKE });
   }
 
-  /** Fails open: when Redis cannot answer, the request is allowed (rate limiting is protection, not accounting). */
+  /**
+   * Fails open: when Redis cannot answer, the request is allowed (rate limiting is protection, not
+   * accounting).
+   */
   async take(key: string, rule: BucketRule): Promise<TakeResult> {
     try {
-      const [allowed, retry] = (await (this.redis as unknown as { takeToken(key: string, capacity: number, perSecond: number): Promise<[number, number]> }).takeToken(
-        KEY_PREFIX + key,
-        rule.capacity,
-        rule.perSecond,
-      )) as [number, number];
+      const [allowed, retry] = (await (
+        this.redis as unknown as {
+          takeToken(key: string, capacity: number, perSecond: number): Promise<[number, number]>;
+        }
+      ).takeToken(KEY_PREFIX + key, rule.capacity, rule.perSecond)) as [number, number];
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: retry };
     } catch {
       return { allowed: true };

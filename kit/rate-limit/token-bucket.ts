@@ -19,7 +19,10 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** Buckets kept in memory at most; the least recently used are forgotten (a forgotten bucket is full). */
+/**
+ * Buckets kept in memory at most; the least recently used are forgotten (a forgotten bucket is
+ * full).
+ */
 const MAX_BUCKETS = 100_000;
 
 /** Token buckets in this process's memory. */
@@ -49,5 +52,8 @@ export function takeFrom(bucket: Bucket, rule: BucketRule, now: number): TakeRes
     bucket.tokens -= 1;
     return { allowed: true };
   }
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rule.perSecond)) };
+  return {
+    allowed: false,
+    retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rule.perSecond)),
+  };
 }

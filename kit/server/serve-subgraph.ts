@@ -1,17 +1,27 @@
 import type { IncomingMessage } from "node:http";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { apiKeyScopePlugin } from "../auth/api-key-scope-plugin";
 import type { CredentialVerifier } from "../auth/credentials";
 import type { Viewer } from "../auth/viewer";
 import type { ServiceName } from "../database/database-url";
-import { formatError } from "../errors";
+import { ErrorCode, formatError } from "../errors";
 import { createLogger } from "../logger";
 import { sendJson, startGraphQLHttpServer, type RouteHandler } from "../http/graphql-http-server";
-import { startGraphQLWebSocketServer, webSocketLimitsFromEnv } from "../subscriptions/websocket-server";
-import { introspectionEnabled, operationLimitRules, operationLimitsFromEnv } from "../limits/operation-limits";
+import {
+  startGraphQLWebSocketServer,
+  webSocketLimitsFromEnv,
+} from "../subscriptions/websocket-server";
+import {
+  introspectionEnabled,
+  operationLimitRules,
+  operationLimitsFromEnv,
+} from "../limits/operation-limits";
 import { clientAddress, trustedProxiesFromEnv } from "../http/client-address";
 import { createRateLimiter, rateLimitedError, rateLimitsFromEnv } from "../rate-limit/rate-limiter";
 import { metricsPlugin } from "../metrics/metrics-plugin";
@@ -33,10 +43,19 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
   /** Reads the `Authorization` header of each request (access token or API key). */
   verifyCredential: CredentialVerifier;
   /** Builds the rest of the context (DataLoaders, repositories) for one request. */
-  /** `accessToken` is the caller's verified token (an API key's exchanged one), to call other services as them. */
-  createContext: (viewer: Viewer | null, req: IncomingMessage, accessToken: string | null) => TContext;
+  /**
+   * `accessToken` is the caller's verified token (an API key's exchanged one), to call other
+   * services as them.
+   */
+  createContext: (
+    viewer: Viewer | null,
+    req: IncomingMessage,
+    accessToken: string | null,
+  ) => TContext;
   routes?: Record<string, RouteHandler>;
-  /** Runs during `stop()`, after HTTP and WebSocket connections are closed, before the pool closes. */
+  /**
+   * Runs during `stop()`, after HTTP and WebSocket connections are closed, before the pool closes.
+   */
   beforeDatabaseCloses?: () => Promise<void>;
 }
 
@@ -56,7 +75,9 @@ export interface RunningService {
  * enforced before any resolver runs, so a subgraph reached directly is as strict as one reached
  * through the gateway.
  */
-export async function startSubgraphServer<TContext extends BaseSubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<RunningService> {
+export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<RunningService> {
   // The same limits as the gateway, but cost: the gateway's fetches of `_entities` count every
   // representation, and the gateway has already checked the client's operation.
   const limits = operationLimitsFromEnv();
@@ -77,7 +98,12 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     // Inline traces would tell any caller how long each resolver took; usage reporting is not used.
     // No inline traces (nothing reads them) and no cache-control hints (no HTTP caching of GraphQL
     // answers here): both cost work on every resolved field.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), apiKeyScopePlugin<TContext>(), metricsPlugin<TContext>(metricsFor(options.name))],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      apiKeyScopePlugin<TContext>(),
+      metricsPlugin<TContext>(metricsFor(options.name)),
+    ],
   });
   await apollo.start();
 
@@ -90,7 +116,10 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
     apollo,
     purpose: `${options.name} subgraph`,
     log: createLogger(options.name),
-    admit: async (req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitAddress(clientAddress(req, trustedProxies))),
+    admit: async (req) =>
+      trustedProxies.has(req.socket.remoteAddress ?? "")
+        ? { allowed: true }
+        : rateLimiter.admitAddress(clientAddress(req, trustedProxies)),
     context: async (req: IncomingMessage) => {
       try {
         const credential = await options.verifyCredential(header(req, "authorization"));
@@ -98,11 +127,18 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
           const admission = await rateLimiter.admitCaller(credential.viewer);
           if (!admission.allowed) throw rateLimitedError(admission.retryAfterSeconds);
         }
-        return options.createContext(credential?.viewer ?? null, req, credential?.accessToken ?? null);
+        return options.createContext(
+          credential?.viewer ?? null,
+          req,
+          credential?.accessToken ?? null,
+        );
       } catch (error) {
-        if (error instanceof GraphQLError && error.extensions.code === "RATE_LIMITED") throw error;
+        if (error instanceof GraphQLError && error.extensions.code === ErrorCode.RateLimited)
+          throw error;
         if (error instanceof GraphQLError) {
-          throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+          throw new GraphQLError(error.message, {
+            extensions: { ...error.extensions, http: { status: 401 } },
+          });
         }
         throw error;
       }
@@ -115,7 +151,12 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
           await options.dataSource.query("SELECT 1");
           sendJson(res, 200, { status: "ready", service: options.name });
         } catch (error) {
-          sendJson(res, 503, { status: "unavailable", service: options.name, failing: "database", reason: (error as Error).message });
+          sendJson(res, 503, {
+            status: "unavailable",
+            service: options.name,
+            failing: "database",
+            reason: (error as Error).message,
+          });
         }
       },
       ...options.routes,
@@ -128,13 +169,25 @@ export async function startSubgraphServer<TContext extends BaseSubgraphContext>(
         server: listening.server,
         schema: options.schema,
         verifyCredential: options.verifyCredential,
-        createContext: (credential, req) => options.createContext(credential.viewer, req, credential.accessToken),
+        createContext: (credential, req) =>
+          options.createContext(credential.viewer, req, credential.accessToken),
         limits: webSocketLimitsFromEnv(),
-        operationLimits: { validationRules, maxTokens: limits.maxTokens, hideSchemaDetails: production },
-    admitCaller: async (viewer, req) => (trustedProxies.has(req.socket.remoteAddress ?? "") ? { allowed: true } : rateLimiter.admitCaller(viewer)),
+        operationLimits: {
+          validationRules,
+          maxTokens: limits.maxTokens,
+          hideSchemaDetails: production,
+        },
+        admitCaller: async (viewer, req) =>
+          trustedProxies.has(req.socket.remoteAddress ?? "")
+            ? { allowed: true }
+            : rateLimiter.admitCaller(viewer),
       })
     : null;
-  if (webSockets) metricsFor(options.name).observeWebSockets(() => ({ connections: webSockets.connectionCount, subscriptions: webSockets.subscriptionCount }));
+  if (webSockets)
+    metricsFor(options.name).observeWebSockets(() => ({
+      connections: webSockets.connectionCount,
+      subscriptions: webSockets.subscriptionCount,
+    }));
 
   return {
     name: options.name,
@@ -156,7 +209,10 @@ export function metricsRoute(service: string): RouteHandler {
   return async (_req, res) => {
     const registry = metricsFor(service).registry;
     const body = await registry.metrics();
-    res.writeHead(200, { "content-type": registry.contentType, "content-length": Buffer.byteLength(body) });
+    res.writeHead(200, {
+      "content-type": registry.contentType,
+      "content-length": Buffer.byteLength(body),
+    });
     res.end(body);
   };
 }

@@ -3,19 +3,31 @@ import type { AddressInfo, Socket } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { batchWrites, EARLY_ACK_BYTES, WRITE_COALESCE_MS } from "./batched-writes";
 
-/** A server socket and a connected client; `writes` counts the server TCP socket's writes to the kernel. */
+/**
+ * A server socket and a connected client; `writes` counts the server TCP socket's writes to the
+ * kernel.
+ */
 async function connectedPair(batch: boolean) {
   const server = http.createServer();
   const wss = new WebSocketServer({ server });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const accepted = new Promise<WebSocket>((resolve) => wss.on("connection", (socket) => resolve(socket)));
+  const accepted = new Promise<WebSocket>((resolve) =>
+    wss.on("connection", (socket) => resolve(socket)),
+  );
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const received: string[] = [];
   client.on("message", (data) => received.push(data.toString()));
   await new Promise((resolve) => client.once("open", resolve));
   const socket = await accepted;
   if (batch) batchWrites(socket);
-  const tcp = (socket as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket;
+  const tcp = (
+    socket as unknown as {
+      _socket: Socket & {
+        _write: (...args: unknown[]) => void;
+        _writev: (...args: unknown[]) => void;
+      };
+    }
+  )._socket;
   let writes = 0;
   for (const method of ["_write", "_writev"] as const) {
     const original = tcp[method].bind(tcp);
@@ -39,7 +51,17 @@ async function connectedPair(batch: boolean) {
  */
 function holdWindow(): void {
   jest.useFakeTimers({
-    doNotFake: ["Date", "hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval"],
+    doNotFake: [
+      "Date",
+      "hrtime",
+      "nextTick",
+      "performance",
+      "queueMicrotask",
+      "setImmediate",
+      "clearImmediate",
+      "setInterval",
+      "clearInterval",
+    ],
   });
 }
 
@@ -50,7 +72,8 @@ function releaseWindow(): void {
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 500 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let attempt = 0; attempt < 500 && !condition(); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function sendTen(batch: boolean) {
@@ -88,7 +111,10 @@ describe("batchWrites", () => {
       holdWindow();
       // As graphql-ws sends a subscription's results: each send after the previous one's callback.
       // All 50 complete while the window is held open: none waits for a flush.
-      for (let i = 0; i < 50; i++) await new Promise<void>((resolve, reject) => pair.socket.send(`message ${i}`, (error) => (error ? reject(error) : resolve())));
+      for (let i = 0; i < 50; i++)
+        await new Promise<void>((resolve, reject) =>
+          pair.socket.send(`message ${i}`, (error) => (error ? reject(error) : resolve())),
+        );
       expect(pair.received).toEqual([]);
       releaseWindow();
       await waitFor(() => pair.received.length >= 50);

@@ -15,8 +15,12 @@ async function connectedSockets(count: number, perMessageDeflate = false) {
   const binaryFrames: number[] = [];
   const clients: WebSocket[] = [];
   for (let i = 0; i < count; i++) {
-    const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", (socket) => resolve(socket)));
-    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { perMessageDeflate });
+    const accepted = new Promise<WebSocket>((resolve) =>
+      wss.once("connection", (socket) => resolve(socket)),
+    );
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      perMessageDeflate,
+    });
     const messages: string[] = [];
     client.on("message", (data, isBinary) => {
       messages.push(data.toString());
@@ -39,7 +43,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /** Waits (up to 5 s) until `condition` holds: messages may take a while on a busy machine. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 500 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let attempt = 0; attempt < 500 && !condition(); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 describe("DirectDelivery", () => {
@@ -51,10 +56,13 @@ describe("DirectDelivery", () => {
         serializations++;
         return result;
       });
-      const deliveries = sockets.map((socket, i) => new DirectDelivery(socket, `sub-${i}`, serializer, { capacity: 10 }));
+      const deliveries = sockets.map(
+        (socket, i) => new DirectDelivery(socket, `sub-${i}`, serializer, { capacity: 10 }),
+      );
       const first: ExecutionResult = { data: { n: 1 } };
       const second: ExecutionResult = { data: { n: 2 } };
-      for (const result of [first, second]) for (const delivery of deliveries) delivery.push(result);
+      for (const result of [first, second])
+        for (const delivery of deliveries) delivery.push(result);
       await until(() => received.every((messages) => messages.length >= 2));
       expect(serializations).toBe(2);
       expect(binaryFrames).toEqual([]);
@@ -100,7 +108,13 @@ describe("DirectDelivery", () => {
     try {
       const serializer = new PayloadSerializer((result) => result);
       const closed: number[] = [];
-      const [ended, returned] = sockets.map((socket, i) => new DirectDelivery(socket, "1", serializer, { capacity: 10, onClose: () => closed.push(i) }));
+      const [ended, returned] = sockets.map(
+        (socket, i) =>
+          new DirectDelivery(socket, "1", serializer, {
+            capacity: 10,
+            onClose: () => closed.push(i),
+          }),
+      );
       const iteration = ended.next();
       ended.push({ data: { n: 1 } });
       ended.end();
@@ -127,7 +141,12 @@ describe("DirectDelivery", () => {
       // The client stops reading: the server socket's unsent data grows past EARLY_ACK_BYTES.
       tcp.pause();
       const big = "x".repeat(64 * 1024);
-      const delivery = new DirectDelivery(sockets[0], "1", new PayloadSerializer((result) => result), { capacity: 3 });
+      const delivery = new DirectDelivery(
+        sockets[0],
+        "1",
+        new PayloadSerializer((result) => result),
+        { capacity: 3 },
+      );
       for (let n = 0; n < 200; n++) delivery.push({ data: { n, big } });
       const serverTcp = (sockets[0] as unknown as { _socket: Socket })._socket;
       expect(serverTcp.writableLength).toBeGreaterThanOrEqual(EARLY_ACK_BYTES);

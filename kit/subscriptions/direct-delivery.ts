@@ -39,7 +39,10 @@ export interface NextMessage {
  * socket sends.
  */
 export class PayloadSerializer {
-  private readonly cache = new WeakMap<ExecutionResult, { json: string; messages: Map<string, NextMessage> }>();
+  private readonly cache = new WeakMap<
+    ExecutionResult,
+    { json: string; messages: Map<string, NextMessage> }
+  >();
 
   /** @param payload the result as the protocol's `next` payload (errors formatted). */
   constructor(private readonly payload: (result: ExecutionResult) => unknown) {}
@@ -47,9 +50,17 @@ export class PayloadSerializer {
   /** `{"id":id,"type":"next","payload":...}` for this result, as bytes and as a frame. */
   message(id: string, result: ExecutionResult): NextMessage {
     let entry = this.cache.get(result);
-    if (!entry) this.cache.set(result, (entry = { json: JSON.stringify(this.payload(result)), messages: new Map() }));
+    if (!entry)
+      this.cache.set(
+        result,
+        (entry = { json: JSON.stringify(this.payload(result)), messages: new Map() }),
+      );
     let message = entry.messages.get(id);
-    if (!message) entry.messages.set(id, (message = textFrame(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`)));
+    if (!message)
+      entry.messages.set(
+        id,
+        (message = textFrame(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`)),
+      );
     return message;
   }
 }
@@ -74,18 +85,18 @@ function textFrame(text: string): NextMessage {
 
 /**
  * One subscription's results written straight to its WebSocket as graphql-transport-ws `next`
- * messages, instead of through graphql-ws's loop per result (two object copies, an awaited hook,
- * a stringify and an awaited send for each subscriber of each event): the payload comes from a
- * {@link PayloadSerializer} shared by the subscribers of a source. It is also the async iterator
+ * messages, instead of through graphql-ws's loop per result (two object copies, an awaited hook, a
+ * stringify and an awaited send for each subscriber of each event): the payload comes from a {@link
+ * PayloadSerializer} shared by the subscribers of a source. It is also the async iterator
  * graphql-ws holds for the subscription; it yields nothing and finishes when the subscription ends,
  * so graphql-ws still sends `complete` (after every message written here) and calls `return()` when
- * the client completes the subscription or the socket closes.
- * While the socket holds {@link EARLY_ACK_BYTES} unsent (a slow reader), messages wait here, at most
- * `capacity` of them, the oldest dropped first; they leave in order when the socket drains.
- * On a socket without extensions (no permessage-deflate: `ws`'s sender then writes each frame at
- * once, never queueing), the prebuilt frame is written to the TCP socket itself, gathered with
- * the socket's other writes of the moment ({@link coalesceWrites}): no framing per subscriber, and
- * still in order with what `ws` writes.
+ * the client completes the subscription or the socket closes. While the socket holds {@link
+ * EARLY_ACK_BYTES} unsent (a slow reader), messages wait here, at most `capacity` of them, the
+ * oldest dropped first; they leave in order when the socket drains. On a socket without extensions
+ * (no permessage-deflate: `ws`'s sender then writes each frame at once, never queueing), the
+ * prebuilt frame is written to the TCP socket itself, gathered with the socket's other writes of
+ * the moment ({@link coalesceWrites}): no framing per subscriber, and still in order with what `ws`
+ * writes.
  */
 export class DirectDelivery implements ResultSink, AsyncIterableIterator<ExecutionResult> {
   private readonly waiting: NextMessage[] = [];

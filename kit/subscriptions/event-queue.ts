@@ -35,7 +35,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (waiter) return waiter({ value: item, done: false });
     if (this.items.length >= this.capacity) {
       if (this.options.overflow === "error") {
-        return this.fail(new Error(`The subscriber fell more than ${this.capacity} events behind; the subscription was closed.`));
+        return this.fail(
+          new Error(
+            `The subscriber fell more than ${this.capacity} events behind; the subscription was closed.`,
+          ),
+        );
       }
       this.items.shift();
       this.dropped++;
@@ -60,7 +64,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+    if (this.items.length > 0)
+      return Promise.resolve({ value: this.items.shift() as T, done: false });
     if (this.failure) {
       const failure = this.failure;
       this.failure = undefined;

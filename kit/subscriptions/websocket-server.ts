@@ -31,7 +31,10 @@ export interface WebSocketLimits {
   maxSubscriptionsPerConnection: number;
   /** `WS_MAX_CONNECTIONS_PER_CALLER`: open connections of one user or API key. @default 20 */
   maxConnectionsPerCaller: number;
-  /** `WS_KEEP_ALIVE_MS`: ping interval; a client that does not answer within it is dropped. @default 12_000 */
+  /**
+   * `WS_KEEP_ALIVE_MS`: ping interval; a client that does not answer within it is dropped. @default
+   * 12_000
+   */
   keepAliveMs: number;
   /** `WS_CONNECTION_INIT_TIMEOUT_MS`: time allowed for `connection_init`. @default 3_000 */
   connectionInitWaitTimeoutMs: number;
@@ -65,17 +68,27 @@ export interface GraphQLWebSocketOptions<TContext> {
   createContext(credential: VerifiedCredential, request: http.IncomingMessage): TContext;
   limits: WebSocketLimits;
   /**
-   * Executes a subscription another way (the gateway plans it across subgraphs); `args.contextValue`
-   * is the connection's context. It may return `direct(...)` as its iterable and push results into
-   * it: they are then written to the socket as they come, each result serialized once for all the
-   * subscriptions it is pushed to.
+   * Executes a subscription another way (the gateway plans it across subgraphs);
+   * `args.contextValue` is the connection's context. It may return `direct(...)` as its iterable
+   * and push results into it: they are then written to the socket as they come, each result
+   * serialized once for all the subscriptions it is pushed to.
    */
   subscribe?: (args: ExecutionArgs, direct: DirectDeliveryFactory) => OperationResult;
   /** The operation limits of HTTP, applied to operations sent over the socket too. */
-  operationLimits?: { validationRules: ValidationRule[]; maxTokens: number; hideSchemaDetails: boolean };
+  operationLimits?: {
+    validationRules: ValidationRule[];
+    maxTokens: number;
+    hideSchemaDetails: boolean;
+  };
   /** The caller's rate limit, taken for every operation sent over the socket. */
-  admitCaller?: (viewer: Viewer, request: http.IncomingMessage) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
-  /** Executes queries and mutations sent over the socket another way (the gateway runs them as over HTTP). */
+  admitCaller?: (
+    viewer: Viewer,
+    request: http.IncomingMessage,
+  ) => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /**
+   * Executes queries and mutations sent over the socket another way (the gateway runs them as over
+   * HTTP).
+   */
   execute?: (args: ExecutionArgs) => OperationResult;
 }
 
@@ -103,13 +116,16 @@ export const TOKEN_EXPIRED = CloseCode.Forbidden;
  * (beyond that: a `LIMIT_EXCEEDED` error for that operation). Errors are formatted as over HTTP.
  * The protocol's own violations close with its codes (4400, 4401, 4408, 4409, 4429).
  */
-export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocketServer {
+export function startGraphQLWebSocketServer<TContext>(
+  options: GraphQLWebSocketOptions<TContext>,
+): GraphQLWebSocketServer {
   const wsServer = new WebSocketServer({ server: options.server, path: GRAPHQL_PATH });
   // Before graphql-ws's own listener, so that every message it sends is batched.
   wsServer.on("connection", batchWrites);
   const connections = new WeakMap<Context<Record<string, unknown>, Extra>, Connection<TContext>>();
   const connectionsPerCaller = new Map<string, number>();
-  // Each subscription's socket and id, for direct delivery (found by the arguments onSubscribe made).
+  // Each subscription's socket and id, for direct delivery (found by the arguments onSubscribe
+  // made).
   const subscriptionTargets = new WeakMap<ExecutionArgs, { socket: Extra["socket"]; id: string }>();
   const serializer = new PayloadSerializer(nextPayload);
   const expiryTimers = new Set<NodeJS.Timeout>();
@@ -117,7 +133,10 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
   const schema = () => (typeof options.schema === "function" ? options.schema() : options.schema);
   const connectionOf = (ctx: Context<Record<string, unknown>, Extra>) => {
     const connection = connections.get(ctx);
-    if (!connection) throw new GraphQLError("The connection is not initialised.", { extensions: { code: ErrorCode.Unauthenticated } });
+    if (!connection)
+      throw new GraphQLError("The connection is not initialised.", {
+        extensions: { code: ErrorCode.Unauthenticated },
+      });
     return connection;
   };
 
@@ -138,7 +157,10 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         const caller = callerId(credential.viewer);
         const open = connectionsPerCaller.get(caller) ?? 0;
         if (open >= options.limits.maxConnectionsPerCaller) {
-          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${options.limits.maxConnectionsPerCaller} per caller (WS_MAX_CONNECTIONS_PER_CALLER).`);
+          ctx.extra.socket.close(
+            TOO_MANY_CONNECTIONS,
+            `Too many connections: at most ${options.limits.maxConnectionsPerCaller} per caller (WS_MAX_CONNECTIONS_PER_CALLER).`,
+          );
           return false;
         }
         connectionsPerCaller.set(caller, open + 1);
@@ -147,22 +169,39 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
           if (left > 0) connectionsPerCaller.set(caller, left);
           else connectionsPerCaller.delete(caller);
         });
-        connections.set(ctx, { credential, context: options.createContext(credential, ctx.extra.request), operations: new Set() });
+        connections.set(ctx, {
+          credential,
+          context: options.createContext(credential, ctx.extra.request),
+          operations: new Set(),
+        });
         closeWhenExpired(ctx, credential.accessToken);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         const connection = connectionOf(ctx);
         // Operations over the socket count against the caller's rate limit as over HTTP.
-        const admission = await options.admitCaller?.(connection.credential.viewer, ctx.extra.request);
+        const admission = await options.admitCaller?.(
+          connection.credential.viewer,
+          ctx.extra.request,
+        );
         if (admission && !admission.allowed) {
-          return [new GraphQLError(`Too many requests: try again in ${admission.retryAfterSeconds} s.`, { extensions: { code: ErrorCode.RateLimited, retryAfterSeconds: admission.retryAfterSeconds } })];
+          return [
+            new GraphQLError(`Too many requests: try again in ${admission.retryAfterSeconds} s.`, {
+              extensions: {
+                code: ErrorCode.RateLimited,
+                retryAfterSeconds: admission.retryAfterSeconds,
+              },
+            }),
+          ];
         }
         if (connection.operations.size >= options.limits.maxSubscriptionsPerConnection) {
           return [
-            new GraphQLError(`Too many subscriptions on this connection: at most ${options.limits.maxSubscriptionsPerConnection} (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION).`, {
-              extensions: { code: ErrorCode.LimitExceeded },
-            }),
+            new GraphQLError(
+              `Too many subscriptions on this connection: at most ${options.limits.maxSubscriptionsPerConnection} (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION).`,
+              {
+                extensions: { code: ErrorCode.LimitExceeded },
+              },
+            ),
           ];
         }
         // Parsed and validated here, with the same limits as over HTTP.
@@ -170,21 +209,39 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         try {
           document = parse(payload.query, { maxTokens: options.operationLimits?.maxTokens });
         } catch (error) {
-          return [new GraphQLError((error as GraphQLError).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+          return [
+            new GraphQLError((error as GraphQLError).message, {
+              extensions: { code: "GRAPHQL_PARSE_FAILED" },
+            }),
+          ];
         }
         let errors: readonly GraphQLError[];
         try {
-          errors = validate(schema(), document, [...specifiedRules, ...(options.operationLimits?.validationRules ?? [])]);
+          errors = validate(schema(), document, [
+            ...specifiedRules,
+            ...(options.operationLimits?.validationRules ?? []),
+          ]);
         } catch (error) {
           // graphql-js's single-root-field rule throws on a root @include/@skip with a variable.
           errors = [new GraphQLError((error as Error).message)];
         }
         if (errors.length > 0) {
           const hide = options.operationLimits?.hideSchemaDetails;
-          return errors.map((error) => new GraphQLError(hide ? error.message.replace(/ Did you mean .*$/, "") : error.message, { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+          return errors.map(
+            (error) =>
+              new GraphQLError(
+                hide ? error.message.replace(/ Did you mean .*$/, "") : error.message,
+                { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } },
+              ),
+          );
         }
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError("The document has no operation by that name.", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
+        if (!operation)
+          return [
+            new GraphQLError("The document has no operation by that name.", {
+              extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+            }),
+          ];
         connection.operations.add(id);
         subscriptionCount++;
         const args = {
@@ -202,7 +259,12 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         release(ctx, id);
         // Errors of parsing and validation against the schema carry no code of their own.
         return errors.map((error) =>
-          formatError(error.extensions.code || error.originalError ? error.toJSON() : { ...error.toJSON(), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }, error),
+          formatError(
+            error.extensions.code || error.originalError
+              ? error.toJSON()
+              : { ...error.toJSON(), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } },
+            error,
+          ),
         );
       },
       subscribe:
@@ -210,7 +272,11 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
         ((args) => {
           const target = subscriptionTargets.get(args);
           if (!target) throw new Error("A subscription reached subscribe() without onSubscribe.");
-          return options.subscribe!(args, (deliveryOptions) => new DirectDelivery(target.socket, target.id, serializer, deliveryOptions));
+          return options.subscribe!(
+            args,
+            (deliveryOptions) =>
+              new DirectDelivery(target.socket, target.id, serializer, deliveryOptions),
+          );
         }),
       execute: options.execute,
       onNext: (_ctx, _id, _payload, _args, result) => {
@@ -225,7 +291,14 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
   /** A result as the protocol's `next` payload: errors formatted as over HTTP. */
   function nextPayload(result: ExecutionResult): FormattedExecutionResult {
     const { errors, ...rest } = result;
-    return errors?.length ? { ...rest, errors: errors.map((error) => formatError(error.toJSON(), error) as GraphQLFormattedError) } : rest;
+    return errors?.length
+      ? {
+          ...rest,
+          errors: errors.map(
+            (error) => formatError(error.toJSON(), error) as GraphQLFormattedError,
+          ),
+        }
+      : rest;
   }
 
   function release(ctx: Context<Record<string, unknown>, Extra>, id: string): void {
@@ -233,10 +306,20 @@ export function startGraphQLWebSocketServer<TContext>(options: GraphQLWebSocketO
     if (connection?.operations.delete(id)) subscriptionCount--;
   }
 
-  function closeWhenExpired(ctx: Context<Record<string, unknown>, Extra>, accessToken: string): void {
+  function closeWhenExpired(
+    ctx: Context<Record<string, unknown>, Extra>,
+    accessToken: string,
+  ): void {
     const expiresAt = decodeJwt(accessToken).exp;
     if (!expiresAt) return;
-    const timer = setTimeout(() => ctx.extra.socket.close(TOKEN_EXPIRED, "Forbidden: the access token expired; reconnect with a new one."), Math.min(2 ** 31 - 1, Math.max(0, expiresAt * 1000 - Date.now())));
+    const timer = setTimeout(
+      () =>
+        ctx.extra.socket.close(
+          TOKEN_EXPIRED,
+          "Forbidden: the access token expired; reconnect with a new one.",
+        ),
+      Math.min(2 ** 31 - 1, Math.max(0, expiresAt * 1000 - Date.now())),
+    );
     expiryTimers.add(timer);
     ctx.extra.socket.once("close", () => {
       clearTimeout(timer);

@@ -18,8 +18,14 @@ export interface EventSubscriber {
  * ...selection } }`; resolves once the subscribe message is sent. A raw `ws` socket, so that a test
  * can stop answering pings (`answerPings: false`) or stop reading (its `_socket`).
  */
-export async function openEventSubscriber(wsUrl: string, accessToken: string, options: { selection?: string; answerPings?: boolean } = {}): Promise<EventSubscriber> {
-  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { autoPong: options.answerPings ?? true });
+export async function openEventSubscriber(
+  wsUrl: string,
+  accessToken: string,
+  options: { selection?: string; answerPings?: boolean } = {},
+): Promise<EventSubscriber> {
+  const socket = new WebSocket(wsUrl, "graphql-transport-ws", {
+    autoPong: options.answerPings ?? true,
+  });
   const ids: string[] = [];
   const problems: string[] = [];
   let pings = 0;
@@ -31,14 +37,28 @@ export async function openEventSubscriber(wsUrl: string, accessToken: string, op
     }),
   );
   await new Promise<void>((resolve, reject) => {
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${accessToken}` } })));
+    socket.on("open", () =>
+      socket.send(
+        JSON.stringify({
+          type: "connection_init",
+          payload: { authorization: `Bearer ${accessToken}` },
+        }),
+      ),
+    );
     socket.on("message", (data) => {
       const message = JSON.parse(data.toString());
       if (message.type === "connection_ack") {
-        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: `subscription { eventTracked { id ${options.selection ?? ""} } }` } }));
+        socket.send(
+          JSON.stringify({
+            id: "1",
+            type: "subscribe",
+            payload: { query: `subscription { eventTracked { id ${options.selection ?? ""} } }` },
+          }),
+        );
         resolve();
       } else if (message.type === "next") ids.push(message.payload.data.eventTracked.id);
-      else if (message.type !== "ping" && message.type !== "pong") problems.push(data.toString().slice(0, 200));
+      else if (message.type !== "ping" && message.type !== "pong")
+        problems.push(data.toString().slice(0, 200));
     });
     socket.on("error", reject);
   });

@@ -18,7 +18,10 @@ export default async function globalSetup(): Promise<void> {
   const dir = testDataDir();
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "postgres"), port: await freePort() });
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(dir, "postgres"),
+      port: await freePort(),
+    });
     (globalThis as Record<string, unknown>).__EMBEDDED_POSTGRES__ = { server, dir };
     serverUrl = server.url;
   }
@@ -26,6 +29,11 @@ export default async function globalSetup(): Promise<void> {
   await mkdir(keysDir, { recursive: true });
   process.env[TEST_ENV.serverUrl] = serverUrl;
   process.env[TEST_ENV.keysDir] = keysDir;
-  const stack = await startStack({ serverUrl, keysDir, demoData: true, ports: { gateway: 0, users: 0, customers: 0, analytics: 0 } });
+  const stack = await startStack({
+    serverUrl,
+    keysDir,
+    demoData: true,
+    ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
+  });
   await stack.stop();
 }

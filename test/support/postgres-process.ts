@@ -44,6 +44,8 @@ export function startPostgresProcess(dataDir: string, port: number): Promise<Pos
           }),
       });
     });
-    child.once("exit", (code) => reject(new Error(`PostgreSQL did not start (exit ${code}): ${output.slice(-2000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`PostgreSQL did not start (exit ${code}): ${output.slice(-2000)}`)),
+    );
   });
 }

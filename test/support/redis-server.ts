@@ -18,18 +18,40 @@ const BINARY_PATHS = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
 export function ensureRedisServer(): { path: string } | { missing: string } {
   const found = () => BINARY_PATHS.find((candidate) => existsSync(candidate));
   if (found()) return { path: found()! };
-  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return { missing: "redis-server is not installed and cannot be installed here (needs root and apt-get)" };
-  const install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], { encoding: "utf8", timeout: 180_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get"))
+    return {
+      missing:
+        "redis-server is not installed and cannot be installed here (needs root and apt-get)",
+    };
+  const install = spawnSync(
+    "apt-get",
+    ["install", "-y", "--no-install-recommends", "redis-server"],
+    {
+      encoding: "utf8",
+      timeout: 180_000,
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    },
+  );
   if (found()) return { path: found()! };
-  return { missing: `apt-get install redis-server failed: ${(install.stderr || install.error?.message || "").trim().split("\n").at(-1)}` };
+  return {
+    missing: `apt-get install redis-server failed: ${(install.stderr || install.error?.message || "").trim().split("\n").at(-1)}`,
+  };
 }
 
 /** Starts a throwaway redis-server; resolves once it answers PING. */
 export async function startLocalRedis(binary: string): Promise<LocalRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn(
+    binary,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 100, maxRetriesPerRequest: null });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    retryStrategy: () => 100,
+    maxRetriesPerRequest: null,
+  });
   probe.on("error", () => undefined);
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -5,7 +5,10 @@ import { createDatabasesIfMissing } from "#kit/database/create-databases";
 import { withDatabase } from "#kit/database/database-url";
 import { TEST_ENV } from "./test-database";
 
-/** An analytics database of one test's own, every migration run: for tests that take migrations up and down. */
+/**
+ * An analytics database of one test's own, every migration run: for tests that take migrations up
+ * and down.
+ */
 export interface ScratchAnalyticsDatabase {
   dataSource: DataSource;
   /** Closes the connections and drops the database. */
@@ -13,7 +16,9 @@ export interface ScratchAnalyticsDatabase {
 }
 
 /** Creates `analytics_<label>_<pid>_<time>` on the test server and migrates it. */
-export async function createScratchAnalyticsDatabase(label: string): Promise<ScratchAnalyticsDatabase> {
+export async function createScratchAnalyticsDatabase(
+  label: string,
+): Promise<ScratchAnalyticsDatabase> {
   const serverUrl = process.env[TEST_ENV.serverUrl]!;
   const name = `analytics_${label}_${process.pid}_${Date.now().toString(36)}`;
   await createDatabasesIfMissing(serverUrl, [name]);
@@ -22,7 +27,9 @@ export async function createScratchAnalyticsDatabase(label: string): Promise<Scr
     await dataSource.destroy();
     const client = new Client({ connectionString: withDatabase(serverUrl, "postgres") });
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
+    await client
+      .query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      .finally(() => client.end());
   };
   try {
     await dataSource.runMigrations({ transaction: "each" });

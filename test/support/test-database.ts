@@ -9,7 +9,13 @@ export const TEST_ENV = {
   keysDir: "FA_TEST_KEYS_DIR",
 } as const;
 
-/** A fresh folder for this run's embedded PostgreSQL; world-traversable parents, as PostgreSQL runs as its own user under root. */
+/**
+ * A fresh folder for this run's embedded PostgreSQL; world-traversable parents, as PostgreSQL runs
+ * as its own user under root.
+ */
 export function testDataDir(): string {
-  return path.join(os.tmpdir(), `federated-analytics-test-${process.pid}-${Date.now().toString(36)}`);
+  return path.join(
+    os.tmpdir(),
+    `federated-analytics-test-${process.pid}-${Date.now().toString(36)}`,
+  );
 }

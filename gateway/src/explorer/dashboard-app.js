@@ -10,7 +10,10 @@ window.__dashboard = state;
 async function gql(query, variables = {}) {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(state.token ? { authorization: `Bearer ${state.token}` } : {}) },
+    headers: {
+      "content-type": "application/json",
+      ...(state.token ? { authorization: `Bearer ${state.token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = await response.json();
@@ -31,8 +34,26 @@ const KPIS = [
 function lineChart(canvas, label, color) {
   return new Chart(canvas, {
     type: "line",
-    data: { labels: [], datasets: [{ label, data: [], borderColor: color, backgroundColor: `${color}22`, fill: true, tension: 0.25, pointRadius: 0 }] },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { x: { ticks: { maxTicksLimit: 8 } } } },
+    data: {
+      labels: [],
+      datasets: [
+        {
+          label,
+          data: [],
+          borderColor: color,
+          backgroundColor: `${color}22`,
+          fill: true,
+          tension: 0.25,
+          pointRadius: 0,
+        },
+      ],
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { x: { ticks: { maxTicksLimit: 8 } } },
+    },
   });
 }
 
@@ -74,37 +95,62 @@ async function load() {
       segmentation { segments { label size share } }
       churnPredictions(first: 8) { edges { node { probability band customer { name } } } }
     }`,
-    { from30: from30.toISOString(), toDay: toDay.toISOString(), from48h: from48h.toISOString(), to: to.toISOString() },
+    {
+      from30: from30.toISOString(),
+      toDay: toDay.toISOString(),
+      from48h: from48h.toISOString(),
+      to: to.toISOString(),
+    },
   );
   document.getElementById("kpis").innerHTML = KPIS.map(([key, label, format]) => {
     const kpi = data.summary[key];
-    const change = kpi.change == null ? "" : `<span class="change ${kpi.change >= 0 ? "up" : "down"}">${kpi.change >= 0 ? "▲" : "▼"} ${(Math.abs(kpi.change) * 100).toFixed(1)}%</span>`;
+    const change =
+      kpi.change == null
+        ? ""
+        : `<span class="change ${kpi.change >= 0 ? "up" : "down"}">${kpi.change >= 0 ? "▲" : "▼"} ${(Math.abs(kpi.change) * 100).toFixed(1)}%</span>`;
     return `<div class="card kpi" id="kpi-${key}"><div class="label">${label}</div><div class="value">${format(kpi.value)}</div>${change}</div>`;
   }).join("");
-  charts.revenue ??= lineChart(document.getElementById("revenue-chart"), "Revenue per day (live)", "#0b63ce");
-  charts.events ??= lineChart(document.getElementById("events-chart"), "Events per hour (live)", "#18804b");
+  charts.revenue ??= lineChart(
+    document.getElementById("revenue-chart"),
+    "Revenue per day (live)",
+    "#0b63ce",
+  );
+  charts.events ??= lineChart(
+    document.getElementById("events-chart"),
+    "Events per hour (live)",
+    "#18804b",
+  );
   setSeries(charts.revenue, data.revenue.points, day);
   setSeries(charts.events, data.events.points, hour);
   const segments = data.segmentation?.segments ?? [];
   document.getElementById("segments").innerHTML = segments.length
-    ? `<tr><th>Segment</th><th>Customers</th><th>Share</th></tr>${segments.map((s) => `<tr><td>${escape(s.label)}</td><td>${s.size}</td><td>${(s.share * 100).toFixed(1)}%</td></tr>`).join("")}`
+    ? `<tr><th>Segment</th><th>Customers</th><th>Share</th></tr>${segments.map((s) => `<tr><td>${escapeHtml(s.label)}</td><td>${s.size}</td><td>${(s.share * 100).toFixed(1)}%</td></tr>`).join("")}`
     : "<tr><td>No segmentation yet: run runSegmentation.</td></tr>";
   const risks = data.churnPredictions.edges.map((e) => e.node);
   document.getElementById("churn").innerHTML = risks.length
-    ? `<tr><th>Customer</th><th>Probability</th><th>Band</th></tr>${risks.map((r) => `<tr><td>${escape(r.customer?.name ?? "?")}</td><td>${(r.probability * 100).toFixed(0)}%</td><td>${r.band}</td></tr>`).join("")}`
+    ? `<tr><th>Customer</th><th>Probability</th><th>Band</th></tr>${risks.map((r) => `<tr><td>${escapeHtml(r.customer?.name ?? "?")}</td><td>${(r.probability * 100).toFixed(0)}%</td><td>${r.band}</td></tr>`).join("")}`
     : "<tr><td>No churn model yet: run trainChurnModel.</td></tr>";
 }
 
-function escape(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+function escapeHtml(text) {
+  return String(text).replace(
+    /[&<>"]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c],
+  );
 }
 
 function subscribeLive() {
   state.ws?.dispose();
-  state.ws = createClient({ url: url.replace(/^http/, "ws"), connectionParams: { authorization: `Bearer ${state.token}` } });
+  state.ws = createClient({
+    url: url.replace(/^http/, "ws"),
+    connectionParams: { authorization: `Bearer ${state.token}` },
+  });
   const watch = (metric, interval, chart, format, key) =>
     state.ws.subscribe(
-      { query: `subscription($metric: String!, $interval: Interval!) { metricUpdated(metric: $metric, interval: $interval) { bucket value } }`, variables: { metric, interval } },
+      {
+        query: `subscription($metric: String!, $interval: Interval!) { metricUpdated(metric: $metric, interval: $interval) { bucket value } }`,
+        variables: { metric, interval },
+      },
       {
         next: ({ data }) => {
           if (!data) return;
@@ -113,7 +159,8 @@ function subscribeLive() {
           applyPoint(chart, data.metricUpdated, format);
           document.getElementById("status").textContent = `live · ${state.updates} updates`;
         },
-        error: () => (document.getElementById("status").textContent = "live updates stopped (sign in again)"),
+        error: () =>
+          (document.getElementById("status").textContent = "live updates stopped (sign in again)"),
         complete: () => undefined,
       },
     );
@@ -123,7 +170,10 @@ function subscribeLive() {
 
 async function signIn(email, password) {
   document.getElementById("status").textContent = "signing in…";
-  const data = await gql(`mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { name } } }`, { email, password });
+  const data = await gql(
+    `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { name } } }`,
+    { email, password },
+  );
   state.token = data.login.accessToken;
   await load();
   subscribeLive();
@@ -134,6 +184,10 @@ async function signIn(email, password) {
 document.getElementById("login").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  signIn(form.get("email"), form.get("password")).catch((error) => (document.getElementById("status").textContent = error.message));
+  signIn(form.get("email"), form.get("password")).catch(
+    (error) => (document.getElementById("status").textContent = error.message),
+  );
 });
-signIn("admin@acme.test", "demo-password").catch((error) => (document.getElementById("status").textContent = `${error.message} (sign in above)`));
+signIn("admin@acme.test", "demo-password").catch(
+  (error) => (document.getElementById("status").textContent = `${error.message} (sign in above)`),
+);

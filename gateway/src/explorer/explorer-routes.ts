@@ -7,7 +7,11 @@ export const GRAPHIQL_PATH = "/graphiql";
 /** Where the gateway serves the live dashboard. */
 export const DASHBOARD_PATH = "/dashboard";
 
-const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8" };
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+};
 
 /** The folder of an installed package (also of one whose "exports" hide its package.json). */
 function packageDir(name: string): string {
@@ -15,7 +19,11 @@ function packageDir(name: string): string {
     return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
     const entry = require.resolve(name);
-    return entry.slice(0, entry.lastIndexOf(`${path.sep}node_modules${path.sep}${name}${path.sep}`) + `${path.sep}node_modules${path.sep}${name}`.length);
+    return entry.slice(
+      0,
+      entry.lastIndexOf(`${path.sep}node_modules${path.sep}${name}${path.sep}`) +
+        `${path.sep}node_modules${path.sep}${name}`.length,
+    );
   }
 }
 
@@ -28,7 +36,11 @@ function fileRoute(file: string): RouteHandler {
       res.writeHead(405, { allow: "GET" });
       return void res.end();
     }
-    res.writeHead(200, { "content-type": type, "content-length": body.length, "cache-control": "public, max-age=3600" });
+    res.writeHead(200, {
+      "content-type": type,
+      "content-length": body.length,
+      "cache-control": "public, max-age=3600",
+    });
     res.end(req.method === "HEAD" ? undefined : body);
   };
 }
@@ -39,21 +51,35 @@ function fileRoute(file: string): RouteHandler {
  * client), so it works with no internet.
  */
 export function explorerRoutes(): Record<string, RouteHandler> {
-  const here = __dirname.includes(`${path.sep}dist${path.sep}`) ? path.resolve(__dirname, "../../../../gateway/src/explorer") : __dirname;
+  const here = __dirname.includes(`${path.sep}dist${path.sep}`)
+    ? path.resolve(__dirname, "../../../../gateway/src/explorer")
+    : __dirname;
   const graphqlWs = path.join(packageDir("graphql-ws"), "dist");
   const routes: Record<string, RouteHandler> = {
     [GRAPHIQL_PATH]: fileRoute(path.join(here, "graphiql.html")),
     [`${GRAPHIQL_PATH}/app.js`]: fileRoute(path.join(here, "graphiql-app.js")),
-    [`${GRAPHIQL_PATH}/assets/react.js`]: fileRoute(path.join(packageDir("react"), "umd/react.production.min.js")),
-    [`${GRAPHIQL_PATH}/assets/react-dom.js`]: fileRoute(path.join(packageDir("react-dom"), "umd/react-dom.production.min.js")),
-    [`${GRAPHIQL_PATH}/assets/graphiql.js`]: fileRoute(path.join(packageDir("graphiql"), "graphiql.min.js")),
-    [`${GRAPHIQL_PATH}/assets/graphiql.css`]: fileRoute(path.join(packageDir("graphiql"), "graphiql.min.css")),
+    [`${GRAPHIQL_PATH}/assets/react.js`]: fileRoute(
+      path.join(packageDir("react"), "umd/react.production.min.js"),
+    ),
+    [`${GRAPHIQL_PATH}/assets/react-dom.js`]: fileRoute(
+      path.join(packageDir("react-dom"), "umd/react-dom.production.min.js"),
+    ),
+    [`${GRAPHIQL_PATH}/assets/graphiql.js`]: fileRoute(
+      path.join(packageDir("graphiql"), "graphiql.min.js"),
+    ),
+    [`${GRAPHIQL_PATH}/assets/graphiql.css`]: fileRoute(
+      path.join(packageDir("graphiql"), "graphiql.min.css"),
+    ),
     [DASHBOARD_PATH]: fileRoute(path.join(here, "dashboard.html")),
     [`${DASHBOARD_PATH}/app.js`]: fileRoute(path.join(here, "dashboard-app.js")),
-    [`${DASHBOARD_PATH}/assets/chart.js`]: fileRoute(path.join(packageDir("chart.js"), "dist/chart.umd.min.js")),
+    [`${DASHBOARD_PATH}/assets/chart.js`]: fileRoute(
+      path.join(packageDir("chart.js"), "dist/chart.umd.min.js"),
+    ),
   };
   // graphql-ws's ES module client and the chunk it imports (its file name carries a hash).
-  for (const file of readdirSync(graphqlWs).filter((name) => name === "client.js" || /^common-.*\.js$/.test(name))) {
+  for (const file of readdirSync(graphqlWs).filter(
+    (name) => name === "client.js" || /^common-.*\.js$/.test(name),
+  )) {
     routes[`${GRAPHIQL_PATH}/assets/graphql-ws/${file}`] = fileRoute(path.join(graphqlWs, file));
   }
   return routes;

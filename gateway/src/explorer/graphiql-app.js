@@ -11,7 +11,10 @@ async function demoToken() {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: 'mutation DemoLogin { login(email: "admin@acme.test", password: "demo-password") { accessToken } }' }),
+      body: JSON.stringify({
+        query:
+          'mutation DemoLogin { login(email: "admin@acme.test", password: "demo-password") { accessToken } }',
+      }),
     });
     return (await response.json()).data?.login?.accessToken ?? null;
   } catch {
@@ -25,22 +28,38 @@ const wsClients = new Map();
 /** One graphql-ws client per Authorization value (the header editor may change it). */
 function wsClient(authorization) {
   const key = authorization ?? "";
-  if (!wsClients.has(key)) wsClients.set(key, createClient({ url: wsUrl, lazy: true, connectionParams: authorization ? { authorization } : {} }));
+  if (!wsClients.has(key))
+    wsClients.set(
+      key,
+      createClient({
+        url: wsUrl,
+        lazy: true,
+        connectionParams: authorization ? { authorization } : {},
+      }),
+    );
   return wsClients.get(key);
 }
 
 function isSubscription(params, options) {
   const document = options?.documentAST;
   const operations = document?.definitions.filter((d) => d.kind === "OperationDefinition") ?? [];
-  const operation = operations.find((d) => !params.operationName || d.name?.value === params.operationName) ?? operations[0];
-  return operation ? operation.operation === "subscription" : /^\s*subscription\b/.test(params.query);
+  const operation =
+    operations.find((d) => !params.operationName || d.name?.value === params.operationName) ??
+    operations[0];
+  return operation
+    ? operation.operation === "subscription"
+    : /^\s*subscription\b/.test(params.query);
 }
 
 function fetcher(params, options) {
   if (!isSubscription(params, options)) return httpFetcher(params, options);
   const headers = options?.headers ?? {};
   const authorization = headers.Authorization ?? headers.authorization;
-  return wsClient(authorization).iterate({ query: params.query, variables: params.variables, operationName: params.operationName });
+  return wsClient(authorization).iterate({
+    query: params.query,
+    variables: params.variables,
+    operationName: params.operationName,
+  });
 }
 
 const token = await demoToken();

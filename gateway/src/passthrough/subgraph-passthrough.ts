@@ -2,8 +2,18 @@ import type { GraphQLDataSource } from "@apollo/gateway";
 import { GraphQLDataSourceRequestKind } from "@apollo/gateway/dist/datasources/types";
 import { operationFromDocument, type Schema, type Supergraph } from "@apollo/federation-internals";
 import type { QueryPlanner } from "@apollo/query-planner";
-import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from "@apollo/server-gateway-interface";
-import { BREAK, GraphQLError, validate, visit, type DocumentNode, type GraphQLSchema } from "graphql";
+import type {
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+} from "@apollo/server-gateway-interface";
+import {
+  BREAK,
+  GraphQLError,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+} from "graphql";
 import type { GatewayContext } from "../context";
 
 /** Decisions kept per query hash and operation name. */
@@ -40,12 +50,17 @@ export class SingleSubgraphOperations {
    * The subgraph that answers the operation alone, or null when the gateway must plan it.
    * Decided once per document (by Apollo Server's query hash) and operation name.
    */
-  ownerOf(document: DocumentNode, operationName: string | null | undefined, queryHash: string): string | null {
+  ownerOf(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    queryHash: string,
+  ): string | null {
     const key = `${queryHash}\n${operationName ?? ""}`;
     const known = this.decisions.get(key);
     if (known !== undefined) return known;
     const owner = this.decide(document, operationName);
-    if (this.decisions.size >= DECISION_CACHE_SIZE) this.decisions.delete(this.decisions.keys().next().value!);
+    if (this.decisions.size >= DECISION_CACHE_SIZE)
+      this.decisions.delete(this.decisions.keys().next().value!);
     this.decisions.set(key, owner);
     return owner;
   }
@@ -54,7 +69,9 @@ export class SingleSubgraphOperations {
    * Runs the operation on its one subgraph, or resolves with null when it is not a
    * single-subgraph operation (the caller then runs it through `@apollo/gateway`).
    */
-  async execute(requestContext: GatewayGraphQLRequestContext<GatewayContext>): Promise<GatewayExecutionResult | null> {
+  async execute(
+    requestContext: GatewayGraphQLRequestContext<GatewayContext>,
+  ): Promise<GatewayExecutionResult | null> {
     const { document, operationName, queryHash, source, request, context } = requestContext;
     const owner = this.ownerOf(document, operationName, queryHash);
     const service = owner === null ? undefined : this.services.get(owner);
@@ -62,7 +79,11 @@ export class SingleSubgraphOperations {
     try {
       const response = await service.process({
         kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-        request: { query: source, variables: request.variables, operationName: operationName ?? undefined },
+        request: {
+          query: source,
+          variables: request.variables,
+          operationName: operationName ?? undefined,
+        },
         incomingRequestContext: requestContext as never,
         context,
         document,
@@ -70,12 +91,23 @@ export class SingleSubgraphOperations {
       return {
         data: response.data,
         errors: response.errors?.map(
-          (error) => new GraphQLError(error.message, { path: error.path, extensions: { ...error.extensions, serviceName: owner } }),
+          (error) =>
+            new GraphQLError(error.message, {
+              path: error.path,
+              extensions: { ...error.extensions, serviceName: owner },
+            }),
         ),
       };
     } catch (error) {
       // The subgraph could not be asked or refused the request (SubgraphDataSource's errors).
-      return { data: null, errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { serviceName: owner } })] };
+      return {
+        data: null,
+        errors: [
+          error instanceof GraphQLError
+            ? error
+            : new GraphQLError((error as Error).message, { extensions: { serviceName: owner } }),
+        ],
+      };
     }
   }
 
@@ -83,12 +115,23 @@ export class SingleSubgraphOperations {
     if (introspectsOrDefers(document)) return null;
     let plan;
     try {
-      plan = this.planning.queryPlanner.buildQueryPlan(operationFromDocument(this.planning.apiSchema, document, { operationName: operationName ?? undefined }));
+      plan = this.planning.queryPlanner.buildQueryPlan(
+        operationFromDocument(this.planning.apiSchema, document, {
+          operationName: operationName ?? undefined,
+        }),
+      );
     } catch {
       return null;
     }
     const node = plan.node;
-    if (node?.kind !== "Fetch" || node.requires || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) return null;
+    if (
+      node?.kind !== "Fetch" ||
+      node.requires ||
+      node.inputRewrites?.length ||
+      node.outputRewrites?.length ||
+      node.contextRewrites?.length
+    )
+      return null;
     return this.validFor(node.serviceName, document) ? node.serviceName : null;
   }
 

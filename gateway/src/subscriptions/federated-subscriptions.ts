@@ -1,6 +1,13 @@
 import { executeQueryPlan, type GraphQLDataSource } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
-import { GraphQLError, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from "graphql";
+import {
+  GraphQLError,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+} from "graphql";
 import { ErrorCode } from "#kit/errors";
 import type { DirectDeliveryFactory, ResultSink } from "#kit/subscriptions/direct-delivery";
 import { EventQueue } from "#kit/subscriptions/event-queue";
@@ -14,7 +21,9 @@ const EVENT_SOURCE = "__subscription_event__";
 /** Most results kept for one slow client before the oldest are dropped. */
 export const CLIENT_QUEUE_CAPACITY = 1_000;
 
-/** Events of one upstream subscription being completed at once (delivered in order all the same). */
+/**
+ * Events of one upstream subscription being completed at once (delivered in order all the same).
+ */
 export const COMPLETIONS_IN_FLIGHT = 32;
 
 type ServiceMap = Record<string, GraphQLDataSource<GatewayContext>>;
@@ -50,28 +59,50 @@ export class FederatedSubscriptions {
     private readonly planner: SubscriptionPlanner,
     private readonly services: ServiceMap,
     private readonly upstream: UpstreamConnections,
-    private readonly runsAsWritten: (serviceName: string, document: DocumentNode) => boolean = () => false,
+    private readonly runsAsWritten: (serviceName: string, document: DocumentNode) => boolean = () =>
+      false,
   ) {}
 
   /**
    * graphql-ws `subscribe`: an async iterable of results for one client's subscription; with
    * `direct`, the direct delivery it makes (results written to the client's socket as they come).
    */
-  subscribe(args: ExecutionArgs, direct?: DirectDeliveryFactory): AsyncIterable<ExecutionResult> | ExecutionResult {
+  subscribe(
+    args: ExecutionArgs,
+    direct?: DirectDeliveryFactory,
+  ): AsyncIterable<ExecutionResult> | ExecutionResult {
     const context = args.contextValue as GatewayContext;
-    if (!context.accessToken) return { errors: [new GraphQLError("Subscriptions need a credential.", { extensions: { code: ErrorCode.Unauthenticated } })] };
+    if (!context.accessToken)
+      return {
+        errors: [
+          new GraphQLError("Subscriptions need a credential.", {
+            extensions: { code: ErrorCode.Unauthenticated },
+          }),
+        ],
+      };
     let plan: SubscriptionPlan;
     try {
       plan = this.planner.plan(args.document, args.operationName);
     } catch (error) {
-      return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.BadUserInput } })] };
+      return {
+        errors: [
+          error instanceof GraphQLError
+            ? error
+            : new GraphQLError((error as Error).message, {
+                extensions: { code: ErrorCode.BadUserInput },
+              }),
+        ],
+      };
     }
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const text = print(args.document);
     const key = JSON.stringify([context.accessToken, args.operationName ?? null, text, variables]);
     let shared = this.shared.get(key);
     if (!shared) {
-      const asWritten = !plan.rest && this.runsAsWritten(plan.primary.serviceName, args.document) ? { query: text, operationName: args.operationName ?? undefined } : null;
+      const asWritten =
+        !plan.rest && this.runsAsWritten(plan.primary.serviceName, args.document)
+          ? { query: text, operationName: args.operationName ?? undefined }
+          : null;
       shared = this.open(key, plan, variables, context, asWritten);
     }
     const subscription = shared;
@@ -97,12 +128,13 @@ export class FederatedSubscriptions {
 
   /** Ends every client's subscription. */
   close(): void {
-    for (const subscription of [...this.shared.values()]) for (const client of [...subscription.clients]) client.end();
+    for (const subscription of [...this.shared.values()])
+      for (const client of [...subscription.clients]) client.end();
   }
 
   /**
-   * Opens the upstream subscription: the plan's subgraph operation, each event completed by the rest
-   * of the plan; or, `asWritten`, the client's own document, each event forwarded as it is.
+   * Opens the upstream subscription: the plan's subgraph operation, each event completed by the
+   * rest of the plan; or, `asWritten`, the client's own document, each event forwarded as it is.
    */
   private open(
     key: string,
@@ -111,8 +143,15 @@ export class FederatedSubscriptions {
     context: GatewayContext,
     asWritten: { query: string; operationName: string | undefined } | null,
   ): SharedSubscription {
-    const { client, release } = this.upstream.acquire(plan.primary.serviceName, context.accessToken!);
-    const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
+    const { client, release } = this.upstream.acquire(
+      plan.primary.serviceName,
+      context.accessToken!,
+    );
+    const upstreamVariables = Object.fromEntries(
+      (plan.primary.variableUsages ?? [])
+        .filter((name) => name in variables)
+        .map((name) => [name, variables[name]]),
+    );
     const clients = new Set<ResultSink>();
     // Events are completed concurrently (at most COMPLETIONS_IN_FLIGHT) but delivered one after
     // another, so clients receive them in the subgraph's order.
@@ -123,12 +162,18 @@ export class FederatedSubscriptions {
     };
     const request = asWritten
       ? { query: asWritten.query, variables, operationName: asWritten.operationName }
-      : { query: plan.primary.operation, variables: upstreamVariables, operationName: plan.primary.operationName };
+      : {
+          query: plan.primary.operation,
+          variables: upstreamVariables,
+          operationName: plan.primary.operationName,
+        };
     const unsubscribe = client.subscribe(request, {
       next: (event) => {
         const result: Promise<ExecutionResult> = asWritten
           ? Promise.resolve(asExecutionResult(event as FormattedExecutionResult))
-          : limit(() => this.complete(plan, event as FormattedExecutionResult, variables, context)).catch((error: Error) => ({
+          : limit(() =>
+              this.complete(plan, event as FormattedExecutionResult, variables, context),
+            ).catch((error: Error) => ({
               errors: [new GraphQLError(error.message, { originalError: error })],
             }));
         chain = chain.then(() => result).then(deliver);
@@ -156,10 +201,19 @@ export class FederatedSubscriptions {
     return subscription;
   }
 
-  /** One event as the client asked for it: the subgraph's data, completed by the rest of the plan. */
-  private async complete(plan: SubscriptionPlan, event: FormattedExecutionResult, variables: Record<string, unknown>, context: GatewayContext): Promise<ExecutionResult> {
+  /**
+   * One event as the client asked for it: the subgraph's data, completed by the rest of the plan.
+   */
+  private async complete(
+    plan: SubscriptionPlan,
+    event: FormattedExecutionResult,
+    variables: Record<string, unknown>,
+    context: GatewayContext,
+  ): Promise<ExecutionResult> {
     if (!event.data) return asExecutionResult(event);
-    const eventSource = { process: async () => ({ data: event.data, errors: event.errors }) } as unknown as GraphQLDataSource<GatewayContext>;
+    const eventSource = {
+      process: async () => ({ data: event.data, errors: event.errors }),
+    } as unknown as GraphQLDataSource<GatewayContext>;
     const queryPlan: QueryPlan = {
       kind: "QueryPlan",
       node: plan.rest
@@ -167,7 +221,11 @@ export class FederatedSubscriptions {
         : { ...plan.primary, serviceName: EVENT_SOURCE },
     };
     const requestContext = {
-      request: { query: printedOperation(plan), variables, operationName: plan.operationContext.operation.name?.value },
+      request: {
+        query: printedOperation(plan),
+        variables,
+        operationName: plan.operationContext.operation.name?.value,
+      },
       context,
       logger: console,
       metrics: {},
@@ -188,8 +246,14 @@ export class FederatedSubscriptions {
 
 /** A subgraph's event (errors as plain objects) as a result with GraphQL errors. */
 function asExecutionResult(event: FormattedExecutionResult): ExecutionResult {
-  const errors = event.errors?.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }));
-  return event.data === undefined ? { errors } : errors ? { data: event.data, errors } : { data: event.data };
+  const errors = event.errors?.map(
+    (error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }),
+  );
+  return event.data === undefined
+    ? { errors }
+    : errors
+      ? { data: event.data, errors }
+      : { data: event.data };
 }
 
 /** Runs at most `max` of the functions given at once; the others wait their turn, in order. */
@@ -212,16 +276,34 @@ function concurrencyLimit(max: number): <T>(run: () => Promise<T>) => Promise<T>
 const printed = new WeakMap<SubscriptionPlan, string>();
 function printedOperation(plan: SubscriptionPlan): string {
   let text = printed.get(plan);
-  if (text === undefined) printed.set(plan, (text = print(plan.operationContext.operation as never)));
+  if (text === undefined)
+    printed.set(plan, (text = print(plan.operationContext.operation as never)));
   return text;
 }
 
-/** What the upstream's failure looks like to the client: its GraphQL errors, or the service being unavailable. */
+/**
+ * What the upstream's failure looks like to the client: its GraphQL errors, or the service being
+ * unavailable.
+ */
 function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
   if (Array.isArray(error)) {
-    return error.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions }));
+    return error.map(
+      (e: { message: string; extensions?: Record<string, unknown> }) =>
+        new GraphQLError(e.message, { extensions: e.extensions }),
+    );
   }
   const code = (error as { code?: number }).code;
-  if (code === 4403) return [new GraphQLError("The credential was refused by the subgraph (expired?); reconnect with a new one.", { extensions: { code: ErrorCode.Unauthenticated } })];
-  return [new GraphQLError(`The ${serviceName} service closed the subscription${code ? ` (code ${code})` : ""}; subscribe again.`, { extensions: { code: ErrorCode.ServiceUnavailable, serviceName } })];
+  if (code === 4403)
+    return [
+      new GraphQLError(
+        "The credential was refused by the subgraph (expired?); reconnect with a new one.",
+        { extensions: { code: ErrorCode.Unauthenticated } },
+      ),
+    ];
+  return [
+    new GraphQLError(
+      `The ${serviceName} service closed the subscription${code ? ` (code ${code})` : ""}; subscribe again.`,
+      { extensions: { code: ErrorCode.ServiceUnavailable, serviceName } },
+    ),
+  ];
 }

@@ -10,7 +10,9 @@ import { ErrorCode } from "#kit/errors";
 export interface SubscriptionPlan {
   /** The subscription to open on the subgraph that owns the root field. */
   primary: FetchNode;
-  /** Completes each event with fields of other subgraphs (`_entities` fetches); absent when none. */
+  /**
+   * Completes each event with fields of other subgraphs (`_entities` fetches); absent when none.
+   */
   rest: PlanNode | undefined;
   operationContext: OperationContext;
 }
@@ -41,19 +43,34 @@ export class SubscriptionPlanner {
     this.apiSchema = supergraph.apiSchema();
     this.clientSchema = this.apiSchema.toGraphQLJSSchema();
     this.queryPlanner = new QueryPlanner(supergraph);
-    this.subgraphs = supergraph.subgraphs().values().map((subgraph) => ({ name: subgraph.name, url: subgraph.url }));
+    this.subgraphs = supergraph
+      .subgraphs()
+      .values()
+      .map((subgraph) => ({ name: subgraph.name, url: subgraph.url }));
   }
 
-  /** The plan of a validated subscription document; throws a GraphQLError when it cannot be planned. */
+  /**
+   * The plan of a validated subscription document; throws a GraphQLError when it cannot be planned.
+   */
   plan(document: DocumentNode, operationName: string | undefined | null): SubscriptionPlan {
     const key = `${operationName ?? ""}\n${print(document)}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const operationContext = buildOperationContext({ schema: this.clientSchema, operationDocument: document, operationName: operationName ?? undefined });
-    const queryPlan = this.queryPlanner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined }));
+    const operationContext = buildOperationContext({
+      schema: this.clientSchema,
+      operationDocument: document,
+      operationName: operationName ?? undefined,
+    });
+    const queryPlan = this.queryPlanner.buildQueryPlan(
+      operationFromDocument(this.apiSchema, document, {
+        operationName: operationName ?? undefined,
+      }),
+    );
     const node = queryPlan.node;
     if (node?.kind !== "Subscription") {
-      throw new GraphQLError("Only subscriptions are planned here.", { extensions: { code: ErrorCode.BadUserInput } });
+      throw new GraphQLError("Only subscriptions are planned here.", {
+        extensions: { code: ErrorCode.BadUserInput },
+      });
     }
     const plan = { primary: node.primary, rest: node.rest, operationContext };
     if (this.cache.size >= PLAN_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);

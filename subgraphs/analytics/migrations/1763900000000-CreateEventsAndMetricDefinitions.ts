@@ -19,10 +19,18 @@ export class CreateEventsAndMetricDefinitions1763900000000 implements MigrationI
         received_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (organization_id, id)
       )`);
-    await queryRunner.query(`CREATE INDEX events_organization_time_idx ON events (organization_id, "timestamp")`);
-    await queryRunner.query(`CREATE INDEX events_organization_customer_idx ON events (organization_id, customer_id, "timestamp") WHERE customer_id IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX events_organization_campaign_idx ON events (organization_id, campaign_id, "timestamp") WHERE campaign_id IS NOT NULL`);
-    await queryRunner.query(`CREATE TYPE metric_aggregation AS ENUM ('COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'DISTINCT_CUSTOMERS', 'P50', 'P90', 'P95', 'P99')`);
+    await queryRunner.query(
+      `CREATE INDEX events_organization_time_idx ON events (organization_id, "timestamp")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX events_organization_customer_idx ON events (organization_id, customer_id, "timestamp") WHERE customer_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX events_organization_campaign_idx ON events (organization_id, campaign_id, "timestamp") WHERE campaign_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE TYPE metric_aggregation AS ENUM ('COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'DISTINCT_CUSTOMERS', 'P50', 'P90', 'P95', 'P99')`,
+    );
     await queryRunner.query(`
       CREATE TABLE metric_definitions (
         organization_id uuid NOT NULL,

@@ -31,8 +31,12 @@ export class CreateEventRollups1763900001000 implements MigrationInterface {
           FROM events
          GROUP BY 1, 2, 3, 4`);
     }
-    await queryRunner.query(`CREATE INDEX events_organization_type_time_idx ON events (organization_id, type, "timestamp")`);
-    await queryRunner.query(`CREATE INDEX events_properties_idx ON events USING gin (properties jsonb_path_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX events_organization_type_time_idx ON events (organization_id, type, "timestamp")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX events_properties_idx ON events USING gin (properties jsonb_path_ops)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

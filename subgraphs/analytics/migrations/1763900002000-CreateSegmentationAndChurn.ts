@@ -22,7 +22,9 @@ export class CreateSegmentationAndChurn1763900002000 implements MigrationInterfa
         inertia double precision,
         customer_count integer
       )`);
-    await queryRunner.query(`CREATE INDEX segmentation_runs_latest_idx ON segmentation_runs (organization_id, created_at DESC) WHERE status = 'COMPLETED'`);
+    await queryRunner.query(
+      `CREATE INDEX segmentation_runs_latest_idx ON segmentation_runs (organization_id, created_at DESC) WHERE status = 'COMPLETED'`,
+    );
     await queryRunner.query(`
       CREATE TABLE segments (
         run_id uuid NOT NULL REFERENCES segmentation_runs (id) ON DELETE CASCADE,
@@ -42,7 +44,9 @@ export class CreateSegmentationAndChurn1763900002000 implements MigrationInterfa
         segment_index integer NOT NULL,
         PRIMARY KEY (run_id, customer_id)
       )`);
-    await queryRunner.query(`CREATE INDEX segment_members_segment_idx ON segment_members (run_id, segment_index, customer_id)`);
+    await queryRunner.query(
+      `CREATE INDEX segment_members_segment_idx ON segment_members (run_id, segment_index, customer_id)`,
+    );
     await queryRunner.query(`
       CREATE TABLE churn_models (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -64,7 +68,9 @@ export class CreateSegmentationAndChurn1763900002000 implements MigrationInterfa
         threshold double precision,
         model jsonb
       )`);
-    await queryRunner.query(`CREATE INDEX churn_models_latest_idx ON churn_models (organization_id, trained_at DESC) WHERE status = 'COMPLETED'`);
+    await queryRunner.query(
+      `CREATE INDEX churn_models_latest_idx ON churn_models (organization_id, trained_at DESC) WHERE status = 'COMPLETED'`,
+    );
     await queryRunner.query(`
       CREATE TABLE churn_predictions (
         model_id uuid NOT NULL REFERENCES churn_models (id) ON DELETE CASCADE,
@@ -74,7 +80,9 @@ export class CreateSegmentationAndChurn1763900002000 implements MigrationInterfa
         factors jsonb NOT NULL,
         PRIMARY KEY (model_id, customer_id)
       )`);
-    await queryRunner.query(`CREATE INDEX churn_predictions_rank_idx ON churn_predictions (model_id, probability DESC, customer_id)`);
+    await queryRunner.query(
+      `CREATE INDEX churn_predictions_rank_idx ON churn_predictions (model_id, probability DESC, customer_id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

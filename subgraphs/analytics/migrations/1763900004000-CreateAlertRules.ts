@@ -39,7 +39,9 @@ export class CreateAlertRules1763900004000 implements MigrationInterface {
         PRIMARY KEY (organization_id, id),
         FOREIGN KEY (organization_id, rule_id) REFERENCES alert_rules (organization_id, id) ON DELETE CASCADE
       )`);
-    await queryRunner.query(`CREATE INDEX alerts_organization_time_idx ON alerts (organization_id, triggered_at DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX alerts_organization_time_idx ON alerts (organization_id, triggered_at DESC)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -19,8 +19,12 @@ export class AlterChurnPredictionsForBulkWrites1763900005000 implements Migratio
   name = "AlterChurnPredictionsForBulkWrites1763900005000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE churn_predictions ALTER COLUMN factors TYPE json USING factors::json`);
-    await queryRunner.query(`ALTER TABLE churn_predictions DROP CONSTRAINT churn_predictions_model_id_fkey`);
+    await queryRunner.query(
+      `ALTER TABLE churn_predictions ALTER COLUMN factors TYPE json USING factors::json`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE churn_predictions DROP CONSTRAINT churn_predictions_model_id_fkey`,
+    );
     await queryRunner.query(`
       CREATE FUNCTION churn_predictions_check_models() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -62,7 +66,9 @@ export class AlterChurnPredictionsForBulkWrites1763900005000 implements Migratio
         END IF;
         RETURN NEW;
       END $$`);
-    await queryRunner.query(`CREATE TRIGGER churn_models_keep_id BEFORE UPDATE OF id ON churn_models FOR EACH ROW EXECUTE FUNCTION churn_models_keep_id()`);
+    await queryRunner.query(
+      `CREATE TRIGGER churn_models_keep_id BEFORE UPDATE OF id ON churn_models FOR EACH ROW EXECUTE FUNCTION churn_models_keep_id()`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -73,8 +79,14 @@ export class AlterChurnPredictionsForBulkWrites1763900005000 implements Migratio
     await queryRunner.query(`DROP TRIGGER churn_predictions_models_on_update ON churn_predictions`);
     await queryRunner.query(`DROP TRIGGER churn_predictions_models_on_insert ON churn_predictions`);
     await queryRunner.query(`DROP FUNCTION churn_predictions_check_models()`);
-    await queryRunner.query(`DELETE FROM churn_predictions p WHERE NOT EXISTS (SELECT 1 FROM churn_models m WHERE m.id = p.model_id)`);
-    await queryRunner.query(`ALTER TABLE churn_predictions ADD CONSTRAINT churn_predictions_model_id_fkey FOREIGN KEY (model_id) REFERENCES churn_models (id) ON DELETE CASCADE`);
-    await queryRunner.query(`ALTER TABLE churn_predictions ALTER COLUMN factors TYPE jsonb USING factors::jsonb`);
+    await queryRunner.query(
+      `DELETE FROM churn_predictions p WHERE NOT EXISTS (SELECT 1 FROM churn_models m WHERE m.id = p.model_id)`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE churn_predictions ADD CONSTRAINT churn_predictions_model_id_fkey FOREIGN KEY (model_id) REFERENCES churn_models (id) ON DELETE CASCADE`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE churn_predictions ALTER COLUMN factors TYPE jsonb USING factors::jsonb`,
+    );
   }
 }

@@ -32,7 +32,9 @@ export class PartitionEventsByMonth1763900006000 implements MigrationInterface {
         "timestamp" timestamptz NOT NULL,
         PRIMARY KEY (organization_id, id)
       )`);
-    await queryRunner.query(`INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events`);
+    await queryRunner.query(
+      `INSERT INTO event_ids (organization_id, id, "timestamp") SELECT organization_id, id, "timestamp" FROM events`,
+    );
     await queryRunner.query(`ALTER TABLE events RENAME TO events_unpartitioned`);
     await queryRunner.query(`
       CREATE TABLE events (
@@ -67,14 +69,18 @@ export class PartitionEventsByMonth1763900006000 implements MigrationInterface {
       SELECT ensure_event_partition(month)
         FROM (SELECT DISTINCT date_trunc('month', "timestamp", 'UTC') AS month FROM events_unpartitioned
               UNION SELECT date_trunc('month', now(), 'UTC') + make_interval(months => n) FROM generate_series(0, 3) AS n) AS months`);
-    await queryRunner.query(`INSERT INTO events SELECT organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties, received_at FROM events_unpartitioned`);
+    await queryRunner.query(
+      `INSERT INTO events SELECT organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties, received_at FROM events_unpartitioned`,
+    );
     await queryRunner.query(`DROP TABLE events_unpartitioned`);
     for (const statement of EVENT_INDEXES) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE events RENAME TO events_partitioned`);
-    await queryRunner.query(`CREATE TABLE events (LIKE events_partitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+    await queryRunner.query(
+      `CREATE TABLE events (LIKE events_partitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+    );
     await queryRunner.query(`INSERT INTO events SELECT * FROM events_partitioned`);
     await queryRunner.query(`DROP TABLE events_partitioned`);
     await queryRunner.query(`DROP FUNCTION ensure_event_partition(timestamptz)`);

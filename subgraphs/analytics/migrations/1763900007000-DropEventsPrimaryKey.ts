@@ -11,12 +11,17 @@ export class DropEventsPrimaryKey1763900007000 implements MigrationInterface {
   name = "DropEventsPrimaryKey1763900007000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // Its name depends on history (the unpartitioned table's key kept "events_pkey" while it lived).
-    const [key] = await queryRunner.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`);
+    // Its name depends on history (the unpartitioned table's key kept "events_pkey" while it
+    // lived).
+    const [key] = await queryRunner.query(
+      `SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`,
+    );
     if (key) await queryRunner.query(`ALTER TABLE events DROP CONSTRAINT "${key.conname}"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE events ADD PRIMARY KEY (organization_id, id, "timestamp")`);
+    await queryRunner.query(
+      `ALTER TABLE events ADD PRIMARY KEY (organization_id, id, "timestamp")`,
+    );
   }
 }

@@ -9,10 +9,14 @@ export class CoverCustomerActivityDays1763900008000 implements MigrationInterfac
   name = "CoverCustomerActivityDays1763900008000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE customer_activity DROP CONSTRAINT customer_activity_pkey, ADD CONSTRAINT customer_activity_pkey PRIMARY KEY (organization_id, type, month, customer_id) INCLUDE (days)`);
+    await queryRunner.query(
+      `ALTER TABLE customer_activity DROP CONSTRAINT customer_activity_pkey, ADD CONSTRAINT customer_activity_pkey PRIMARY KEY (organization_id, type, month, customer_id) INCLUDE (days)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE customer_activity DROP CONSTRAINT customer_activity_pkey, ADD CONSTRAINT customer_activity_pkey PRIMARY KEY (organization_id, type, month, customer_id)`);
+    await queryRunner.query(
+      `ALTER TABLE customer_activity DROP CONSTRAINT customer_activity_pkey, ADD CONSTRAINT customer_activity_pkey PRIMARY KEY (organization_id, type, month, customer_id)`,
+    );
   }
 }

@@ -22,7 +22,9 @@ export class CustomerActivityTwoMonths1763900010000 implements MigrationInterfac
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DELETE FROM customer_activity WHERE days & 2147483647 = 0`);
-    await queryRunner.query(`UPDATE customer_activity SET days = days & 2147483647 WHERE days > 2147483647`);
+    await queryRunner.query(
+      `UPDATE customer_activity SET days = days & 2147483647 WHERE days > 2147483647`,
+    );
     await queryRunner.query(`ALTER TABLE customer_activity ALTER COLUMN days TYPE integer`);
   }
 }

@@ -25,7 +25,13 @@ export interface AnalyticsContext extends BaseSubgraphContext {
   realtime: RealtimeHub;
 }
 
-export function createAnalyticsContext(dataSource: DataSource, viewer: Viewer | null, customersUrl: string, accessToken: string | null, realtime: RealtimeHub): AnalyticsContext {
+export function createAnalyticsContext(
+  dataSource: DataSource,
+  viewer: Viewer | null,
+  customersUrl: string,
+  accessToken: string | null,
+  realtime: RealtimeHub,
+): AnalyticsContext {
   return {
     realtime,
     viewer,

@@ -6,32 +6,68 @@ import { CustomerStatsResolver } from "./modules/customer-stats/customer-stats.r
 import { MetricResolver } from "./modules/metric/metric.resolver";
 import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
-import { CampaignPerformanceResolver, CampaignRecommendationResolver } from "./modules/campaign/campaign.resolver";
+import {
+  CampaignPerformanceResolver,
+  CampaignRecommendationResolver,
+} from "./modules/campaign/campaign.resolver";
 import { Campaign } from "./modules/campaign/campaign.type";
 import { TimeseriesResolver } from "./modules/timeseries/timeseries.resolver";
 import { AlertResolver } from "./modules/alerts/alert.resolver";
 import { JobProgressResolver } from "./modules/jobs/job-progress.resolver";
 import { EventTrackedResolver } from "./modules/realtime/event-tracked.resolver";
 import { MetricUpdatedResolver } from "./modules/realtime/metric-updated.resolver";
-import { CustomerSegmentResolver, SegmentationResolver, SegmentResolver } from "./modules/segmentation/segmentation.resolver";
+import {
+  CustomerSegmentResolver,
+  SegmentationResolver,
+  SegmentResolver,
+} from "./modules/segmentation/segmentation.resolver";
 
 /**
- * type-graphql insists on a topic-based PubSub once a schema has subscriptions; ours all bring their
- * own `subscribe` function (over the RealtimeHub), so a topic subscription is a programming error.
+ * type-graphql insists on a topic-based PubSub once a schema has subscriptions; ours all bring
+ * their own `subscribe` function (over the RealtimeHub), so a topic subscription is a programming
+ * error.
  */
 const NO_TOPIC_SUBSCRIPTIONS = {
   publish(): void {
     throw new Error("Topic-based subscriptions are not used: publish through the RealtimeHub.");
   },
   subscribe(): never {
-    throw new Error("Topic-based subscriptions are not used: give the @Subscription a subscribe function.");
+    throw new Error(
+      "Topic-based subscriptions are not used: give the @Subscription a subscribe function.",
+    );
   },
 };
 
-/** The analytics subgraph schema: ingestion, metrics and timeseries, and the fields it adds to `Customer`. */
+/**
+ * The analytics subgraph schema: ingestion, metrics and timeseries, and the fields it adds to
+ * `Customer`.
+ */
 export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { pubSub: NO_TOPIC_SUBSCRIPTIONS, resolvers: [MetricResolver, CustomerStatsResolver, TrackEventsResolver, TimeseriesResolver, SegmentationResolver, SegmentResolver, CustomerSegmentResolver, ChurnResolver, CustomerChurnRiskResolver, CampaignPerformanceResolver, CampaignRecommendationResolver, EventTrackedResolver, MetricUpdatedResolver, AlertResolver, JobProgressResolver], orphanedTypes: [Customer, Campaign] },
-    { Customer: { __resolveReference: resolveByKey }, Campaign: { __resolveReference: resolveByKey } } as never,
+    {
+      pubSub: NO_TOPIC_SUBSCRIPTIONS,
+      resolvers: [
+        MetricResolver,
+        CustomerStatsResolver,
+        TrackEventsResolver,
+        TimeseriesResolver,
+        SegmentationResolver,
+        SegmentResolver,
+        CustomerSegmentResolver,
+        ChurnResolver,
+        CustomerChurnRiskResolver,
+        CampaignPerformanceResolver,
+        CampaignRecommendationResolver,
+        EventTrackedResolver,
+        MetricUpdatedResolver,
+        AlertResolver,
+        JobProgressResolver,
+      ],
+      orphanedTypes: [Customer, Campaign],
+    },
+    {
+      Customer: { __resolveReference: resolveByKey },
+      Campaign: { __resolveReference: resolveByKey },
+    } as never,
   );
 }

@@ -6,19 +6,33 @@ import { seedAnalyticsDemoData } from "./demo-data";
 import { createPubSubFromEnv } from "#kit/pubsub/pubsub";
 import { createLogger } from "#kit/logger";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
-import { eventRetentionMonthsFromEnv, maintainEventPartitions } from "./modules/ingest/event-partitions";
+import {
+  eventRetentionMonthsFromEnv,
+  maintainEventPartitions,
+} from "./modules/ingest/event-partitions";
 import { failInterruptedJobs } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { buildAnalyticsSchema } from "./schema";
 
 export interface AnalyticsServiceOptions extends SubgraphServiceOptions {
-  /** The customers subgraph's GraphQL URL, to read customer attributes as the caller. @default CUSTOMERS_URL or http://localhost:4002/graphql */
+  /**
+   * The customers subgraph's GraphQL URL, to read customer attributes as the caller. @default
+   * CUSTOMERS_URL or http://localhost:4002/graphql
+   */
   customersUrl?: string;
 }
 
-/** Starts the analytics subgraph (events, metrics, segmentation, churn, and the fields it adds to Customer and Campaign). */
-export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Promise<RunningService> {
-  const customersUrl = options.customersUrl ?? process.env.CUSTOMERS_URL ?? `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
+/**
+ * Starts the analytics subgraph (events, metrics, segmentation, churn, and the fields it adds to
+ * Customer and Campaign).
+ */
+export function startAnalyticsService(
+  options: AnalyticsServiceOptions = {},
+): Promise<RunningService> {
+  const customersUrl =
+    options.customersUrl ??
+    process.env.CUSTOMERS_URL ??
+    `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
   // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
@@ -36,8 +50,16 @@ export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Pr
         const log = createLogger("analytics");
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
-            .then(({ dropped, forgottenIds }) => dropped.length && log.info(`event retention: dropped the partitions of ${dropped.join(", ")} (${forgottenIds} event ids forgotten)`))
-            .catch((error: Error) => log.error(`event partition maintenance failed: ${error.message}`));
+            .then(
+              ({ dropped, forgottenIds }) =>
+                dropped.length &&
+                log.info(
+                  `event retention: dropped the partitions of ${dropped.join(", ")} (${forgottenIds} event ids forgotten)`,
+                ),
+            )
+            .catch((error: Error) =>
+              log.error(`event partition maintenance failed: ${error.message}`),
+            );
         await maintain();
         partitionMaintenance = setInterval(maintain, 6 * 3_600_000).unref();
       },
@@ -49,7 +71,8 @@ export function startAnalyticsService(options: AnalyticsServiceOptions = {}): Pr
       seedDemoData: seedAnalyticsDemoData,
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, viewer, _req, accessToken) => createAnalyticsContext(dataSource, viewer, customersUrl, accessToken, realtime!),
+      createContext: (dataSource, viewer, _req, accessToken) =>
+        createAnalyticsContext(dataSource, viewer, customersUrl, accessToken, realtime!),
     },
     options,
   );

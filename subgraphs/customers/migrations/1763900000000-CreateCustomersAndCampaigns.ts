@@ -24,10 +24,18 @@ export class CreateCustomersAndCampaigns1763900000000 implements MigrationInterf
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX customers_external_id_key ON customers (organization_id, external_id) WHERE external_id IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX customers_organization_created_idx ON customers (organization_id, created_at, id)`);
-    await queryRunner.query(`CREATE TYPE campaign_channel AS ENUM ('EMAIL', 'SMS', 'PUSH', 'SOCIAL', 'SEARCH', 'DISPLAY')`);
-    await queryRunner.query(`CREATE TYPE campaign_status AS ENUM ('DRAFT', 'ACTIVE', 'PAUSED', 'COMPLETED')`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX customers_external_id_key ON customers (organization_id, external_id) WHERE external_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX customers_organization_created_idx ON customers (organization_id, created_at, id)`,
+    );
+    await queryRunner.query(
+      `CREATE TYPE campaign_channel AS ENUM ('EMAIL', 'SMS', 'PUSH', 'SOCIAL', 'SEARCH', 'DISPLAY')`,
+    );
+    await queryRunner.query(
+      `CREATE TYPE campaign_status AS ENUM ('DRAFT', 'ACTIVE', 'PAUSED', 'COMPLETED')`,
+    );
     await queryRunner.query(`
       CREATE TABLE campaigns (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -43,7 +51,9 @@ export class CreateCustomersAndCampaigns1763900000000 implements MigrationInterf
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX campaigns_organization_created_idx ON campaigns (organization_id, created_at, id)`);
+    await queryRunner.query(
+      `CREATE INDEX campaigns_organization_created_idx ON campaigns (organization_id, created_at, id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -8,15 +8,22 @@ import { createCustomerLoaders } from "./modules/customer/customer.loader";
 export interface CustomersContext extends BaseSubgraphContext {
   dataSource: DataSource;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
-  loaders: (ReturnType<typeof createCustomerLoaders> & ReturnType<typeof createCampaignLoaders>) | null;
+  loaders:
+    (ReturnType<typeof createCustomerLoaders> & ReturnType<typeof createCampaignLoaders>) | null;
 }
 
-export function createCustomersContext(dataSource: DataSource, viewer: Viewer | null): CustomersContext {
+export function createCustomersContext(
+  dataSource: DataSource,
+  viewer: Viewer | null,
+): CustomersContext {
   return {
     viewer,
     dataSource,
     loaders: viewer
-      ? { ...createCustomerLoaders(dataSource, viewer.organizationId), ...createCampaignLoaders(dataSource, viewer.organizationId) }
+      ? {
+          ...createCustomerLoaders(dataSource, viewer.organizationId),
+          ...createCampaignLoaders(dataSource, viewer.organizationId),
+        }
       : null,
   };
 }

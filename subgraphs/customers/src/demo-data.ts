@@ -1,9 +1,18 @@
 import type { DataSource } from "typeorm";
 import type { DemoDataset } from "#dev/demo/demo-dataset";
 
-/** Inserts the demo customers and campaigns; returns false (writing nothing) when they are already there. */
-export async function seedCustomersDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean> {
-  const [{ present }] = await dataSource.query("SELECT count(*)::int AS present FROM customers WHERE id = $1", [dataset.customers[0].id]);
+/**
+ * Inserts the demo customers and campaigns; returns false (writing nothing) when they are already
+ * there.
+ */
+export async function seedCustomersDemoData(
+  dataSource: DataSource,
+  dataset: DemoDataset,
+): Promise<boolean> {
+  const [{ present }] = await dataSource.query(
+    "SELECT count(*)::int AS present FROM customers WHERE id = $1",
+    [dataset.customers[0].id],
+  );
   if (present > 0) return false;
   const customers = dataset.customers;
   const campaigns = dataset.campaigns;
@@ -18,11 +27,20 @@ export async function seedCustomersDemoData(dataSource: DataSource, dataset: Dem
            AS c(id, organization_id, external_id, name, email, age, gender, location, income_range,
                 preferred_category, status, churned_at, registered_at, attributes)`,
       [
-        customers.map((c) => c.id), customers.map((c) => c.organizationId), customers.map((c) => c.externalId),
-        customers.map((c) => c.name), customers.map((c) => c.email), customers.map((c) => c.age), customers.map((c) => c.gender),
-        customers.map((c) => c.location), customers.map((c) => c.incomeRange), customers.map((c) => c.preferredCategory),
-        customers.map((c) => c.status), customers.map((c) => c.churnedAt?.toISOString() ?? null),
-        customers.map((c) => c.registeredAt.toISOString()), customers.map((c) => JSON.stringify(c.attributes)),
+        customers.map((c) => c.id),
+        customers.map((c) => c.organizationId),
+        customers.map((c) => c.externalId),
+        customers.map((c) => c.name),
+        customers.map((c) => c.email),
+        customers.map((c) => c.age),
+        customers.map((c) => c.gender),
+        customers.map((c) => c.location),
+        customers.map((c) => c.incomeRange),
+        customers.map((c) => c.preferredCategory),
+        customers.map((c) => c.status),
+        customers.map((c) => c.churnedAt?.toISOString() ?? null),
+        customers.map((c) => c.registeredAt.toISOString()),
+        customers.map((c) => JSON.stringify(c.attributes)),
       ],
     );
     await manager.query(
@@ -33,9 +51,15 @@ export async function seedCustomersDemoData(dataSource: DataSource, dataset: Dem
                      $8::timestamptz[], $9::timestamptz[], $10::uuid[])
            AS c(id, organization_id, name, channel, status, target_segment, budget, start_date, end_date, created_by_user_id)`,
       [
-        campaigns.map((c) => c.id), campaigns.map((c) => c.organizationId), campaigns.map((c) => c.name), campaigns.map((c) => c.channel),
-        campaigns.map((c) => c.status), campaigns.map((c) => c.targetSegment), campaigns.map((c) => c.budget),
-        campaigns.map((c) => c.startDate.toISOString()), campaigns.map((c) => c.endDate?.toISOString() ?? null),
+        campaigns.map((c) => c.id),
+        campaigns.map((c) => c.organizationId),
+        campaigns.map((c) => c.name),
+        campaigns.map((c) => c.channel),
+        campaigns.map((c) => c.status),
+        campaigns.map((c) => c.targetSegment),
+        campaigns.map((c) => c.budget),
+        campaigns.map((c) => c.startDate.toISOString()),
+        campaigns.map((c) => c.endDate?.toISOString() ?? null),
         campaigns.map((c) => c.createdByUserId),
       ],
     );

@@ -7,11 +7,8 @@ import { CustomerResolver } from "./modules/customer/customer.resolver";
 
 /** The customers subgraph schema: customers and campaigns. */
 export function buildCustomersSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema(
-    { resolvers: [CustomerResolver, CampaignResolver] },
-    {
-      Customer: { __resolveReference: resolveCustomerReference },
-      Campaign: { __resolveReference: resolveCampaignReference },
-    } as never,
-  );
+  return buildFederatedSchema({ resolvers: [CustomerResolver, CampaignResolver] }, {
+    Customer: { __resolveReference: resolveCustomerReference },
+    Campaign: { __resolveReference: resolveCampaignReference },
+  } as never);
 }

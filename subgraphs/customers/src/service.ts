@@ -6,9 +6,17 @@ import { seedCustomersDemoData } from "./demo-data";
 import { buildCustomersSchema } from "./schema";
 
 /** Starts the customers subgraph (customers and campaigns). */
-export function startCustomersService(options: SubgraphServiceOptions = {}): Promise<RunningService> {
+export function startCustomersService(
+  options: SubgraphServiceOptions = {},
+): Promise<RunningService> {
   return startSubgraphService(
-    { name: "customers", seedDemoData: seedCustomersDemoData, createDataSource: createCustomersDataSource, buildSchema: buildCustomersSchema, createContext: createCustomersContext },
+    {
+      name: "customers",
+      seedDemoData: seedCustomersDemoData,
+      createDataSource: createCustomersDataSource,
+      buildSchema: buildCustomersSchema,
+      createContext: createCustomersContext,
+    },
     options,
   );
 }

@@ -22,7 +22,9 @@ export class CreateOrganizationsAndUsers1763900000000 implements MigrationInterf
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX users_email_key ON users (email)`);
-    await queryRunner.query(`CREATE INDEX users_organization_id_idx ON users (organization_id, created_at, id)`);
+    await queryRunner.query(
+      `CREATE INDEX users_organization_id_idx ON users (organization_id, created_at, id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -18,7 +18,9 @@ export class CreateRefreshTokensAndApiKeys1763900001000 implements MigrationInte
         used_at timestamptz,
         revoked_at timestamptz
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON refresh_tokens (token_hash)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON refresh_tokens (token_hash)`,
+    );
     await queryRunner.query(`CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id)`);
     await queryRunner.query(`CREATE TYPE api_key_scope AS ENUM ('EVENTS_WRITE', 'READ')`);
     await queryRunner.query(`
@@ -34,8 +36,12 @@ export class CreateRefreshTokensAndApiKeys1763900001000 implements MigrationInte
         last_used_at timestamptz,
         revoked_at timestamptz
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX api_keys_secret_hash_key ON api_keys (secret_hash)`);
-    await queryRunner.query(`CREATE INDEX api_keys_organization_idx ON api_keys (organization_id, created_at, id)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX api_keys_secret_hash_key ON api_keys (secret_hash)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX api_keys_organization_idx ON api_keys (organization_id, created_at, id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

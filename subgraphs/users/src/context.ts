@@ -28,13 +28,21 @@ export interface UsersContext extends BaseSubgraphContext, UsersServices {
   actAs(viewer: Viewer): void;
 }
 
-type UsersLoaders = ReturnType<typeof createUserLoaders> & ReturnType<typeof createOrganizationLoaders>;
+type UsersLoaders = ReturnType<typeof createUserLoaders> &
+  ReturnType<typeof createOrganizationLoaders>;
 
 function createLoaders(dataSource: DataSource, viewer: Viewer): UsersLoaders {
-  return { ...createUserLoaders(dataSource, viewer.organizationId), ...createOrganizationLoaders(dataSource, viewer.organizationId) };
+  return {
+    ...createUserLoaders(dataSource, viewer.organizationId),
+    ...createOrganizationLoaders(dataSource, viewer.organizationId),
+  };
 }
 
-export function createUsersContext(services: UsersServices, viewer: Viewer | null, req: IncomingMessage): UsersContext {
+export function createUsersContext(
+  services: UsersServices,
+  viewer: Viewer | null,
+  req: IncomingMessage,
+): UsersContext {
   return {
     ...services,
     viewer,

@@ -13,6 +13,10 @@ export function createUsersDataSource(url: string): DataSource {
     name: "users",
     url,
     entities: [OrganizationEntity, UserEntity, ApiKeyEntity],
-    migrations: [CreateOrganizationsAndUsers1763900000000, CreateRefreshTokensAndApiKeys1763900001000, AddCustomersWriteScope1763900002000],
+    migrations: [
+      CreateOrganizationsAndUsers1763900000000,
+      CreateRefreshTokensAndApiKeys1763900001000,
+      AddCustomersWriteScope1763900002000,
+    ],
   });
 }

@@ -23,7 +23,9 @@ export interface UsersServiceOptions extends SubgraphServiceOptions {
  * Starts the users subgraph. Besides `/graphql` it serves its public keys at
  * `/.well-known/jwks.json` and exchanges API keys for access tokens at `POST /auth/api-key-token`.
  */
-export async function startUsersService(options: UsersServiceOptions = {}): Promise<RunningService> {
+export async function startUsersService(
+  options: UsersServiceOptions = {},
+): Promise<RunningService> {
   const keys = await loadSigningKeys(options.keysDir ?? path.join(dataDir(), "keys"));
   const tokens = createAccessTokenIssuer(keys, Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900));
   const throttle = new LoginThrottle();
@@ -33,7 +35,8 @@ export async function startUsersService(options: UsersServiceOptions = {}): Prom
       seedDemoData: seedUsersDemoData,
       createDataSource: createUsersDataSource,
       buildSchema: buildUsersSchema,
-      createContext: (dataSource, viewer, req) => createUsersContext({ dataSource, tokens, throttle } satisfies UsersServices, viewer, req),
+      createContext: (dataSource, viewer, req) =>
+        createUsersContext({ dataSource, tokens, throttle } satisfies UsersServices, viewer, req),
       verifyAccessToken: tokens.verify,
       exchangeApiKey: (dataSource) => createApiKeyExchange(dataSource, tokens),
       routes: (dataSource) => ({
@@ -45,17 +48,33 @@ export async function startUsersService(options: UsersServiceOptions = {}): Prom
   );
 }
 
-/** `POST /auth/api-key-token` with `Authorization: ApiKey <secret>`: `{ accessToken }`, or 401 with a GraphQL-style error. */
+/**
+ * `POST /auth/api-key-token` with `Authorization: ApiKey <secret>`: `{ accessToken }`, or 401 with
+ * a GraphQL-style error.
+ */
 function apiKeyTokenRoute(exchange: (secret: string) => Promise<string>): RouteHandler {
   return async (req, res) => {
-    if (req.method !== "POST") return sendJson(res, 405, { errors: [{ message: "Use POST.", extensions: { code: "BAD_REQUEST" } }] });
+    if (req.method !== "POST")
+      return sendJson(res, 405, {
+        errors: [{ message: "Use POST.", extensions: { code: ErrorCode.BadRequest } }],
+      });
     const match = /^ApiKey\s+(\S+)$/i.exec(String(req.headers.authorization ?? "").trim());
-    if (!match) return sendJson(res, 401, { errors: [{ message: "Send Authorization: ApiKey <secret>.", extensions: { code: ErrorCode.Unauthenticated } }] });
+    if (!match)
+      return sendJson(res, 401, {
+        errors: [
+          {
+            message: "Send Authorization: ApiKey <secret>.",
+            extensions: { code: ErrorCode.Unauthenticated },
+          },
+        ],
+      });
     try {
       sendJson(res, 200, { accessToken: await exchange(match[1]) });
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.Unauthenticated) {
-        return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: ErrorCode.Unauthenticated } }] });
+        return sendJson(res, 401, {
+          errors: [{ message: error.message, extensions: { code: ErrorCode.Unauthenticated } }],
+        });
       }
       throw error;
     }

@@ -5,6 +5,9 @@ import type { AnalyticsContext } from "../context";
  * is all analytics computes from. Anonymous callers get `null`; the computed fields only ever read
  * the caller's own organization's data, so a foreign id looks like one without data.
  */
-export function resolveByKey(reference: { id: string }, { viewer }: AnalyticsContext): { id: string } | null {
+export function resolveByKey(
+  reference: { id: string },
+  { viewer }: AnalyticsContext,
+): { id: string } | null {
   return viewer ? { id: reference.id } : null;
 }

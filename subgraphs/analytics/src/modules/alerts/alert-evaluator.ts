@@ -8,9 +8,15 @@ import { listAlertRules, recordEvaluation, type AlertMessage } from "./alert-sto
 import { AlertCondition, type AlertRule } from "./alert.types";
 
 export interface AlertEvaluatorOptions {
-  /** How long after a batch its organization's rules are evaluated (batches in between coalesce). @default 200 */
+  /**
+   * How long after a batch its organization's rules are evaluated (batches in between coalesce).
+   * @default 200
+   */
   debounceMs?: number;
-  /** Every rule is also evaluated this often, so windows that slide past their events recover (or BELOW rules fire). @default 30_000 */
+  /**
+   * Every rule is also evaluated this often, so windows that slide past their events recover (or
+   * BELOW rules fire). @default 30_000
+   */
   sweepMs?: number;
 }
 
@@ -33,37 +39,57 @@ export class AlertEvaluator {
    */
   private withRules = new Set<string>();
 
-  constructor(private readonly dataSource: DataSource, private readonly hub: RealtimeHub, private readonly log: Logger, options: AlertEvaluatorOptions = {}) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hub: RealtimeHub,
+    private readonly log: Logger,
+    options: AlertEvaluatorOptions = {},
+  ) {
     const debounceMs = options.debounceMs ?? 200;
     this.stopListening = hub.onAnyEvents((organizationId) => {
-      if (!this.withRules.has(organizationId) || this.pending.has(organizationId) || this.stopped) return;
-      this.pending.set(organizationId, setTimeout(() => {
-        this.pending.delete(organizationId);
-        void this.evaluateOrganization(organizationId);
-      }, debounceMs));
+      if (!this.withRules.has(organizationId) || this.pending.has(organizationId) || this.stopped)
+        return;
+      this.pending.set(
+        organizationId,
+        setTimeout(() => {
+          this.pending.delete(organizationId);
+          void this.evaluateOrganization(organizationId);
+        }, debounceMs),
+      );
     });
-    this.stopListeningToRules = hub.onAlertRulesChanged((organizationId) => void this.refreshOrganization(organizationId));
+    this.stopListeningToRules = hub.onAlertRulesChanged(
+      (organizationId) => void this.refreshOrganization(organizationId),
+    );
     void this.loadOrganizationsWithRules();
     this.sweep = setInterval(() => void this.evaluateAll(), options.sweepMs ?? 30_000);
     this.sweep.unref();
   }
 
   private async loadOrganizationsWithRules(): Promise<string[]> {
-    const rows: { organization_id: string }[] = await this.dataSource.query(`SELECT DISTINCT organization_id FROM alert_rules`).catch(() => []);
+    const rows: { organization_id: string }[] = await this.dataSource
+      .query(`SELECT DISTINCT organization_id FROM alert_rules`)
+      .catch(() => []);
     this.withRules = new Set(rows.map((row) => row.organization_id));
     return [...this.withRules];
   }
 
   private async refreshOrganization(organizationId: string): Promise<void> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM alert_rules WHERE organization_id = $1 LIMIT 1`, [organizationId]).catch(() => [{}]);
+    const rows = await this.dataSource
+      .query(`SELECT 1 FROM alert_rules WHERE organization_id = $1 LIMIT 1`, [organizationId])
+      .catch(() => [{}]);
     if (rows.length > 0) this.withRules.add(organizationId);
     else this.withRules.delete(organizationId);
   }
 
-  /** Evaluates one organization's rules now (after an evaluation in progress); resolves the alerts fired. */
+  /**
+   * Evaluates one organization's rules now (after an evaluation in progress); resolves the alerts
+   * fired.
+   */
   evaluateOrganization(organizationId: string): Promise<void> {
     const previous = this.running.get(organizationId) ?? Promise.resolve();
-    const next = previous.then(() => this.evaluate(organizationId)).catch((error: Error) => this.log.warn(`alert evaluation failed: ${error.message}`));
+    const next = previous
+      .then(() => this.evaluate(organizationId))
+      .catch((error: Error) => this.log.warn(`alert evaluation failed: ${error.message}`));
     this.running.set(organizationId, next);
     void next.then(() => {
       if (this.running.get(organizationId) === next) this.running.delete(organizationId);
@@ -81,7 +107,8 @@ export class AlertEvaluator {
   }
 
   private async evaluateAll(): Promise<void> {
-    for (const organizationId of await this.loadOrganizationsWithRules()) if (!this.stopped) await this.evaluateOrganization(organizationId);
+    for (const organizationId of await this.loadOrganizationsWithRules())
+      if (!this.stopped) await this.evaluateOrganization(organizationId);
   }
 
   private async evaluate(organizationId: string): Promise<void> {
@@ -89,22 +116,41 @@ export class AlertEvaluator {
     for (const rule of rules) {
       if (this.stopped) return;
       const value = await ruleValue(this.dataSource, organizationId, rule);
-      const alert = await recordEvaluation(this.dataSource, organizationId, rule, value, isBreached(rule, value), randomUUID());
+      const alert = await recordEvaluation(
+        this.dataSource,
+        organizationId,
+        rule,
+        value,
+        isBreached(rule, value),
+        randomUUID(),
+      );
       if (alert) await this.hub.publishAlert<AlertMessage>(organizationId, alert);
     }
   }
 }
 
 /** True when `value` is on the wrong side of the rule's threshold. */
-export function isBreached(rule: Pick<AlertRule, "condition" | "threshold">, value: number): boolean {
+export function isBreached(
+  rule: Pick<AlertRule, "condition" | "threshold">,
+  value: number,
+): boolean {
   return rule.condition === AlertCondition.ABOVE ? value > rule.threshold : value < rule.threshold;
 }
 
 /** The rule's metric over its trailing window, ending now (0 for no events). */
-async function ruleValue(dataSource: DataSource, organizationId: string, rule: AlertRule): Promise<number> {
+async function ruleValue(
+  dataSource: DataSource,
+  organizationId: string,
+  rule: AlertRule,
+): Promise<number> {
   const [spec] = await resolveMetrics(dataSource, organizationId, [rule.metric]);
   const to = new Date();
   const from = new Date(to.getTime() - rule.windowMinutes * 60_000);
-  const [row] = await queryMetrics(dataSource, organizationId, { specs: [spec], range: { from, to, timezone: "UTC" }, interval: null, filter: rule.filter });
+  const [row] = await queryMetrics(dataSource, organizationId, {
+    specs: [spec],
+    range: { from, to, timezone: "UTC" },
+    interval: null,
+    filter: rule.filter,
+  });
   return row?.values[0] ?? 0;
 }

@@ -13,28 +13,60 @@ export interface AlertMessage {
   triggeredAt: string;
 }
 
-export function listAlertRules(db: DataSource | EntityManager, organizationId: string): Promise<AlertRule[]> {
-  return db.query(`SELECT ${RULE_COLUMNS} FROM alert_rules WHERE organization_id = $1 ORDER BY created_at, id`, [organizationId]);
+export function listAlertRules(
+  db: DataSource | EntityManager,
+  organizationId: string,
+): Promise<AlertRule[]> {
+  return db.query(
+    `SELECT ${RULE_COLUMNS} FROM alert_rules WHERE organization_id = $1 ORDER BY created_at, id`,
+    [organizationId],
+  );
 }
 
-export async function insertAlertRule(db: DataSource | EntityManager, organizationId: string, rule: Omit<AlertRule, "state" | "lastValue" | "createdAt">, createdBy: string): Promise<AlertRule> {
+export async function insertAlertRule(
+  db: DataSource | EntityManager,
+  organizationId: string,
+  rule: Omit<AlertRule, "state" | "lastValue" | "createdAt">,
+  createdBy: string,
+): Promise<AlertRule> {
   const [row] = await db.query(
     `INSERT INTO alert_rules (organization_id, id, name, metric, condition, threshold, window_minutes, filter, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${RULE_COLUMNS}`,
-    [organizationId, rule.id, rule.name, rule.metric, rule.condition, rule.threshold, rule.windowMinutes, rule.filter ? JSON.stringify(rule.filter) : null, createdBy],
+    [
+      organizationId,
+      rule.id,
+      rule.name,
+      rule.metric,
+      rule.condition,
+      rule.threshold,
+      rule.windowMinutes,
+      rule.filter ? JSON.stringify(rule.filter) : null,
+      createdBy,
+    ],
   );
   return row;
 }
 
 /** Deletes a rule and its alerts; resolves false when the organization has no such rule. */
-export async function deleteAlertRule(db: DataSource, organizationId: string, id: string): Promise<boolean> {
+export async function deleteAlertRule(
+  db: DataSource,
+  organizationId: string,
+  id: string,
+): Promise<boolean> {
   // TypeORM answers a DELETE with [rows, affected].
-  const [rows] = await db.query(`DELETE FROM alert_rules WHERE organization_id = $1 AND id = $2 RETURNING id`, [organizationId, id]);
+  const [rows] = await db.query(
+    `DELETE FROM alert_rules WHERE organization_id = $1 AND id = $2 RETURNING id`,
+    [organizationId, id],
+  );
   return rows.length > 0;
 }
 
 /** The organization's latest alerts, newest first. */
-export async function listAlerts(db: DataSource, organizationId: string, limit: number): Promise<Alert[]> {
+export async function listAlerts(
+  db: DataSource,
+  organizationId: string,
+  limit: number,
+): Promise<Alert[]> {
   const rows = await db.query(
     `SELECT a.id, a.value, a.threshold, a.condition, a.triggered_at AS "triggeredAt",
             json_build_object('id', r.id, 'name', r.name, 'metric', r.metric, 'condition', r.condition, 'threshold', r.threshold,
@@ -43,7 +75,10 @@ export async function listAlerts(db: DataSource, organizationId: string, limit: 
       WHERE a.organization_id = $1 ORDER BY a.triggered_at DESC, a.id LIMIT $2`,
     [organizationId, limit],
   );
-  return rows.map((row: Alert & { rule: AlertRule & { createdAt: string } }) => ({ ...row, rule: { ...row.rule, createdAt: new Date(row.rule.createdAt) } }));
+  return rows.map((row: Alert & { rule: AlertRule & { createdAt: string } }) => ({
+    ...row,
+    rule: { ...row.rule, createdAt: new Date(row.rule.createdAt) },
+  }));
 }
 
 /**
@@ -51,7 +86,14 @@ export async function listAlerts(db: DataSource, organizationId: string, limit: 
  * alert in the same transaction and resolves it; a rule already FIRING (here or by another
  * replica) or recovering resolves null. The conditional update is what makes a crossing fire once.
  */
-export async function recordEvaluation(db: DataSource, organizationId: string, rule: AlertRule, value: number, breached: boolean, alertId: string): Promise<AlertMessage | null> {
+export async function recordEvaluation(
+  db: DataSource,
+  organizationId: string,
+  rule: AlertRule,
+  value: number,
+  breached: boolean,
+  alertId: string,
+): Promise<AlertMessage | null> {
   return db.transaction(async (manager) => {
     const from = breached ? AlertRuleState.OK : AlertRuleState.FIRING;
     const to = breached ? AlertRuleState.FIRING : AlertRuleState.OK;
@@ -62,7 +104,10 @@ export async function recordEvaluation(db: DataSource, organizationId: string, r
       [organizationId, rule.id, from, to, value],
     );
     if (changed[0].length === 0) {
-      await manager.query(`UPDATE alert_rules SET last_value = $3, last_evaluated_at = now() WHERE organization_id = $1 AND id = $2`, [organizationId, rule.id, value]);
+      await manager.query(
+        `UPDATE alert_rules SET last_value = $3, last_evaluated_at = now() WHERE organization_id = $1 AND id = $2`,
+        [organizationId, rule.id, value],
+      );
       return null;
     }
     if (!breached) return null;

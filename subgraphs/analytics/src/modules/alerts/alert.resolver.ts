@@ -7,7 +7,13 @@ import { badUserInput, notFound } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
-import { deleteAlertRule, insertAlertRule, listAlertRules, listAlerts, type AlertMessage } from "./alert-store";
+import {
+  deleteAlertRule,
+  insertAlertRule,
+  listAlertRules,
+  listAlerts,
+  type AlertMessage,
+} from "./alert-store";
 import { Alert, AlertRule, AlertRuleInput } from "./alert.types";
 
 /** Most alert rules one organization may have. */
@@ -22,61 +28,109 @@ export class AlertResolver {
   }
 
   @Query(() => [Alert], { description: "Your organization's latest alerts, newest first." })
-  alerts(@Arg("first", () => Int, { defaultValue: 20, description: "1 to 100." }) first: number, @Ctx() ctx: AnalyticsContext): Promise<Alert[]> {
+  alerts(
+    @Arg("first", () => Int, { defaultValue: 20, description: "1 to 100." }) first: number,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<Alert[]> {
     const viewer = requireViewer(ctx.viewer);
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw badUserInput("first must be between 1 and 100.", "first");
+    if (!Number.isInteger(first) || first < 1 || first > 100)
+      throw badUserInput("first must be between 1 and 100.", "first");
     return listAlerts(ctx.dataSource, viewer.organizationId, first);
   }
 
   @Mutation(() => AlertRule, {
-    description: "Adds an alert rule: fires on alertTriggered when the metric over the trailing window crosses the threshold, again only after it recovered. ANALYST or ADMIN.",
+    description:
+      "Adds an alert rule: fires on alertTriggered when the metric over the trailing window crosses the threshold, again only after it recovered. ANALYST or ADMIN.",
   })
-  async createAlertRule(@Arg("input", () => AlertRuleInput) input: AlertRuleInput, @Ctx() ctx: AnalyticsContext): Promise<AlertRule> {
+  async createAlertRule(
+    @Arg("input", () => AlertRuleInput) input: AlertRuleInput,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<AlertRule> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
     await resolveMetrics(ctx.dataSource, user.organizationId, [input.metric], "input.metric");
-    if (!Number.isFinite(input.threshold)) throw badUserInput("threshold must be a finite number.", "input.threshold");
-    if (!Number.isInteger(input.windowMinutes) || input.windowMinutes < 1 || input.windowMinutes > 1440) {
-      throw badUserInput("windowMinutes must be between 1 and 1440 (a day).", "input.windowMinutes");
+    if (!Number.isFinite(input.threshold))
+      throw badUserInput("threshold must be a finite number.", "input.threshold");
+    if (
+      !Number.isInteger(input.windowMinutes) ||
+      input.windowMinutes < 1 ||
+      input.windowMinutes > 1440
+    ) {
+      throw badUserInput(
+        "windowMinutes must be between 1 and 1440 (a day).",
+        "input.windowMinutes",
+      );
     }
-    const name = (input.name ?? `${input.metric} ${input.condition.toLowerCase()} ${input.threshold} over ${input.windowMinutes} min`).trim();
-    if (name.length < 1 || name.length > 100) throw badUserInput("name must be 1 to 100 characters.", "input.name");
-    if (input.filter?.properties != null && (typeof input.filter.properties !== "object" || Array.isArray(input.filter.properties))) {
-      throw badUserInput("filter.properties must be a JSON object of property values.", "input.filter.properties");
+    const name = (
+      input.name ??
+      `${input.metric} ${input.condition.toLowerCase()} ${input.threshold} over ${input.windowMinutes} min`
+    ).trim();
+    if (name.length < 1 || name.length > 100)
+      throw badUserInput("name must be 1 to 100 characters.", "input.name");
+    if (
+      input.filter?.properties != null &&
+      (typeof input.filter.properties !== "object" || Array.isArray(input.filter.properties))
+    ) {
+      throw badUserInput(
+        "filter.properties must be a JSON object of property values.",
+        "input.filter.properties",
+      );
     }
     for (const key of ["customerId", "campaignId"] as const) {
       const id = input.filter?.[key];
-      if (id && !isUuid(id)) throw badUserInput(`filter.${key} '${id}' is not a UUID.`, `input.filter.${key}`);
+      if (id && !isUuid(id))
+        throw badUserInput(`filter.${key} '${id}' is not a UUID.`, `input.filter.${key}`);
     }
     const created = await ctx.dataSource.transaction(async (manager) => {
       // Serialised per organization, so the cap holds under concurrent calls.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('alert_rules:' || $1))`, [user.organizationId]);
-      const [{ count }] = await manager.query(`SELECT count(*)::int AS count FROM alert_rules WHERE organization_id = $1`, [user.organizationId]);
-      if (count >= MAX_ALERT_RULES) throw badUserInput(`An organization has at most ${MAX_ALERT_RULES} alert rules; delete one first.`, "input");
-      const rule = await insertAlertRule(manager, user.organizationId, {
-        id: randomUUID(),
-        name,
-        metric: input.metric,
-        condition: input.condition,
-        threshold: input.threshold,
-        windowMinutes: input.windowMinutes,
-        filter: input.filter ?? null,
-      }, user.userId);
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('alert_rules:' || $1))`, [
+        user.organizationId,
+      ]);
+      const [{ count }] = await manager.query(
+        `SELECT count(*)::int AS count FROM alert_rules WHERE organization_id = $1`,
+        [user.organizationId],
+      );
+      if (count >= MAX_ALERT_RULES)
+        throw badUserInput(
+          `An organization has at most ${MAX_ALERT_RULES} alert rules; delete one first.`,
+          "input",
+        );
+      const rule = await insertAlertRule(
+        manager,
+        user.organizationId,
+        {
+          id: randomUUID(),
+          name,
+          metric: input.metric,
+          condition: input.condition,
+          threshold: input.threshold,
+          windowMinutes: input.windowMinutes,
+          filter: input.filter ?? null,
+        },
+        user.userId,
+      );
       return rule;
     });
     await ctx.realtime.publishAlertRulesChanged(user.organizationId);
     return created;
   }
 
-  @Mutation(() => Boolean, { description: "Deletes an alert rule and its alerts. ANALYST or ADMIN." })
-  async deleteAlertRule(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description: "Deletes an alert rule and its alerts. ANALYST or ADMIN.",
+  })
+  async deleteAlertRule(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<boolean> {
     const viewer = requireRole(ctx.viewer, Role.ANALYST);
-    if (!isUuid(id) || !(await deleteAlertRule(ctx.dataSource, viewer.organizationId, id))) throw notFound("AlertRule", id);
+    if (!isUuid(id) || !(await deleteAlertRule(ctx.dataSource, viewer.organizationId, id)))
+      throw notFound("AlertRule", id);
     await ctx.realtime.publishAlertRulesChanged(viewer.organizationId);
     return true;
   }
 
   @Subscription(() => Alert, {
-    description: "Each alert of your organization's rules as it fires (once per crossing; again only after the rule recovered).",
+    description:
+      "Each alert of your organization's rules as it fires (once per crossing; again only after the rule recovered).",
     subscribe: ({ context }) => subscribeToAlerts(context as AnalyticsContext),
   })
   alertTriggered(@Root() alert: AlertMessage): Alert {

@@ -5,13 +5,20 @@ export enum AlertCondition {
   ABOVE = "ABOVE",
   BELOW = "BELOW",
 }
-registerEnumType(AlertCondition, { name: "AlertCondition", description: "ABOVE fires when the value exceeds the threshold; BELOW when it falls under it." });
+registerEnumType(AlertCondition, {
+  name: "AlertCondition",
+  description: "ABOVE fires when the value exceeds the threshold; BELOW when it falls under it.",
+});
 
 export enum AlertRuleState {
   OK = "OK",
   FIRING = "FIRING",
 }
-registerEnumType(AlertRuleState, { name: "AlertRuleState", description: "FIRING from the crossing until the value recovers; a rule fires again only after it was OK." });
+registerEnumType(AlertRuleState, {
+  name: "AlertRuleState",
+  description:
+    "FIRING from the crossing until the value recovers; a rule fires again only after it was OK.",
+});
 
 @InputType()
 export class AlertRuleInput {
@@ -27,14 +34,20 @@ export class AlertRuleInput {
   @Field(() => Float)
   threshold: number;
 
-  @Field(() => Int, { defaultValue: 60, description: "The trailing window the metric is computed over, in minutes (1 to 1440)." })
+  @Field(() => Int, {
+    defaultValue: 60,
+    description: "The trailing window the metric is computed over, in minutes (1 to 1440).",
+  })
   windowMinutes: number;
 
   @Field(() => EventFilter, { nullable: true })
   filter?: EventFilter | null;
 }
 
-@ObjectType({ description: "A metric over a trailing window compared with a threshold, evaluated as events arrive (and every 30 s)." })
+@ObjectType({
+  description:
+    "A metric over a trailing window compared with a threshold, evaluated as events arrive (and every 30 s).",
+})
 export class AlertRule {
   @Field(() => ID)
   id: string;

@@ -21,11 +21,25 @@ interface Totals {
 /** Ratios from totals; null where the denominator is 0. */
 export function performanceOf(t: Totals): CampaignPerformance {
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
-  return { ...t, ctr: ratio(t.clicks, t.impressions), conversionRate: ratio(t.conversions, t.clicks), roas: ratio(t.revenue, t.spend), cpa: ratio(t.spend, t.conversions) };
+  return {
+    ...t,
+    ctr: ratio(t.clicks, t.impressions),
+    conversionRate: ratio(t.conversions, t.clicks),
+    roas: ratio(t.revenue, t.spend),
+    cpa: ratio(t.spend, t.conversions),
+  };
 }
 
-/** Totals of campaigns of one organization over [from, to) (open ends when null), one grouped query. */
-export async function campaignTotals(dataSource: DataSource, organizationId: string, campaignIds: string[] | null, from: Date | null, to: Date | null): Promise<Map<string, Totals>> {
+/**
+ * Totals of campaigns of one organization over [from, to) (open ends when null), one grouped query.
+ */
+export async function campaignTotals(
+  dataSource: DataSource,
+  organizationId: string,
+  campaignIds: string[] | null,
+  from: Date | null,
+  to: Date | null,
+): Promise<Map<string, Totals>> {
   const rows: Record<string, any>[] = await dataSource.query(
     `SELECT campaign_id,
             count(*) FILTER (WHERE type = 'campaign_impression')::int AS impressions,
@@ -40,13 +54,30 @@ export async function campaignTotals(dataSource: DataSource, organizationId: str
       GROUP BY campaign_id`,
     [organizationId, campaignIds, from?.toISOString() ?? null, to?.toISOString() ?? null],
   );
-  return new Map(rows.map((row) => [row.campaign_id, { impressions: row.impressions, clicks: row.clicks, conversions: row.conversions, revenue: row.revenue, spend: row.spend }]));
+  return new Map(
+    rows.map((row) => [
+      row.campaign_id,
+      {
+        impressions: row.impressions,
+        clicks: row.clicks,
+        conversions: row.conversions,
+        revenue: row.revenue,
+        spend: row.spend,
+      },
+    ]),
+  );
 }
 
 const EMPTY: Totals = { impressions: 0, clicks: 0, conversions: 0, revenue: 0, spend: 0 };
 
-/** Per-request loader of campaign performance: all campaigns asked for the same range cost one query. */
-export function createCampaignPerformanceLoader(dataSource: DataSource, organizationId: string): DataLoader<PerformanceKey, CampaignPerformance, string> {
+/**
+ * Per-request loader of campaign performance: all campaigns asked for the same range cost one
+ * query.
+ */
+export function createCampaignPerformanceLoader(
+  dataSource: DataSource,
+  organizationId: string,
+): DataLoader<PerformanceKey, CampaignPerformance, string> {
   return new DataLoader<PerformanceKey, CampaignPerformance, string>(
     async (keys) => {
       const ranges = new Map<string, PerformanceKey[]>();
@@ -57,8 +88,11 @@ export function createCampaignPerformanceLoader(dataSource: DataSource, organiza
       const results = new Map<string, CampaignPerformance>();
       for (const group of ranges.values()) {
         const ids = [...new Set(group.map((key) => key.campaignId).filter(isUuid))];
-        const totals = ids.length ? await campaignTotals(dataSource, organizationId, ids, group[0].from, group[0].to) : new Map();
-        for (const key of group) results.set(cacheKey(key), performanceOf(totals.get(key.campaignId) ?? EMPTY));
+        const totals = ids.length
+          ? await campaignTotals(dataSource, organizationId, ids, group[0].from, group[0].to)
+          : new Map();
+        for (const key of group)
+          results.set(cacheKey(key), performanceOf(totals.get(key.campaignId) ?? EMPTY));
       }
       return keys.map((key) => results.get(cacheKey(key))!);
     },

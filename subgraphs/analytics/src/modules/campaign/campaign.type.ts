@@ -8,7 +8,10 @@ export class Campaign {
   id: string;
 }
 
-@ObjectType({ description: "A campaign's results from its events; ratios are null where undefined (nothing to divide by)." })
+@ObjectType({
+  description:
+    "A campaign's results from its events; ratios are null where undefined (nothing to divide by).",
+})
 export class CampaignPerformance {
   @Field(() => Int, { description: "campaign_impression events." })
   impressions: number;

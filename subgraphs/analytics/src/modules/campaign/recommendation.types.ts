@@ -25,20 +25,29 @@ export class Recommendation {
   @Field(() => RecommendationAction)
   action: RecommendationAction;
 
-  @Field(() => String, { nullable: true, description: "The segment, for TARGET_SEGMENT and EXCLUDE_SEGMENT." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The segment, for TARGET_SEGMENT and EXCLUDE_SEGMENT.",
+  })
   segment: string | null;
 
   @Field({ description: "Why, in a sentence with the numbers." })
   rationale: string;
 
-  @Field(() => String, { nullable: true, description: "What to expect if it is done, when it can be estimated." })
+  @Field(() => String, {
+    nullable: true,
+    description: "What to expect if it is done, when it can be estimated.",
+  })
   expectedEffect: string | null;
 
   @Field(() => [FeatureValue])
   figures: FeatureValue[];
 }
 
-@ObjectType({ description: "A campaign's performance against the organization's other campaigns, and what to do." })
+@ObjectType({
+  description:
+    "A campaign's performance against the organization's other campaigns, and what to do.",
+})
 export class CampaignOptimization {
   @Field(() => ID)
   campaignId: string;
@@ -49,7 +58,10 @@ export class CampaignOptimization {
   @Field(() => CampaignPerformance, { description: "Over the last 90 days." })
   performance: CampaignPerformance;
 
-  @Field(() => [FeatureValue], { description: "Medians over the organization's campaigns with spend in the same period: ctr, conversionRate, roas, cpa." })
+  @Field(() => [FeatureValue], {
+    description:
+      "Medians over the organization's campaigns with spend in the same period: ctr, conversionRate, roas, cpa.",
+  })
   benchmarks: FeatureValue[];
 
   @Field(() => [Recommendation], { description: "Most important first." })

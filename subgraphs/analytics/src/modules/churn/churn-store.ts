@@ -8,8 +8,15 @@ import { isUuid } from "#kit/data/ids";
 import type { ChurnModel, ChurnRisk, RiskBand } from "./churn.types";
 import { queryPrepared } from "#kit/database/prepared-query";
 
-/** A model of the organization (the latest completed one when `id` is omitted); null when there is none. */
-export async function loadChurnModel(dataSource: DataSource, organizationId: string, id?: string | null): Promise<ChurnModel | null> {
+/**
+ * A model of the organization (the latest completed one when `id` is omitted); null when there is
+ * none.
+ */
+export async function loadChurnModel(
+  dataSource: DataSource,
+  organizationId: string,
+  id?: string | null,
+): Promise<ChurnModel | null> {
   if (id !== undefined && id !== null && !isUuid(id)) return null;
   const [row]: Record<string, any>[] = await dataSource.query(
     id
@@ -19,29 +26,64 @@ export async function loadChurnModel(dataSource: DataSource, organizationId: str
   );
   if (!row) return null;
   return {
-    id: row.id, trainedAt: row.trained_at, status: row.status, progress: row.progress, error: row.error, cutoff: row.cutoff,
-    horizonDays: row.horizon_days, labelSource: row.label_source, trainingSize: row.training_size ?? 0, positiveRate: row.positive_rate ?? 0,
-    auc: row.auc ?? 0, accuracy: row.accuracy ?? 0, precision: row.precision ?? 0, recall: row.recall ?? 0, threshold: row.threshold ?? 0,
+    id: row.id,
+    trainedAt: row.trained_at,
+    status: row.status,
+    progress: row.progress,
+    error: row.error,
+    cutoff: row.cutoff,
+    horizonDays: row.horizon_days,
+    labelSource: row.label_source,
+    trainingSize: row.training_size ?? 0,
+    positiveRate: row.positive_rate ?? 0,
+    auc: row.auc ?? 0,
+    accuracy: row.accuracy ?? 0,
+    precision: row.precision ?? 0,
+    recall: row.recall ?? 0,
+    threshold: row.threshold ?? 0,
     features: (row.model?.coefficients ?? []) as ChurnModel["features"],
   };
 }
 
 /** The id of the organization's latest completed model, or null. */
-export async function latestChurnModelId(dataSource: DataSource, organizationId: string): Promise<string | null> {
-  const [row] = await dataSource.query(`SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1`, [organizationId]);
+export async function latestChurnModelId(
+  dataSource: DataSource,
+  organizationId: string,
+): Promise<string | null> {
+  const [row] = await dataSource.query(
+    `SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1`,
+    [organizationId],
+  );
   return row?.id ?? null;
 }
 
-export function toRisk(row: { model_id: string; probability: number; band: string; factors: ChurnRisk["factors"] }): ChurnRisk {
-  return { modelId: row.model_id, probability: row.probability, band: row.band as RiskBand, factors: row.factors };
+export function toRisk(row: {
+  model_id: string;
+  probability: number;
+  band: string;
+  factors: ChurnRisk["factors"];
+}): ChurnRisk {
+  return {
+    modelId: row.model_id,
+    probability: row.probability,
+    band: row.band as RiskBand,
+    factors: row.factors,
+  };
 }
 
-/** Per-request loader of each customer's churn risk under the latest model: N customers, one query. */
-export function createChurnRiskLoader(dataSource: DataSource, organizationId: string): DataLoader<string, ChurnRisk | null> {
+/**
+ * Per-request loader of each customer's churn risk under the latest model: N customers, one query.
+ */
+export function createChurnRiskLoader(
+  dataSource: DataSource,
+  organizationId: string,
+): DataLoader<string, ChurnRisk | null> {
   return new DataLoader<string, ChurnRisk | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: any[] = ids.length
-      ? await queryPrepared<any>(dataSource, "analytics.churn-risks",
+      ? await queryPrepared<any>(
+          dataSource,
+          "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
            SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
@@ -67,24 +109,46 @@ export interface PredictionRow {
  * JavaScript and to unpack in SQL). `chunks` is read one chunk at a time, as the server takes
  * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one.
  */
-export async function copyPredictions(manager: EntityManager, modelId: string, chunks: Iterable<readonly PredictionRow[]>): Promise<void> {
-  if (!manager.queryRunner?.isTransactionActive) throw new TypeError("copyPredictions needs the entity manager of a transaction (dataSource.transaction).");
+export async function copyPredictions(
+  manager: EntityManager,
+  modelId: string,
+  chunks: Iterable<readonly PredictionRow[]>,
+): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive)
+    throw new TypeError(
+      "copyPredictions needs the entity manager of a transaction (dataSource.transaction).",
+    );
   const client = (await manager.queryRunner.connect()) as PoolClient;
   const model = copyText(modelId);
   function* text(): Generator<string> {
     for (const rows of chunks) {
       let lines = "";
-      for (const row of rows) lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
+      for (const row of rows)
+        lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
       if (lines) yield lines;
     }
   }
-  await pipeline(Readable.from(text()), client.query(copyFrom(`COPY churn_predictions (model_id, customer_id, probability, band, factors) FROM STDIN`)));
+  await pipeline(
+    Readable.from(text()),
+    client.query(
+      copyFrom(
+        `COPY churn_predictions (model_id, customer_id, probability, band, factors) FROM STDIN`,
+      ),
+    ),
+  );
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const COPY_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\r": "\\r",
+};
 
-/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+/**
+ * A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped.
+ */
 export function copyText(value: string): string {
   return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
 }

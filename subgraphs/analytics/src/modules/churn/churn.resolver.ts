@@ -1,4 +1,15 @@
-import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  Float,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { requireUser, requireViewer } from "#kit/auth/guards";
 import { Role } from "#kit/auth/role";
 import { badUserInput } from "#kit/errors";
@@ -7,10 +18,21 @@ import { decodeCursor, encodeCursor, pageSize } from "#kit/pagination/cursor";
 import type { AnalyticsContext } from "../../context";
 import { Customer } from "../customer-stats/customer.type";
 import { startBackgroundJob, waitFor } from "../jobs/background-job";
-import { ChurnModel, ChurnPrediction, ChurnPredictionConnection, ChurnRisk, ChurnTrainingInput } from "./churn.types";
+import {
+  ChurnModel,
+  ChurnPrediction,
+  ChurnPredictionConnection,
+  ChurnRisk,
+  ChurnTrainingInput,
+} from "./churn.types";
 import { latestChurnModelId, loadChurnModel, toRisk } from "./churn-store";
 import { fetchCustomerProfiles, organizationRecordsChurn } from "./customer-profiles";
-import { buildChurnDataset, prefetchFeatures, trainChurnModel, type ChurnDataset } from "./train-churn-model";
+import {
+  buildChurnDataset,
+  prefetchFeatures,
+  trainChurnModel,
+  type ChurnDataset,
+} from "./train-churn-model";
 
 /**
  * How long the mutation waits for the training set (profiles read, features computed) so that
@@ -28,19 +50,38 @@ export class ChurnResolver {
     description:
       "Trains a regularised logistic regression on your customers and scores them all; reports held-out ROC-AUC. Waits up to waitSeconds, then keeps training in the background: poll churnModel(id). ANALYST or ADMIN.",
   })
-  async trainChurnModel(@Arg("input", () => ChurnTrainingInput) input: ChurnTrainingInput, @Ctx() ctx: AnalyticsContext): Promise<ChurnModel> {
+  async trainChurnModel(
+    @Arg("input", () => ChurnTrainingInput) input: ChurnTrainingInput,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<ChurnModel> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
-    const parameters = { horizonDays: input.horizonDays ?? 90, cutoff: input.cutoff ?? null, seed: input.seed ?? 42, l2: 1 };
-    if (!Number.isInteger(parameters.horizonDays) || parameters.horizonDays < 1 || parameters.horizonDays > 730) throw badUserInput("horizonDays must be from 1 to 730.", "input.horizonDays");
+    const parameters = {
+      horizonDays: input.horizonDays ?? 90,
+      cutoff: input.cutoff ?? null,
+      seed: input.seed ?? 42,
+      l2: 1,
+    };
+    if (
+      !Number.isInteger(parameters.horizonDays) ||
+      parameters.horizonDays < 1 ||
+      parameters.horizonDays > 730
+    )
+      throw badUserInput("horizonDays must be from 1 to 730.", "input.horizonDays");
     const waitSeconds = input.waitSeconds ?? 8;
-    if (waitSeconds < 0 || waitSeconds > 60) throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
+    if (waitSeconds < 0 || waitSeconds > 60)
+      throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
     // Reading 100,000 profiles from the customers subgraph takes longer than the gateway waits for
     // an answer (10 s), so it is part of the background job. Its errors (bad input, the customers
     // service failing) are still the mutation's own when they come before DATASET_WAIT_MS.
     const startedAt = Date.now();
     const [{ id }] = await ctx.dataSource.query(
       `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [user.organizationId, parameters.cutoff ?? new Date(), parameters.horizonDays, parameters.seed],
+      [
+        user.organizationId,
+        parameters.cutoff ?? new Date(),
+        parameters.horizonDays,
+        parameters.seed,
+      ],
     );
     let datasetError: unknown;
     let datasetSettled!: () => void;
@@ -51,10 +92,24 @@ export class ChurnResolver {
         // The label source decides the cut-off: known from one small query, the event features are
         // computed while the profiles are read.
         const recordsChurn = await organizationRecordsChurn(ctx.customersUrl, ctx.accessToken!);
-        const prefetched = prefetchFeatures(ctx.dataSource, user.organizationId, recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON", parameters);
+        const prefetched = prefetchFeatures(
+          ctx.dataSource,
+          user.organizationId,
+          recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON",
+          parameters,
+        );
         const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
-        dataset = await buildChurnDataset(ctx.dataSource, user.organizationId, profiles, parameters, prefetched);
-        await ctx.dataSource.query(`UPDATE churn_models SET cutoff = $2, label_source = $3 WHERE id = $1`, [id, dataset.cutoff, dataset.labelSource]);
+        dataset = await buildChurnDataset(
+          ctx.dataSource,
+          user.organizationId,
+          profiles,
+          parameters,
+          prefetched,
+        );
+        await ctx.dataSource.query(
+          `UPDATE churn_models SET cutoff = $2, label_source = $3 WHERE id = $1`,
+          [id, dataset.cutoff, dataset.labelSource],
+        );
       } catch (error) {
         datasetError = error;
         throw error;
@@ -75,13 +130,21 @@ export class ChurnResolver {
     return (await loadChurnModel(ctx.dataSource, user.organizationId, id))!;
   }
 
-  @Query(() => ChurnModel, { nullable: true, description: "A churn model; the latest completed one when id is omitted." })
-  async churnModel(@Arg("id", () => ID, { nullable: true }) id: string | null, @Ctx() ctx: AnalyticsContext): Promise<ChurnModel | null> {
+  @Query(() => ChurnModel, {
+    nullable: true,
+    description: "A churn model; the latest completed one when id is omitted.",
+  })
+  async churnModel(
+    @Arg("id", () => ID, { nullable: true }) id: string | null,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<ChurnModel | null> {
     const viewer = requireViewer(ctx.viewer);
     return loadChurnModel(ctx.dataSource, viewer.organizationId, id);
   }
 
-  @Query(() => ChurnPredictionConnection, { description: "Customers by churn risk under the latest model, highest first." })
+  @Query(() => ChurnPredictionConnection, {
+    description: "Customers by churn risk under the latest model, highest first.",
+  })
   async churnPredictions(
     @Ctx() ctx: AnalyticsContext,
     @Arg("minProbability", () => Float, { nullable: true }) minProbability?: number,
@@ -89,10 +152,12 @@ export class ChurnResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<Page<ChurnPrediction>> {
     const viewer = requireViewer(ctx.viewer);
-    if (minProbability != null && (minProbability < 0 || minProbability > 1)) throw badUserInput("minProbability must be from 0 to 1.", "minProbability");
+    if (minProbability != null && (minProbability < 0 || minProbability > 1))
+      throw badUserInput("minProbability must be from 0 to 1.", "minProbability");
     const size = pageSize(first);
     const modelId = await latestChurnModelId(ctx.dataSource, viewer.organizationId);
-    if (!modelId) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+    if (!modelId)
+      return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
     const [afterProbability, afterId] = after ? decodeCursor(after, 2) : [null, null];
     const [rows, [{ count }]] = await Promise.all([
       ctx.dataSource.query(
@@ -101,20 +166,34 @@ export class ChurnResolver {
           ORDER BY probability DESC, customer_id DESC LIMIT $5`,
         [modelId, minProbability ?? 0, afterProbability, afterId, size + 1],
       ),
-      ctx.dataSource.query(`SELECT count(*)::int AS count FROM churn_predictions WHERE model_id = $1 AND probability >= $2`, [modelId, minProbability ?? 0]),
+      ctx.dataSource.query(
+        `SELECT count(*)::int AS count FROM churn_predictions WHERE model_id = $1 AND probability >= $2`,
+        [modelId, minProbability ?? 0],
+      ),
     ]);
     const edges = (rows as any[]).slice(0, size).map((row) => ({
       cursor: encodeCursor([row.probability, row.customer_id]),
       node: { ...toRisk(row), customer: { id: row.customer_id } },
     }));
-    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: count };
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: count,
+    };
   }
 }
 
 @Resolver(() => Customer)
 export class CustomerChurnRiskResolver {
-  @FieldResolver(() => ChurnRisk, { nullable: true, description: "The customer's churn risk under the latest model; null before any model. Batched per request." })
-  async churnRisk(@Root() customer: Customer, @Ctx() { loaders }: AnalyticsContext): Promise<ChurnRisk | null> {
+  @FieldResolver(() => ChurnRisk, {
+    nullable: true,
+    description:
+      "The customer's churn risk under the latest model; null before any model. Batched per request.",
+  })
+  async churnRisk(
+    @Root() customer: Customer,
+    @Ctx() { loaders }: AnalyticsContext,
+  ): Promise<ChurnRisk | null> {
     return loaders!.churnRisk.load(customer.id);
   }
 }

@@ -26,7 +26,12 @@ function profile(i: number, withExternalId: boolean): CustomerProfile {
 
 describe("churn dataset", () => {
   it("puts the customers in the same order whatever order they are read in, so a seeded split is reproducible", async () => {
-    const parameters = { horizonDays: 90, cutoff: new Date("2026-06-01T00:00:00Z"), seed: 1, l2: 1 };
+    const parameters = {
+      horizonDays: 90,
+      cutoff: new Date("2026-06-01T00:00:00Z"),
+      seed: 1,
+      l2: 1,
+    };
     for (const withExternalId of [true, false]) {
       const profiles = Array.from({ length: 200 }, (_, i) => profile(i, withExternalId));
       const shuffled = [...profiles];
@@ -38,13 +43,23 @@ describe("churn dataset", () => {
       const a = await buildChurnDataset(noEvents, "org", profiles, parameters);
       const b = await buildChurnDataset(noEvents, "org", shuffled.reverse(), parameters);
       expect(b.customerIds).toEqual(a.customerIds);
-      const testIds = (d: typeof a) => stratifiedSplit(d.labels, 0.2, 1).test.map((i) => d.customerIds[i]);
+      const testIds = (d: typeof a) =>
+        stratifiedSplit(d.labels, 0.2, 1).test.map((i) => d.customerIds[i]);
       expect(testIds(b)).toEqual(testIds(a));
       expect(testIds(a)).toHaveLength(40);
     }
     // With external ids, their order decides (c0, c1, c10, c100, ...), not the random-looking ids.
-    const ordered = await buildChurnDataset(noEvents, "org", Array.from({ length: 30 }, (_, i) => profile(29 - i, true)), parameters);
-    expect(ordered.customerIds.slice(0, 3)).toEqual([profile(0, true).id, profile(1, true).id, profile(10, true).id]);
+    const ordered = await buildChurnDataset(
+      noEvents,
+      "org",
+      Array.from({ length: 30 }, (_, i) => profile(29 - i, true)),
+      parameters,
+    );
+    expect(ordered.customerIds.slice(0, 3)).toEqual([
+      profile(0, true).id,
+      profile(1, true).id,
+      profile(10, true).id,
+    ]);
   });
 });
 

@@ -9,9 +9,15 @@ export enum RiskBand {
   HIGH = "HIGH",
 }
 
-registerEnumType(RiskBand, { name: "RiskBand", description: "HIGH at or above the model's threshold, MEDIUM above half of it, else LOW." });
+registerEnumType(RiskBand, {
+  name: "RiskBand",
+  description: "HIGH at or above the model's threshold, MEDIUM above half of it, else LOW.",
+});
 
-@ObjectType({ description: "A feature and its weight: a model coefficient, or its contribution to one customer's log-odds." })
+@ObjectType({
+  description:
+    "A feature and its weight: a model coefficient, or its contribution to one customer's log-odds.",
+})
 export class FeatureWeight {
   @Field()
   feature: string;
@@ -20,7 +26,9 @@ export class FeatureWeight {
   weight: number;
 }
 
-@ObjectType({ description: "A churn model trained on the organization's data, with its held-out evaluation." })
+@ObjectType({
+  description: "A churn model trained on the organization's data, with its held-out evaluation.",
+})
 export class ChurnModel {
   @Field(() => ID)
   id: string;
@@ -43,7 +51,10 @@ export class ChurnModel {
   @Field(() => Int)
   horizonDays: number;
 
-  @Field(() => String, { nullable: true, description: "RECORDED_STATUS (the customers' status) or NO_PURCHASE_WITHIN_HORIZON." })
+  @Field(() => String, {
+    nullable: true,
+    description: "RECORDED_STATUS (the customers' status) or NO_PURCHASE_WITHIN_HORIZON.",
+  })
   labelSource: string | null;
 
   @Field(() => Int)
@@ -64,10 +75,14 @@ export class ChurnModel {
   @Field(() => Float)
   recall: number;
 
-  @Field(() => Float, { description: "Probability at or above which a customer is predicted to churn." })
+  @Field(() => Float, {
+    description: "Probability at or above which a customer is predicted to churn.",
+  })
   threshold: number;
 
-  @Field(() => [FeatureWeight], { description: "Coefficients on standardised features, largest first." })
+  @Field(() => [FeatureWeight], {
+    description: "Coefficients on standardised features, largest first.",
+  })
   features: FeatureWeight[];
 }
 
@@ -82,7 +97,9 @@ export class ChurnRisk {
   @Field(() => ID)
   modelId: string;
 
-  @Field(() => [FeatureWeight], { description: "The three features that move this customer's log-odds most." })
+  @Field(() => [FeatureWeight], {
+    description: "The three features that move this customer's log-odds most.",
+  })
   factors: FeatureWeight[];
 }
 
@@ -96,15 +113,26 @@ export const ChurnPredictionConnection = connectionType("ChurnPrediction", Churn
 
 @InputType()
 export class ChurnTrainingInput {
-  @Field(() => Int, { nullable: true, description: "Days after the cut-off without a purchase that count as churn (when churn is not recorded). @default 90" })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Days after the cut-off without a purchase that count as churn (when churn is not recorded). @default 90",
+  })
   horizonDays?: number | null;
 
-  @Field(() => Date, { nullable: true, description: "@default now with recorded churn, else now - horizonDays" })
+  @Field(() => Date, {
+    nullable: true,
+    description: "@default now with recorded churn, else now - horizonDays",
+  })
   cutoff?: Date | null;
 
   @Field(() => Int, { nullable: true, description: "Seeds the train/test split. @default 42" })
   seed?: number | null;
 
-  @Field(() => Int, { nullable: true, description: "Seconds to wait for the result before returning the RUNNING model to poll. @default 8" })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Seconds to wait for the result before returning the RUNNING model to poll. @default 8",
+  })
   waitSeconds?: number | null;
 }

@@ -4,7 +4,9 @@ import { ErrorCode } from "#kit/errors";
 /** What the customers subgraph knows of a customer that a churn model can use. */
 export interface CustomerProfile {
   id: string;
-  /** The organization's own id for the customer (null when it has none): the same across re-imports. */
+  /**
+   * The organization's own id for the customer (null when it has none): the same across re-imports.
+   */
   externalId?: string | null;
   status: "ACTIVE" | "CHURNED";
   churnedAt: string | null;
@@ -18,7 +20,19 @@ export interface CustomerProfile {
 }
 
 /** The profile fields read, each a column of the customers subgraph's `customerColumns`. */
-const PROFILE_FIELDS = ["id", "externalId", "status", "churnedAt", "registeredAt", "age", "gender", "location", "incomeRange", "preferredCategory", "attributes"] as const;
+const PROFILE_FIELDS = [
+  "id",
+  "externalId",
+  "status",
+  "churnedAt",
+  "registeredAt",
+  "age",
+  "gender",
+  "location",
+  "incomeRange",
+  "preferredCategory",
+  "attributes",
+] as const;
 
 /** Customers per page: the most `customerColumns` gives. */
 const PAGE_SIZE = 5_000;
@@ -28,13 +42,24 @@ const PAGE = `query($after: String) { customerColumns(first: ${PAGE_SIZE}, after
   pageInfo { hasNextPage endCursor } } }`;
 
 type ColumnsPage = {
-  customerColumns: { size: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } } & { [F in (typeof PROFILE_FIELDS)[number]]: CustomerProfile[F][] };
+  customerColumns: {
+    size: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  } & { [F in (typeof PROFILE_FIELDS)[number]]: CustomerProfile[F][] };
 };
 
 type GraphQLBody<T> = { data?: T | null; errors?: { message: string }[] };
 
-/** One query to the customers subgraph as the caller; `SERVICE_UNAVAILABLE` when it fails or refuses. */
-async function customersQuery<T>(customersUrl: string, accessToken: string, query: string, variables: Record<string, unknown>): Promise<T> {
+/**
+ * One query to the customers subgraph as the caller; `SERVICE_UNAVAILABLE` when it fails or
+ * refuses.
+ */
+async function customersQuery<T>(
+  customersUrl: string,
+  accessToken: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   let body: GraphQLBody<T>;
   try {
     const response = await fetch(customersUrl, {
@@ -45,9 +70,15 @@ async function customersQuery<T>(customersUrl: string, accessToken: string, quer
     });
     body = (await response.json()) as GraphQLBody<T>;
   } catch (error) {
-    throw new GraphQLError(`The customers service could not be read: ${(error as Error).message}`, { extensions: { code: ErrorCode.ServiceUnavailable } });
+    throw new GraphQLError(`The customers service could not be read: ${(error as Error).message}`, {
+      extensions: { code: ErrorCode.ServiceUnavailable },
+    });
   }
-  if (!body.data) throw new GraphQLError(`The customers service refused: ${body.errors?.[0]?.message ?? "no data"}`, { extensions: { code: ErrorCode.ServiceUnavailable } });
+  if (!body.data)
+    throw new GraphQLError(
+      `The customers service refused: ${body.errors?.[0]?.message ?? "no data"}`,
+      { extensions: { code: ErrorCode.ServiceUnavailable } },
+    );
   return body.data;
 }
 
@@ -58,14 +89,25 @@ async function customersQuery<T>(customersUrl: string, accessToken: string, quer
  * of what one GraphQL object per customer costs. Analytics never reads the customers database.
  * Rejects with `SERVICE_UNAVAILABLE` when the customers service fails.
  */
-export async function fetchCustomerProfiles(customersUrl: string, accessToken: string): Promise<CustomerProfile[]> {
+export async function fetchCustomerProfiles(
+  customersUrl: string,
+  accessToken: string,
+): Promise<CustomerProfile[]> {
   const profiles: CustomerProfile[] = [];
   let after: string | null = null;
   for (let page = 0; page < 10_000; page++) {
-    const { customerColumns: columns }: ColumnsPage = await customersQuery<ColumnsPage>(customersUrl, accessToken, PAGE, { after });
+    const { customerColumns: columns }: ColumnsPage = await customersQuery<ColumnsPage>(
+      customersUrl,
+      accessToken,
+      PAGE,
+      { after },
+    );
     for (const field of PROFILE_FIELDS) {
       if (columns[field]?.length !== columns.size) {
-        throw new GraphQLError(`The customers service gave ${columns[field]?.length ?? "no"} values of ${field} for ${columns.size} customers.`, { extensions: { code: ErrorCode.ServiceUnavailable } });
+        throw new GraphQLError(
+          `The customers service gave ${columns[field]?.length ?? "no"} values of ${field} for ${columns.size} customers.`,
+          { extensions: { code: ErrorCode.ServiceUnavailable } },
+        );
       }
     }
     for (let i = 0; i < columns.size; i++) {
@@ -94,8 +136,16 @@ export async function fetchCustomerProfiles(customersUrl: string, accessToken: s
  * label source, hence the cut-off, is known before the profiles are read and the event features
  * can be computed meanwhile.
  */
-export async function organizationRecordsChurn(customersUrl: string, accessToken: string): Promise<boolean> {
-  const data = await customersQuery<{ customers: { edges: unknown[] } }>(customersUrl, accessToken, `{ customers(filter: { status: CHURNED }, first: 1) { edges { node { id } } } }`, {});
+export async function organizationRecordsChurn(
+  customersUrl: string,
+  accessToken: string,
+): Promise<boolean> {
+  const data = await customersQuery<{ customers: { edges: unknown[] } }>(
+    customersUrl,
+    accessToken,
+    `{ customers(filter: { status: CHURNED }, first: 1) { edges { node { id } } } }`,
+    {},
+  );
   return data.customers.edges.length > 0;
 }
 
@@ -107,6 +157,16 @@ export function sortProfiles(profiles: CustomerProfile[]): CustomerProfile[] {
   const key = (p: CustomerProfile) => (p.externalId != null ? `0${p.externalId}` : `1${p.id}`);
   return profiles
     .map((profile) => ({ profile, key: key(profile) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.profile.id < b.profile.id ? -1 : a.profile.id > b.profile.id ? 1 : 0))
+    .sort((a, b) =>
+      a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : a.profile.id < b.profile.id
+            ? -1
+            : a.profile.id > b.profile.id
+              ? 1
+              : 0,
+    )
     .map(({ profile }) => profile);
 }

@@ -35,14 +35,20 @@ export interface RawColumns {
 export function columnsOf(records: readonly RawRecord[]): RawColumns {
   const columns: RawColumns = { size: records.length, numeric: new Map(), categorical: new Map() };
   records.forEach((record, i) => {
-    for (const [name, value] of Object.entries(record.numeric)) columnOf(columns.numeric, name, records.length)[i] = value;
-    for (const [name, value] of Object.entries(record.categorical)) columnOf(columns.categorical, name, records.length)[i] = value;
+    for (const [name, value] of Object.entries(record.numeric))
+      columnOf(columns.numeric, name, records.length)[i] = value;
+    for (const [name, value] of Object.entries(record.categorical))
+      columnOf(columns.categorical, name, records.length)[i] = value;
   });
   return columns;
 }
 
 /** The column `name` of `columns`, added (every entry undefined) when there is none. */
-export function columnOf<T>(columns: Map<string, (T | null | undefined)[]>, name: string, size: number): (T | null | undefined)[] {
+export function columnOf<T>(
+  columns: Map<string, (T | null | undefined)[]>,
+  name: string,
+  size: number,
+): (T | null | undefined)[] {
   let column = columns.get(name);
   if (!column) columns.set(name, (column = new Array<T | null | undefined>(size).fill(undefined)));
   return column;
@@ -73,7 +79,9 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
   for (const name of numericNames) {
     const all = pick(data.numeric.get(name)!);
     if (!present(all)) continue;
-    const values = all.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
+    const values = all.filter(
+      (v): v is number => v !== null && v !== undefined && Number.isFinite(v),
+    );
     if (values.length === 0) continue;
     const log = values.every((value) => value >= 0) && skew(values) > 1;
     const shaped = values.map((v) => (log ? Math.log1p(v) : v));
@@ -84,14 +92,26 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
     if (shaped.every((v) => v === shaped[0])) {
       if (values.length < n) {
         const share = 1 - values.length / n;
-        features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
+        features.push({
+          name: `${name} missing`,
+          kind: "missing",
+          source: name,
+          mean: share,
+          std: Math.sqrt(share * (1 - share)) || 1,
+        });
       }
       continue;
     }
     features.push({ name, kind: "numeric", source: name, log, mean, std });
     if (values.length < n) {
       const share = 1 - values.length / n;
-      features.push({ name: `${name} missing`, kind: "missing", source: name, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
+      features.push({
+        name: `${name} missing`,
+        kind: "missing",
+        source: name,
+        mean: share,
+        std: Math.sqrt(share * (1 - share)) || 1,
+      });
     }
   }
   const categoricalNames = [...data.categorical.keys()].sort();
@@ -109,8 +129,18 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
     if (ordered.length > TOP_CATEGORIES) categories.push("(other)");
     if (categories.length < 2) continue;
     for (const category of categories) {
-      const share = (category === "(other)" ? ordered.slice(TOP_CATEGORIES).reduce((s, [, c]) => s + c, 0) : counts.get(category)!) / n;
-      features.push({ name: `${name}=${category}`, kind: "category", source: name, category, mean: share, std: Math.sqrt(share * (1 - share)) || 1 });
+      const share =
+        (category === "(other)"
+          ? ordered.slice(TOP_CATEGORIES).reduce((s, [, c]) => s + c, 0)
+          : counts.get(category)!) / n;
+      features.push({
+        name: `${name}=${category}`,
+        kind: "category",
+        source: name,
+        category,
+        mean: share,
+        std: Math.sqrt(share * (1 - share)) || 1,
+      });
     }
   }
   return features;
@@ -125,7 +155,9 @@ export function encode(data: RawColumns, features: EncodedFeature[]): Matrix {
   // Column by column, the same arithmetic per cell as a record-by-record pass. A column the
   // records lack altogether reads as missing everywhere.
   const kept = new Map<string, Set<string>>();
-  for (const f of features) if (f.kind === "category") (kept.get(f.source) ?? kept.set(f.source, new Set()).get(f.source)!).add(f.category!);
+  for (const f of features)
+    if (f.kind === "category")
+      (kept.get(f.source) ?? kept.set(f.source, new Set()).get(f.source)!).add(f.category!);
   const buckets = new Map<string, string[]>();
   for (const [source, categories] of kept) {
     const column = data.categorical.get(source) ?? none;
@@ -141,7 +173,12 @@ export function encode(data: RawColumns, features: EncodedFeature[]): Matrix {
       const column = data.numeric.get(f.source) ?? none;
       for (let i = 0; i < n; i++) {
         const value = column[i];
-        const raw = value === null || value === undefined || !Number.isFinite(value) ? NaN : f.log ? Math.log1p(Math.max(0, value)) : value;
+        const raw =
+          value === null || value === undefined || !Number.isFinite(value)
+            ? NaN
+            : f.log
+              ? Math.log1p(Math.max(0, value))
+              : value;
         out.data[i * cols + j] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
       }
     } else if (f.kind === "missing") {
@@ -165,7 +202,8 @@ function skew(values: number[]): number {
   const n = values.length;
   if (n < 3) return 0;
   const mean = values.reduce((s, v) => s + v, 0) / n;
-  let m2 = 0, m3 = 0;
+  let m2 = 0,
+    m3 = 0;
   for (const v of values) {
     m2 += (v - mean) ** 2;
     m3 += (v - mean) ** 3;

@@ -4,13 +4,19 @@ import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
-import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow } from "../segmentation/customer-features";
+import {
+  customerFeatures,
+  EVENT_FEATURES,
+  type CustomerFeatureRow,
+} from "../segmentation/customer-features";
 import { copyPredictions, type PredictionRow } from "./churn-store";
 import { RiskBand } from "./churn.types";
 import { sortProfiles, type CustomerProfile } from "./customer-profiles";
 import { columnOf, encode, fitEncoder, type RawColumns } from "./feature-encoder";
 
-/** Where labels come from: the churn the organization records, or no purchase within the horizon. */
+/**
+ * Where labels come from: the churn the organization records, or no purchase within the horizon.
+ */
 export type LabelSource = "RECORDED_STATUS" | "NO_PURCHASE_WITHIN_HORIZON";
 
 export interface ChurnTrainingParameters {
@@ -42,9 +48,17 @@ const PREDICTION_CHUNK = 2_000;
 /** Customers needed to train. */
 const MIN_CUSTOMERS = 20;
 
-/** The cut-off for a label source: the one asked for, else now with recorded churn, else now - horizonDays. */
+/**
+ * The cut-off for a label source: the one asked for, else now with recorded churn, else now -
+ * horizonDays.
+ */
 export function churnCutoff(labelSource: LabelSource, parameters: ChurnTrainingParameters): Date {
-  return parameters.cutoff ?? (labelSource === "RECORDED_STATUS" ? new Date() : new Date(Date.now() - parameters.horizonDays * 86_400_000));
+  return (
+    parameters.cutoff ??
+    (labelSource === "RECORDED_STATUS"
+      ? new Date()
+      : new Date(Date.now() - parameters.horizonDays * 86_400_000))
+  );
 }
 
 /** The event features as of a cut-off, queried while the profiles are still being read. */
@@ -59,7 +73,12 @@ export interface PrefetchedFeatures {
  * `organizationRecordsChurn`), so that it runs while the profiles are read. Hand the result to
  * {@link buildChurnDataset}, which uses it only when the profiles confirm the label source.
  */
-export function prefetchFeatures(dataSource: DataSource, organizationId: string, labelSource: LabelSource, parameters: ChurnTrainingParameters): PrefetchedFeatures {
+export function prefetchFeatures(
+  dataSource: DataSource,
+  organizationId: string,
+  labelSource: LabelSource,
+  parameters: ChurnTrainingParameters,
+): PrefetchedFeatures {
   const cutoff = churnCutoff(labelSource, parameters);
   const rows = customerFeatures(dataSource, organizationId, cutoff, false);
   rows.catch(() => undefined); // awaited (and its error reported) only when used
@@ -76,17 +95,36 @@ export function prefetchFeatures(dataSource: DataSource, organizationId: string,
  * `profiles` has. `prefetched` features are used when their label source is the one the
  * profiles give; otherwise they are queried here.
  */
-export async function buildChurnDataset(dataSource: DataSource, organizationId: string, unordered: CustomerProfile[], parameters: ChurnTrainingParameters, prefetched?: PrefetchedFeatures): Promise<ChurnDataset> {
-  // A stable order, so that the seeded split does not depend on the order the profiles were read in.
+export async function buildChurnDataset(
+  dataSource: DataSource,
+  organizationId: string,
+  unordered: CustomerProfile[],
+  parameters: ChurnTrainingParameters,
+  prefetched?: PrefetchedFeatures,
+): Promise<ChurnDataset> {
+  // A stable order, so that the seeded split does not depend on the order the profiles were read
+  // in.
   const profiles = sortProfiles(unordered);
-  const labelSource: LabelSource = profiles.some((p) => p.status === "CHURNED") ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON";
+  const labelSource: LabelSource = profiles.some((p) => p.status === "CHURNED")
+    ? "RECORDED_STATUS"
+    : "NO_PURCHASE_WITHIN_HORIZON";
   const usable = prefetched?.labelSource === labelSource ? prefetched : undefined;
   const cutoff = usable?.cutoff ?? churnCutoff(labelSource, parameters);
-  const features = new Map((await (usable?.rows ?? customerFeatures(dataSource, organizationId, cutoff, false))).map((row) => [row.customerId, row]));
+  const features = new Map(
+    (await (usable?.rows ?? customerFeatures(dataSource, organizationId, cutoff, false))).map(
+      (row) => [row.customerId, row],
+    ),
+  );
   if (labelSource === "NO_PURCHASE_WITHIN_HORIZON" && features.size === 0) {
-    throw badUserInput(`There are no events before the cut-off ${cutoff.toISOString()}; choose a later cutoff.`, "input.cutoff");
+    throw badUserInput(
+      `There are no events before the cut-off ${cutoff.toISOString()}; choose a later cutoff.`,
+      "input.cutoff",
+    );
   }
-  const population = labelSource === "RECORDED_STATUS" ? profiles : profiles.filter((p) => (features.get(p.id)?.frequency ?? 0) > 0);
+  const population =
+    labelSource === "RECORDED_STATUS"
+      ? profiles
+      : profiles.filter((p) => (features.get(p.id)?.frequency ?? 0) > 0);
   let purchasedAfter = new Set<string>();
   if (labelSource === "NO_PURCHASE_WITHIN_HORIZON") {
     const rows: { customer_id: string }[] = await dataSource.query(
@@ -96,12 +134,26 @@ export async function buildChurnDataset(dataSource: DataSource, organizationId: 
     purchasedAfter = new Set(rows.map((row) => row.customer_id));
   }
   if (population.length < MIN_CUSTOMERS) {
-    throw badUserInput(`Only ${population.length} customers can be used as of ${cutoff.toISOString()}; training needs at least ${MIN_CUSTOMERS}.`, "input.cutoff");
+    throw badUserInput(
+      `Only ${population.length} customers can be used as of ${cutoff.toISOString()}; training needs at least ${MIN_CUSTOMERS}.`,
+      "input.cutoff",
+    );
   }
-  const labels = Uint8Array.from(population, (p) => (labelSource === "RECORDED_STATUS" ? (p.status === "CHURNED" ? 1 : 0) : purchasedAfter.has(p.id) ? 0 : 1));
+  const labels = Uint8Array.from(population, (p) =>
+    labelSource === "RECORDED_STATUS"
+      ? p.status === "CHURNED"
+        ? 1
+        : 0
+      : purchasedAfter.has(p.id)
+        ? 0
+        : 1,
+  );
   const positives = labels.reduce((s, v) => s + v, 0);
   if (positives === 0 || positives === labels.length) {
-    throw badUserInput(`All ${labels.length} customers are ${positives ? "churned" : "retained"} (${labelSource}); a model needs both classes.`, "input");
+    throw badUserInput(
+      `All ${labels.length} customers are ${positives ? "churned" : "retained"} (${labelSource}); a model needs both classes.`,
+      "input",
+    );
   }
   // The inputs column by column: the customer's own fields and attributes, and the event features.
   const n = population.length;
@@ -110,14 +162,27 @@ export async function buildChurnDataset(dataSource: DataSource, organizationId: 
   const eventColumns = EVENT_FEATURES.map((name) => {
     const column = columnOf(columns.numeric, name, n);
     // Without events, counts and sums are 0 and the rest (recency, tenure, ...) missing.
-    const none = name === "frequency" || name === "monetary" || name === "engagement" || name === "purchase_trend" ? 0 : null;
+    const none =
+      name === "frequency" ||
+      name === "monetary" ||
+      name === "engagement" ||
+      name === "purchase_trend"
+        ? 0
+        : null;
     return { name, column, none };
   });
-  const fixedCategorical = (["gender", "location", "incomeRange", "preferredCategory"] as const).map((name) => ({ name, column: columnOf(columns.categorical, name, n) }));
-  // Attributes: numbers are numeric inputs, strings and booleans categorical ones, named "attributes.<key>".
+  const fixedCategorical = (
+    ["gender", "location", "incomeRange", "preferredCategory"] as const
+  ).map((name) => ({ name, column: columnOf(columns.categorical, name, n) }));
+  // Attributes: numbers are numeric inputs, strings and booleans categorical ones, named
+  // "attributes.<key>".
   const numericAttributes = new Map<string, (number | null | undefined)[]>();
   const categoricalAttributes = new Map<string, (string | null | undefined)[]>();
-  const attributeColumn = <T>(byKey: Map<string, (T | null | undefined)[]>, all: Map<string, (T | null | undefined)[]>, key: string) => {
+  const attributeColumn = <T>(
+    byKey: Map<string, (T | null | undefined)[]>,
+    all: Map<string, (T | null | undefined)[]>,
+    key: string,
+  ) => {
     let column = byKey.get(key);
     if (!column) byKey.set(key, (column = columnOf(all, `attributes.${key}`, n)));
     return column;
@@ -131,8 +196,10 @@ export async function buildChurnDataset(dataSource: DataSource, organizationId: 
     const attributes = p.attributes ?? {};
     for (const key in attributes) {
       const value = attributes[key];
-      if (typeof value === "number") attributeColumn(numericAttributes, columns.numeric, key)[i] = value;
-      else if (typeof value === "string" || typeof value === "boolean") attributeColumn(categoricalAttributes, columns.categorical, key)[i] = String(value);
+      if (typeof value === "number")
+        attributeColumn(numericAttributes, columns.numeric, key)[i] = value;
+      else if (typeof value === "string" || typeof value === "boolean")
+        attributeColumn(categoricalAttributes, columns.categorical, key)[i] = String(value);
     }
   }
   return { labelSource, cutoff, customerIds: population.map((p) => p.id), columns, labels };
@@ -159,7 +226,9 @@ export async function trainChurnModel(
   phaseDone("encode");
   const rows = (indexes: number[]) => {
     const m = matrix(indexes.length, all.cols);
-    indexes.forEach((row, i) => m.data.set(all.data.subarray(row * all.cols, (row + 1) * all.cols), i * all.cols));
+    indexes.forEach((row, i) =>
+      m.data.set(all.data.subarray(row * all.cols, (row + 1) * all.cols), i * all.cols),
+    );
     return m;
   };
   const trainLabels = Uint8Array.from(train, (i) => dataset.labels[i]);
@@ -169,7 +238,10 @@ export async function trainChurnModel(
   await progress(0.6);
   // Every customer scored once; the train and test scores are the same numbers, picked out.
   const probabilities = predictProbabilities(model, all);
-  const threshold = bestThreshold(trainLabels, Float64Array.from(train, (i) => probabilities[i]));
+  const threshold = bestThreshold(
+    trainLabels,
+    Float64Array.from(train, (i) => probabilities[i]),
+  );
   const testScores = Float64Array.from(test, (i) => probabilities[i]);
   const quality = classificationMetrics(testLabels, testScores, threshold);
   const auc = rocAuc(testLabels, testScores);
@@ -204,25 +276,46 @@ export async function trainChurnModel(
       const j = topIndex[k];
       factors += `${k ? "," : ""}{"feature":${names[j]},"weight":${JSON.stringify(round(model.weights[j] * all.data[offset + j]))}}`;
     }
-    return { customerId: dataset.customerIds[i], probability: p, band: p >= threshold ? RiskBand.HIGH : p >= threshold / 2 ? RiskBand.MEDIUM : RiskBand.LOW, factors: `${factors}]` };
+    return {
+      customerId: dataset.customerIds[i],
+      probability: p,
+      band: p >= threshold ? RiskBand.HIGH : p >= threshold / 2 ? RiskBand.MEDIUM : RiskBand.LOW,
+      factors: `${factors}]`,
+    };
   };
   // Computed a chunk at a time as the COPY takes them, so PostgreSQL stores one chunk while the
   // next is computed; highest probability first, the order of the rank index, which PostgreSQL
   // then fills from one end (about 15% less of its time than in random order).
-  const order = new Uint32Array(all.rows).map((_, i) => i).sort((a, b) => probabilities[b] - probabilities[a]);
+  const order = new Uint32Array(all.rows)
+    .map((_, i) => i)
+    .sort((a, b) => probabilities[b] - probabilities[a]);
   function* predictions(): Generator<PredictionRow[]> {
     for (let start = 0; start < order.length; start += PREDICTION_CHUNK) {
       const chunk: PredictionRow[] = [];
-      for (let k = start, end = Math.min(order.length, start + PREDICTION_CHUNK); k < end; k++) chunk.push(prediction(order[k]));
+      for (let k = start, end = Math.min(order.length, start + PREDICTION_CHUNK); k < end; k++)
+        chunk.push(prediction(order[k]));
       yield chunk;
     }
   }
-  const coefficients = encoder.map((f, j) => ({ feature: f.name, weight: model.weights[j] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  const coefficients = encoder
+    .map((f, j) => ({ feature: f.name, weight: model.weights[j] }))
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
       `UPDATE churn_models SET label_source = $2, cutoff = $3, training_size = $4, positive_rate = $5, auc = $6, accuracy = $7, precision = $8, recall = $9, threshold = $10, model = $11 WHERE id = $1`,
-      [modelId, dataset.labelSource, dataset.cutoff, train.length, dataset.labels.reduce((s, v) => s + v, 0) / dataset.labels.length, auc, quality.accuracy, quality.precision, quality.recall, threshold,
-        JSON.stringify({ intercept: model.intercept, coefficients, encoder })],
+      [
+        modelId,
+        dataset.labelSource,
+        dataset.cutoff,
+        train.length,
+        dataset.labels.reduce((s, v) => s + v, 0) / dataset.labels.length,
+        auc,
+        quality.accuracy,
+        quality.precision,
+        quality.recall,
+        threshold,
+        JSON.stringify({ intercept: model.intercept, coefficients, encoder }),
+      ],
     );
     await copyPredictions(manager, modelId, predictions());
   });

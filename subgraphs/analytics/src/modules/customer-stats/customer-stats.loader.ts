@@ -13,19 +13,30 @@ interface StatsRow {
   last_seen_at: Date;
 }
 
-const EMPTY: CustomerStats = { orders: 0, totalSpent: 0, averageOrderValue: 0, firstSeenAt: null, lastSeenAt: null };
+const EMPTY: CustomerStats = {
+  orders: 0,
+  totalSpent: 0,
+  averageOrderValue: 0,
+  firstSeenAt: null,
+  lastSeenAt: null,
+};
 
 /**
  * Per-request loader of `CustomerStats` for customers of one organization: the stats of N customers
  * cost one grouped query. A customer with no events (or of another organization) gets zeros.
  */
-export function createCustomerStatsLoader(dataSource: DataSource, organizationId: string): DataLoader<string, CustomerStats> {
+export function createCustomerStatsLoader(
+  dataSource: DataSource,
+  organizationId: string,
+): DataLoader<string, CustomerStats> {
   return new DataLoader<string, CustomerStats>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows =
       ids.length === 0
         ? []
-        : await queryPrepared<StatsRow>(dataSource, "analytics.customer-stats",
+        : await queryPrepared<StatsRow>(
+            dataSource,
+            "analytics.customer-stats",
             `SELECT customer_id,
                     count(*) FILTER (WHERE type = 'purchase')::int AS orders,
                     coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0)::float8 AS total_spent,

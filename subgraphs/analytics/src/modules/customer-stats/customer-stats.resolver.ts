@@ -5,8 +5,13 @@ import { CustomerStats } from "./customer-stats.type";
 
 @Resolver(() => Customer)
 export class CustomerStatsResolver {
-  @FieldResolver(() => CustomerStats, { description: "Orders and spend from this customer's events (batched per request)." })
-  async stats(@Root() customer: Customer, @Ctx() { loaders }: AnalyticsContext): Promise<CustomerStats> {
+  @FieldResolver(() => CustomerStats, {
+    description: "Orders and spend from this customer's events (batched per request).",
+  })
+  async stats(
+    @Root() customer: Customer,
+    @Ctx() { loaders }: AnalyticsContext,
+  ): Promise<CustomerStats> {
     return loaders!.customerStats.load(customer.id);
   }
 }

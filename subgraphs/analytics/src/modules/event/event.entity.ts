@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
 
-/** One tracked event. Customers and campaigns are referenced by id only (they live in the customers subgraph). */
+/**
+ * One tracked event. Customers and campaigns are referenced by id only (they live in the customers
+ * subgraph).
+ */
 @Entity({ name: "events" })
 export class EventEntity {
   @PrimaryColumn({ name: "organization_id", type: "uuid" })

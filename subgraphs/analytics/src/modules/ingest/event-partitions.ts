@@ -4,7 +4,10 @@ import { numberFromEnv } from "#kit/config";
 /** Months of partitions kept ready beyond the current one. */
 export const PARTITIONS_AHEAD_MONTHS = 3;
 
-/** `ANALYTICS_EVENT_RETENTION_MONTHS`: whole months of raw events kept before the current one; 0 keeps everything. @default 0 */
+/**
+ * `ANALYTICS_EVENT_RETENTION_MONTHS`: whole months of raw events kept before the current one; 0
+ * keeps everything. @default 0
+ */
 export function eventRetentionMonthsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return numberFromEnv(env, "ANALYTICS_EVENT_RETENTION_MONTHS", 0, { min: 0 });
 }
@@ -25,7 +28,10 @@ const known = new WeakMap<DataSource, Set<number>>();
  * transaction). Concurrent callers, in this process or others, are safe: the function serialises
  * creators and skips months already made.
  */
-export async function ensureEventPartitions(dataSource: DataSource, timestamps: Iterable<Date>): Promise<void> {
+export async function ensureEventPartitions(
+  dataSource: DataSource,
+  timestamps: Iterable<Date>,
+): Promise<void> {
   let months = known.get(dataSource);
   if (!months) known.set(dataSource, (months = new Set()));
   const missing = new Set<number>();
@@ -53,8 +59,15 @@ export interface PartitionMaintenance {
  * `retentionMonths` (whole months: `DROP TABLE`, no row-by-row delete) and forgets their event ids.
  * Rollups and customer activity are kept: series over old months still answer from the rollups.
  */
-export async function maintainEventPartitions(dataSource: DataSource, retentionMonths: number, now = Date.now()): Promise<PartitionMaintenance> {
-  await ensureEventPartitions(dataSource, Array.from({ length: PARTITIONS_AHEAD_MONTHS + 1 }, (_, i) => monthStart(now, i)));
+export async function maintainEventPartitions(
+  dataSource: DataSource,
+  retentionMonths: number,
+  now = Date.now(),
+): Promise<PartitionMaintenance> {
+  await ensureEventPartitions(
+    dataSource,
+    Array.from({ length: PARTITIONS_AHEAD_MONTHS + 1 }, (_, i) => monthStart(now, i)),
+  );
   if (retentionMonths <= 0) return { dropped: [], forgottenIds: 0 };
   const cutoff = monthStart(now, -retentionMonths);
   const partitions: { name: string }[] = await dataSource.query(

@@ -28,24 +28,37 @@ export const EARLIEST_TIMESTAMP = new Date("2000-01-01T00:00:00Z");
  * the oldest timestamp kept: {@link EARLIEST_TIMESTAMP}, or the start of the retention period
  * when raw events are dropped after some months.
  */
-export function validateEvent(input: EventInput, now: number, earliest = EARLIEST_TIMESTAMP.getTime()): { row: EventRow } | { reason: string } {
+export function validateEvent(
+  input: EventInput,
+  now: number,
+  earliest = EARLIEST_TIMESTAMP.getTime(),
+): { row: EventRow } | { reason: string } {
   const type = input.type?.trim() ?? "";
   if (type.length < 1 || type.length > 64) return { reason: "type must be 1 to 64 characters." };
   const id = input.id === undefined || input.id === null ? randomUUID() : String(input.id);
   if (id.length < 1 || id.length > 128) return { reason: "id must be 1 to 128 characters." };
-  if (input.customerId != null && !isUuid(input.customerId)) return { reason: `customerId '${input.customerId}' is not a UUID.` };
-  if (input.campaignId != null && !isUuid(input.campaignId)) return { reason: `campaignId '${input.campaignId}' is not a UUID.` };
+  if (input.customerId != null && !isUuid(input.customerId))
+    return { reason: `customerId '${input.customerId}' is not a UUID.` };
+  if (input.campaignId != null && !isUuid(input.campaignId))
+    return { reason: `campaignId '${input.campaignId}' is not a UUID.` };
   const time = input.timestamp instanceof Date ? input.timestamp.getTime() : NaN;
   if (Number.isNaN(time)) return { reason: "timestamp is not a valid date-time." };
-  if (time > now + MAX_FUTURE_MS) return { reason: "timestamp is more than 5 minutes in the future." };
+  if (time > now + MAX_FUTURE_MS)
+    return { reason: "timestamp is more than 5 minutes in the future." };
   if (time < EARLIEST_TIMESTAMP.getTime()) return { reason: "timestamp is before 2000-01-01." };
-  if (time < earliest) return { reason: `timestamp is before ${new Date(earliest).toISOString()}, the start of the retention period (ANALYTICS_EVENT_RETENTION_MONTHS).` };
-  if (input.value != null && !Number.isFinite(input.value)) return { reason: "value must be a finite number." };
+  if (time < earliest)
+    return {
+      reason: `timestamp is before ${new Date(earliest).toISOString()}, the start of the retention period (ANALYTICS_EVENT_RETENTION_MONTHS).`,
+    };
+  if (input.value != null && !Number.isFinite(input.value))
+    return { reason: "value must be a finite number." };
   let properties: string | null = null;
   if (input.properties != null) {
-    if (typeof input.properties !== "object" || Array.isArray(input.properties)) return { reason: "properties must be a JSON object." };
+    if (typeof input.properties !== "object" || Array.isArray(input.properties))
+      return { reason: "properties must be a JSON object." };
     properties = JSON.stringify(input.properties);
-    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) return { reason: `properties exceed ${MAX_PROPERTIES_BYTES} bytes of JSON.` };
+    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES)
+      return { reason: `properties exceed ${MAX_PROPERTIES_BYTES} bytes of JSON.` };
   }
   return {
     row: {

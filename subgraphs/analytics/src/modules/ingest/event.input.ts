@@ -3,13 +3,23 @@ import { JSONScalar } from "#kit/schema/scalars";
 
 @InputType({ description: "One event to track." })
 export class EventInput {
-  @Field(() => ID, { nullable: true, description: "Your id for the event (at most 128 characters): the same id twice is stored once. Generated when omitted." })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Your id for the event (at most 128 characters): the same id twice is stored once. Generated when omitted.",
+  })
   id?: string | null;
 
-  @Field({ description: "page_view, purchase, signup, campaign_impression, campaign_click, ad_spend, or your own (at most 64 characters)." })
+  @Field({
+    description:
+      "page_view, purchase, signup, campaign_impression, campaign_click, ad_spend, or your own (at most 64 characters).",
+  })
   type: string;
 
-  @Field(() => ID, { nullable: true, description: "A customer's id (UUID); not checked against the customers subgraph." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "A customer's id (UUID); not checked against the customers subgraph.",
+  })
   customerId?: string | null;
 
   @Field(() => ID, { nullable: true, description: "A campaign's id (UUID)." })
@@ -18,7 +28,10 @@ export class EventInput {
   @Field({ description: "When it happened: from 2000 to at most 5 minutes from now." })
   timestamp: Date;
 
-  @Field(() => Float, { nullable: true, description: "A number: the amount of a purchase, the cost of ad_spend, ..." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "A number: the amount of a purchase, the cost of ad_spend, ...",
+  })
   value?: number | null;
 
   @Field(() => JSONScalar, { nullable: true, description: "A JSON object of at most 8 KB." })

@@ -103,18 +103,25 @@ const INGEST_SQL = `
 /**
  * Stores a batch in one SQL statement: the batch's ids go into `event_ids`, skipping those already
  * there (`ON CONFLICT DO NOTHING`; the first of repeated ids within a batch wins); the events whose
- * id was new go into `events`, and the rollup and customer-activity upserts are fed only by them. So
- * however often or concurrently a batch is replayed, each event and its rollup contribution count
- * once. The monthly partitions the batch needs are made first ({@link ensureEventPartitions}).
- * Small batches (live traffic sends a few events at a time) run the statement prepared
- * ({@link PREPARED_BATCH_MAX}): for 10 events, parsing and planning were half its time.
- * Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking; should
- * PostgreSQL still report a deadlock, the statement is retried (it is idempotent).
- * Resolves with the events that were new, in the batch's order (subscribers hear of them so).
+ * id was new go into `events`, and the rollup and customer-activity upserts are fed only by them.
+ * So however often or concurrently a batch is replayed, each event and its rollup contribution
+ * count once. The monthly partitions the batch needs are made first ({@link
+ * ensureEventPartitions}). Small batches (live traffic sends a few events at a time) run the
+ * statement prepared ({@link PREPARED_BATCH_MAX}): for 10 events, parsing and planning were half
+ * its time. Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking;
+ * should PostgreSQL still report a deadlock, the statement is retried (it is idempotent). Resolves
+ * with the events that were new, in the batch's order (subscribers hear of them so).
  */
-export async function ingestEvents(dataSource: DataSource, organizationId: string, rows: EventRow[]): Promise<StoredEvent[]> {
+export async function ingestEvents(
+  dataSource: DataSource,
+  organizationId: string,
+  rows: EventRow[],
+): Promise<StoredEvent[]> {
   if (rows.length === 0) return [];
-  await ensureEventPartitions(dataSource, rows.map((r) => r.timestamp));
+  await ensureEventPartitions(
+    dataSource,
+    rows.map((r) => r.timestamp),
+  );
   const params = [
     organizationId,
     rows.map((r) => r.id),
@@ -128,7 +135,14 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
   for (let attempt = 1; ; attempt++) {
     try {
       const stored: StoredEvent[] =
-        rows.length <= PREPARED_BATCH_MAX ? await queryPrepared<StoredEvent>(dataSource, "analytics.ingest-events", INGEST_SQL, params) : await dataSource.query(INGEST_SQL, params);
+        rows.length <= PREPARED_BATCH_MAX
+          ? await queryPrepared<StoredEvent>(
+              dataSource,
+              "analytics.ingest-events",
+              INGEST_SQL,
+              params,
+            )
+          : await dataSource.query(INGEST_SQL, params);
       return inBatchOrder(stored, rows);
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -138,7 +152,9 @@ export async function ingestEvents(dataSource: DataSource, organizationId: strin
   }
 }
 
-/** `stored` (which the statement returns in id order) in the order their ids first stand in `rows`. */
+/**
+ * `stored` (which the statement returns in id order) in the order their ids first stand in `rows`.
+ */
 function inBatchOrder(stored: StoredEvent[], rows: EventRow[]): StoredEvent[] {
   if (stored.length < 2) return stored;
   const position = new Map<string, number>();

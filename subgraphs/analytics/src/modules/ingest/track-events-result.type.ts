@@ -9,12 +9,17 @@ export class RejectedEvent {
   reason: string;
 }
 
-@ObjectType({ description: "What trackEvents did with a batch. It is durable when the mutation returns." })
+@ObjectType({
+  description: "What trackEvents did with a batch. It is durable when the mutation returns.",
+})
 export class TrackEventsResult {
   @Field(() => Int, { description: "Events stored now." })
   accepted: number;
 
-  @Field(() => Int, { description: "Valid events whose id was already stored (a retry, or a repeat within the batch)." })
+  @Field(() => Int, {
+    description:
+      "Valid events whose id was already stored (a retry, or a repeat within the batch).",
+  })
   duplicates: number;
 
   @Field(() => [RejectedEvent])

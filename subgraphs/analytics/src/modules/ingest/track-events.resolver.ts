@@ -20,10 +20,16 @@ export class TrackEventsResolver {
     description:
       "Stores up to 10,000 events. Each is validated on its own: invalid ones are reported by index, the rest stored. An event id already stored is counted as a duplicate, never stored twice. An API key with EVENTS_WRITE, or an ANALYST or ADMIN.",
   })
-  async trackEvents(@Arg("events", () => [EventInput]) events: EventInput[], @Ctx() ctx: AnalyticsContext): Promise<TrackEventsResult> {
+  async trackEvents(
+    @Arg("events", () => [EventInput]) events: EventInput[],
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<TrackEventsResult> {
     const viewer = requireWriter(ctx.viewer, ApiKeyScope.EVENTS_WRITE);
     if (events.length > MAX_EVENTS_PER_BATCH) {
-      throw badUserInput(`trackEvents takes at most ${MAX_EVENTS_PER_BATCH} events per call, got ${events.length}; split the batch.`, "events");
+      throw badUserInput(
+        `trackEvents takes at most ${MAX_EVENTS_PER_BATCH} events per call, got ${events.length}; split the batch.`,
+        "events",
+      );
     }
     const now = Date.now();
     const retentionMonths = eventRetentionMonthsFromEnv();
@@ -39,7 +45,11 @@ export class TrackEventsResolver {
     eventsIngested.inc(stored.length);
     // Stored and committed: now subscribers hear of them. A failed publish (Redis down) loses no
     // stored event; only the real-time delivery of this batch.
-    await ctx.realtime.publishEvents(viewer.organizationId, stored).catch((error: Error) => log.warn(`could not publish ${stored.length} events: ${error.message}`));
+    await ctx.realtime
+      .publishEvents(viewer.organizationId, stored)
+      .catch((error: Error) =>
+        log.warn(`could not publish ${stored.length} events: ${error.message}`),
+      );
     return { accepted: stored.length, duplicates: rows.length - stored.length, rejected };
   }
 }

@@ -12,24 +12,46 @@ export type JobTable = "segmentation_runs" | "churn_models";
  * served. The row's `progress` is kept current (at most every half second), and its `status`
  * becomes COMPLETED, or FAILED with the error's message. Resolves when the job ends, never rejects.
  */
-export function startBackgroundJob(dataSource: DataSource, table: JobTable, id: string, work: (progress: ReportProgress) => Promise<void>): Promise<void> {
+export function startBackgroundJob(
+  dataSource: DataSource,
+  table: JobTable,
+  id: string,
+  work: (progress: ReportProgress) => Promise<void>,
+): Promise<void> {
   let lastWrite = 0;
   const progress: ReportProgress = async (fraction) => {
     await new Promise((resolve) => setImmediate(resolve));
     if (Date.now() - lastWrite < 500) return;
     lastWrite = Date.now();
-    await dataSource.query(`UPDATE ${table} SET progress = $2 WHERE id = $1 AND status = 'RUNNING'`, [id, Math.min(0.99, fraction)]);
+    await dataSource.query(
+      `UPDATE ${table} SET progress = $2 WHERE id = $1 AND status = 'RUNNING'`,
+      [id, Math.min(0.99, fraction)],
+    );
   };
   return work(progress).then(
-    () => dataSource.query(`UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE id = $1`, [id]).then(() => undefined),
-    (error: Error) => dataSource.query(`UPDATE ${table} SET status = 'FAILED', error = $2 WHERE id = $1`, [id, error.message]).then(() => undefined, () => undefined),
+    () =>
+      dataSource
+        .query(`UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE id = $1`, [id])
+        .then(() => undefined),
+    (error: Error) =>
+      dataSource
+        .query(`UPDATE ${table} SET status = 'FAILED', error = $2 WHERE id = $1`, [
+          id,
+          error.message,
+        ])
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
   );
 }
 
 /** Waits for a job at most `seconds`; resolves true when it ended in time. */
 export async function waitFor(job: Promise<void>, seconds: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000)));
+  const timeout = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000)),
+  );
   try {
     return await Promise.race([job.then(() => true), timeout]);
   } finally {
@@ -40,6 +62,8 @@ export async function waitFor(job: Promise<void>, seconds: number): Promise<bool
 /** Marks jobs left RUNNING by a process that stopped as FAILED (called at start-up). */
 export async function failInterruptedJobs(dataSource: DataSource): Promise<void> {
   for (const table of ["segmentation_runs", "churn_models"] as const) {
-    await dataSource.query(`UPDATE ${table} SET status = 'FAILED', error = 'interrupted: the analytics service stopped during the run' WHERE status = 'RUNNING'`);
+    await dataSource.query(
+      `UPDATE ${table} SET status = 'FAILED', error = 'interrupted: the analytics service stopped during the run' WHERE status = 'RUNNING'`,
+    );
   }
 }

@@ -1,4 +1,14 @@
-import { Arg, Field, Float, ID, ObjectType, registerEnumType, Resolver, Root, Subscription } from "type-graphql";
+import {
+  Arg,
+  Field,
+  Float,
+  ID,
+  ObjectType,
+  registerEnumType,
+  Resolver,
+  Root,
+  Subscription,
+} from "type-graphql";
 import type { DataSource } from "typeorm";
 import { requireViewer } from "#kit/auth/guards";
 import { isUuid } from "#kit/data/ids";
@@ -39,7 +49,8 @@ export class JobProgressResolver {
   @Subscription(() => JobProgress, {
     description:
       "A segmentation run's or churn training's progress (the id returned by runSegmentation or trainChurnModel): its state now, each change, and the final state, then the subscription completes. Works from any replica: the job's row is read a few times per second.",
-    subscribe: ({ args, context }) => watchJob(context as AnalyticsContext, (args as { id: string }).id),
+    subscribe: ({ args, context }) =>
+      watchJob(context as AnalyticsContext, (args as { id: string }).id),
   })
   jobProgress(@Root() progress: JobProgress, @Arg("id", () => ID) _id: string): JobProgress {
     return progress;
@@ -73,7 +84,11 @@ async function watchJob(ctx: AnalyticsContext, id: string): Promise<AsyncIterabl
 }
 
 /** The job's state, or null when the organization has no job with that id. */
-async function readJob(dataSource: DataSource, organizationId: string, id: string): Promise<JobProgress | null> {
+async function readJob(
+  dataSource: DataSource,
+  organizationId: string,
+  id: string,
+): Promise<JobProgress | null> {
   const [row] = await dataSource.query(
     `SELECT id, 'SEGMENTATION' AS kind, status, progress, error FROM segmentation_runs WHERE organization_id = $1 AND id = $2
      UNION ALL

@@ -5,8 +5,13 @@ import type { MetricDefinition } from "./metric-definition.type";
 import { BUILT_IN_METRICS, type MetricSpec } from "./metric-spec";
 
 /** The metrics an organization can query: the built-in ones, then its own by name. */
-export async function listMetrics(dataSource: DataSource, organizationId: string): Promise<{ definition: MetricDefinition; spec: MetricSpec }[]> {
-  const own = await dataSource.getRepository(MetricDefinitionEntity).find({ where: { organizationId }, order: { name: "ASC" } });
+export async function listMetrics(
+  dataSource: DataSource,
+  organizationId: string,
+): Promise<{ definition: MetricDefinition; spec: MetricSpec }[]> {
+  const own = await dataSource
+    .getRepository(MetricDefinitionEntity)
+    .find({ where: { organizationId }, order: { name: "ASC" } });
   return [
     ...BUILT_IN_METRICS.map(({ spec, description }) => ({
       spec,
@@ -19,14 +24,34 @@ export async function listMetrics(dataSource: DataSource, organizationId: string
       },
     })),
     ...own.map((m) => ({
-      spec: { kind: "simple" as const, name: m.name, aggregation: m.aggregation, eventType: m.eventType, property: m.property },
-      definition: { name: m.name, description: m.description, aggregation: m.aggregation, eventType: m.eventType, builtIn: false },
+      spec: {
+        kind: "simple" as const,
+        name: m.name,
+        aggregation: m.aggregation,
+        eventType: m.eventType,
+        property: m.property,
+      },
+      definition: {
+        name: m.name,
+        description: m.description,
+        aggregation: m.aggregation,
+        eventType: m.eventType,
+        builtIn: false,
+      },
     })),
   ];
 }
 
-/** The specs of the named metrics, in order; `BAD_USER_INPUT` listing the known names for an unknown one. */
-export async function resolveMetrics(dataSource: DataSource, organizationId: string, names: string[], field = "metric"): Promise<MetricSpec[]> {
+/**
+ * The specs of the named metrics, in order; `BAD_USER_INPUT` listing the known names for an unknown
+ * one.
+ */
+export async function resolveMetrics(
+  dataSource: DataSource,
+  organizationId: string,
+  names: string[],
+  field = "metric",
+): Promise<MetricSpec[]> {
   if (names.length === 0) throw badUserInput("Name at least one metric.", field);
   // Built-in metrics need no database round trip.
   const builtIn = new Map(BUILT_IN_METRICS.map(({ spec }) => [spec.name, spec]));
@@ -35,7 +60,11 @@ export async function resolveMetrics(dataSource: DataSource, organizationId: str
   const byName = new Map(known.map((metric) => [metric.spec.name, metric.spec]));
   return names.map((name) => {
     const spec = byName.get(name);
-    if (!spec) throw badUserInput(`Unknown metric '${name}'. Known metrics: ${[...byName.keys()].join(", ")}.`, field);
+    if (!spec)
+      throw badUserInput(
+        `Unknown metric '${name}'. Known metrics: ${[...byName.keys()].join(", ")}.`,
+        field,
+      );
     return spec;
   });
 }

@@ -1,7 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from "typeorm";
 import { Aggregation } from "./aggregation";
 
-/** An organization's own metric: an aggregation over one event type and optionally one numeric property. */
+/**
+ * An organization's own metric: an aggregation over one event type and optionally one numeric
+ * property.
+ */
 @Entity({ name: "metric_definitions" })
 export class MetricDefinitionEntity {
   @PrimaryColumn({ name: "organization_id", type: "uuid" })

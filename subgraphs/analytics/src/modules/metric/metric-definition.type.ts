@@ -12,7 +12,10 @@ export class MetricDefinition {
   @Field(() => Aggregation)
   aggregation: Aggregation;
 
-  @Field(() => String, { nullable: true, description: "The event type it counts or aggregates; null when it spans several." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The event type it counts or aggregates; null when it spans several.",
+  })
   eventType: string | null;
 
   @Field({ description: "True for the metrics every organization has." })

@@ -23,15 +23,34 @@ export interface RatioMetric {
   denominator: SimpleMetric;
 }
 
-const simple = (name: string, aggregation: Aggregation, eventType: string | null): SimpleMetric => ({ kind: "simple", name, aggregation, eventType, property: null });
+const simple = (
+  name: string,
+  aggregation: Aggregation,
+  eventType: string | null,
+): SimpleMetric => ({ kind: "simple", name, aggregation, eventType, property: null });
 
 /** The metrics every organization has, with their descriptions. */
 export const BUILT_IN_METRICS: readonly { spec: MetricSpec; description: string }[] = [
-  { spec: simple("events", Aggregation.COUNT, null), description: "Number of events (of given types when filtered by type)." },
-  { spec: simple("unique_customers", Aggregation.DISTINCT_CUSTOMERS, null), description: "Distinct customers with at least one event." },
-  { spec: simple("revenue", Aggregation.SUM, "purchase"), description: "Sum of the value of purchase events." },
-  { spec: simple("orders", Aggregation.COUNT, "purchase"), description: "Number of purchase events." },
-  { spec: simple("average_order_value", Aggregation.AVG, "purchase"), description: "Average value of purchase events." },
+  {
+    spec: simple("events", Aggregation.COUNT, null),
+    description: "Number of events (of given types when filtered by type).",
+  },
+  {
+    spec: simple("unique_customers", Aggregation.DISTINCT_CUSTOMERS, null),
+    description: "Distinct customers with at least one event.",
+  },
+  {
+    spec: simple("revenue", Aggregation.SUM, "purchase"),
+    description: "Sum of the value of purchase events.",
+  },
+  {
+    spec: simple("orders", Aggregation.COUNT, "purchase"),
+    description: "Number of purchase events.",
+  },
+  {
+    spec: simple("average_order_value", Aggregation.AVG, "purchase"),
+    description: "Average value of purchase events.",
+  },
   {
     spec: {
       kind: "ratio",
@@ -41,8 +60,14 @@ export const BUILT_IN_METRICS: readonly { spec: MetricSpec; description: string 
     },
     description: "Distinct purchasing customers divided by distinct active customers.",
   },
-  { spec: simple("page_views", Aggregation.COUNT, "page_view"), description: "Number of page_view events." },
-  { spec: simple("new_customers", Aggregation.COUNT, "signup"), description: "Number of signup events." },
+  {
+    spec: simple("page_views", Aggregation.COUNT, "page_view"),
+    description: "Number of page_view events.",
+  },
+  {
+    spec: simple("new_customers", Aggregation.COUNT, "signup"),
+    description: "Number of signup events.",
+  },
 ];
 
 /** The simple metrics a spec is computed from. */

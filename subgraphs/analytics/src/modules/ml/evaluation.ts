@@ -5,9 +5,11 @@ import { SeededRandom } from "#kit/random";
  * negative (ties count half), from ranks. NaN when a class is missing.
  */
 export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const order = Array.from({ length: labels.length }, (_, i) => i).sort(
+    (a, b) => scores[a] - scores[b],
+  );
   const ranks = new Float64Array(labels.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const rank = (i + j) / 2 + 1;
@@ -28,8 +30,15 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
 }
 
 /** Accuracy, precision and recall of `score >= threshold` as the positive prediction. */
-export function classificationMetrics(labels: ArrayLike<number>, scores: ArrayLike<number>, threshold: number) {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+export function classificationMetrics(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  threshold: number,
+) {
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < labels.length; i++) {
     const predicted = scores[i] >= threshold;
     if (predicted && labels[i] === 1) tp++;
@@ -46,11 +55,16 @@ export function classificationMetrics(labels: ArrayLike<number>, scores: ArrayLi
 
 /** The threshold that maximises Youden's J (recall + specificity - 1) on these scores. */
 export function bestThreshold(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const order = Array.from({ length: labels.length }, (_, i) => i).sort(
+    (a, b) => scores[b] - scores[a],
+  );
   let positives = 0;
   for (let i = 0; i < labels.length; i++) positives += labels[i];
   const negatives = labels.length - positives;
-  let tp = 0, fp = 0, bestJ = -Infinity, best = 0.5;
+  let tp = 0,
+    fp = 0,
+    bestJ = -Infinity,
+    best = 0.5;
   for (let i = 0; i < order.length; i++) {
     if (labels[order[i]] === 1) tp++;
     else fp++;
@@ -64,13 +78,21 @@ export function bestThreshold(labels: ArrayLike<number>, scores: ArrayLike<numbe
   return best;
 }
 
-/** A stratified, seeded split: `testShare` of each class goes to the test set. Returns row indexes. */
-export function stratifiedSplit(labels: ArrayLike<number>, testShare: number, seed: number): { train: number[]; test: number[] } {
+/**
+ * A stratified, seeded split: `testShare` of each class goes to the test set. Returns row indexes.
+ */
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  testShare: number,
+  seed: number,
+): { train: number[]; test: number[] } {
   const random = new SeededRandom(seed);
   const train: number[] = [];
   const test: number[] = [];
   for (const cls of [0, 1]) {
-    const members = Array.from({ length: labels.length }, (_, i) => i).filter((i) => labels[i] === cls);
+    const members = Array.from({ length: labels.length }, (_, i) => i).filter(
+      (i) => labels[i] === cls,
+    );
     for (let i = members.length - 1; i > 0; i--) {
       const j = Math.floor(random.next() * (i + 1));
       [members[i], members[j]] = [members[j], members[i]];

@@ -41,7 +41,8 @@ export interface KMeansResult {
 export async function kmeans(points: Matrix, options: KMeansOptions): Promise<KMeansResult> {
   const { k } = options;
   if (!Number.isInteger(k) || k < 1) throw new TypeError(`k must be a positive integer, got ${k}.`);
-  if (points.rows < k) throw new TypeError(`k-means needs at least k=${k} rows, got ${points.rows}.`);
+  if (points.rows < k)
+    throw new TypeError(`k-means needs at least k=${k} rows, got ${points.rows}.`);
   const restarts = options.restarts ?? 10;
   const random = new SeededRandom(options.seed ?? 0);
   const tolerance = (options.tolerance ?? 1e-4) * meanVariance(points);
@@ -49,7 +50,13 @@ export async function kmeans(points: Matrix, options: KMeansOptions): Promise<KM
   const workspace = new Workspace(points.rows, k, points.cols);
   let best: KMeansResult | undefined;
   for (let r = 0; r < restarts; r++) {
-    const result = lloyd(points, kmeansPlusPlus(points, k, random, workspace), maxIterations, tolerance, workspace);
+    const result = lloyd(
+      points,
+      kmeansPlusPlus(points, k, random, workspace),
+      maxIterations,
+      tolerance,
+      workspace,
+    );
     if (!best || result.inertia < best.inertia) best = result;
     await options.onRestart?.(r + 1, restarts);
   }
@@ -134,7 +141,8 @@ export function kmeansPlusPlus(
       }
     }
     centroids.data.set(pd.subarray(bestCandidate * cols, (bestCandidate + 1) * cols), c * cols);
-    // The chosen trial's distances are the new nearest-centre distances, and its potential their total.
+    // The chosen trial's distances are the new nearest-centre distances, and its potential their
+    // total.
     const swap = closest;
     closest = bestTrial;
     bestTrial = swap;
@@ -143,7 +151,9 @@ export function kmeansPlusPlus(
   return centroids;
 }
 
-/** The first row at which the running total of `weights` reaches `target` (the last row if none). */
+/**
+ * The first row at which the running total of `weights` reaches `target` (the last row if none).
+ */
 function sampleRow(weights: Float64Array, target: number): number {
   const rows = weights.length;
   for (let i = 0; i < rows; i++) {
@@ -157,7 +167,13 @@ function sampleRow(weights: Float64Array, target: number): number {
  * The k-means++ potential if row `candidate` became a centre: writes each row's squared distance
  * to its nearest centre then into `out`, and returns their sum.
  */
-function trialPotential(pd: Float64Array, cols: number, candidate: number, closest: Float64Array, out: Float64Array): number {
+function trialPotential(
+  pd: Float64Array,
+  cols: number,
+  candidate: number,
+  closest: Float64Array,
+  out: Float64Array,
+): number {
   const rows = closest.length;
   const cb = candidate * cols;
   let potential = 0;
@@ -192,7 +208,13 @@ function distanceToRow(data: Float64Array, a: number, b: number, cols: number): 
  */
 const MARGIN = 1e-9;
 
-function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance: number, workspace: Workspace): KMeansResult {
+function lloyd(
+  points: Matrix,
+  initial: Matrix,
+  maxIterations: number,
+  tolerance: number,
+  workspace: Workspace,
+): KMeansResult {
   const { rows, cols } = points;
   const pd = points.data;
   const k = initial.rows;
@@ -222,7 +244,8 @@ function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance
     for (let c = 0; c < k; c++) {
       // shift: the centroids' total squared movement this iteration.
       if (counts[c] === 0) {
-        // Re-seed an empty cluster with the row farthest from its centroid (as it was in this pass).
+        // Re-seed an empty cluster with the row farthest from its centroid (as it was in this
+        // pass).
         distances ??= distancesToOwnCentroid(pd, previous, labels, rows, cols);
         let far = 0;
         for (let i = 1; i < rows; i++) if (distances[i] > distances[far]) far = i;
@@ -256,7 +279,13 @@ function lloyd(points: Matrix, initial: Matrix, maxIterations: number, tolerance
  * distance to its centroid c can have grown by at most `upperDrift[c]` since it was measured, and
  * its distance to every other centroid shrunk by at most `lowerDrift[c]`.
  */
-function addDrift(cd: Float64Array, previous: Float64Array, k: number, cols: number, workspace: Workspace): void {
+function addDrift(
+  cd: Float64Array,
+  previous: Float64Array,
+  k: number,
+  cols: number,
+  workspace: Workspace,
+): void {
   const { moved, upperDrift, lowerDrift } = workspace;
   let largest = 0;
   let second = 0;
@@ -309,12 +338,20 @@ function inertiaOf(points: Matrix, centroids: Matrix, labels: Int32Array): numbe
  * show that its centroid is still the nearest. The bounds are stored net of the drift at the
  * time they were measured, so skipping a row writes nothing.
  */
-function assignmentPass(points: Matrix, centroids: Matrix, labels: Int32Array, workspace: Workspace, exact: boolean, accumulate: boolean): number {
+function assignmentPass(
+  points: Matrix,
+  centroids: Matrix,
+  labels: Int32Array,
+  workspace: Workspace,
+  exact: boolean,
+  accumulate: boolean,
+): number {
   const { rows, cols } = points;
   const pd = points.data;
   const cd = centroids.data;
   const k = centroids.rows;
-  const { upper, lower, sums, counts, upperDrift, lowerDrift, upperLoose, lowerLoose, half } = workspace;
+  const { upper, lower, sums, counts, upperDrift, lowerDrift, upperLoose, lowerLoose, half } =
+    workspace;
   if (!exact) {
     halfGaps(cd, k, cols, half);
     for (let c = 0; c < k; c++) {
@@ -401,7 +438,13 @@ function halfGaps(cd: Float64Array, k: number, cols: number, half: Float64Array)
   }
 }
 
-function distancesToOwnCentroid(pd: Float64Array, cd: Float64Array, labels: Int32Array, rows: number, cols: number): Float64Array {
+function distancesToOwnCentroid(
+  pd: Float64Array,
+  cd: Float64Array,
+  labels: Int32Array,
+  rows: number,
+  cols: number,
+): Float64Array {
   const distances = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
@@ -416,8 +459,15 @@ function distancesToOwnCentroid(pd: Float64Array, cd: Float64Array, labels: Int3
   return distances;
 }
 
-/** Assigns each row to its nearest centroid; returns the inertia and how many rows changed cluster. */
-export function assign(points: Matrix, centroids: Matrix, labels: Int32Array, distances: Float64Array): { inertia: number; changed: number } {
+/**
+ * Assigns each row to its nearest centroid; returns the inertia and how many rows changed cluster.
+ */
+export function assign(
+  points: Matrix,
+  centroids: Matrix,
+  labels: Int32Array,
+  distances: Float64Array,
+): { inertia: number; changed: number } {
   // One plain assignment pass over every row and every centroid: plain typed-array reads, no calls.
   const pd = points.data;
   const cd = centroids.data;

@@ -21,7 +21,11 @@ export interface LogisticOptions {
  * squares) on the penalised log-likelihood, the objective of scikit-learn's
  * `LogisticRegression(C=1/l2)` with the lbfgs solver. `y` holds 0 or 1.
  */
-export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: LogisticOptions = {}): LogisticModel {
+export function fitLogistic(
+  x: Matrix,
+  y: ArrayLike<number>,
+  options: LogisticOptions = {},
+): LogisticModel {
   const n = x.rows;
   const p = x.cols + 1; // intercept first
   const l2 = options.l2 ?? 1;
@@ -57,7 +61,8 @@ export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: LogisticOp
     }
     for (let j = 1; j < p; j++) gradient[j] -= l2 * beta[j];
     if (refresh) {
-      for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) hessian[b * p + a] = hessian[a * p + b];
+      for (let a = 0; a < p; a++)
+        for (let b = 0; b < a; b++) hessian[b * p + a] = hessian[a * p + b];
       for (let j = 1; j < p; j++) hessian[j * p + j] += l2;
       factor = cholesky(hessian, p);
     }
@@ -92,7 +97,10 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** The Cholesky factor L (A = L L') of a symmetric positive definite A, with a small ridge if needed. */
+/**
+ * The Cholesky factor L (A = L L') of a symmetric positive definite A, with a small ridge if
+ * needed.
+ */
 function cholesky(a: Float64Array, p: number): Float64Array {
   for (let ridge = 0; ; ridge = ridge === 0 ? 1e-10 : ridge * 100) {
     const l = new Float64Array(p * p);

@@ -6,7 +6,10 @@ export interface Matrix {
 }
 
 export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix {
-  if (data && data.length !== rows * cols) throw new TypeError(`Expected ${rows * cols} values for a ${rows}x${cols} matrix, got ${data.length}.`);
+  if (data && data.length !== rows * cols)
+    throw new TypeError(
+      `Expected ${rows * cols} values for a ${rows}x${cols} matrix, got ${data.length}.`,
+    );
   return { rows, cols, data: data ? Float64Array.from(data) : new Float64Array(rows * cols) };
 }
 
@@ -15,7 +18,8 @@ export function fromRows(rows: number[][]): Matrix {
   const cols = rows[0]?.length ?? 0;
   const m = matrix(rows.length, cols);
   rows.forEach((row, i) => {
-    if (row.length !== cols) throw new TypeError(`Row ${i} has ${row.length} values; expected ${cols}.`);
+    if (row.length !== cols)
+      throw new TypeError(`Row ${i} has ${row.length} values; expected ${cols}.`);
     m.data.set(row, i * cols);
   });
   return m;
@@ -25,9 +29,11 @@ export function fromRows(rows: number[][]): Matrix {
 export function columnStats(m: Matrix): { mean: Float64Array; std: Float64Array } {
   const mean = new Float64Array(m.cols);
   const std = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
+  for (let i = 0; i < m.rows; i++)
+    for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
   for (let j = 0; j < m.cols; j++) mean[j] /= Math.max(1, m.rows);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) std[j] += (m.data[i * m.cols + j] - mean[j]) ** 2;
+  for (let i = 0; i < m.rows; i++)
+    for (let j = 0; j < m.cols; j++) std[j] += (m.data[i * m.cols + j] - mean[j]) ** 2;
   for (let j = 0; j < m.cols; j++) std[j] = Math.sqrt(std[j] / Math.max(1, m.rows)) || 1;
   return { mean, std };
 }
@@ -35,7 +41,9 @@ export function columnStats(m: Matrix): { mean: Float64Array; std: Float64Array 
 /** (x - mean) / std, column by column, into a new matrix. */
 export function standardize(m: Matrix, stats = columnStats(m)): Matrix {
   const out = matrix(m.rows, m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out.data[i * m.cols + j] = (m.data[i * m.cols + j] - stats.mean[j]) / stats.std[j];
+  for (let i = 0; i < m.rows; i++)
+    for (let j = 0; j < m.cols; j++)
+      out.data[i * m.cols + j] = (m.data[i * m.cols + j] - stats.mean[j]) / stats.std[j];
   return out;
 }
 

@@ -7,9 +7,22 @@ import { silhouetteScore } from "./silhouette";
 
 describe("k-means", () => {
   it("finds three well separated clusters exactly", async () => {
-    const points = fromRows([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [20, 0], [21, 0], [20, 1]]);
+    const points = fromRows([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [10, 10],
+      [10, 11],
+      [11, 10],
+      [20, 0],
+      [21, 0],
+      [20, 1],
+    ]);
     const result = await kmeans(points, { k: 3, seed: 7 });
-    const groups = [0, 3, 6].map((start) => new Set([result.labels[start], result.labels[start + 1], result.labels[start + 2]]));
+    const groups = [0, 3, 6].map(
+      (start) =>
+        new Set([result.labels[start], result.labels[start + 1], result.labels[start + 2]]),
+    );
     expect(groups.every((group) => group.size === 1)).toBe(true);
     expect(new Set(groups.map((group) => [...group][0])).size).toBe(3);
     // Each cluster's inertia: 3 points at distance^2 (1/9+1/9)+(1/9+4/9)+(4/9+1/9) = 4/3.
@@ -17,7 +30,10 @@ describe("k-means", () => {
   });
 
   it("is deterministic for a seed and keeps the best of its restarts", async () => {
-    const rows = Array.from({ length: 300 }, (_, i) => [Math.sin(i) * 5 + (i % 3) * 8, Math.cos(i * 1.3) * 5 + (i % 5)]);
+    const rows = Array.from({ length: 300 }, (_, i) => [
+      Math.sin(i) * 5 + (i % 3) * 8,
+      Math.cos(i * 1.3) * 5 + (i % 5),
+    ]);
     const a = await kmeans(fromRows(rows), { k: 4, seed: 1, restarts: 5 });
     const b = await kmeans(fromRows(rows), { k: 4, seed: 1, restarts: 5 });
     expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
@@ -28,17 +44,29 @@ describe("k-means", () => {
   it("gives plain Lloyd's result (the bounds only skip work), with every row at its nearest centroid", async () => {
     // Overlapping blobs, so that many rows sit near a boundary and the bounds are tested hard.
     const generator = new SeededRandom(11);
-    const rows = Array.from({ length: 4_000 }, (_, i) => [(i % 4) * 1.5 + generator.next() * 3, (i % 3) * 2 + generator.next() * 3, generator.next()]);
+    const rows = Array.from({ length: 4_000 }, (_, i) => [
+      (i % 4) * 1.5 + generator.next() * 3,
+      (i % 3) * 2 + generator.next() * 3,
+      generator.next(),
+    ]);
     const points = fromRows(rows);
     for (const k of [2, 5, 9]) {
       const result = await kmeans(points, { k, seed: 3, restarts: 1 });
-      const reference = plainLloyd(points, kmeansPlusPlus(points, k, new SeededRandom(3)).data, k, 300, 1e-4);
+      const reference = plainLloyd(
+        points,
+        kmeansPlusPlus(points, k, new SeededRandom(3)).data,
+        k,
+        300,
+        1e-4,
+      );
       expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
       expect(result.iterations).toBe(reference.iterations);
       expect(Math.abs(result.inertia - reference.inertia) / reference.inertia).toBeLessThan(1e-12);
       let inertia = 0;
       for (let i = 0; i < points.rows; i++) {
-        const distances = Array.from({ length: k }, (_, c) => squaredDistance(points, i, result.centroids, c));
+        const distances = Array.from({ length: k }, (_, c) =>
+          squaredDistance(points, i, result.centroids, c),
+        );
         expect(distances[result.labels[i]]).toBe(Math.min(...distances));
         inertia += distances[result.labels[i]];
       }
@@ -52,7 +80,13 @@ describe("k-means", () => {
 });
 
 /** Textbook Lloyd (every distance, every iteration), stopping as kmeans does. */
-function plainLloyd(points: Matrix, initial: Float64Array, k: number, maxIterations: number, tol: number) {
+function plainLloyd(
+  points: Matrix,
+  initial: Float64Array,
+  k: number,
+  maxIterations: number,
+  tol: number,
+) {
   const { rows, cols, data } = points;
   const centroids = { rows: k, cols, data: Float64Array.from(initial) };
   const labels = new Int32Array(rows).fill(-1);
@@ -66,7 +100,9 @@ function plainLloyd(points: Matrix, initial: Float64Array, k: number, maxIterati
     let changed = 0;
     for (let i = 0; i < rows; i++) {
       let best = 0;
-      for (let c = 1; c < k; c++) if (squaredDistance(points, i, centroids, c) < squaredDistance(points, i, centroids, best)) best = c;
+      for (let c = 1; c < k; c++)
+        if (squaredDistance(points, i, centroids, c) < squaredDistance(points, i, centroids, best))
+          best = c;
       if (labels[i] !== best) changed++;
       labels[i] = best;
     }
@@ -100,7 +136,8 @@ function plainLloyd(points: Matrix, initial: Float64Array, k: number, maxIterati
 
 describe("silhouette", () => {
   it("matches a hand-computed score", () => {
-    // Clusters {0, 1} and {5}: a(0)=1, b(0)=5 -> 0.8; a(1)=1, b(1)=4 -> 0.75; the lone point scores 0.
+    // Clusters {0, 1} and {5}: a(0)=1, b(0)=5 -> 0.8; a(1)=1, b(1)=4 -> 0.75; the lone point scores
+    // 0.
     const score = silhouetteScore(fromRows([[0], [1], [5]]), Int32Array.from([0, 0, 1]), 2);
     expect(score).toBeCloseTo((0.8 + 0.75 + 0) / 3, 12);
   });
@@ -114,7 +151,12 @@ describe("silhouette", () => {
       for (const i of indexes) {
         const mean = (c: number) => {
           const others = indexes.filter((j) => j !== i && labels[j] === c);
-          return others.reduce((s, j) => s + Math.hypot(rows[i][0] - rows[j][0], rows[i][1] - rows[j][1]), 0) / others.length;
+          return (
+            others.reduce(
+              (s, j) => s + Math.hypot(rows[i][0] - rows[j][0], rows[i][1] - rows[j][1]),
+              0,
+            ) / others.length
+          );
         };
         const a = mean(labels[i]);
         const b = Math.min(...[0, 1, 2].filter((c) => c !== labels[i]).map(mean));
@@ -123,7 +165,10 @@ describe("silhouette", () => {
       return total / indexes.length;
     };
     const points = fromRows(rows);
-    expect(silhouetteScore(points, labels, 3, 1_000)).toBeCloseTo(reference(rows.map((_, i) => i)), 12);
+    expect(silhouetteScore(points, labels, 3, 1_000)).toBeCloseTo(
+      reference(rows.map((_, i) => i)),
+      12,
+    );
     // A sample of 100: the first 100 of a seeded Fisher-Yates shuffle.
     const order = rows.map((_, i) => i);
     const random = new SeededRandom(4);
@@ -131,11 +176,19 @@ describe("silhouette", () => {
       const j = Math.floor(random.next() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    expect(silhouetteScore(points, labels, 3, 100, 4)).toBeCloseTo(reference(order.slice(0, 100)), 12);
+    expect(silhouetteScore(points, labels, 3, 100, 4)).toBeCloseTo(
+      reference(order.slice(0, 100)),
+      12,
+    );
   });
 
   it("is near 1 for well separated clusters and 0 for one cluster", () => {
-    const points = fromRows([[0, 0], [0, 0.1], [100, 100], [100, 100.1]]);
+    const points = fromRows([
+      [0, 0],
+      [0, 0.1],
+      [100, 100],
+      [100, 100.1],
+    ]);
     expect(silhouetteScore(points, Int32Array.from([0, 0, 1, 1]), 2)).toBeGreaterThan(0.99);
     expect(silhouetteScore(points, Int32Array.from([0, 0, 0, 0]), 1)).toBe(0);
   });
@@ -168,7 +221,9 @@ describe("logistic regression", () => {
     const y: number[] = [];
     for (let i = 0; i < n; i++) {
       const base = generator.next() * 2 - 1;
-      const row = Array.from({ length: p }, (_, j) => (j % 4 === 0 ? base + 0.1 * generator.next() : generator.next() * 2 - 1));
+      const row = Array.from({ length: p }, (_, j) =>
+        j % 4 === 0 ? base + 0.1 * generator.next() : generator.next() * 2 - 1,
+      );
       rows.push(row);
       const z = -0.5 + row.reduce((s, v, j) => s + (j % 3 === 0 ? 0.8 : -0.2) * v, 0);
       y.push(generator.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
@@ -204,7 +259,11 @@ describe("evaluation", () => {
   });
 
   it("computes accuracy, precision and recall at a threshold, and a Youden threshold", () => {
-    expect(classificationMetrics([1, 1, 0, 0], [0.9, 0.4, 0.6, 0.1], 0.5)).toEqual({ accuracy: 0.5, precision: 0.5, recall: 0.5 });
+    expect(classificationMetrics([1, 1, 0, 0], [0.9, 0.4, 0.6, 0.1], 0.5)).toEqual({
+      accuracy: 0.5,
+      precision: 0.5,
+      recall: 0.5,
+    });
     expect(bestThreshold([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])).toBe(0.8);
   });
 
@@ -217,7 +276,12 @@ describe("evaluation", () => {
   });
 
   it("standardises columns to mean 0 and std 1", () => {
-    const m = standardize(fromRows([[1, 10], [3, 10]]));
+    const m = standardize(
+      fromRows([
+        [1, 10],
+        [3, 10],
+      ]),
+    );
     expect(Array.from(m.data)).toEqual([-1, 0, 1, 0]);
     expect(Array.from(columnStats(fromRows([[1], [3]])).std)).toEqual([1]);
   });

@@ -3,11 +3,17 @@ import type { Matrix } from "./matrix";
 
 /**
  * The mean silhouette coefficient, (b - a) / max(a, b) per row, with Euclidean distances. Over at
- * most `sampleSize` rows drawn without replacement (seeded), as scikit-learn's `silhouette_score(...,
- * sample_size=...)`, since the exact score is quadratic in the number of rows. Rows alone in their
- * cluster score 0. Returns 0 when there is a single cluster.
+ * most `sampleSize` rows drawn without replacement (seeded), as scikit-learn's
+ * `silhouette_score(..., sample_size=...)`, since the exact score is quadratic in the number of
+ * rows. Rows alone in their cluster score 0. Returns 0 when there is a single cluster.
  */
-export function silhouetteScore(points: Matrix, labels: Int32Array, k: number, sampleSize = 3_000, seed = 0): number {
+export function silhouetteScore(
+  points: Matrix,
+  labels: Int32Array,
+  k: number,
+  sampleSize = 3_000,
+  seed = 0,
+): number {
   const { cols } = points;
   let indexes = Int32Array.from({ length: points.rows }, (_, i) => i);
   if (points.rows > sampleSize) {
@@ -44,14 +50,25 @@ export function silhouetteScore(points: Matrix, labels: Int32Array, k: number, s
     if (counts[label] <= 1) continue;
     const a = sums[s * k + label] / (counts[label] - 1);
     let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== label && counts[c] > 0) b = Math.min(b, sums[s * k + c] / counts[c]);
+    for (let c = 0; c < k; c++)
+      if (c !== label && counts[c] > 0) b = Math.min(b, sums[s * k + c] / counts[c]);
     total += (b - a) / Math.max(a, b);
   }
   return total / n;
 }
 
-/** Adds the distance between sampled row s and every later sampled row to both rows' cluster totals. */
-function addDistances(x: Float64Array, own: Int32Array, sums: Float64Array, s: number, n: number, cols: number, k: number): void {
+/**
+ * Adds the distance between sampled row s and every later sampled row to both rows' cluster totals.
+ */
+function addDistances(
+  x: Float64Array,
+  own: Int32Array,
+  sums: Float64Array,
+  s: number,
+  n: number,
+  cols: number,
+  k: number,
+): void {
   const sb = s * cols;
   const sk = s * k;
   const label = own[s];

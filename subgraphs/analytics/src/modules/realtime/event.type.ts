@@ -20,9 +20,16 @@ export class Event {
   @Field(() => JSONScalar, { nullable: true })
   properties: Record<string, unknown> | null;
 
-  @Field(() => Customer, { nullable: true, description: "The customer, resolved by the customers subgraph (null when the event has none, or it was deleted)." })
+  @Field(() => Customer, {
+    nullable: true,
+    description:
+      "The customer, resolved by the customers subgraph (null when the event has none, or it was deleted).",
+  })
   customer: Customer | null;
 
-  @Field(() => Campaign, { nullable: true, description: "The campaign, resolved by the customers subgraph." })
+  @Field(() => Campaign, {
+    nullable: true,
+    description: "The campaign, resolved by the customers subgraph.",
+  })
   campaign: Campaign | null;
 }

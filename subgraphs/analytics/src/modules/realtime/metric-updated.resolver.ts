@@ -28,14 +28,18 @@ export class MetricUpdatedResolver {
   @Subscription(() => MetricPoint, {
     description:
       "The current bucket of a metric: its value when subscribing, then each new value as events change it (at most a few updates per second however fast events arrive; the last value of every bucket is always delivered), and the first value of each new bucket. A late event that changes the previous bucket sends that bucket again.",
-    subscribe: ({ args, context }) => subscribeToMetric(context as AnalyticsContext, args as MetricUpdatedArgs),
+    subscribe: ({ args, context }) =>
+      subscribeToMetric(context as AnalyticsContext, args as MetricUpdatedArgs),
   })
   metricUpdated(@Root() point: MetricPoint, @Args() _args: MetricUpdatedArgs): MetricPoint {
     return point;
   }
 }
 
-async function subscribeToMetric(ctx: AnalyticsContext, args: MetricUpdatedArgs): Promise<AsyncIterable<MetricPoint>> {
+async function subscribeToMetric(
+  ctx: AnalyticsContext,
+  args: MetricUpdatedArgs,
+): Promise<AsyncIterable<MetricPoint>> {
   const viewer = requireViewer(ctx.viewer);
   const timezone = args.timezone ?? "UTC";
   timeRange(new Date(0), new Date(1), timezone); // validates the time zone (BAD_USER_INPUT)
@@ -43,6 +47,15 @@ async function subscribeToMetric(ctx: AnalyticsContext, args: MetricUpdatedArgs)
   let stop = () => {};
   // Only the newest values matter: a slow subscriber keeps the last 100.
   const queue = new EventQueue<MetricPoint>({ capacity: 100, onClose: () => stop() });
-  stop = ctx.realtime.metricWatches.watch({ organizationId: viewer.organizationId, spec, interval: args.interval, timezone, filter: args.filter ?? null }, (point) => queue.push(point));
+  stop = ctx.realtime.metricWatches.watch(
+    {
+      organizationId: viewer.organizationId,
+      spec,
+      interval: args.interval,
+      timezone,
+      filter: args.filter ?? null,
+    },
+    (point) => queue.push(point),
+  );
   return queue;
 }

@@ -26,15 +26,33 @@ type PointListener = (point: MetricPoint) => void;
 export class MetricWatches {
   private readonly watches = new Map<string, MetricWatch>();
 
-  /** @param coalesceMs the shortest time between two updates of one watch (`METRIC_UPDATE_INTERVAL_MS`) */
-  constructor(private readonly dataSource: DataSource, private readonly hub: RealtimeHub, private readonly coalesceMs: number) {}
+  /**
+   * @param coalesceMs the shortest time between two updates of one watch
+   *   (`METRIC_UPDATE_INTERVAL_MS`)
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hub: RealtimeHub,
+    private readonly coalesceMs: number,
+  ) {}
 
-  /** Sends `listener` the current bucket's value now, then each new value; the returned function stops it. */
+  /**
+   * Sends `listener` the current bucket's value now, then each new value; the returned function
+   * stops it.
+   */
   watch(request: MetricWatchRequest, listener: PointListener): () => void {
-    const key = JSON.stringify([request.organizationId, request.spec.name, request.interval, request.timezone, request.filter ?? null]);
+    const key = JSON.stringify([
+      request.organizationId,
+      request.spec.name,
+      request.interval,
+      request.timezone,
+      request.filter ?? null,
+    ]);
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = new MetricWatch(this.dataSource, this.hub, request, this.coalesceMs, () => this.watches.delete(key));
+      watch = new MetricWatch(this.dataSource, this.hub, request, this.coalesceMs, () =>
+        this.watches.delete(key),
+      );
       this.watches.set(key, watch);
     }
     return watch.add(listener);
@@ -59,7 +77,9 @@ export class MetricWatches {
  */
 class MetricWatch {
   private readonly listeners = new Set<PointListener>();
-  /** Listeners that have not had a value yet: they get the current one whether it changed or not. */
+  /**
+   * Listeners that have not had a value yet: they get the current one whether it changed or not.
+   */
   private readonly newcomers = new Set<PointListener>();
   /** The last value sent per bucket start (ISO). */
   private readonly sent = new Map<string, number>();
@@ -79,7 +99,13 @@ class MetricWatch {
   ) {
     const types = eventTypesOf(request.spec);
     this.stopListening = hub.onEvents(request.organizationId, (events) => {
-      if (events.some((event) => (types === null || types.has(event.type)) && matchesFilter(event, request.filter))) this.schedule();
+      if (
+        events.some(
+          (event) =>
+            (types === null || types.has(event.type)) && matchesFilter(event, request.filter),
+        )
+      )
+        this.schedule();
     });
   }
 
@@ -116,7 +142,10 @@ class MetricWatch {
     const newcomers = new Set(this.newcomers);
     try {
       const { previous, current, currentEnd } = await bucketsNow(this.dataSource, this.request);
-      const [previousValue, currentValue] = await Promise.all([this.valueOf(previous, current), this.valueOf(current, currentEnd)]);
+      const [previousValue, currentValue] = await Promise.all([
+        this.valueOf(previous, current),
+        this.valueOf(current, currentEnd),
+      ]);
       const points = [
         { bucket: previous, value: previousValue },
         { bucket: current, value: currentValue },
@@ -132,14 +161,25 @@ class MetricWatch {
           // The current bucket: each change, its first value, and the value for a new subscriber.
           // The previous bucket: late changes, for subscribers that saw it before.
           const send = isCurrent ? changed || !hadValue || newcomer : changed && !newcomer;
-          if (send) listener({ metric: this.request.spec.name, bucket: point.bucket, value: point.value, group: null });
+          if (send)
+            listener({
+              metric: this.request.spec.name,
+              bucket: point.bucket,
+              value: point.value,
+              group: null,
+            });
         }
       }
       for (const listener of newcomers) this.newcomers.delete(listener);
-      for (const key of [...this.sent.keys()]) if (key !== previous.toISOString() && key !== current.toISOString()) this.sent.delete(key);
+      for (const key of [...this.sent.keys()])
+        if (key !== previous.toISOString() && key !== current.toISOString()) this.sent.delete(key);
       // A new bucket's first value is sent when it begins, even without events.
       clearTimeout(this.rolloverTimer);
-      if (this.listeners.size > 0) this.rolloverTimer = setTimeout(() => this.schedule(true), Math.min(2 ** 31 - 1, currentEnd.getTime() - Date.now() + 50));
+      if (this.listeners.size > 0)
+        this.rolloverTimer = setTimeout(
+          () => this.schedule(true),
+          Math.min(2 ** 31 - 1, currentEnd.getTime() - Date.now() + 50),
+        );
     } catch {
       // The database is unavailable: try again after the coalescing delay.
       this.dirtyDuringFlush = true;
@@ -165,12 +205,21 @@ class MetricWatch {
 
 /** The event types a metric counts, or null when any type can change it. */
 function eventTypesOf(spec: MetricSpec): Set<string> | null {
-  const types = spec.kind === "simple" ? [spec.eventType] : [spec.numerator.eventType, spec.denominator.eventType];
+  const types =
+    spec.kind === "simple"
+      ? [spec.eventType]
+      : [spec.numerator.eventType, spec.denominator.eventType];
   return types.includes(null) ? null : new Set(types as string[]);
 }
 
-/** The current bucket and the one before, by the database's clock, aligned in the request's time zone. */
-async function bucketsNow(dataSource: DataSource, request: MetricWatchRequest): Promise<{ previous: Date; current: Date; currentEnd: Date }> {
+/**
+ * The current bucket and the one before, by the database's clock, aligned in the request's time
+ * zone.
+ */
+async function bucketsNow(
+  dataSource: DataSource,
+  request: MetricWatchRequest,
+): Promise<{ previous: Date; current: Date; currentEnd: Date }> {
   const unit = INTERVAL_UNIT[request.interval];
   const [row] = await dataSource.query(
     `WITH b AS (SELECT date_trunc($1, now(), $2) AS current)
@@ -179,5 +228,9 @@ async function bucketsNow(dataSource: DataSource, request: MetricWatchRequest): 
        FROM b`,
     [unit, request.timezone],
   );
-  return { previous: new Date(row.previous), current: new Date(row.current), currentEnd: new Date(row.currentEnd) };
+  return {
+    previous: new Date(row.previous),
+    current: new Date(row.current),
+    currentEnd: new Date(row.currentEnd),
+  };
 }

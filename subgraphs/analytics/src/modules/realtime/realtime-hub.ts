@@ -6,8 +6,14 @@ import { MetricQueryCache } from "../timeseries/query-cache";
 import { MetricWatches } from "./metric-watch";
 import { toPublishedEvent, type EventBatchMessage, type PublishedEvent } from "./published-event";
 
-/** Topics of the analytics service. Organizations share a topic; messages carry the organization. */
-export const TOPICS = { events: "analytics.events", alerts: "analytics.alerts", alertRules: "analytics.alert-rules" } as const;
+/**
+ * Topics of the analytics service. Organizations share a topic; messages carry the organization.
+ */
+export const TOPICS = {
+  events: "analytics.events",
+  alerts: "analytics.alerts",
+  alertRules: "analytics.alert-rules",
+} as const;
 
 /** Receives the new events of one organization, a stored batch at a time. */
 export type EventsListener = (events: PublishedEvent[]) => void;
@@ -20,12 +26,14 @@ export interface OrganizationMessage<T> {
 
 /**
  * The analytics service's real-time fan-in and fan-out: `trackEvents` publishes each stored batch
- * through the {@link PubSub} (so every replica hears every batch), and subscriptions of this process
- * listen here per organization. A listener never receives another organization's messages.
+ * through the {@link PubSub} (so every replica hears every batch), and subscriptions of this
+ * process listen here per organization. A listener never receives another organization's messages.
  */
 export class RealtimeHub {
   private readonly eventListeners = new Map<string, Set<EventsListener>>();
-  private readonly anyEventListeners = new Set<(organizationId: string, events: PublishedEvent[]) => void>();
+  private readonly anyEventListeners = new Set<
+    (organizationId: string, events: PublishedEvent[]) => void
+  >();
   private readonly alertListeners = new Map<string, Set<(alert: unknown) => void>>();
   private readonly stops: (() => void)[];
   /** The metricUpdated subscriptions of this process. */
@@ -33,17 +41,27 @@ export class RealtimeHub {
   /** Metric query results per organization, retired when the organization's events change. */
   readonly queryCache = new MetricQueryCache();
 
-  /** @param metricUpdateIntervalMs the shortest time between two updates of one metricUpdated subscription */
-  constructor(readonly pubsub: PubSub, dataSource: DataSource, metricUpdateIntervalMs = metricUpdateIntervalFromEnv()) {
+  /**
+   * @param metricUpdateIntervalMs the shortest time between two updates of one metricUpdated
+   *   subscription
+   */
+  constructor(
+    readonly pubsub: PubSub,
+    dataSource: DataSource,
+    metricUpdateIntervalMs = metricUpdateIntervalFromEnv(),
+  ) {
     this.metricWatches = new MetricWatches(dataSource, this, metricUpdateIntervalMs);
     this.stops = [
       pubsub.subscribe<EventBatchMessage>(TOPICS.events, (message) => {
         this.queryCache.invalidate(message.organizationId);
-        for (const listener of [...(this.eventListeners.get(message.organizationId) ?? [])]) listener(message.events);
-        for (const listener of [...this.anyEventListeners]) listener(message.organizationId, message.events);
+        for (const listener of [...(this.eventListeners.get(message.organizationId) ?? [])])
+          listener(message.events);
+        for (const listener of [...this.anyEventListeners])
+          listener(message.organizationId, message.events);
       }),
       pubsub.subscribe<OrganizationMessage<unknown>>(TOPICS.alerts, (message) => {
-        for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])]) listener(message.payload);
+        for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])])
+          listener(message.payload);
       }),
     ];
   }
@@ -53,7 +71,10 @@ export class RealtimeHub {
     if (events.length === 0) return;
     // This replica's cache at once (the caller may query next); the others when they hear of it.
     this.queryCache.invalidate(organizationId);
-    await this.pubsub.publish<EventBatchMessage>(TOPICS.events, { organizationId, events: events.map(toPublishedEvent) });
+    await this.pubsub.publish<EventBatchMessage>(TOPICS.events, {
+      organizationId,
+      events: events.map(toPublishedEvent),
+    });
   }
 
   /** Calls `listener` with each new batch of the organization; the returned function stops it. */
@@ -68,7 +89,10 @@ export class RealtimeHub {
   }
 
   async publishAlert<T>(organizationId: string, alert: T): Promise<void> {
-    await this.pubsub.publish<OrganizationMessage<T>>(TOPICS.alerts, { organizationId, payload: alert });
+    await this.pubsub.publish<OrganizationMessage<T>>(TOPICS.alerts, {
+      organizationId,
+      payload: alert,
+    });
   }
 
   onAlert<T>(organizationId: string, listener: (alert: T) => void): () => void {
@@ -77,11 +101,16 @@ export class RealtimeHub {
 
   /** Tells every replica's alert evaluator that an organization's rules changed. */
   async publishAlertRulesChanged(organizationId: string): Promise<void> {
-    await this.pubsub.publish<OrganizationMessage<null>>(TOPICS.alertRules, { organizationId, payload: null });
+    await this.pubsub.publish<OrganizationMessage<null>>(TOPICS.alertRules, {
+      organizationId,
+      payload: null,
+    });
   }
 
   onAlertRulesChanged(listener: (organizationId: string) => void): () => void {
-    return this.pubsub.subscribe<OrganizationMessage<null>>(TOPICS.alertRules, (message) => listener(message.organizationId));
+    return this.pubsub.subscribe<OrganizationMessage<null>>(TOPICS.alertRules, (message) =>
+      listener(message.organizationId),
+    );
   }
 
   /** Stops listening and closes the pub/sub. */
@@ -102,7 +131,10 @@ function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): () => void {
   };
 }
 
-/** `METRIC_UPDATE_INTERVAL_MS`: the shortest time between two updates of one metricUpdated subscription. @default 250 */
+/**
+ * `METRIC_UPDATE_INTERVAL_MS`: the shortest time between two updates of one metricUpdated
+ * subscription. @default 250
+ */
 export function metricUpdateIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return numberFromEnv(env, "METRIC_UPDATE_INTERVAL_MS", 250, { min: 0 });
 }

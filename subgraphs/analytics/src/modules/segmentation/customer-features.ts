@@ -19,14 +19,27 @@ export interface CustomerFeatureRow {
 }
 
 /** Features derived from events, by name. */
-export const EVENT_FEATURES = ["recency", "frequency", "monetary", "tenure", "average_order_value", "purchase_trend", "engagement"] as const;
+export const EVENT_FEATURES = [
+  "recency",
+  "frequency",
+  "monetary",
+  "tenure",
+  "average_order_value",
+  "purchase_trend",
+  "engagement",
+] as const;
 export type EventFeature = (typeof EVENT_FEATURES)[number];
 
 /**
  * The event features of every customer of the organization with at least one event before
  * `asOf` (with `purchasersOnly`, at least one purchase), in one grouped query.
  */
-export async function customerFeatures(dataSource: DataSource, organizationId: string, asOf: Date, purchasersOnly: boolean): Promise<CustomerFeatureRow[]> {
+export async function customerFeatures(
+  dataSource: DataSource,
+  organizationId: string,
+  asOf: Date,
+  purchasersOnly: boolean,
+): Promise<CustomerFeatureRow[]> {
   const rows: Record<string, unknown>[] = await dataSource.query(
     `SELECT customer_id,
             extract(epoch FROM $2::timestamptz - coalesce(max("timestamp") FILTER (WHERE type = 'purchase'), min("timestamp"))) / 86400 AS recency,

@@ -15,7 +15,10 @@ const SKEWED = 1;
  * Prepares features for k-means: each non-negative feature whose sample skewness exceeds 1 is
  * log1p-transformed, then every feature is standardised. Returns the matrix and how to undo it.
  */
-export function prepareFeatures(raw: Matrix, names: string[]): { points: Matrix; transforms: FeatureTransform[] } {
+export function prepareFeatures(
+  raw: Matrix,
+  names: string[],
+): { points: Matrix; transforms: FeatureTransform[] } {
   const logged = names.map((_, j) => {
     const column = Array.from({ length: raw.rows }, (_, i) => raw.data[i * raw.cols + j]);
     return column.every((value) => value >= 0) && skewness(column) > SKEWED;
@@ -30,7 +33,12 @@ export function prepareFeatures(raw: Matrix, names: string[]): { points: Matrix;
   const stats = columnStats(shaped);
   return {
     points: standardize(shaped, stats),
-    transforms: names.map((feature, j) => ({ feature, log: logged[j], mean: stats.mean[j], std: stats.std[j] })),
+    transforms: names.map((feature, j) => ({
+      feature,
+      log: logged[j],
+      mean: stats.mean[j],
+      std: stats.std[j],
+    })),
   };
 }
 

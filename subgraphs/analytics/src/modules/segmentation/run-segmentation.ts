@@ -4,11 +4,18 @@ import type { ReportProgress } from "../jobs/background-job";
 import { kmeans, type KMeansResult } from "../ml/kmeans";
 import { matrix } from "../ml/matrix";
 import { silhouetteScore } from "../ml/silhouette";
-import { customerFeatures, EVENT_FEATURES, type CustomerFeatureRow, type EventFeature } from "./customer-features";
+import {
+  customerFeatures,
+  EVENT_FEATURES,
+  type CustomerFeatureRow,
+  type EventFeature,
+} from "./customer-features";
 import { originalUnits, prepareFeatures } from "./feature-transform";
 import { segmentLabels } from "./segment-labels";
 
-/** Features read from the customers subgraph: `age` and `attributes.<name>` (numeric attributes). */
+/**
+ * Features read from the customers subgraph: `age` and `attributes.<name>` (numeric attributes).
+ */
 export function isProfileFeature(feature: string): boolean {
   return feature === "age" || /^attributes\.[A-Za-z0-9_.-]{1,64}$/.test(feature);
 }
@@ -26,23 +33,47 @@ export const DEFAULT_FEATURES: EventFeature[] = ["recency", "frequency", "moneta
 
 /** Checks the parameters before a run starts; throws `BAD_USER_INPUT` naming the problem. */
 export function validateSegmentation(parameters: SegmentationParameters): void {
-  const unknown = parameters.features.filter((feature) => !(EVENT_FEATURES as readonly string[]).includes(feature) && !isProfileFeature(feature));
+  const unknown = parameters.features.filter(
+    (feature) =>
+      !(EVENT_FEATURES as readonly string[]).includes(feature) && !isProfileFeature(feature),
+  );
   if (unknown.length) {
-    throw badUserInput(`Unknown feature '${unknown[0]}'. Known features: ${EVENT_FEATURES.join(", ")}, age, attributes.<numeric attribute>.`, "input.features");
+    throw badUserInput(
+      `Unknown feature '${unknown[0]}'. Known features: ${EVENT_FEATURES.join(", ")}, age, attributes.<numeric attribute>.`,
+      "input.features",
+    );
   }
-  if (parameters.features.length === 0) throw badUserInput("Name at least one feature.", "input.features");
-  if (new Set(parameters.features).size !== parameters.features.length) throw badUserInput("A feature is named twice.", "input.features");
-  if (parameters.k !== null && (!Number.isInteger(parameters.k) || parameters.k < 2 || parameters.k > 12)) {
-    throw badUserInput(`k must be from 2 to 12, got ${parameters.k}; omit it to choose k by silhouette.`, "input.k");
+  if (parameters.features.length === 0)
+    throw badUserInput("Name at least one feature.", "input.features");
+  if (new Set(parameters.features).size !== parameters.features.length)
+    throw badUserInput("A feature is named twice.", "input.features");
+  if (
+    parameters.k !== null &&
+    (!Number.isInteger(parameters.k) || parameters.k < 2 || parameters.k > 12)
+  ) {
+    throw badUserInput(
+      `k must be from 2 to 12, got ${parameters.k}; omit it to choose k by silhouette.`,
+      "input.k",
+    );
   }
 }
 
-/** The customers a segmentation would use: purchasers before asOf. Throws `BAD_USER_INPUT` when too few. */
-export async function segmentationPopulation(dataSource: DataSource, organizationId: string, parameters: SegmentationParameters): Promise<CustomerFeatureRow[]> {
+/**
+ * The customers a segmentation would use: purchasers before asOf. Throws `BAD_USER_INPUT` when too
+ * few.
+ */
+export async function segmentationPopulation(
+  dataSource: DataSource,
+  organizationId: string,
+  parameters: SegmentationParameters,
+): Promise<CustomerFeatureRow[]> {
   const rows = await customerFeatures(dataSource, organizationId, parameters.asOf, true);
   const needed = Math.max(10, (parameters.k ?? 2) * 3);
   if (rows.length < needed) {
-    throw badUserInput(`Only ${rows.length} customers have purchases before ${parameters.asOf.toISOString()}; segmentation needs at least ${needed}.`, "input.asOf");
+    throw badUserInput(
+      `Only ${rows.length} customers have purchases before ${parameters.asOf.toISOString()}; segmentation needs at least ${needed}.`,
+      "input.asOf",
+    );
   }
   return rows;
 }
@@ -71,13 +102,19 @@ export async function runSegmentation(
     // A customer without the attribute gets the mean of those who have it.
     const values = rows.map((row) => profiles.get(row.customerId)?.[name] ?? null);
     const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
-    if (present.length === 0) throw badUserInput(`No segmented customer has a numeric '${name}'.`, "input.features");
+    if (present.length === 0)
+      throw badUserInput(`No segmented customer has a numeric '${name}'.`, "input.features");
     const mean = present.reduce((sum, v) => sum + v, 0) / present.length;
-    values.forEach((value, i) => (raw.data[i * names.length + j] = value !== null && Number.isFinite(value) ? value : mean));
+    values.forEach(
+      (value, i) =>
+        (raw.data[i * names.length + j] = value !== null && Number.isFinite(value) ? value : mean),
+    );
   });
   const { points, transforms } = prepareFeatures(raw, names);
 
-  const candidates = parameters.k ? [parameters.k] : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);
+  const candidates = parameters.k
+    ? [parameters.k]
+    : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);
   let best: { k: number; result: KMeansResult; silhouette: number } | undefined;
   let step = 0;
   for (const k of candidates) {
@@ -85,7 +122,7 @@ export async function runSegmentation(
       k,
       seed: parameters.seed,
       restarts: parameters.k ? 10 : 4,
-      onRestart: (done, total) => progress(0.9 * (step + done / total) / candidates.length),
+      onRestart: (done, total) => progress((0.9 * (step + done / total)) / candidates.length),
     });
     const silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
     if (!best || silhouette > best.silhouette) best = { k, result, silhouette };
@@ -93,7 +130,12 @@ export async function runSegmentation(
   }
   let { k, result, silhouette } = best!;
   if (!parameters.k) {
-    result = await kmeans(points, { k, seed: parameters.seed, restarts: 10, onRestart: (done) => progress(0.9 + (0.05 * done) / 10) });
+    result = await kmeans(points, {
+      k,
+      seed: parameters.seed,
+      restarts: 10,
+      onRestart: (done) => progress(0.9 + (0.05 * done) / 10),
+    });
     silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
   }
 
@@ -104,7 +146,9 @@ export async function runSegmentation(
     revenue[result.labels[i]] += row.monetary;
   });
   const totalRevenue = revenue.reduce((s, v) => s + v, 0);
-  const standardisedCentroids = Array.from({ length: k }, (_, c) => Object.fromEntries(names.map((name, j) => [name, result.centroids.data[c * names.length + j]])));
+  const standardisedCentroids = Array.from({ length: k }, (_, c) =>
+    Object.fromEntries(names.map((name, j) => [name, result.centroids.data[c * names.length + j]])),
+  );
   const labels = segmentLabels(standardisedCentroids);
 
   await dataSource.transaction(async (manager) => {
@@ -112,18 +156,32 @@ export async function runSegmentation(
       `UPDATE segmentation_runs SET k = $2, silhouette = $3, inertia = $4, customer_count = $5, transforms = $6 WHERE id = $1`,
       [runId, k, silhouette, result.inertia, rows.length, JSON.stringify(transforms)],
     );
-    const runRow: { organization_id: string }[] = await manager.query("SELECT organization_id FROM segmentation_runs WHERE id = $1", [runId]);
+    const runRow: { organization_id: string }[] = await manager.query(
+      "SELECT organization_id FROM segmentation_runs WHERE id = $1",
+      [runId],
+    );
     for (let c = 0; c < k; c++) {
-      const centroid = names.map((feature, j) => ({ feature, value: originalUnits(result.centroids.data[c * names.length + j], transforms[j]) }));
+      const centroid = names.map((feature, j) => ({
+        feature,
+        value: originalUnits(result.centroids.data[c * names.length + j], transforms[j]),
+      }));
       await manager.query(
         `INSERT INTO segments (run_id, index, organization_id, label, size, share, revenue_share, centroid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [runId, c, runRow[0].organization_id, labels[c], sizes[c], sizes[c] / rows.length, totalRevenue ? revenue[c] / totalRevenue : 0, JSON.stringify(centroid)],
+        [
+          runId,
+          c,
+          runRow[0].organization_id,
+          labels[c],
+          sizes[c],
+          sizes[c] / rows.length,
+          totalRevenue ? revenue[c] / totalRevenue : 0,
+          JSON.stringify(centroid),
+        ],
       );
     }
-    await manager.query(`INSERT INTO segment_members (run_id, customer_id, segment_index) SELECT $1, * FROM unnest($2::uuid[], $3::int[])`, [
-      runId,
-      rows.map((row) => row.customerId),
-      Array.from(result.labels),
-    ]);
+    await manager.query(
+      `INSERT INTO segment_members (run_id, customer_id, segment_index) SELECT $1, * FROM unnest($2::uuid[], $3::int[])`,
+      [runId, rows.map((row) => row.customerId), Array.from(result.labels)],
+    );
   });
 }

@@ -30,11 +30,27 @@ interface SegmentRow {
 }
 
 export function toSegment(row: SegmentRow): Segment {
-  return { id: `${row.run_id}:${row.index}`, runId: row.run_id, index: row.index, label: row.label, size: row.size, share: row.share, revenueShare: row.revenue_share, centroid: row.centroid };
+  return {
+    id: `${row.run_id}:${row.index}`,
+    runId: row.run_id,
+    index: row.index,
+    label: row.label,
+    size: row.size,
+    share: row.share,
+    revenueShare: row.revenue_share,
+    centroid: row.centroid,
+  };
 }
 
-/** A run of the organization (the latest completed one when `id` is omitted), with its segments; null when there is none. */
-export async function loadSegmentationRun(dataSource: DataSource, organizationId: string, id?: string | null): Promise<SegmentationRun | null> {
+/**
+ * A run of the organization (the latest completed one when `id` is omitted), with its segments;
+ * null when there is none.
+ */
+export async function loadSegmentationRun(
+  dataSource: DataSource,
+  organizationId: string,
+  id?: string | null,
+): Promise<SegmentationRun | null> {
   if (id !== undefined && id !== null && !isUuid(id)) return null;
   const [run]: RunRow[] = await dataSource.query(
     id
@@ -43,7 +59,10 @@ export async function loadSegmentationRun(dataSource: DataSource, organizationId
     id ? [organizationId, id] : [organizationId],
   );
   if (!run) return null;
-  const segments: SegmentRow[] = await dataSource.query(`SELECT * FROM segments WHERE run_id = $1 ORDER BY index`, [run.id]);
+  const segments: SegmentRow[] = await dataSource.query(
+    `SELECT * FROM segments WHERE run_id = $1 ORDER BY index`,
+    [run.id],
+  );
   return {
     id: run.id,
     createdAt: run.created_at,
@@ -64,11 +83,16 @@ export async function loadSegmentationRun(dataSource: DataSource, organizationId
  * Per-request loader of each customer's segment in the organization's latest completed run:
  * N customers cost one SQL query; customers outside the run get null.
  */
-export function createCustomerSegmentLoader(dataSource: DataSource, organizationId: string): DataLoader<string, Segment | null> {
+export function createCustomerSegmentLoader(
+  dataSource: DataSource,
+  organizationId: string,
+): DataLoader<string, Segment | null> {
   return new DataLoader<string, Segment | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
     const rows: (SegmentRow & { customer_id: string })[] = ids.length
-      ? await queryPrepared<SegmentRow & { customer_id: string }>(dataSource, "analytics.customer-segments",
+      ? await queryPrepared<SegmentRow & { customer_id: string }>(
+          dataSource,
+          "analytics.customer-segments",
           `WITH latest AS (
              SELECT id FROM segmentation_runs WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY created_at DESC LIMIT 1)
            SELECT m.customer_id, s.*

@@ -6,7 +6,10 @@ export enum JobStatus {
   FAILED = "FAILED",
 }
 
-registerEnumType(JobStatus, { name: "JobStatus", description: "A long computation's state; poll until it is not RUNNING." });
+registerEnumType(JobStatus, {
+  name: "JobStatus",
+  description: "A long computation's state; poll until it is not RUNNING.",
+});
 
 @ObjectType()
 export class FeatureValue {
@@ -25,7 +28,9 @@ export class Segment {
   @Field(() => Int)
   index: number;
 
-  @Field({ description: "Derived from the centroid, e.g. Champions, Loyal, At risk, Hibernating, New." })
+  @Field({
+    description: "Derived from the centroid, e.g. Champions, Loyal, At risk, Hibernating, New.",
+  })
   label: string;
 
   @Field(() => Int)
@@ -37,7 +42,9 @@ export class Segment {
   @Field(() => Float, { description: "Share of the segmented customers' revenue." })
   revenueShare: number;
 
-  @Field(() => [FeatureValue], { description: "The segment's centre in the features' original units (days, orders, money)." })
+  @Field(() => [FeatureValue], {
+    description: "The segment's centre in the features' original units (days, orders, money).",
+  })
   centroid: FeatureValue[];
 
   /** Not a field: the run, to page through members. */
@@ -85,18 +92,35 @@ export class SegmentationRun {
 
 @InputType()
 export class SegmentationInput {
-  @Field(() => Int, { nullable: true, description: "2 to 12; omitted: chosen in 2..8 by the best silhouette score." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "2 to 12; omitted: chosen in 2..8 by the best silhouette score.",
+  })
   k?: number | null;
 
-  @Field(() => [String], { nullable: true, description: "recency, frequency, monetary (the default), tenure, average_order_value, purchase_trend, engagement, age, attributes.<numeric attribute>." })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "recency, frequency, monetary (the default), tenure, average_order_value, purchase_trend, engagement, age, attributes.<numeric attribute>.",
+  })
   features?: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: "Compute features from events before this moment. @default now" })
+  @Field(() => Date, {
+    nullable: true,
+    description: "Compute features from events before this moment. @default now",
+  })
   asOf?: Date | null;
 
-  @Field(() => Int, { nullable: true, description: "The same seed on the same data gives the same segments. @default 42" })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The same seed on the same data gives the same segments. @default 42",
+  })
   seed?: number | null;
 
-  @Field(() => Int, { nullable: true, description: "Seconds to wait for the result before returning the RUNNING run to poll. @default 8" })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Seconds to wait for the result before returning the RUNNING run to poll. @default 8",
+  })
   waitSeconds?: number | null;
 }

@@ -39,13 +39,20 @@ export function activityMarksSql(ts: string): { join: string; month: string; bit
  * True when the table can answer distinct-customer counts for the query: one value for the whole
  * range (no buckets, no groups) and no filter other than event types.
  */
-export function activityCanAnswer(interval: unknown, groupBy: string | null | undefined, filter: EventFilter | null | undefined): boolean {
+export function activityCanAnswer(
+  interval: unknown,
+  groupBy: string | null | undefined,
+  filter: EventFilter | null | undefined,
+): boolean {
   if (interval !== null || groupBy) return false;
   if (filter?.customerId || filter?.campaignId) return false;
   return !(filter?.properties != null && Object.keys(filter.properties).length > 0);
 }
 
-/** How a range covers UTC days: per touched month the masks of its whole and its partial days, and the partial days' parts of the range. */
+/**
+ * How a range covers UTC days: per touched month the masks of its whole and its partial days, and
+ * the partial days' parts of the range.
+ */
 export interface DayCover {
   months: { month: string; whole: number; partial: number }[];
   /** The parts of the range on partial days: at most two [from, to) intervals. */
@@ -77,7 +84,10 @@ export function dayCover(range: { from: Date; to: Date }): DayCover {
  * The event types whose rows a distinct-customer metric reads under a types filter: [''] for
  * every type, [] when the metric's type is filtered out (the count is 0).
  */
-export function activityTypes(metric: SimpleMetric, filterTypes: string[] | null | undefined): string[] {
+export function activityTypes(
+  metric: SimpleMetric,
+  filterTypes: string[] | null | undefined,
+): string[] {
   const types = filterTypes?.length ? [...new Set(filterTypes)] : null;
   if (metric.eventType) return !types || types.includes(metric.eventType) ? [metric.eventType] : [];
   return types ?? [ANY_TYPE];
@@ -91,21 +101,35 @@ export function activityTypes(metric: SimpleMetric, filterTypes: string[] | null
  * customer active on a whole day of the range counts; one active only on its partial first or last
  * day counts when an event of those hours says so.
  */
-export async function queryActivity(dataSource: DataSource, organizationId: string, range: TimeRange, filter: EventFilter | null | undefined, metrics: SimpleMetric[]): Promise<number[]> {
-  for (const metric of metrics) if (metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS) throw new Error(`customer_activity answers distinct customers, not ${metric.aggregation}.`);
+export async function queryActivity(
+  dataSource: DataSource,
+  organizationId: string,
+  range: TimeRange,
+  filter: EventFilter | null | undefined,
+  metrics: SimpleMetric[],
+): Promise<number[]> {
+  for (const metric of metrics)
+    if (metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS)
+      throw new Error(`customer_activity answers distinct customers, not ${metric.aggregation}.`);
   const typesOf = metrics.map((metric) => activityTypes(metric, filter?.types));
   const cover = dayCover(range);
   const reads = rowReads(cover);
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
-  const inEdges = cover.edges.map(([start, end]) => `(e."timestamp" >= ${p(start.toISOString())}::timestamptz AND e."timestamp" < ${p(end.toISOString())}::timestamptz)`).join(" OR ");
+  const inEdges = cover.edges
+    .map(
+      ([start, end]) =>
+        `(e."timestamp" >= ${p(start.toISOString())}::timestamptz AND e."timestamp" < ${p(end.toISOString())}::timestamptz)`,
+    )
+    .join(" OR ");
   const columns = new Map<string, string>();
   for (const types of typesOf) {
     const key = JSON.stringify(types);
     if (types.length === 0 || reads.length === 0 || columns.has(key)) continue;
     const typeParam = p(types.length === 1 ? types[0] : types);
     // Equality on one type keeps the index order (and lets PostgreSQL use it).
-    const ofTypes = types.length === 1 ? `a.type = ${typeParam}` : `a.type = ANY(${typeParam}::text[])`;
+    const ofTypes =
+      types.length === 1 ? `a.type = ${typeParam}` : `a.type = ANY(${typeParam}::text[])`;
     const customers = activeCustomersSql(
       types.length === 1,
       reads.map(
@@ -115,7 +139,9 @@ export async function queryActivity(dataSource: DataSource, organizationId: stri
       ),
     );
     const eventType = () => (types[0] === ANY_TYPE ? "" : ` AND e.type = ANY(${p(types)}::text[])`);
-    const edge = inEdges ? `EXISTS (SELECT 1 FROM events e WHERE e.organization_id = $1 AND e.customer_id = c.customer_id AND (${inEdges})${eventType()})` : "false";
+    const edge = inEdges
+      ? `EXISTS (SELECT 1 FROM events e WHERE e.organization_id = $1 AND e.customer_id = c.customer_id AND (${inEdges})${eventType()})`
+      : "false";
     columns.set(
       key,
       `(SELECT count(*) FILTER (WHERE CASE WHEN c.whole THEN true ELSE ${edge} END)
@@ -123,7 +149,10 @@ export async function queryActivity(dataSource: DataSource, organizationId: stri
     );
   }
   if (columns.size === 0) return metrics.map(() => 0);
-  const [row]: Record<string, number>[] = await dataSource.query(`SELECT ${[...columns.values()].join(", ")}`, params);
+  const [row]: Record<string, number>[] = await dataSource.query(
+    `SELECT ${[...columns.values()].join(", ")}`,
+    params,
+  );
   const index = [...columns.keys()];
   return typesOf.map((types) => {
     const at = index.indexOf(JSON.stringify(types));
@@ -131,7 +160,10 @@ export async function queryActivity(dataSource: DataSource, organizationId: stri
   });
 }
 
-/** The rows to read for a range: their month and the masks (as decimal literals) of the range's whole days and of all its days in them. */
+/**
+ * The rows to read for a range: their month and the masks (as decimal literals) of the range's
+ * whole days and of all its days in them.
+ */
 export interface RowRead {
   month: string;
   whole: string;
@@ -145,12 +177,20 @@ export interface RowRead {
  */
 export function rowReads(cover: DayCover): RowRead[] {
   const { months } = cover;
-  const at = months.length === 1 ? [0] : [...months.keys()].filter((i) => i % 2 === 1 || i === months.length - 1);
+  const at =
+    months.length === 1
+      ? [0]
+      : [...months.keys()].filter((i) => i % 2 === 1 || i === months.length - 1);
   return at.map((i) => {
     const own = months[i];
     const before = i > 0 ? months[i - 1] : { whole: 0, partial: 0 };
-    const mask = (current: number, previous: number) => ((BigInt(previous) << PREVIOUS_MONTH_BIT) | BigInt(current)).toString();
-    return { month: own.month, whole: mask(own.whole, before.whole), any: mask(own.whole | own.partial, before.whole | before.partial) };
+    const mask = (current: number, previous: number) =>
+      ((BigInt(previous) << PREVIOUS_MONTH_BIT) | BigInt(current)).toString();
+    return {
+      month: own.month,
+      whole: mask(own.whole, before.whole),
+      any: mask(own.whole | own.partial, before.whole | before.partial),
+    };
   });
 }
 

@@ -12,6 +12,10 @@ export class EventFilter {
   @Field(() => ID, { nullable: true })
   campaignId?: string | null;
 
-  @Field(() => JSONScalar, { nullable: true, description: 'A JSON object: each key must equal the event\'s property, e.g. {"category": "books"}.' })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description:
+      'A JSON object: each key must equal the event\'s property, e.g. {"category": "books"}.',
+  })
   properties?: Record<string, unknown> | null;
 }

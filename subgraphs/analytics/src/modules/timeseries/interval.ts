@@ -9,7 +9,10 @@ export enum Interval {
   MONTH = "MONTH",
 }
 
-registerEnumType(Interval, { name: "Interval", description: "Bucket width; buckets align to the requested time zone (weeks start on Monday)." });
+registerEnumType(Interval, {
+  name: "Interval",
+  description: "Bucket width; buckets align to the requested time zone (weeks start on Monday).",
+});
 
 /** The PostgreSQL `date_trunc` unit of an interval. */
 export const INTERVAL_UNIT: Record<Interval, string> = {
@@ -30,4 +33,10 @@ export const INTERVAL_MIN_MS: Record<Interval, number> = {
 };
 
 /** Coarser intervals, finest first. */
-export const INTERVAL_ORDER: Interval[] = [Interval.MINUTE, Interval.HOUR, Interval.DAY, Interval.WEEK, Interval.MONTH];
+export const INTERVAL_ORDER: Interval[] = [
+  Interval.MINUTE,
+  Interval.HOUR,
+  Interval.DAY,
+  Interval.WEEK,
+  Interval.MONTH,
+];

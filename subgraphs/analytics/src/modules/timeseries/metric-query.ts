@@ -9,7 +9,9 @@ import type { EventFilter } from "./event-filter.input";
 import { Interval, INTERVAL_UNIT } from "./interval";
 import { offsetMinutes, type TimeRange } from "./time-range";
 
-/** What to compute: metrics over a range, per bucket or for the whole range, optionally per group. */
+/**
+ * What to compute: metrics over a range, per bucket or for the whole range, optionally per group.
+ */
 export interface MetricQuery {
   specs: MetricSpec[];
   range: TimeRange;
@@ -22,12 +24,16 @@ export interface MetricQuery {
   keepGroups?: string[];
   /**
    * Also compute the metrics over the whole range (all buckets and groups together) in the same
-   * scan (`GROUPING SETS`): the row with a null bucket and group. Only for queries with buckets or groups.
+   * scan (`GROUPING SETS`): the row with a null bucket and group. Only for queries with buckets or
+   * groups.
    */
   withTotal?: boolean;
 }
 
-/** One result row: a bucket (null for the whole range), a group (null when ungrouped), one value per spec. */
+/**
+ * One result row: a bucket (null for the whole range), a group (null when ungrouped), one value per
+ * spec.
+ */
 export interface MetricRow {
   bucket: Date | null;
   group: string | null;
@@ -42,9 +48,24 @@ export const NO_GROUP = "(none)";
 /** The group label of everything outside `keepGroups`. */
 export const OTHER_GROUP = "other";
 
-const ROLLUP_AGGREGATIONS = new Set([Aggregation.COUNT, Aggregation.SUM, Aggregation.AVG, Aggregation.MIN, Aggregation.MAX]);
-const ZERO_WHEN_EMPTY = new Set([Aggregation.COUNT, Aggregation.SUM, Aggregation.DISTINCT_CUSTOMERS]);
-const PERCENTILE: Partial<Record<Aggregation, number>> = { [Aggregation.P50]: 0.5, [Aggregation.P90]: 0.9, [Aggregation.P95]: 0.95, [Aggregation.P99]: 0.99 };
+const ROLLUP_AGGREGATIONS = new Set([
+  Aggregation.COUNT,
+  Aggregation.SUM,
+  Aggregation.AVG,
+  Aggregation.MIN,
+  Aggregation.MAX,
+]);
+const ZERO_WHEN_EMPTY = new Set([
+  Aggregation.COUNT,
+  Aggregation.SUM,
+  Aggregation.DISTINCT_CUSTOMERS,
+]);
+const PERCENTILE: Partial<Record<Aggregation, number>> = {
+  [Aggregation.P50]: 0.5,
+  [Aggregation.P90]: 0.9,
+  [Aggregation.P95]: 0.95,
+  [Aggregation.P99]: 0.99,
+};
 
 /**
  * Computes metrics. Metrics the rollups can answer (counts, sums, averages, minima and maxima of
@@ -52,28 +73,63 @@ const PERCENTILE: Partial<Record<Aggregation, number>> = { [Aggregation.P50]: 0.
  * range aligns with them; the others (distinct customers, percentiles, properties, customer
  * filters) read the raw events. Both paths give the same numbers; `path` forces one (for tests).
  */
-export async function queryMetrics(dataSource: DataSource, organizationId: string, query: MetricQuery, path?: ReadPath): Promise<MetricRow[]> {
+export async function queryMetrics(
+  dataSource: DataSource,
+  organizationId: string,
+  query: MetricQuery,
+  path?: ReadPath,
+): Promise<MetricRow[]> {
   validateFilter(query.filter);
   const simple = query.specs.flatMap(parts);
   const rollupPath = path ?? rollupPathFor(query);
   const byRollup = simple.map((metric) => rollupPath !== "raw" && rollupCanAnswer(metric, query));
   // Distinct customers over a whole hour-aligned range: the customer_activity table.
   const byActivity = simple.map(
-    (metric, i) => !byRollup[i] && path !== "raw" && metric.aggregation === Aggregation.DISTINCT_CUSTOMERS && activityCanAnswer(query.interval, query.groupBy, query.filter),
+    (metric, i) =>
+      !byRollup[i] &&
+      path !== "raw" &&
+      metric.aggregation === Aggregation.DISTINCT_CUSTOMERS &&
+      activityCanAnswer(query.interval, query.groupBy, query.filter),
   );
   const groups: { path: ReadPath | "activity"; metrics: SimpleMetric[]; indexes: number[] }[] = [];
   const rollupIndexes = simple.map((_, i) => i).filter((i) => byRollup[i]);
   const activityIndexes = simple.map((_, i) => i).filter((i) => byActivity[i]);
   const rawIndexes = simple.map((_, i) => i).filter((i) => !byRollup[i] && !byActivity[i]);
-  if (rollupIndexes.length > 0) groups.push({ path: rollupPath, metrics: rollupIndexes.map((i) => simple[i]), indexes: rollupIndexes });
-  if (activityIndexes.length > 0) groups.push({ path: "activity", metrics: activityIndexes.map((i) => simple[i]), indexes: activityIndexes });
-  if (rawIndexes.length > 0) groups.push({ path: "raw", metrics: rawIndexes.map((i) => simple[i]), indexes: rawIndexes });
+  if (rollupIndexes.length > 0)
+    groups.push({
+      path: rollupPath,
+      metrics: rollupIndexes.map((i) => simple[i]),
+      indexes: rollupIndexes,
+    });
+  if (activityIndexes.length > 0)
+    groups.push({
+      path: "activity",
+      metrics: activityIndexes.map((i) => simple[i]),
+      indexes: activityIndexes,
+    });
+  if (rawIndexes.length > 0)
+    groups.push({ path: "raw", metrics: rawIndexes.map((i) => simple[i]), indexes: rawIndexes });
 
-  const merged = new Map<string, { bucket: Date | null; group: string | null; simple: (number | null)[] }>();
+  const merged = new Map<
+    string,
+    { bucket: Date | null; group: string | null; simple: (number | null)[] }
+  >();
   const results = await Promise.all(
     groups.map(async (part) =>
       part.path === "activity"
-        ? [{ bucket: null, group: null, values: await queryActivity(dataSource, organizationId, query.range, query.filter, part.metrics) }]
+        ? [
+            {
+              bucket: null,
+              group: null,
+              values: await queryActivity(
+                dataSource,
+                organizationId,
+                query.range,
+                query.filter,
+                part.metrics,
+              ),
+            },
+          ]
         : runQuery(dataSource, organizationId, query, part.path, part.metrics),
     ),
   );
@@ -82,12 +138,24 @@ export async function queryMetrics(dataSource: DataSource, organizationId: strin
     for (const row of rows) {
       const key = `${row.bucket?.toISOString() ?? ""}|${row.group ?? ""}`;
       let entry = merged.get(key);
-      if (!entry) merged.set(key, (entry = { bucket: row.bucket, group: row.group, simple: simple.map((m) => (ZERO_WHEN_EMPTY.has(m.aggregation) ? 0 : null)) }));
+      if (!entry)
+        merged.set(
+          key,
+          (entry = {
+            bucket: row.bucket,
+            group: row.group,
+            simple: simple.map((m) => (ZERO_WHEN_EMPTY.has(m.aggregation) ? 0 : null)),
+          }),
+        );
       part.indexes.forEach((index, k) => (entry!.simple[index] = row.values[k]));
     }
   }
   if (query.interval === null && !query.groupBy && merged.size === 0) {
-    merged.set("|", { bucket: null, group: null, simple: simple.map((m) => (ZERO_WHEN_EMPTY.has(m.aggregation) ? 0 : null)) });
+    merged.set("|", {
+      bucket: null,
+      group: null,
+      simple: simple.map((m) => (ZERO_WHEN_EMPTY.has(m.aggregation) ? 0 : null)),
+    });
   }
   return [...merged.values()].map((entry) => {
     let offset = 0;
@@ -110,7 +178,9 @@ export async function queryMetrics(dataSource: DataSource, organizationId: strin
 export function totalFitsScan(query: MetricQuery): boolean {
   const whole: MetricQuery = { ...query, interval: null, groupBy: null, keepGroups: undefined };
   if (rollupPathFor(query) !== rollupPathFor(whole)) return false;
-  return query.specs.flatMap(parts).every((metric) => metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS);
+  return query.specs
+    .flatMap(parts)
+    .every((metric) => metric.aggregation !== Aggregation.DISTINCT_CUSTOMERS);
 }
 
 /** The rollup grain a query's range and time zone allow, or `raw`. */
@@ -120,16 +190,24 @@ export function rollupPathFor(query: MetricQuery): ReadPath {
   const from = query.range.from.getTime();
   const to = query.range.to.getTime();
   const aligned = (ms: number) => from % ms === 0 && to % ms === 0;
-  if (query.interval !== Interval.MINUTE && aligned(3_600_000) && wholeHourOffsets(query.range)) return "hour";
+  if (query.interval !== Interval.MINUTE && aligned(3_600_000) && wholeHourOffsets(query.range))
+    return "hour";
   if (aligned(60_000)) return "minute";
   return "raw";
 }
 
 function rollupCanAnswer(metric: SimpleMetric, query: MetricQuery): boolean {
-  return metric.property === null && ROLLUP_AGGREGATIONS.has(metric.aggregation) && rollupPathFor(query) !== "raw";
+  return (
+    metric.property === null &&
+    ROLLUP_AGGREGATIONS.has(metric.aggregation) &&
+    rollupPathFor(query) !== "raw"
+  );
 }
 
-/** True when the zone is a whole number of hours from UTC throughout the range (sampled every 30 days and at both ends). */
+/**
+ * True when the zone is a whole number of hours from UTC throughout the range (sampled every 30
+ * days and at both ends).
+ */
 function wholeHourOffsets(range: TimeRange): boolean {
   if (range.timezone === "UTC") return true;
   const step = 30 * 86_400_000;
@@ -146,52 +224,94 @@ function hasPropertyFilter(filter: EventFilter | null | undefined): boolean {
 
 function validateFilter(filter: EventFilter | null | undefined): void {
   if (!filter) return;
-  if (filter.customerId && !isUuid(filter.customerId)) throw badUserInput(`filter.customerId '${filter.customerId}' is not a UUID.`, "filter.customerId");
-  if (filter.campaignId && !isUuid(filter.campaignId)) throw badUserInput(`filter.campaignId '${filter.campaignId}' is not a UUID.`, "filter.campaignId");
-  if (filter.properties != null && (typeof filter.properties !== "object" || Array.isArray(filter.properties))) {
-    throw badUserInput("filter.properties must be a JSON object of property values.", "filter.properties");
+  if (filter.customerId && !isUuid(filter.customerId))
+    throw badUserInput(
+      `filter.customerId '${filter.customerId}' is not a UUID.`,
+      "filter.customerId",
+    );
+  if (filter.campaignId && !isUuid(filter.campaignId))
+    throw badUserInput(
+      `filter.campaignId '${filter.campaignId}' is not a UUID.`,
+      "filter.campaignId",
+    );
+  if (
+    filter.properties != null &&
+    (typeof filter.properties !== "object" || Array.isArray(filter.properties))
+  ) {
+    throw badUserInput(
+      "filter.properties must be a JSON object of property values.",
+      "filter.properties",
+    );
   }
 }
 
-async function runQuery(dataSource: DataSource, organizationId: string, query: MetricQuery, path: ReadPath, metrics: SimpleMetric[]): Promise<MetricRow[]> {
+async function runQuery(
+  dataSource: DataSource,
+  organizationId: string,
+  query: MetricQuery,
+  path: ReadPath,
+  metrics: SimpleMetric[],
+): Promise<MetricRow[]> {
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
   const raw = path === "raw";
   const t = raw ? "e" : "r";
   const time = raw ? `e."timestamp"` : "r.bucket";
-  const where = [`${t}.organization_id = $1`, `${time} >= ${p(query.range.from.toISOString())}::timestamptz`, `${time} < ${p(query.range.to.toISOString())}::timestamptz`];
+  const where = [
+    `${t}.organization_id = $1`,
+    `${time} >= ${p(query.range.from.toISOString())}::timestamptz`,
+    `${time} < ${p(query.range.to.toISOString())}::timestamptz`,
+  ];
   const filter = query.filter;
   if (filter?.types?.length) where.push(`${t}.type = ANY(${p(filter.types)}::text[])`);
-  if (filter?.campaignId) where.push(`${t}.campaign_id = ${p(filter.campaignId.toLowerCase())}::uuid`);
+  if (filter?.campaignId)
+    where.push(`${t}.campaign_id = ${p(filter.campaignId.toLowerCase())}::uuid`);
   if (filter?.customerId) where.push(`e.customer_id = ${p(filter.customerId.toLowerCase())}::uuid`);
-  if (hasPropertyFilter(filter)) where.push(`e.properties @> ${p(JSON.stringify(filter!.properties))}::jsonb`);
+  if (hasPropertyFilter(filter))
+    where.push(`e.properties @> ${p(JSON.stringify(filter!.properties))}::jsonb`);
   // When every metric is about one type or another, only those types are read.
-  if (metrics.every((m) => m.eventType)) where.push(`${t}.type = ANY(${p([...new Set(metrics.map((m) => m.eventType))])}::text[])`);
+  if (metrics.every((m) => m.eventType))
+    where.push(`${t}.type = ANY(${p([...new Set(metrics.map((m) => m.eventType))])}::text[])`);
 
   const select: string[] = [];
   const groupBy: string[] = [];
   if (query.interval) {
-    select.push(`date_trunc(${p(INTERVAL_UNIT[query.interval])}, ${time}, ${p(query.range.timezone)}) AS bucket`);
+    select.push(
+      `date_trunc(${p(INTERVAL_UNIT[query.interval])}, ${time}, ${p(query.range.timezone)}) AS bucket`,
+    );
     // By position: "bucket" alone would mean the rollup's own column.
     groupBy.push(String(select.length));
   }
   if (query.groupBy) {
     let group = groupExpression(query.groupBy, raw, p);
-    if (query.keepGroups) group = `CASE WHEN ${group} = ANY(${p(query.keepGroups)}::text[]) THEN ${group} ELSE '${OTHER_GROUP}' END`;
+    if (query.keepGroups)
+      group = `CASE WHEN ${group} = ANY(${p(query.keepGroups)}::text[]) THEN ${group} ELSE '${OTHER_GROUP}' END`;
     select.push(`${group} AS grp`);
     groupBy.push(String(select.length));
   }
-  metrics.forEach((metric, i) => select.push(`(${raw ? rawAggregate(metric, p) : rollupAggregate(metric, p)})::float8 AS m${i}`));
+  metrics.forEach((metric, i) =>
+    select.push(`(${raw ? rawAggregate(metric, p) : rollupAggregate(metric, p)})::float8 AS m${i}`),
+  );
   const table = raw ? "events e" : `${rollupTable(path as "minute" | "hour", query)} r`;
   // The whole-range row of withTotal: the empty grouping set. Buckets and groups are never null
   // otherwise (a bucket of a non-null time, a coalesced group).
-  const grouping = groupBy.length === 0 ? "" : query.withTotal ? ` GROUP BY GROUPING SETS ((${groupBy.join(", ")}), ())` : ` GROUP BY ${groupBy.join(", ")}`;
+  const grouping =
+    groupBy.length === 0
+      ? ""
+      : query.withTotal
+        ? ` GROUP BY GROUPING SETS ((${groupBy.join(", ")}), ())`
+        : ` GROUP BY ${groupBy.join(", ")}`;
   const sql = `SELECT ${select.join(", ")} FROM ${table} WHERE ${where.join(" AND ")}${grouping}`;
-  const rows: Record<string, unknown>[] = raw ? await queryWithParallelScans(dataSource, sql, params) : await dataSource.query(sql, params);
+  const rows: Record<string, unknown>[] = raw
+    ? await queryWithParallelScans(dataSource, sql, params)
+    : await dataSource.query(sql, params);
   return rows.map((row) => ({
     bucket: (row.bucket as Date | undefined) ?? null,
     group: (row.grp as string | undefined) ?? null,
-    values: metrics.map((metric, i) => (row[`m${i}`] as number | null) ?? (ZERO_WHEN_EMPTY.has(metric.aggregation) ? 0 : null)),
+    values: metrics.map(
+      (metric, i) =>
+        (row[`m${i}`] as number | null) ?? (ZERO_WHEN_EMPTY.has(metric.aggregation) ? 0 : null),
+    ),
   }));
 }
 
@@ -211,7 +331,11 @@ function rollupTable(grain: "minute" | "hour", query: MetricQuery): string {
  * one core, and two workers take a third off a single client's wait. Only for these large scans;
  * the rollup queries are too small to gain.
  */
-async function queryWithParallelScans(dataSource: DataSource, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+async function queryWithParallelScans(
+  dataSource: DataSource,
+  sql: string,
+  params: unknown[],
+): Promise<Record<string, unknown>[]> {
   return dataSource.transaction(async (manager) => {
     await manager.query("SET LOCAL parallel_setup_cost = 10");
     await manager.query("SET LOCAL parallel_tuple_cost = 0.001");
@@ -221,7 +345,10 @@ async function queryWithParallelScans(dataSource: DataSource, sql: string, param
 
 function groupExpression(groupBy: string, raw: boolean, p: (value: unknown) => string): string {
   if (groupBy === "type") return raw ? "e.type" : "r.type";
-  if (groupBy === "campaignId") return raw ? `coalesce(e.campaign_id::text, '${NO_GROUP}')` : `coalesce(nullif(r.campaign_id, '${NO_CAMPAIGN}'::uuid)::text, '${NO_GROUP}')`;
+  if (groupBy === "campaignId")
+    return raw
+      ? `coalesce(e.campaign_id::text, '${NO_GROUP}')`
+      : `coalesce(nullif(r.campaign_id, '${NO_CAMPAIGN}'::uuid)::text, '${NO_GROUP}')`;
   return `coalesce(e.properties->>${p(groupBy)}, '${NO_GROUP}')`;
 }
 
@@ -231,7 +358,8 @@ function rawAggregate(metric: SimpleMetric, p: (value: unknown) => string): stri
     : "e.value";
   const filter = metric.eventType ? ` FILTER (WHERE e.type = ${p(metric.eventType)})` : "";
   const percentile = PERCENTILE[metric.aggregation];
-  if (percentile !== undefined) return `percentile_cont(${percentile}) WITHIN GROUP (ORDER BY ${source})${filter}`;
+  if (percentile !== undefined)
+    return `percentile_cont(${percentile}) WITHIN GROUP (ORDER BY ${source})${filter}`;
   switch (metric.aggregation) {
     case Aggregation.COUNT:
       return `count(*)${filter}`;

@@ -11,18 +11,31 @@ import type { MetricQuery, MetricRow } from "./metric-query";
  */
 export class MetricQueryCache {
   private readonly versions = new Map<string, number>();
-  private readonly entries = new Map<string, { version: number; expiresAt: number; rows: MetricRow[] }>();
+  private readonly entries = new Map<
+    string,
+    { version: number; expiresAt: number; rows: MetricRow[] }
+  >();
 
   /** @param ttlMs 0 turns the cache off */
-  constructor(private readonly maxEntries = cacheEntriesFromEnv(), private readonly ttlMs = cacheTtlFromEnv()) {}
+  constructor(
+    private readonly maxEntries = cacheEntriesFromEnv(),
+    private readonly ttlMs = cacheTtlFromEnv(),
+  ) {}
 
   /** The organization's data changed: its cached results are no longer used. */
   invalidate(organizationId: string): void {
     this.versions.set(organizationId, (this.versions.get(organizationId) ?? 0) + 1);
   }
 
-  /** The rows of `query`, from the cache or from `compute` (a copy either way: callers may change them). */
-  async rows(organizationId: string, query: MetricQuery, compute: () => Promise<MetricRow[]>): Promise<MetricRow[]> {
+  /**
+   * The rows of `query`, from the cache or from `compute` (a copy either way: callers may change
+   * them).
+   */
+  async rows(
+    organizationId: string,
+    query: MetricQuery,
+    compute: () => Promise<MetricRow[]>,
+  ): Promise<MetricRow[]> {
     if (this.ttlMs === 0) return compute();
     const key = `${organizationId}\n${JSON.stringify(query)}`;
     const version = this.versions.get(organizationId) ?? 0;
@@ -36,7 +49,8 @@ export class MetricQueryCache {
     if ((this.versions.get(organizationId) ?? 0) === version) {
       this.entries.delete(key);
       this.entries.set(key, { version, expiresAt: Date.now() + this.ttlMs, rows: cloneRows(rows) });
-      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      while (this.entries.size > this.maxEntries)
+        this.entries.delete(this.entries.keys().next().value!);
     }
     return rows;
   }
@@ -47,7 +61,10 @@ export class MetricQueryCache {
   }
 }
 
-/** `ANALYTICS_CACHE_TTL_MS`: how long a result may be reused at most; 0 turns the cache off. @default 60000 */
+/**
+ * `ANALYTICS_CACHE_TTL_MS`: how long a result may be reused at most; 0 turns the cache off.
+ * @default 60000
+ */
 function cacheTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return numberFromEnv(env, "ANALYTICS_CACHE_TTL_MS", 60_000, { min: 0 });
 }
@@ -62,7 +79,12 @@ function cloneRows(rows: MetricRow[]): MetricRow[] {
   return rows.map((row) => {
     const copy: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(row)) {
-      copy[key] = value instanceof Date ? new Date(value.getTime()) : Array.isArray(value) ? [...value] : value;
+      copy[key] =
+        value instanceof Date
+          ? new Date(value.getTime())
+          : Array.isArray(value)
+            ? [...value]
+            : value;
     }
     return copy as unknown as MetricRow;
   });

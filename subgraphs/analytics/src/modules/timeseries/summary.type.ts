@@ -1,6 +1,8 @@
 import { Field, Float, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "A headline number with its value for the previous period of the same length." })
+@ObjectType({
+  description: "A headline number with its value for the previous period of the same length.",
+})
 export class Kpi {
   @Field(() => Float)
   value: number;
@@ -8,7 +10,10 @@ export class Kpi {
   @Field(() => Float, { nullable: true })
   previous: number | null;
 
-  @Field(() => Float, { nullable: true, description: "(value - previous) / previous; null when previous is 0." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "(value - previous) / previous; null when previous is 0.",
+  })
   change: number | null;
 }
 

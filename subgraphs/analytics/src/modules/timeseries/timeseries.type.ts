@@ -12,7 +12,11 @@ export class MetricPoint {
   @Field(() => Float, { description: "0 for a bucket without events." })
   value: number;
 
-  @Field(() => String, { nullable: true, description: "The group, with groupBy: a value, '(none)' for events without one, or 'other' beyond the top 10." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The group, with groupBy: a value, '(none)' for events without one, or 'other' beyond the top 10.",
+  })
   group: string | null;
 }
 
@@ -30,10 +34,16 @@ export class Timeseries {
   @Field(() => [MetricPoint], { description: "By bucket, then group." })
   points: MetricPoint[];
 
-  @Field(() => Float, { description: "The metric over the whole range (not the sum of points for averages, distinct counts and percentiles)." })
+  @Field(() => Float, {
+    description:
+      "The metric over the whole range (not the sum of points for averages, distinct counts and percentiles).",
+  })
   total: number;
 
-  @Field(() => Float, { nullable: true, description: "The metric over the previous period of the same length, with compare: true." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "The metric over the previous period of the same length, with compare: true.",
+  })
   previousTotal: number | null;
 }
 
@@ -42,7 +52,10 @@ export class MetricValue {
   @Field()
   metric: string;
 
-  @Field(() => Float, { nullable: true, description: "null when it is undefined for no events (an average, a percentile)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "null when it is undefined for no events (an average, a percentile).",
+  })
   value: number | null;
 }
 

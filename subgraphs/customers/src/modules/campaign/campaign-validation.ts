@@ -15,13 +15,30 @@ export interface CampaignFields {
 const MAX_BUDGET = 999_999_999_999.99;
 
 /** Validates a campaign's fields; throws `BAD_USER_INPUT` naming the field. */
-export function validateCampaign(fields: { name: string; channel: CampaignChannel; budget: number | string; startDate: Date; endDate: Date | null; targetSegment: string | null }): CampaignFields {
+export function validateCampaign(fields: {
+  name: string;
+  channel: CampaignChannel;
+  budget: number | string;
+  startDate: Date;
+  endDate: Date | null;
+  targetSegment: string | null;
+}): CampaignFields {
   const name = fields.name.trim();
-  if (name.length < 1 || name.length > 200) throw badUserInput("A campaign name must be 1 to 200 characters.", "input.name");
-  if (fields.endDate && fields.endDate < fields.startDate) throw badUserInput("endDate cannot be before startDate.", "input.endDate");
+  if (name.length < 1 || name.length > 200)
+    throw badUserInput("A campaign name must be 1 to 200 characters.", "input.name");
+  if (fields.endDate && fields.endDate < fields.startDate)
+    throw badUserInput("endDate cannot be before startDate.", "input.endDate");
   const targetSegment = fields.targetSegment?.trim() || null;
-  if (targetSegment && targetSegment.length > 200) throw badUserInput("targetSegment may have at most 200 characters.", "input.targetSegment");
-  return { name, channel: fields.channel, budget: money(fields.budget), startDate: fields.startDate, endDate: fields.endDate, targetSegment };
+  if (targetSegment && targetSegment.length > 200)
+    throw badUserInput("targetSegment may have at most 200 characters.", "input.targetSegment");
+  return {
+    name,
+    channel: fields.channel,
+    budget: money(fields.budget),
+    startDate: fields.startDate,
+    endDate: fields.endDate,
+    targetSegment,
+  };
 }
 
 /**
@@ -30,9 +47,12 @@ export function validateCampaign(fields: { name: string; channel: CampaignChanne
  */
 export function money(value: number | string): string {
   if (typeof value === "string") return value;
-  if (!Number.isFinite(value) || value < 0) throw badUserInput(`budget must be zero or more, got ${value}.`, "input.budget");
-  if (value > MAX_BUDGET) throw badUserInput(`budget may be at most ${MAX_BUDGET}.`, "input.budget");
+  if (!Number.isFinite(value) || value < 0)
+    throw badUserInput(`budget must be zero or more, got ${value}.`, "input.budget");
+  if (value > MAX_BUDGET)
+    throw badUserInput(`budget may be at most ${MAX_BUDGET}.`, "input.budget");
   const text = String(value);
-  if (/e/i.test(text) || (text.split(".")[1]?.length ?? 0) > 2) throw badUserInput(`budget may have at most two decimals, got ${text}.`, "input.budget");
+  if (/e/i.test(text) || (text.split(".")[1]?.length ?? 0) > 2)
+    throw badUserInput(`budget may have at most two decimals, got ${text}.`, "input.budget");
   return value.toFixed(2);
 }

@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from "typeorm";
 
 export enum CampaignChannel {
   EMAIL = "EMAIL",
@@ -30,7 +36,12 @@ export class CampaignEntity {
   @Column({ type: "enum", enum: CampaignChannel, enumName: "campaign_channel" })
   channel: CampaignChannel;
 
-  @Column({ type: "enum", enum: CampaignStatus, enumName: "campaign_status", default: CampaignStatus.DRAFT })
+  @Column({
+    type: "enum",
+    enum: CampaignStatus,
+    enumName: "campaign_status",
+    default: CampaignStatus.DRAFT,
+  })
   status: CampaignStatus;
 
   @Column({ name: "target_segment", type: "text", nullable: true })

@@ -22,7 +22,10 @@ export class CampaignInput {
   targetSegment?: string | null;
 }
 
-@InputType({ description: "Fields to change; omitted fields keep their value. A COMPLETED campaign cannot be changed." })
+@InputType({
+  description:
+    "Fields to change; omitted fields keep their value. A COMPLETED campaign cannot be changed.",
+})
 export class CampaignPatch {
   @Field(() => String, { nullable: true })
   name?: string | null;
@@ -51,9 +54,15 @@ export class CampaignFilter {
   @Field(() => CampaignChannel, { nullable: true })
   channel?: CampaignChannel | null;
 
-  @Field(() => Date, { nullable: true, description: "Running at some time at or after this: ends then or later, or has no end." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "Running at some time at or after this: ends then or later, or has no end.",
+  })
   activeFrom?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "Running at some time before this: starts before it." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "Running at some time before this: starts before it.",
+  })
   activeTo?: Date | null;
 }

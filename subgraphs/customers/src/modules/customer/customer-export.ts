@@ -30,7 +30,12 @@ const COLUMNS: Record<keyof Customer, string> = {
 const ALL_FIELDS = Object.keys(COLUMNS) as (keyof Customer)[];
 
 /** The timestamp fields: read as epoch milliseconds (see {@link readExportRows}). */
-const TIME_FIELDS = new Set<keyof Customer>(["churnedAt", "registeredAt", "createdAt", "updatedAt"]);
+const TIME_FIELDS = new Set<keyof Customer>([
+  "churnedAt",
+  "registeredAt",
+  "createdAt",
+  "updatedAt",
+]);
 
 /** A customer as an export page reads it: only the fields asked for, plus its keyset position. */
 export type ExportRow = Partial<Customer> & { id: string; keyset_value: string };
@@ -72,7 +77,11 @@ export interface ExportRows {
  * milliseconds (the microseconds cut, as the driver's own parsing of timestamps does), which
  * become Dates for a fraction of the cost of parsing PostgreSQL's text.
  */
-export async function readExportRows(dataSource: DataSource, organizationId: string, options: ExportPageOptions): Promise<ExportRows> {
+export async function readExportRows(
+  dataSource: DataSource,
+  organizationId: string,
+  options: ExportPageOptions,
+): Promise<ExportRows> {
   const fields = options.fields ?? ALL_FIELDS;
   const select = [`id`, `created_at::text AS keyset_value`];
   const times: (keyof Customer)[] = [];
@@ -93,7 +102,10 @@ export async function readExportRows(dataSource: DataSource, organizationId: str
   }
   let rows: ExportRow[];
   try {
-    rows = await dataSource.query(`SELECT ${select.join(", ")} FROM customers WHERE organization_id = $1 ${after} ORDER BY created_at, id LIMIT $2`, params);
+    rows = await dataSource.query(
+      `SELECT ${select.join(", ")} FROM customers WHERE organization_id = $1 ${after} ORDER BY created_at, id LIMIT $2`,
+      params,
+    );
   } catch (error) {
     // A cursor whose time PostgreSQL cannot read (22007: invalid format, 22008: out of range).
     const code = (error as { code?: string }).code;
@@ -108,7 +120,12 @@ export async function readExportRows(dataSource: DataSource, organizationId: str
       if (ms !== null) (row as Record<string, unknown>)[field] = new Date(ms);
     }
   }
-  const count = () => dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE organization_id = $1`, [organizationId]).then(([row]) => row.count as number);
+  const count = () =>
+    dataSource
+      .query(`SELECT count(*)::int AS count FROM customers WHERE organization_id = $1`, [
+        organizationId,
+      ])
+      .then(([row]) => row.count as number);
   return { rows, hasNextPage, count };
 }
 
@@ -117,7 +134,11 @@ export async function readExportRows(dataSource: DataSource, organizationId: str
  * only when asked for and edge cursors encoded only when asked for. The cursors are those of
  * `keysetPage` over the same order.
  */
-export async function customersExportPage(dataSource: DataSource, organizationId: string, options: ExportPageOptions): Promise<Page<Customer>> {
+export async function customersExportPage(
+  dataSource: DataSource,
+  organizationId: string,
+  options: ExportPageOptions,
+): Promise<Page<Customer>> {
   const { rows, hasNextPage, count } = await readExportRows(dataSource, organizationId, options);
   const last = rows.at(-1);
   return {
@@ -137,17 +158,28 @@ export function endCursorOf(rows: ExportRow[]): string | null {
 }
 
 function invalidCursor() {
-  return badUserInput("The cursor 'after' is not valid: pass an endCursor or edge cursor from an earlier page.", "after");
+  return badUserInput(
+    "The cursor 'after' is not valid: pass an endCursor or edge cursor from an earlier page.",
+    "after",
+  );
 }
 
-/** The `Customer` fields among the fields selected directly on the result (the columns of `customerColumns`). */
+/**
+ * The `Customer` fields among the fields selected directly on the result (the columns of
+ * `customerColumns`).
+ */
 export function requestedColumnFields(info: GraphQLResolveInfo): (keyof Customer)[] {
   const fields = new Set<keyof Customer>();
   const visit = (selectionSet: SelectionSetNode | undefined) => {
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value in COLUMNS) fields.add(selection.name.value as keyof Customer);
-      } else visit(selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet);
+      } else
+        visit(
+          selection.kind === Kind.INLINE_FRAGMENT
+            ? selection.selectionSet
+            : info.fragments[selection.name.value]?.selectionSet,
+        );
     }
   };
   for (const fieldNode of info.fieldNodes) visit(fieldNode.selectionSet);
@@ -162,7 +194,10 @@ export function requestedColumnFields(info: GraphQLResolveInfo): (keyof Customer
 export function requestedCustomerFields(info: GraphQLResolveInfo): (keyof Customer)[] {
   const fields = new Set<keyof Customer>();
   let unknown = false;
-  const visit = (selectionSet: SelectionSetNode | undefined, onField: (node: FieldNode) => void) => {
+  const visit = (
+    selectionSet: SelectionSetNode | undefined,
+    onField: (node: FieldNode) => void,
+  ) => {
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === Kind.FIELD) onField(selection);
       else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, onField);

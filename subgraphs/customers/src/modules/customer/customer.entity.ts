@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from "typeorm";
 
 export enum CustomerStatus {
   ACTIVE = "ACTIVE",
@@ -39,7 +45,12 @@ export class CustomerEntity {
   @Column({ name: "preferred_category", type: "text", nullable: true })
   preferredCategory: string | null;
 
-  @Column({ type: "enum", enum: CustomerStatus, enumName: "customer_status", default: CustomerStatus.ACTIVE })
+  @Column({
+    type: "enum",
+    enum: CustomerStatus,
+    enumName: "customer_status",
+    default: CustomerStatus.ACTIVE,
+  })
   status: CustomerStatus;
 
   @Column({ name: "churned_at", type: "timestamptz", nullable: true })

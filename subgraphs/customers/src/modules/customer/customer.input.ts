@@ -5,7 +5,10 @@ import { CustomerStatus } from "./customer.entity";
 
 @InputType({ description: "A customer to create, or to upsert by externalId." })
 export class CustomerInput {
-  @Field(() => String, { nullable: true, description: "Your system's id; unique in your organization; required by upsertCustomers." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Your system's id; unique in your organization; required by upsertCustomers.",
+  })
   externalId?: string | null;
 
   @Field()
@@ -32,17 +35,26 @@ export class CustomerInput {
   @Field(() => CustomerStatus, { nullable: true, description: "ACTIVE when omitted." })
   status?: CustomerStatus | null;
 
-  @Field(() => Date, { nullable: true, description: "When a CHURNED customer left; now when omitted. Must be null for ACTIVE." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "When a CHURNED customer left; now when omitted. Must be null for ACTIVE.",
+  })
   churnedAt?: Date | null;
 
   @Field(() => Date, { nullable: true, description: "Now when omitted." })
   registeredAt?: Date | null;
 
-  @Field(() => JSONScalar, { nullable: true, description: "A JSON object of extra attributes (at most 16 KB)." })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: "A JSON object of extra attributes (at most 16 KB).",
+  })
   attributes?: Record<string, unknown> | null;
 }
 
-@InputType({ description: "Fields to change; omitted fields keep their value, null clears a nullable one. `attributes` replaces the whole object." })
+@InputType({
+  description:
+    "Fields to change; omitted fields keep their value, null clears a nullable one. `attributes` replaces the whole object.",
+})
 export class CustomerPatch {
   @Field(() => String, { nullable: true })
   externalId?: string | null;
@@ -83,7 +95,10 @@ export class CustomerPatch {
 
 @InputType({ description: "Every given condition must hold." })
 export class CustomerFilter {
-  @Field(() => String, { nullable: true, description: "Case-insensitive substring of the name or email." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Case-insensitive substring of the name or email.",
+  })
   search?: string | null;
 
   @Field(() => CustomerStatus, { nullable: true })
@@ -98,7 +113,11 @@ export class CustomerFilter {
   @Field(() => Date, { nullable: true, description: "Registered before." })
   registeredTo?: Date | null;
 
-  @Field(() => JSONScalar, { nullable: true, description: 'A JSON object; each key must equal the customer\'s attribute, e.g. {"plan": "pro"}.' })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description:
+      'A JSON object; each key must equal the customer\'s attribute, e.g. {"plan": "pro"}.',
+  })
   attributes?: Record<string, unknown> | null;
 }
 
@@ -110,7 +129,9 @@ export enum CustomerOrderField {
 
 registerEnumType(CustomerOrderField, { name: "CustomerOrderField" });
 
-@InputType({ description: "The order of a customer list; ties are broken by id, so pages never overlap." })
+@InputType({
+  description: "The order of a customer list; ties are broken by id, so pages never overlap.",
+})
 export class CustomerOrder {
   @Field(() => CustomerOrderField)
   field: CustomerOrderField;

@@ -12,7 +12,14 @@ import { CustomerEntity } from "./customer.entity";
 import { CustomerFilter, CustomerInput, CustomerOrder, CustomerPatch } from "./customer.input";
 import { Customer, CustomerConnection } from "./customer.type";
 import { CustomerColumns } from "./customer-columns.type";
-import { customersExportPage, endCursorOf, MAX_EXPORT_PAGE, readExportRows, requestedColumnFields, requestedCustomerFields } from "./customer-export";
+import {
+  customersExportPage,
+  endCursorOf,
+  MAX_EXPORT_PAGE,
+  readExportRows,
+  requestedColumnFields,
+  requestedCustomerFields,
+} from "./customer-export";
 import { applyCustomerFilter, customerKeyset } from "./customer-filter";
 import { validateCustomer, type CustomerRow } from "./customer-validation";
 import { upsertCustomers } from "./upsert-customers";
@@ -20,40 +27,66 @@ import { UpsertCustomersResult } from "./upsert-customers-result.type";
 
 @Resolver(() => Customer)
 export class CustomerResolver {
-  @Query(() => Customer, { nullable: true, description: "A customer of your organization; null when there is none with this id." })
-  async customer(@Arg("id", () => ID) id: string, @Ctx() ctx: CustomersContext): Promise<CustomerEntity | null> {
+  @Query(() => Customer, {
+    nullable: true,
+    description: "A customer of your organization; null when there is none with this id.",
+  })
+  async customer(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: CustomersContext,
+  ): Promise<CustomerEntity | null> {
     requireViewer(ctx.viewer);
     return ctx.loaders!.customerById.load(id);
   }
 
-  @Query(() => CustomerConnection, { description: "Your organization's customers, filtered and ordered, a page at a time (keyset pagination)." })
+  @Query(() => CustomerConnection, {
+    description:
+      "Your organization's customers, filtered and ordered, a page at a time (keyset pagination).",
+  })
   async customers(
     @Ctx() ctx: CustomersContext,
     @Arg("filter", () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
-    @Arg("orderBy", () => CustomerOrder, { nullable: true, description: "CREATED_AT ascending when omitted." }) orderBy?: CustomerOrder,
-    @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 100. @default 20" }) first?: number,
-    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page, with the same filter and order." }) after?: string,
+    @Arg("orderBy", () => CustomerOrder, {
+      nullable: true,
+      description: "CREATED_AT ascending when omitted.",
+    })
+    orderBy?: CustomerOrder,
+    @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 100. @default 20" })
+    first?: number,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "The endCursor of the previous page, with the same filter and order.",
+    })
+    after?: string,
   ): Promise<Page<CustomerEntity>> {
     const viewer = requireViewer(ctx.viewer);
     const query = ctx.dataSource
       .getRepository(CustomerEntity)
       .createQueryBuilder("customer")
-      .where("customer.organization_id = :organizationId", { organizationId: viewer.organizationId });
+      .where("customer.organization_id = :organizationId", {
+        organizationId: viewer.organizationId,
+      });
     applyCustomerFilter(query, filter);
     return keysetPage(query, { first: pageSize(first), after, ...customerKeyset(orderBy) });
   }
 
   @Query(() => CustomerConnection, {
-    description: "All your customers in pages of up to 5,000, oldest first: for exports and model training rather than screens.",
+    description:
+      "All your customers in pages of up to 5,000, oldest first: for exports and model training rather than screens.",
   })
   async customersExport(
     @Ctx() ctx: CustomersContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg("first", () => Int, { nullable: true, description: "1 to 5,000. @default 1000" }) first?: number,
+    @Arg("first", () => Int, { nullable: true, description: "1 to 5,000. @default 1000" })
+    first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<Page<Customer>> {
     const viewer = requireViewer(ctx.viewer);
-    return customersExportPage(ctx.dataSource, viewer.organizationId, { first: pageSize(first, MAX_EXPORT_PAGE, 1_000), after, fields: requestedCustomerFields(info) });
+    return customersExportPage(ctx.dataSource, viewer.organizationId, {
+      first: pageSize(first, MAX_EXPORT_PAGE, 1_000),
+      after,
+      fields: requestedCustomerFields(info),
+    });
   }
 
   @Query(() => CustomerColumns, {
@@ -63,45 +96,76 @@ export class CustomerResolver {
   async customerColumns(
     @Ctx() ctx: CustomersContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg("first", () => Int, { nullable: true, description: "1 to 5,000. @default 1000" }) first?: number,
-    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page (or of a customersExport page)." }) after?: string,
+    @Arg("first", () => Int, { nullable: true, description: "1 to 5,000. @default 1000" })
+    first?: number,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "The endCursor of the previous page (or of a customersExport page).",
+    })
+    after?: string,
   ): Promise<CustomerColumns> {
     const viewer = requireViewer(ctx.viewer);
-    const { rows, hasNextPage, count } = await readExportRows(ctx.dataSource, viewer.organizationId, {
-      first: pageSize(first, MAX_EXPORT_PAGE, 1_000),
-      after,
-      fields: requestedColumnFields(info),
-    });
+    const { rows, hasNextPage, count } = await readExportRows(
+      ctx.dataSource,
+      viewer.organizationId,
+      {
+        first: pageSize(first, MAX_EXPORT_PAGE, 1_000),
+        after,
+        fields: requestedColumnFields(info),
+      },
+    );
     return new CustomerColumns(rows, { hasNextPage, endCursor: endCursorOf(rows) }, count);
   }
 
   @Query(() => [Customer], {
     nullable: "items",
-    description: "Customers by your externalIds (at most 1,000), in the order given; null for an unknown one. One SQL query.",
+    description:
+      "Customers by your externalIds (at most 1,000), in the order given; null for an unknown one. One SQL query.",
   })
-  async customersByExternalIds(@Arg("externalIds", () => [String]) externalIds: string[], @Ctx() ctx: CustomersContext): Promise<(CustomerEntity | null)[]> {
+  async customersByExternalIds(
+    @Arg("externalIds", () => [String]) externalIds: string[],
+    @Ctx() ctx: CustomersContext,
+  ): Promise<(CustomerEntity | null)[]> {
     const viewer = requireViewer(ctx.viewer);
-    if (externalIds.length > 1_000) throw badUserInput(`customersByExternalIds takes at most 1000 ids, got ${externalIds.length}.`, "externalIds");
+    if (externalIds.length > 1_000)
+      throw badUserInput(
+        `customersByExternalIds takes at most 1000 ids, got ${externalIds.length}.`,
+        "externalIds",
+      );
     if (externalIds.length === 0) return [];
     const rows = await ctx.dataSource
       .getRepository(CustomerEntity)
       .createQueryBuilder("customer")
-      .where("customer.organization_id = :organizationId AND customer.external_id = ANY(:externalIds)", { organizationId: viewer.organizationId, externalIds })
+      .where(
+        "customer.organization_id = :organizationId AND customer.external_id = ANY(:externalIds)",
+        { organizationId: viewer.organizationId, externalIds },
+      )
       .getMany();
     const byExternalId = new Map(rows.map((row) => [row.externalId, row]));
     return externalIds.map((id) => byExternalId.get(id) ?? null);
   }
 
   @Mutation(() => Customer, { description: "Creates a customer. ANALYST or ADMIN." })
-  async createCustomer(@Arg("input", () => CustomerInput) input: CustomerInput, @Ctx() ctx: CustomersContext): Promise<CustomerEntity> {
+  async createCustomer(
+    @Arg("input", () => CustomerInput) input: CustomerInput,
+    @Ctx() ctx: CustomersContext,
+  ): Promise<CustomerEntity> {
     const viewer = requireWriter(ctx.viewer);
     const row = validOrThrow(validateCustomer(input, new Date()));
     return uniqueExternalId(row.externalId, () =>
-      ctx.dataSource.getRepository(CustomerEntity).save(ctx.dataSource.getRepository(CustomerEntity).create({ ...row, organizationId: viewer.organizationId })),
+      ctx.dataSource
+        .getRepository(CustomerEntity)
+        .save(
+          ctx.dataSource
+            .getRepository(CustomerEntity)
+            .create({ ...row, organizationId: viewer.organizationId }),
+        ),
     );
   }
 
-  @Mutation(() => Customer, { description: "Changes a customer's fields; omitted fields keep their value. ANALYST or ADMIN." })
+  @Mutation(() => Customer, {
+    description: "Changes a customer's fields; omitted fields keep their value. ANALYST or ADMIN.",
+  })
   async updateCustomer(
     @Arg("id", () => ID) id: string,
     @Arg("input", () => CustomerPatch) patch: CustomerPatch,
@@ -110,9 +174,18 @@ export class CustomerResolver {
     const viewer = requireWriter(ctx.viewer);
     return ctx.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(CustomerEntity);
-      const existing = isUuid(id) ? await repository.findOne({ where: { id, organizationId: viewer.organizationId }, lock: { mode: "pessimistic_write" } }) : null;
+      const existing = isUuid(id)
+        ? await repository.findOne({
+            where: { id, organizationId: viewer.organizationId },
+            lock: { mode: "pessimistic_write" },
+          })
+        : null;
       if (!existing) throw notFound("Customer", id);
-      const merged: CustomerInput = { ...existing, ...definedFields(patch), name: patch.name ?? existing.name };
+      const merged: CustomerInput = {
+        ...existing,
+        ...definedFields(patch),
+        name: patch.name ?? existing.name,
+      };
       // Re-activating a customer clears churnedAt unless the patch sets one.
       if (patch.status === "ACTIVE" && patch.churnedAt === undefined) merged.churnedAt = null;
       const row = validOrThrow(validateCustomer(merged, new Date()));
@@ -120,10 +193,19 @@ export class CustomerResolver {
     });
   }
 
-  @Mutation(() => Boolean, { description: "Deletes a customer; NOT_FOUND when there is none with this id. ANALYST or ADMIN." })
-  async deleteCustomer(@Arg("id", () => ID) id: string, @Ctx() ctx: CustomersContext): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description: "Deletes a customer; NOT_FOUND when there is none with this id. ANALYST or ADMIN.",
+  })
+  async deleteCustomer(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: CustomersContext,
+  ): Promise<boolean> {
     const viewer = requireWriter(ctx.viewer);
-    const result = isUuid(id) ? await ctx.dataSource.getRepository(CustomerEntity).delete({ id, organizationId: viewer.organizationId }) : { affected: 0 };
+    const result = isUuid(id)
+      ? await ctx.dataSource
+          .getRepository(CustomerEntity)
+          .delete({ id, organizationId: viewer.organizationId })
+      : { affected: 0 };
     if (!result.affected) throw notFound("Customer", id);
     return true;
   }
@@ -132,20 +214,26 @@ export class CustomerResolver {
     description:
       "Creates or updates up to 5,000 customers keyed by externalId, in one transaction. Idempotent: the same batch twice changes nothing. Invalid rows are reported by index; the rest are stored. ANALYST, ADMIN, or an API key with CUSTOMERS_WRITE.",
   })
-  async upsertCustomers(@Arg("input", () => [CustomerInput]) input: CustomerInput[], @Ctx() ctx: CustomersContext): Promise<UpsertCustomersResult> {
+  async upsertCustomers(
+    @Arg("input", () => [CustomerInput]) input: CustomerInput[],
+    @Ctx() ctx: CustomersContext,
+  ): Promise<UpsertCustomersResult> {
     const viewer = requireWriter(ctx.viewer, ApiKeyScope.CUSTOMERS_WRITE);
     return upsertCustomers(ctx.dataSource, viewer.organizationId, input);
   }
 }
 
 function validOrThrow(validated: ReturnType<typeof validateCustomer>): CustomerRow {
-  if (!validated.ok) throw badUserInput(validated.problem.reason, `input.${validated.problem.field}`);
+  if (!validated.ok)
+    throw badUserInput(validated.problem.reason, `input.${validated.problem.field}`);
   return validated.row;
 }
 
 /** The patch's fields that were given (null included), without the undefined ones. */
 function definedFields(patch: CustomerPatch): Partial<CustomerInput> {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<CustomerInput>;
+  return Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== undefined),
+  ) as Partial<CustomerInput>;
 }
 
 /** Runs a write; a taken externalId becomes `BAD_USER_INPUT` naming the field. */
@@ -155,7 +243,10 @@ async function uniqueExternalId<T>(externalId: string | null, write: () => Promi
   } catch (error) {
     const { code, constraint } = error as { code?: string; constraint?: string };
     if (code === "23505" && constraint === "customers_external_id_key") {
-      throw badUserInput(`Another customer already has the externalId '${externalId}'.`, "input.externalId");
+      throw badUserInput(
+        `Another customer already has the externalId '${externalId}'.`,
+        "input.externalId",
+      );
     }
     throw error;
   }

@@ -3,17 +3,24 @@ import { connectionType } from "#kit/pagination/connection";
 import { JSONScalar } from "#kit/schema/scalars";
 import { CustomerStatus } from "./customer.entity";
 
-registerEnumType(CustomerStatus, { name: "CustomerStatus", description: "Whether a customer is still a customer." });
+registerEnumType(CustomerStatus, {
+  name: "CustomerStatus",
+  description: "Whether a customer is still a customer.",
+});
 
 @Directive('@key(fields: "id")')
-// simpleResolvers: every field is a plain property (no middleware, no field resolver), so graphql-js
-// reads it directly instead of through type-graphql's per-field wrapper: exports resolve 100,000s.
+// simpleResolvers: every field is a plain property (no middleware, no field resolver), so
+// graphql-js reads it directly instead of through type-graphql's per-field wrapper: exports resolve
+// 100,000s.
 @ObjectType({ description: "A customer of the organization.", simpleResolvers: true })
 export class Customer {
   @Field(() => ID)
   id: string;
 
-  @Field(() => String, { nullable: true, description: "The id in the organization's own systems; unique within it." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The id in the organization's own systems; unique within it.",
+  })
   externalId: string | null;
 
   @Field()
@@ -46,7 +53,10 @@ export class Customer {
   @Field()
   registeredAt: Date;
 
-  @Field(() => JSONScalar, { nullable: true, description: "Free-form attributes, such as extra CSV columns." })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: "Free-form attributes, such as extra CSV columns.",
+  })
   attributes: Record<string, unknown>;
 
   @Field()

@@ -12,7 +12,10 @@ export class RejectedRow {
   field: string | null;
 }
 
-@ObjectType({ description: "What upsertCustomers did with a batch: every valid row is stored, each invalid one reported." })
+@ObjectType({
+  description:
+    "What upsertCustomers did with a batch: every valid row is stored, each invalid one reported.",
+})
 export class UpsertCustomersResult {
   @Field(() => Int)
   created: number;
@@ -20,7 +23,9 @@ export class UpsertCustomersResult {
   @Field(() => Int)
   updated: number;
 
-  @Field(() => Int, { description: "Rows identical to what was stored: nothing was written for them." })
+  @Field(() => Int, {
+    description: "Rows identical to what was stored: nothing was written for them.",
+  })
   unchanged: number;
 
   @Field(() => [RejectedRow])

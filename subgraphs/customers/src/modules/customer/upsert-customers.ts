@@ -14,25 +14,49 @@ export const MAX_UPSERT_BATCH = 5_000;
  * same batch twice writes nothing the second time. Invalid rows, rows without an externalId and
  * repeats of an externalId within the batch are rejected by index; the others are still stored.
  */
-export async function upsertCustomers(dataSource: DataSource, organizationId: string, inputs: CustomerInput[]): Promise<UpsertCustomersResult> {
-  if (inputs.length > MAX_UPSERT_BATCH) throw badUserInput(`upsertCustomers takes at most ${MAX_UPSERT_BATCH} rows per call, got ${inputs.length}; split the batch.`, "input");
+export async function upsertCustomers(
+  dataSource: DataSource,
+  organizationId: string,
+  inputs: CustomerInput[],
+): Promise<UpsertCustomersResult> {
+  if (inputs.length > MAX_UPSERT_BATCH)
+    throw badUserInput(
+      `upsertCustomers takes at most ${MAX_UPSERT_BATCH} rows per call, got ${inputs.length}; split the batch.`,
+      "input",
+    );
   const now = new Date();
   return dataSource.transaction(async (manager) => {
     // One batch at a time per organization, so two concurrent batches cannot both create a row.
-    await manager.query("SELECT pg_advisory_xact_lock(hashtext('customers:upsert:' || $1))", [organizationId]);
+    await manager.query("SELECT pg_advisory_xact_lock(hashtext('customers:upsert:' || $1))", [
+      organizationId,
+    ]);
     const rejected: RejectedRow[] = [];
     const firstIndex = new Map<string, number>();
     const candidates: { index: number; input: CustomerInput; externalId: string }[] = [];
     inputs.forEach((input, index) => {
       const externalId = input.externalId?.trim();
-      if (!externalId) return rejected.push({ index, field: "externalId", reason: "upsertCustomers needs an externalId on every row." });
+      if (!externalId)
+        return rejected.push({
+          index,
+          field: "externalId",
+          reason: "upsertCustomers needs an externalId on every row.",
+        });
       const first = firstIndex.get(externalId);
-      if (first !== undefined) return rejected.push({ index, field: "externalId", reason: `externalId '${externalId}' appears again; its first row is ${first}.` });
+      if (first !== undefined)
+        return rejected.push({
+          index,
+          field: "externalId",
+          reason: `externalId '${externalId}' appears again; its first row is ${first}.`,
+        });
       firstIndex.set(externalId, index);
       candidates.push({ index, input, externalId });
     });
 
-    const existing = await loadByExternalId(manager, organizationId, candidates.map((c) => c.externalId));
+    const existing = await loadByExternalId(
+      manager,
+      organizationId,
+      candidates.map((c) => c.externalId),
+    );
     const toInsert: CustomerRow[] = [];
     const toUpdate: (CustomerRow & { id: string })[] = [];
     let invalid = 0;
@@ -61,7 +85,11 @@ export async function upsertCustomers(dataSource: DataSource, organizationId: st
 
 const COLUMNS = `external_id, name, email, age, gender, location, income_range, preferred_category, status, churned_at, registered_at, attributes`;
 
-async function loadByExternalId(manager: EntityManager, organizationId: string, externalIds: string[]): Promise<Map<string, { id: string; row: CustomerRow }>> {
+async function loadByExternalId(
+  manager: EntityManager,
+  organizationId: string,
+  externalIds: string[],
+): Promise<Map<string, { id: string; row: CustomerRow }>> {
   if (externalIds.length === 0) return new Map();
   const rows: Record<string, any>[] = await manager.query(
     `SELECT id, ${COLUMNS} FROM customers WHERE organization_id = $1 AND external_id = ANY($2::text[]) FOR UPDATE`,
@@ -73,9 +101,18 @@ async function loadByExternalId(manager: EntityManager, organizationId: string, 
       {
         id: r.id,
         row: {
-          externalId: r.external_id, name: r.name, email: r.email, age: r.age, gender: r.gender, location: r.location,
-          incomeRange: r.income_range, preferredCategory: r.preferred_category, status: r.status, churnedAt: r.churned_at,
-          registeredAt: r.registered_at, attributes: r.attributes,
+          externalId: r.external_id,
+          name: r.name,
+          email: r.email,
+          age: r.age,
+          gender: r.gender,
+          location: r.location,
+          incomeRange: r.income_range,
+          preferredCategory: r.preferred_category,
+          status: r.status,
+          churnedAt: r.churned_at,
+          registeredAt: r.registered_at,
+          attributes: r.attributes,
         },
       },
     ]),
@@ -85,9 +122,17 @@ async function loadByExternalId(manager: EntityManager, organizationId: string, 
 /** The rows as one array per column, for `unnest`. */
 function columns(rows: CustomerRow[]): unknown[][] {
   return [
-    rows.map((r) => r.externalId), rows.map((r) => r.name), rows.map((r) => r.email), rows.map((r) => r.age),
-    rows.map((r) => r.gender), rows.map((r) => r.location), rows.map((r) => r.incomeRange), rows.map((r) => r.preferredCategory),
-    rows.map((r) => r.status), rows.map((r) => r.churnedAt?.toISOString() ?? null), rows.map((r) => r.registeredAt.toISOString()),
+    rows.map((r) => r.externalId),
+    rows.map((r) => r.name),
+    rows.map((r) => r.email),
+    rows.map((r) => r.age),
+    rows.map((r) => r.gender),
+    rows.map((r) => r.location),
+    rows.map((r) => r.incomeRange),
+    rows.map((r) => r.preferredCategory),
+    rows.map((r) => r.status),
+    rows.map((r) => r.churnedAt?.toISOString() ?? null),
+    rows.map((r) => r.registeredAt.toISOString()),
     rows.map((r) => JSON.stringify(r.attributes)),
   ];
 }
@@ -96,11 +141,22 @@ function columns(rows: CustomerRow[]): unknown[][] {
 const UNNEST_ARGS = `$2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
                      $10::customer_status[], $11::timestamptz[], $12::timestamptz[], $13::jsonb[]`;
 
-async function insertRows(manager: EntityManager, organizationId: string, rows: CustomerRow[]): Promise<void> {
-  await manager.query(`INSERT INTO customers (organization_id, ${COLUMNS}) SELECT $1, * FROM unnest(${UNNEST_ARGS})`, [organizationId, ...columns(rows)]);
+async function insertRows(
+  manager: EntityManager,
+  organizationId: string,
+  rows: CustomerRow[],
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO customers (organization_id, ${COLUMNS}) SELECT $1, * FROM unnest(${UNNEST_ARGS})`,
+    [organizationId, ...columns(rows)],
+  );
 }
 
-async function updateRows(manager: EntityManager, organizationId: string, rows: (CustomerRow & { id: string })[]): Promise<void> {
+async function updateRows(
+  manager: EntityManager,
+  organizationId: string,
+  rows: (CustomerRow & { id: string })[],
+): Promise<void> {
   await manager.query(
     `UPDATE customers AS c
         SET name = u.name, email = u.email, age = u.age, gender = u.gender, location = u.location,

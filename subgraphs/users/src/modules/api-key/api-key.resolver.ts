@@ -14,13 +14,20 @@ const PREFIX_LENGTH = 11;
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
-  @Query(() => [ApiKey], { description: "Your organization's API keys, newest first, revoked ones included. ADMIN only." })
+  @Query(() => [ApiKey], {
+    description: "Your organization's API keys, newest first, revoked ones included. ADMIN only.",
+  })
   async apiKeys(@Ctx() ctx: UsersContext): Promise<ApiKeyEntity[]> {
     const admin = requireUser(ctx.viewer, Role.ADMIN);
-    return ctx.dataSource.getRepository(ApiKeyEntity).find({ where: { organizationId: admin.organizationId }, order: { createdAt: "DESC", id: "DESC" } });
+    return ctx.dataSource.getRepository(ApiKeyEntity).find({
+      where: { organizationId: admin.organizationId },
+      order: { createdAt: "DESC", id: "DESC" },
+    });
   }
 
-  @Mutation(() => CreatedApiKey, { description: "Creates an API key; its secret is in the answer and never again. ADMIN only." })
+  @Mutation(() => CreatedApiKey, {
+    description: "Creates an API key; its secret is in the answer and never again. ADMIN only.",
+  })
   async createApiKey(
     @Arg("name") name: string,
     @Arg("scopes", () => [ApiKeyScope]) scopes: ApiKeyScope[],
@@ -28,7 +35,8 @@ export class ApiKeyResolver {
   ): Promise<CreatedApiKey> {
     const admin = requireUser(ctx.viewer, Role.ADMIN);
     const trimmed = name.trim();
-    if (trimmed.length < 1 || trimmed.length > 100) throw badUserInput("An API key's name must be 1 to 100 characters.", "name");
+    if (trimmed.length < 1 || trimmed.length > 100)
+      throw badUserInput("An API key's name must be 1 to 100 characters.", "name");
     if (scopes.length === 0) throw badUserInput("Give an API key at least one scope.", "scopes");
     const secret = generateSecret("fa");
     const repository = ctx.dataSource.getRepository(ApiKeyEntity);
@@ -46,8 +54,13 @@ export class ApiKeyResolver {
     return { apiKey, secret };
   }
 
-  @Mutation(() => ApiKey, { description: "Revokes an API key at once; revoking twice is harmless. ADMIN only." })
-  async revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: UsersContext): Promise<ApiKeyEntity> {
+  @Mutation(() => ApiKey, {
+    description: "Revokes an API key at once; revoking twice is harmless. ADMIN only.",
+  })
+  async revokeApiKey(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: UsersContext,
+  ): Promise<ApiKeyEntity> {
     const admin = requireUser(ctx.viewer, Role.ADMIN);
     if (!isUuid(id)) throw notFound("ApiKey", id);
     const [rows]: [ApiKeyEntity[], number] = await ctx.dataSource.query(
@@ -57,6 +70,8 @@ export class ApiKeyResolver {
       [id, admin.organizationId],
     );
     if (rows.length === 0) throw notFound("ApiKey", id);
-    return ctx.dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id, organizationId: admin.organizationId });
+    return ctx.dataSource
+      .getRepository(ApiKeyEntity)
+      .findOneByOrFail({ id, organizationId: admin.organizationId });
   }
 }

@@ -29,12 +29,17 @@ export function createAccessTokenIssuer(keys: SigningKeys, ttlSeconds = 900): Ac
     verify: createAccessTokenVerifier(createLocalJWKSet(keys.jwks)),
     async issue(viewer, lifetime = ttlSeconds) {
       const now = Math.floor(Date.now() / 1000);
-      const claims = viewer.kind === "apiKey" ? { org: viewer.organizationId, role: viewer.role, scp: viewer.scopes } : { org: viewer.organizationId, role: viewer.role };
+      const claims =
+        viewer.kind === "apiKey"
+          ? { org: viewer.organizationId, role: viewer.role, scp: viewer.scopes }
+          : { org: viewer.organizationId, role: viewer.role };
       const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, kid: keys.keyId, typ: "JWT" })
         .setIssuer(ACCESS_TOKEN_ISSUER)
         .setAudience(ACCESS_TOKEN_AUDIENCE)
-        .setSubject(viewer.kind === "apiKey" ? `${API_KEY_SUBJECT_PREFIX}${viewer.apiKeyId}` : viewer.userId)
+        .setSubject(
+          viewer.kind === "apiKey" ? `${API_KEY_SUBJECT_PREFIX}${viewer.apiKeyId}` : viewer.userId,
+        )
         .setIssuedAt(now)
         .setExpirationTime(now + lifetime)
         .sign(keys.privateKey);

@@ -4,7 +4,11 @@ import { Role } from "#kit/auth/role";
 import { badUserInput, unauthenticated } from "#kit/errors";
 import type { UsersContext } from "../../context";
 import { OrganizationEntity } from "../organization/organization.entity";
-import { issueRefreshToken, revokeRefreshTokenFamily, rotateRefreshToken } from "../session/refresh-tokens";
+import {
+  issueRefreshToken,
+  revokeRefreshTokenFamily,
+  rotateRefreshToken,
+} from "../session/refresh-tokens";
 import { UserEntity } from "../user/user.entity";
 import { assertPassword, normalizeEmail, normalizeName } from "../user/user-validation";
 import { AuthPayload } from "./auth-payload.type";
@@ -13,7 +17,9 @@ import { SignUpInput } from "./sign-up.input";
 
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayload, { description: "Creates an organization and its first user, an ADMIN, and signs them in." })
+  @Mutation(() => AuthPayload, {
+    description: "Creates an organization and its first user, an ADMIN, and signs them in.",
+  })
   async signUp(@Arg("input") input: SignUpInput, @Ctx() ctx: UsersContext): Promise<AuthPayload> {
     const organizationName = normalizeName(input.organizationName, "organizationName");
     const name = normalizeName(input.name);
@@ -23,17 +29,32 @@ export class AuthResolver {
     return withUniqueEmail(email, () =>
       ctx.dataSource.transaction(async (manager) => {
         await assertEmailFree(manager, email);
-        const organization = await manager.save(manager.create(OrganizationEntity, { name: organizationName }));
-        const user = await manager.save(manager.create(UserEntity, { organizationId: organization.id, email, name, role: Role.ADMIN, passwordHash }));
+        const organization = await manager.save(
+          manager.create(OrganizationEntity, { name: organizationName }),
+        );
+        const user = await manager.save(
+          manager.create(UserEntity, {
+            organizationId: organization.id,
+            email,
+            name,
+            role: Role.ADMIN,
+            passwordHash,
+          }),
+        );
         return signIn(ctx, manager, user);
       }),
     );
   }
 
   @Mutation(() => AuthPayload, {
-    description: "Signs in. A wrong email or password gives the same UNAUTHENTICATED error; repeated failures give RATE_LIMITED.",
+    description:
+      "Signs in. A wrong email or password gives the same UNAUTHENTICATED error; repeated failures give RATE_LIMITED.",
   })
-  async login(@Arg("email") email: string, @Arg("password") password: string, @Ctx() ctx: UsersContext): Promise<AuthPayload> {
+  async login(
+    @Arg("email") email: string,
+    @Arg("password") password: string,
+    @Ctx() ctx: UsersContext,
+  ): Promise<AuthPayload> {
     const account = email.trim().toLowerCase();
     ctx.throttle.assertAllowed(account, ctx.clientAddress);
     const user = await ctx.dataSource
@@ -52,20 +73,35 @@ export class AuthResolver {
   }
 
   @Mutation(() => AuthPayload, {
-    description: "Exchanges a refresh token for a new access token and a new refresh token. A refresh token works once: reusing one revokes its session.",
+    description:
+      "Exchanges a refresh token for a new access token and a new refresh token. A refresh token works once: reusing one revokes its session.",
   })
-  async refreshToken(@Arg("refreshToken") refreshToken: string, @Ctx() ctx: UsersContext): Promise<AuthPayload> {
+  async refreshToken(
+    @Arg("refreshToken") refreshToken: string,
+    @Ctx() ctx: UsersContext,
+  ): Promise<AuthPayload> {
     const rotated = await rotateRefreshToken(ctx.dataSource, refreshToken);
     const user = await ctx.dataSource.getRepository(UserEntity).findOneBy({ id: rotated.userId });
     if (!user) throw unauthenticated("The refresh token's user no longer exists.");
-    const viewer = { kind: "user" as const, userId: user.id, organizationId: user.organizationId, role: user.role };
+    const viewer = {
+      kind: "user" as const,
+      userId: user.id,
+      organizationId: user.organizationId,
+      role: user.role,
+    };
     const { token, expiresAt } = await ctx.tokens.issue(viewer);
     ctx.actAs(viewer);
     return { accessToken: token, refreshToken: rotated.refreshToken, expiresAt, user };
   }
 
-  @Mutation(() => Boolean, { description: "Signs out: revokes the session of this refresh token. False when it was unknown or already revoked." })
-  async logout(@Arg("refreshToken") refreshToken: string, @Ctx() ctx: UsersContext): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      "Signs out: revokes the session of this refresh token. False when it was unknown or already revoked.",
+  })
+  async logout(
+    @Arg("refreshToken") refreshToken: string,
+    @Ctx() ctx: UsersContext,
+  ): Promise<boolean> {
     return revokeRefreshTokenFamily(ctx.dataSource, refreshToken);
   }
 }
@@ -76,12 +112,18 @@ export async function assertEmailFree(manager: EntityManager, email: string): Pr
   if (taken) throw badUserInput(`A user with the email ${email} already exists.`, "email");
 }
 
-/** Runs a write that inserts a user; a concurrent insert of the same email becomes `BAD_USER_INPUT`, not a 500. */
+/**
+ * Runs a write that inserts a user; a concurrent insert of the same email becomes `BAD_USER_INPUT`,
+ * not a 500.
+ */
 export async function withUniqueEmail<T>(email: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string; constraint?: string }).code === "23505" && (error as { constraint?: string }).constraint === "users_email_key") {
+    if (
+      (error as { code?: string; constraint?: string }).code === "23505" &&
+      (error as { constraint?: string }).constraint === "users_email_key"
+    ) {
       throw badUserInput(`A user with the email ${email} already exists.`, "email");
     }
     throw error;
@@ -89,8 +131,17 @@ export async function withUniqueEmail<T>(email: string, write: () => Promise<T>)
 }
 
 /** Issues the token pair for a user and lets the rest of the request act as them. */
-async function signIn(ctx: UsersContext, manager: EntityManager, user: UserEntity): Promise<AuthPayload> {
-  const viewer = { kind: "user" as const, userId: user.id, organizationId: user.organizationId, role: user.role };
+async function signIn(
+  ctx: UsersContext,
+  manager: EntityManager,
+  user: UserEntity,
+): Promise<AuthPayload> {
+  const viewer = {
+    kind: "user" as const,
+    userId: user.id,
+    organizationId: user.organizationId,
+    role: user.role,
+  };
   const { token, expiresAt } = await ctx.tokens.issue(viewer);
   const refreshToken = await issueRefreshToken(manager, user);
   ctx.actAs(viewer);

@@ -3,7 +3,8 @@ import { LoginThrottle } from "./login-throttle";
 
 describe("LoginThrottle", () => {
   let now = 0;
-  const throttle = () => new LoginThrottle({ perAccount: 3, perAddress: 5, windowMs: 60_000 }, () => now);
+  const throttle = () =>
+    new LoginThrottle({ perAccount: 3, perAddress: 5, windowMs: 60_000 }, () => now);
 
   beforeEach(() => {
     now = 1_000_000;
@@ -33,7 +34,9 @@ describe("LoginThrottle", () => {
   it("refuses an address that fails across many accounts", () => {
     const limiter = throttle();
     for (let i = 0; i < 5; i++) limiter.recordFailure(`user${i}@x.test`, "10.0.0.9");
-    expect(rateLimited(() => limiter.assertAllowed("fresh@x.test", "10.0.0.9"))?.extensions.code).toBe("RATE_LIMITED");
+    expect(
+      rateLimited(() => limiter.assertAllowed("fresh@x.test", "10.0.0.9"))?.extensions.code,
+    ).toBe("RATE_LIMITED");
     expect(rateLimited(() => limiter.assertAllowed("fresh@x.test", "10.0.0.10"))).toBeUndefined();
   });
 

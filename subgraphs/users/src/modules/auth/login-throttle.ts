@@ -32,16 +32,28 @@ interface Window {
 export class LoginThrottle {
   private readonly windows = new Map<string, Window>();
 
-  constructor(private readonly limits: ThrottleLimits = throttleLimitsFromEnv(), private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly limits: ThrottleLimits = throttleLimitsFromEnv(),
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Throws `RATE_LIMITED` (with `retryAfterSeconds`) when the account or the address is over its limit. */
+  /**
+   * Throws `RATE_LIMITED` (with `retryAfterSeconds`) when the account or the address is over its
+   * limit.
+   */
   assertAllowed(email: string, address: string): void {
-    const retryAt = Math.max(this.blockedUntil(`account:${email}`, this.limits.perAccount), this.blockedUntil(`address:${address}`, this.limits.perAddress));
+    const retryAt = Math.max(
+      this.blockedUntil(`account:${email}`, this.limits.perAccount),
+      this.blockedUntil(`address:${address}`, this.limits.perAddress),
+    );
     if (retryAt > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil((retryAt - this.now()) / 1000));
-      throw new GraphQLError(`Too many failed sign-in attempts; try again in ${retryAfterSeconds} seconds.`, {
-        extensions: { code: ErrorCode.RateLimited, retryAfterSeconds },
-      });
+      throw new GraphQLError(
+        `Too many failed sign-in attempts; try again in ${retryAfterSeconds} seconds.`,
+        {
+          extensions: { code: ErrorCode.RateLimited, retryAfterSeconds },
+        },
+      );
     }
   }
 

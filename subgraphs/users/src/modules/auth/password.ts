@@ -10,14 +10,19 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
-/** A hash of a password nobody has, verified when an email is unknown so both paths cost the same. */
+/**
+ * A hash of a password nobody has, verified when an email is unknown so both paths cost the same.
+ */
 let decoy: Promise<string> | undefined;
 
 /**
  * True when `password` matches `passwordHash`. With no hash (unknown email) it still runs one
  * argon2 verification and answers false, so response time does not tell whether an email exists.
  */
-export async function verifyPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
+export async function verifyPassword(
+  passwordHash: string | undefined,
+  password: string,
+): Promise<boolean> {
   if (!passwordHash) {
     decoy ??= hashPassword(`decoy-${Math.random()}`);
     await verify(await decoy, password).catch(() => false);

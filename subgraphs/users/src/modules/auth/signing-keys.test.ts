@@ -7,7 +7,12 @@ import { Role } from "#kit/auth/role";
 import { createAccessTokenIssuer } from "./access-token-issuer";
 import { loadSigningKeys } from "./signing-keys";
 
-const viewer = { kind: "user" as const, userId: "2b0a3c1e-1111-4222-8333-444455556666", organizationId: "3c0a3c1e-1111-4222-8333-444455556666", role: Role.ANALYST };
+const viewer = {
+  kind: "user" as const,
+  userId: "2b0a3c1e-1111-4222-8333-444455556666",
+  organizationId: "3c0a3c1e-1111-4222-8333-444455556666",
+  role: Role.ANALYST,
+};
 
 describe("signing keys", () => {
   it("generates a development key once and reuses it", async () => {
@@ -15,7 +20,12 @@ describe("signing keys", () => {
     const first = await loadSigningKeys(dir, {});
     const second = await loadSigningKeys(dir, {});
     expect(second.keyId).toBe(first.keyId);
-    expect(first.jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", kid: first.keyId });
+    expect(first.jwks.keys[0]).toMatchObject({
+      kty: "OKP",
+      crv: "Ed25519",
+      alg: "EdDSA",
+      kid: first.keyId,
+    });
     expect(first.jwks.keys[0]).not.toHaveProperty("d");
   });
 
@@ -32,7 +42,9 @@ describe("signing keys", () => {
     });
     expect(rotated.jwks.keys.map((key) => key.kid)).toEqual(["2026-12", old.keyId]);
     const newToken = (await createAccessTokenIssuer(rotated).issue(viewer)).token;
-    expect(JSON.parse(Buffer.from(newToken.split(".")[0], "base64url").toString()).kid).toBe("2026-12");
+    expect(JSON.parse(Buffer.from(newToken.split(".")[0], "base64url").toString()).kid).toBe(
+      "2026-12",
+    );
 
     const verify = createAccessTokenVerifier(createLocalJWKSet(rotated.jwks));
     await expect(verify(oldToken)).resolves.toEqual(viewer);
@@ -40,7 +52,9 @@ describe("signing keys", () => {
 
     // Once the old key is no longer published, its tokens are refused.
     const current = createAccessTokenVerifier(createLocalJWKSet({ keys: [rotated.jwks.keys[0]] }));
-    await expect(current(oldToken)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    await expect(current(oldToken)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
     expect(await exportJWK(privateKey)).toHaveProperty("d");
   });
 });

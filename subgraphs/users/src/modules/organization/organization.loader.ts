@@ -6,6 +6,8 @@ import { OrganizationEntity } from "./organization.entity";
 export function createOrganizationLoaders(dataSource: DataSource, organizationId: string) {
   const organizations = dataSource.getRepository(OrganizationEntity);
   return {
-    organizationById: uuidLoader(async (ids) => (ids.includes(organizationId) ? organizations.findBy({ id: organizationId }) : [])),
+    organizationById: uuidLoader(async (ids) =>
+      ids.includes(organizationId) ? organizations.findBy({ id: organizationId }) : [],
+    ),
   };
 }

@@ -8,7 +8,10 @@ import { Organization } from "./organization.type";
 @Resolver(() => Organization)
 export class OrganizationResolver {
   @FieldResolver(() => [User], { description: "The organization's users, oldest first." })
-  async users(@Root() organization: OrganizationEntity, @Ctx() { loaders }: UsersContext): Promise<UserEntity[]> {
+  async users(
+    @Root() organization: OrganizationEntity,
+    @Ctx() { loaders }: UsersContext,
+  ): Promise<UserEntity[]> {
     return loaders ? loaders.usersByOrganizationId.load(organization.id) : [];
   }
 }

@@ -10,19 +10,25 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The email as stored (trimmed, lower case); `BAD_USER_INPUT` when it is not an email address. */
 export function normalizeEmail(email: string, field = "email"): string {
   const normalized = email.trim().toLowerCase();
-  if (normalized.length > 254 || !EMAIL.test(normalized)) throw badUserInput(`'${email}' is not a valid email address.`, field);
+  if (normalized.length > 254 || !EMAIL.test(normalized))
+    throw badUserInput(`'${email}' is not a valid email address.`, field);
   return normalized;
 }
 
-/** `BAD_USER_INPUT` for a password under {@link MIN_PASSWORD_LENGTH} characters or absurdly long. */
+/**
+ * `BAD_USER_INPUT` for a password under {@link MIN_PASSWORD_LENGTH} characters or absurdly long.
+ */
 export function assertPassword(password: string, field = "password"): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw badUserInput(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`, field);
-  if (password.length > MAX_PASSWORD_LENGTH) throw badUserInput(`A password may have at most ${MAX_PASSWORD_LENGTH} characters.`, field);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw badUserInput(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`, field);
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw badUserInput(`A password may have at most ${MAX_PASSWORD_LENGTH} characters.`, field);
 }
 
 /** The trimmed name; `BAD_USER_INPUT` when empty or over 200 characters. */
 export function normalizeName(name: string, field = "name"): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200) throw badUserInput("A name must be 1 to 200 characters.", field);
+  if (trimmed.length < 1 || trimmed.length > 200)
+    throw badUserInput("A name must be 1 to 200 characters.", field);
   return trimmed;
 }

@@ -6,6 +6,9 @@ import type { UserEntity } from "./user.entity";
  * a reference to a user of another organization, or any reference from an anonymous caller,
  * resolves to `null`.
  */
-export async function resolveUserReference(reference: { id: string }, { loaders }: UsersContext): Promise<UserEntity | null> {
+export async function resolveUserReference(
+  reference: { id: string },
+  { loaders }: UsersContext,
+): Promise<UserEntity | null> {
   return loaders ? loaders.userById.load(reference.id) : null;
 }

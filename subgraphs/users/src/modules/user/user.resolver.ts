@@ -15,7 +15,10 @@ import { assertPassword, normalizeEmail, normalizeName } from "./user-validation
 
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => User, { nullable: true, description: "The signed-in user; null for an anonymous request or an API key." })
+  @Query(() => User, {
+    nullable: true,
+    description: "The signed-in user; null for an anonymous request or an API key.",
+  })
   async me(@Ctx() { viewer, loaders }: UsersContext): Promise<UserEntity | null> {
     if (viewer?.kind !== "user" || !loaders) return null;
     return loaders.userById.load(viewer.userId);
@@ -28,7 +31,10 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: "Adds a user to the caller's organization. ADMIN only." })
-  async createUser(@Arg("input") input: CreateUserInput, @Ctx() ctx: UsersContext): Promise<UserEntity> {
+  async createUser(
+    @Arg("input") input: CreateUserInput,
+    @Ctx() ctx: UsersContext,
+  ): Promise<UserEntity> {
     const admin = requireUser(ctx.viewer, Role.ADMIN);
     const email = normalizeEmail(input.email);
     const name = normalizeName(input.name);
@@ -37,7 +43,15 @@ export class UserResolver {
     const user = await withUniqueEmail(email, () =>
       ctx.dataSource.transaction(async (manager) => {
         await assertEmailFree(manager, email);
-        return manager.save(manager.create(UserEntity, { organizationId: admin.organizationId, email, name, role: input.role, passwordHash }));
+        return manager.save(
+          manager.create(UserEntity, {
+            organizationId: admin.organizationId,
+            email,
+            name,
+            role: input.role,
+            passwordHash,
+          }),
+        );
       }),
     );
     const { passwordHash: _hash, ...publicUser } = user;
@@ -45,18 +59,32 @@ export class UserResolver {
   }
 
   @Mutation(() => User, {
-    description: "Changes a user's role in the caller's organization. ADMIN only. The last ADMIN cannot be demoted. Takes effect on the user's next access token.",
+    description:
+      "Changes a user's role in the caller's organization. ADMIN only. The last ADMIN cannot be demoted. Takes effect on the user's next access token.",
   })
-  async updateUserRole(@Arg("id", () => ID) id: string, @Arg("role", () => Role) role: Role, @Ctx() ctx: UsersContext): Promise<UserEntity> {
+  async updateUserRole(
+    @Arg("id", () => ID) id: string,
+    @Arg("role", () => Role) role: Role,
+    @Ctx() ctx: UsersContext,
+  ): Promise<UserEntity> {
     const admin = requireUser(ctx.viewer, Role.ADMIN);
     if (!isUuid(id)) throw notFound("User", id);
     return ctx.dataSource.transaction(async (manager) => {
       // Lock the organization's admins so two concurrent demotions cannot leave none.
-      const admins: { id: string }[] = await manager.query("SELECT id FROM users WHERE organization_id = $1 AND role = 'ADMIN' FOR UPDATE", [admin.organizationId]);
-      const user = await manager.findOneBy(UserEntity, { id, organizationId: admin.organizationId });
+      const admins: { id: string }[] = await manager.query(
+        "SELECT id FROM users WHERE organization_id = $1 AND role = 'ADMIN' FOR UPDATE",
+        [admin.organizationId],
+      );
+      const user = await manager.findOneBy(UserEntity, {
+        id,
+        organizationId: admin.organizationId,
+      });
       if (!user) throw notFound("User", id);
       if (user.role === Role.ADMIN && role !== Role.ADMIN && admins.length === 1) {
-        throw badUserInput("An organization needs at least one ADMIN: promote someone else first.", "role");
+        throw badUserInput(
+          "An organization needs at least one ADMIN: promote someone else first.",
+          "role",
+        );
       }
       user.role = role;
       return manager.save(user);
@@ -64,7 +92,10 @@ export class UserResolver {
   }
 
   @FieldResolver(() => Organization)
-  async organization(@Root() user: UserEntity, @Ctx() { loaders }: UsersContext): Promise<OrganizationEntity | null> {
+  async organization(
+    @Root() user: UserEntity,
+    @Ctx() { loaders }: UsersContext,
+  ): Promise<OrganizationEntity | null> {
     return loaders!.organizationById.load(user.organizationId);
   }
 }

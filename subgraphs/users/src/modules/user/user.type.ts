@@ -3,7 +3,8 @@ import { Role } from "#kit/auth/role";
 
 registerEnumType(Role, {
   name: "Role",
-  description: "What a user may do in their organization: VIEWER reads; ANALYST also changes data and runs models; ADMIN also manages users and API keys.",
+  description:
+    "What a user may do in their organization: VIEWER reads; ANALYST also changes data and runs models; ADMIN also manages users and API keys.",
 });
 
 @Directive('@key(fields: "id")')
