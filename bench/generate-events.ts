@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
-import { NO_CAMPAIGN } from "../subgraphs/analytics/src/modules/ingest/ingest-events";
 import {
   activityMarksSql,
   ANY_TYPE,
-} from "../subgraphs/analytics/src/modules/timeseries/customer-activity";
+  NO_CAMPAIGN,
+} from "../subgraphs/analytics/src/modules/rollups/rollup-keys";
 import { serviceDatabaseUrl } from "#kit/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";

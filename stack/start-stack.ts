@@ -14,7 +14,7 @@ import {
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from "#dev/embedded-postgres";
 import { generateDemoDataset } from "#dev/demo/demo-dataset";
 import { assertPortFree } from "#kit/http/ports";
-import type { RunningService } from "#kit/server/serve-subgraph";
+import type { RunningService } from "#kit/server/graphql-service";
 import { startGateway } from "../gateway/src/gateway";
 
 export interface StackOptions {

@@ -3,7 +3,7 @@ import { auditServer } from "graphql-http";
 import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
 import { GRAPHQL_PATH } from "#kit/http/graphql-http-server";
-import type { RunningService } from "#kit/server/serve-subgraph";
+import type { RunningService } from "#kit/server/graphql-service";
 import { supergraphForFile } from "./support/supergraph";
 
 // Limits small enough to reach here; the defaults are in docs/hardening.md.

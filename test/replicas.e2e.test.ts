@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
 import { startAnalyticsService } from "../subgraphs/analytics/src/service";
 import { withDatabase } from "#kit/database/database-url";
-import type { RunningService } from "#kit/server/serve-subgraph";
+import type { RunningService } from "#kit/server/graphql-service";
 import { ensureRedisServer, startLocalRedis, type LocalRedis } from "./support/redis-server";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";

@@ -1,5 +1,5 @@
 import { startGateway } from "../gateway/src/gateway";
-import type { RunningService } from "#kit/server/serve-subgraph";
+import type { RunningService } from "#kit/server/graphql-service";
 import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
 
 /**

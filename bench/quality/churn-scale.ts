@@ -7,7 +7,7 @@ import { startStack } from "../../stack/start-stack";
 import {
   fetchCustomerProfiles,
   organizationRecordsChurn,
-} from "../../subgraphs/analytics/src/modules/churn/customer-profiles";
+} from "../../subgraphs/analytics/src/modules/features/customer-profiles";
 import {
   buildChurnDataset,
   prefetchFeatures,

@@ -21,7 +21,7 @@ export interface GatewayConfig {
   deduplicateSubgraphQueries: boolean;
   /**
    * `SINGLE_SUBGRAPH_PASSTHROUGH`: an operation one subgraph answers alone is sent to it as written
-   * and its answer returned as is, without query plan execution (see SingleSubgraphOperations).
+   * and its answer returned as is, without query plan execution (see SubgraphPassthrough).
    * @default true
    */
   singleSubgraphPassthrough: boolean;

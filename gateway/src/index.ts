@@ -3,7 +3,7 @@
 import cluster from "node:cluster";
 import { exitOnEnvironmentProblems } from "#kit/environment";
 import { createLogger } from "#kit/logger";
-import { runServiceMain } from "#kit/server/run-as-process";
+import { runAsProcess } from "#kit/server/run-as-process";
 import { gatewayWorkersFromEnv, runGatewayPrimary } from "./cluster";
 import { startGateway } from "./gateway";
 
@@ -17,4 +17,4 @@ try {
   process.exit(1);
 }
 if (workers > 1 && cluster.isPrimary) runGatewayPrimary(workers, log);
-else runServiceMain(log, () => startGateway());
+else runAsProcess(log, () => startGateway());

@@ -1,8 +1,8 @@
 import { GRAPHQL_PATH } from "#kit/http/graphql-http-server";
+import type { Readiness } from "#kit/server/graphql-service";
 
-/** Each dependency's state: "ok", or why it is not. */
-export interface Readiness {
-  ready: boolean;
+/** Each subgraph's state: "ok", or why it is not. */
+export interface SubgraphsReadiness extends Readiness {
   dependencies: Record<string, string>;
   /** The dependencies that are not "ok". */
   failing: string[];
@@ -16,7 +16,7 @@ export interface Readiness {
 export async function checkReadiness(
   subgraphUrls: Record<string, string>,
   timeoutMs = 2_000,
-): Promise<Readiness> {
+): Promise<SubgraphsReadiness> {
   const entries = await Promise.all(
     Object.entries(subgraphUrls).map(async ([name, url]): Promise<[string, string]> => {
       const readyUrl = url.endsWith(GRAPHQL_PATH)

@@ -1,4 +1,4 @@
-import type { RunningService } from "./serve-subgraph";
+import type { RunningService } from "./graphql-service";
 import { exitOnEnvironmentProblems } from "../environment";
 import type { Logger } from "../logger";
 
@@ -7,7 +7,7 @@ import type { Logger } from "../logger";
  * listens, and on SIGINT/SIGTERM stops it gracefully and exits 0. A start-up failure (a port in
  * use, an unreachable database) is printed as one clear line and exits 1.
  */
-export function runServiceMain(log: Logger, start: () => Promise<RunningService>): void {
+export function runAsProcess(log: Logger, start: () => Promise<RunningService>): void {
   exitOnEnvironmentProblems();
   start().then(
     (service) => {

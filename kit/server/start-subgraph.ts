@@ -6,23 +6,23 @@ import {
   createCredentialVerifier,
   createRemoteApiKeyExchange,
   type ApiKeyExchange,
+  type VerifiedCredential,
 } from "../auth/credentials";
-import type { Viewer } from "../auth/viewer";
 import { portFromEnv, serviceDatabaseUrl, USERS_AUTH_PATHS, usersBaseUrlFromEnv } from "../config";
 import type { ConnectOptions } from "../database/connect";
 import type { ServiceName } from "../database/database-url";
-import { demoDatasetFromEnv, type DemoDataset } from "#dev/demo/demo-dataset";
 import { prepareDatabase } from "../database/prepare-database";
 import type { RouteHandler } from "../http/graphql-http-server";
 import { createLogger } from "../logger";
 import {
-  startSubgraphServer,
-  type BaseSubgraphContext,
+  startGraphQLService,
+  type Readiness,
   type RunningService,
-} from "./serve-subgraph";
+  type ServiceContext,
+} from "./graphql-service";
 
 /** What may be chosen when starting any subgraph; everything defaults from the environment. */
-export interface SubgraphServiceOptions {
+export interface SubgraphOptions<TDemoData = unknown> {
   /** @default <SERVICE>_PORT or the design's port; 0 picks a free port */
   port?: number;
   /**
@@ -36,23 +36,23 @@ export interface SubgraphServiceOptions {
    */
   usersBaseUrl?: string;
   connect?: ConnectOptions;
-  /**
-   * Load this subgraph's part of the demo data set after migrating, unless it is already there.
-   * @default from DEMO_DATA=true
-   */
-  demoData?: DemoDataset;
+  /** Load this subgraph's part of a demo data set after migrating, unless it is already there. */
+  demoData?: TDemoData;
 }
 
 /** How one subgraph is made: the parts that differ between users, customers and analytics. */
-export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
+export interface SubgraphDefinition<TContext extends ServiceContext, TDemoData = unknown> {
   name: ServiceName;
   createDataSource(url: string): DataSource;
   buildSchema(): Promise<GraphQLSchema>;
+  /**
+   * The context of one request; `credential.accessToken` is the caller's verified token (an API
+   * key's exchanged one), to call other services as them.
+   */
   createContext(
     dataSource: DataSource,
-    viewer: Viewer | null,
+    credential: VerifiedCredential | null,
     req: IncomingMessage,
-    accessToken: string | null,
   ): TContext;
   /**
    * Verification of its own (the users subgraph holds the keys); by default through the users
@@ -73,17 +73,19 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
    */
   stop?(): Promise<void>;
   /** Inserts its part of the demo data set; resolves false when it was already there. */
-  seedDemoData(dataSource: DataSource, dataset: DemoDataset): Promise<boolean>;
+  seedDemoData(dataSource: DataSource, dataset: TDemoData): Promise<boolean>;
 }
 
 /**
  * Starts a subgraph: connects to its database (with retries), runs pending migrations, loads the
- * demo data when asked, builds its schema and serves it. If anything fails after connecting, the
- * pool is closed before rejecting.
+ * demo data when given, builds its schema and serves it (see {@link startGraphQLService}), with
+ * `/ready` answering whether the database does. Every request's credential is verified here, so a
+ * subgraph reached directly is as strict as one reached through the gateway. If anything fails
+ * after connecting, the pool is closed before rejecting.
  */
-export async function startSubgraphService<TContext extends BaseSubgraphContext>(
-  definition: SubgraphDefinition<TContext>,
-  options: SubgraphServiceOptions = {},
+export async function startSubgraph<TContext extends ServiceContext, TDemoData>(
+  definition: SubgraphDefinition<TContext, TDemoData>,
+  options: SubgraphOptions<TDemoData> = {},
 ): Promise<RunningService> {
   const log = createLogger(definition.name);
   const usersBase = options.usersBaseUrl ?? usersBaseUrlFromEnv();
@@ -96,29 +98,43 @@ export async function startSubgraphService<TContext extends BaseSubgraphContext>
   );
   try {
     await definition.prepare?.(dataSource);
-    const demoData = options.demoData ?? demoDatasetFromEnv();
-    if (demoData && (await definition.seedDemoData(dataSource, demoData)))
+    if (options.demoData && (await definition.seedDemoData(dataSource, options.demoData)))
       log.info("loaded the demo data");
-    const running = await startSubgraphServer({
+    const schema = await definition.buildSchema();
+    return await startGraphQLService<TContext>({
       name: definition.name,
       port: options.port ?? portFromEnv(definition.name),
-      schema: await definition.buildSchema(),
-      dataSource,
+      executor: { schema },
+      limitCost: false,
+      exemptTrustedProxies: true,
       verifyCredential: createCredentialVerifier(
         definition.verifyAccessToken ??
           createRemoteAccessTokenVerifier(`${usersBase}${USERS_AUTH_PATHS.jwks}`),
         definition.exchangeApiKey?.(dataSource) ??
           createRemoteApiKeyExchange(`${usersBase}${USERS_AUTH_PATHS.apiKeyToken}`),
       ),
-      createContext: (viewer, req, accessToken) =>
-        definition.createContext(dataSource, viewer, req, accessToken),
+      createContext: (credential, req) => definition.createContext(dataSource, credential, req),
+      readiness: () => databaseReadiness(dataSource),
       routes: definition.routes?.(dataSource),
-      beforeDatabaseCloses: definition.stop,
+      webSockets: schema.getSubscriptionType() ? { schema } : undefined,
+      stopped: async () => {
+        await definition.stop?.();
+        if (dataSource.isInitialized) await dataSource.destroy();
+      },
     });
-    return running;
   } catch (error) {
     await definition.stop?.().catch(() => undefined);
     await dataSource.destroy();
     throw error;
+  }
+}
+
+/** Ready when the database answers `SELECT 1`. */
+async function databaseReadiness(dataSource: DataSource): Promise<Readiness> {
+  try {
+    await dataSource.query("SELECT 1");
+    return { ready: true };
+  } catch (error) {
+    return { ready: false, failing: "database", reason: (error as Error).message };
   }
 }

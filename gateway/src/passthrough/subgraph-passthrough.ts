@@ -1,6 +1,7 @@
 import type { GraphQLDataSource } from "@apollo/gateway";
 import { GraphQLDataSourceRequestKind } from "@apollo/gateway/dist/datasources/types";
 import { operationFromDocument, type Schema, type Supergraph } from "@apollo/federation-internals";
+import type { ApolloGateway } from "@apollo/gateway";
 import type { QueryPlanner } from "@apollo/query-planner";
 import type {
   GatewayExecutionResult,
@@ -29,15 +30,14 @@ export interface PlanningSources {
 /**
  * Operations that one subgraph answers alone, sent to it as the client wrote them and answered
  * with its response as it is: no query plan execution and no result shaping in the gateway, whose
- * cost grows with the size of the answer (a 168-point series spent a quarter of the gateway's CPU
- * there). An operation qualifies when its query plan is a single fetch from one subgraph (no
- * `@requires`, no rewrites), the document is also valid against that subgraph's own schema (so the
- * subgraph executes exactly the selection the client asked for, shaped the same way), and it
- * neither introspects (the subgraph's schema is not the supergraph's) nor defers. Everything else
- * goes through `@apollo/gateway` as before. Errors of the subgraph keep their message, path and
- * extensions, with `serviceName` added as `@apollo/gateway` does.
+ * cost grows with the size of the answer. An operation qualifies when its query plan is a single
+ * fetch from one subgraph (no `@requires`, no rewrites), the document is also valid against that
+ * subgraph's own schema (so the subgraph executes exactly the selection the client asked for,
+ * shaped the same way), and it neither introspects (the subgraph's schema is not the
+ * supergraph's) nor defers. Everything else goes through `@apollo/gateway`. Errors of the subgraph
+ * keep their message, path and extensions, with `serviceName` added as `@apollo/gateway` does.
  */
-export class SingleSubgraphOperations {
+export class SubgraphPassthrough {
   private readonly subgraphSchemas = new Map<string, GraphQLSchema>();
   private readonly decisions = new Map<string, string | null>();
 
@@ -132,7 +132,7 @@ export class SingleSubgraphOperations {
       node.contextRewrites?.length
     )
       return null;
-    return this.validFor(node.serviceName, document) ? node.serviceName : null;
+    return this.canForward(node.serviceName, document) ? node.serviceName : null;
   }
 
   /**
@@ -141,7 +141,7 @@ export class SingleSubgraphOperations {
    * subscription whose plan has no other fetch, the gateway then forwards the subgraph's events as
    * they are.)
    */
-  validFor(serviceName: string, document: DocumentNode): boolean {
+  canForward(serviceName: string, document: DocumentNode): boolean {
     if (introspectsOrDefers(document)) return false;
     const schema = this.subgraphSchema(serviceName);
     return schema !== undefined && validate(schema, document).length === 0;
@@ -178,4 +178,28 @@ function introspectsOrDefers(document: DocumentNode): boolean {
     },
   });
   return found;
+}
+
+/**
+ * `@apollo/gateway` as Apollo Server sees it, except that operations one subgraph answers alone
+ * are run by `passthrough` (see {@link SubgraphPassthrough}).
+ */
+export function withPassthrough(
+  gateway: ApolloGateway,
+  passthrough: SubgraphPassthrough,
+): ApolloGateway {
+  return {
+    onSchemaLoadOrUpdate: (callback: Parameters<ApolloGateway["onSchemaLoadOrUpdate"]>[0]) =>
+      gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    load: async (options: Parameters<ApolloGateway["load"]>[0]) => {
+      const loaded = await gateway.load(options);
+      const executor = loaded.executor;
+      return {
+        ...loaded,
+        executor: async (requestContext: Parameters<typeof executor>[0]) =>
+          (await passthrough.execute(requestContext as never)) ?? executor(requestContext),
+      };
+    },
+  } as unknown as ApolloGateway;
 }

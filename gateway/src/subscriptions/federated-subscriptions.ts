@@ -51,7 +51,7 @@ export class FederatedSubscriptions {
   private readonly shared = new Map<string, SharedSubscription>();
 
   /**
-   * @param runsAsWritten true when a subgraph can run the client's document itself with the answer
+   * @param canForward true when a subgraph can run the client's document itself with the answer
    * the client expects: a subscription that needs no other subgraph is then opened upstream as
    * written and its events forwarded as they are, without completing each one through a query plan.
    */
@@ -59,7 +59,7 @@ export class FederatedSubscriptions {
     private readonly planner: SubscriptionPlanner,
     private readonly services: ServiceMap,
     private readonly upstream: UpstreamConnections,
-    private readonly runsAsWritten: (serviceName: string, document: DocumentNode) => boolean = () =>
+    private readonly canForward: (serviceName: string, document: DocumentNode) => boolean = () =>
       false,
   ) {}
 
@@ -99,11 +99,11 @@ export class FederatedSubscriptions {
     const key = JSON.stringify([context.accessToken, args.operationName ?? null, text, variables]);
     let shared = this.shared.get(key);
     if (!shared) {
-      const asWritten =
-        !plan.rest && this.runsAsWritten(plan.primary.serviceName, args.document)
+      const forwarded =
+        !plan.rest && this.canForward(plan.primary.serviceName, args.document)
           ? { query: text, operationName: args.operationName ?? undefined }
           : null;
-      shared = this.open(key, plan, variables, context, asWritten);
+      shared = this.open(key, plan, variables, context, forwarded);
     }
     const subscription = shared;
     const options = {

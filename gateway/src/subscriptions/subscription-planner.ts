@@ -32,7 +32,7 @@ export class SubscriptionPlanner {
   readonly clientSchema: GraphQLSchema;
   /** Each subgraph's name and routing URL. */
   readonly subgraphs: { name: string; url: string }[];
-  /** The supergraph and its query planner (shared with {@link SingleSubgraphOperations}). */
+  /** The supergraph and its query planner (shared with {@link SubgraphPassthrough}). */
   readonly supergraph: Supergraph;
   readonly queryPlanner: QueryPlanner;
   private readonly cache = new Map<string, SubscriptionPlan>();

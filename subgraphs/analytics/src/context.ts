@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Viewer } from "#kit/auth/viewer";
-import type { BaseSubgraphContext } from "#kit/server/serve-subgraph";
+import type { ServiceContext } from "#kit/server/graphql-service";
 import { createCustomerStatsLoader } from "./modules/customer-stats/customer-stats.loader";
 import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
 import { createChurnRiskLoader } from "./modules/churn/churn-store";
@@ -8,7 +8,7 @@ import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-per
 import type { RealtimeHub } from "./modules/realtime/realtime-hub";
 
 /** The analytics subgraph's per-request context. */
-export interface AnalyticsContext extends BaseSubgraphContext {
+export interface AnalyticsContext extends ServiceContext {
   dataSource: DataSource;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
   loaders: {

@@ -11,7 +11,6 @@ import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-D
 import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
-import { EventEntity } from "./modules/event/event.entity";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /** The analytics database. */
@@ -19,7 +18,9 @@ export function createAnalyticsDataSource(url: string): DataSource {
   return createServiceDataSource({
     name: "analytics",
     url,
-    entities: [EventEntity, MetricDefinitionEntity],
+    // Events, rollups and the models are read and written with SQL; only metric definitions are
+    // entities.
+    entities: [MetricDefinitionEntity],
     migrations: [
       CreateEventsAndMetricDefinitions1763900000000,
       CreateEventRollups1763900001000,

@@ -1,5 +1,6 @@
-import type { RunningService } from "#kit/server/serve-subgraph";
-import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
+import type { DemoDataset } from "#dev/demo/demo-dataset";
+import type { RunningService } from "#kit/server/graphql-service";
+import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
@@ -14,7 +15,7 @@ import { failInterruptedJobs } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { buildAnalyticsSchema } from "./schema";
 
-export interface AnalyticsServiceOptions extends SubgraphServiceOptions {
+export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
   /**
    * The customers subgraph's GraphQL URL, to read customer attributes as the caller. @default
    * CUSTOMERS_URL or http://localhost:4002/graphql
@@ -37,7 +38,7 @@ export function startAnalyticsService(
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
   let partitionMaintenance: NodeJS.Timeout | undefined;
-  return startSubgraphService(
+  return startSubgraph(
     {
       name: "analytics",
       prepare: async (dataSource) => {
@@ -71,8 +72,14 @@ export function startAnalyticsService(
       seedDemoData: seedAnalyticsDemoData,
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, viewer, _req, accessToken) =>
-        createAnalyticsContext(dataSource, viewer, customersUrl, accessToken, realtime!),
+      createContext: (dataSource, credential) =>
+        createAnalyticsContext(
+          dataSource,
+          credential?.viewer ?? null,
+          customersUrl,
+          credential?.accessToken ?? null,
+          realtime!,
+        ),
     },
     options,
   );

@@ -1,11 +1,11 @@
 import type { DataSource } from "typeorm";
 import type { Viewer } from "#kit/auth/viewer";
-import type { BaseSubgraphContext } from "#kit/server/serve-subgraph";
+import type { ServiceContext } from "#kit/server/graphql-service";
 import { createCampaignLoaders } from "./modules/campaign/campaign.loader";
 import { createCustomerLoaders } from "./modules/customer/customer.loader";
 
 /** The customers subgraph's per-request context. */
-export interface CustomersContext extends BaseSubgraphContext {
+export interface CustomersContext extends ServiceContext {
   dataSource: DataSource;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
   loaders:

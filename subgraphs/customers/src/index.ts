@@ -1,7 +1,10 @@
 // The customers subgraph on its own: `npm run start:customers` (after `npm run build`).
 import "reflect-metadata";
 import { createLogger } from "#kit/logger";
-import { runServiceMain } from "#kit/server/run-as-process";
+import { demoDatasetFromEnv } from "#dev/demo/demo-dataset";
+import { runAsProcess } from "#kit/server/run-as-process";
 import { startCustomersService } from "./service";
 
-runServiceMain(createLogger("customers"), () => startCustomersService());
+runAsProcess(createLogger("customers"), () =>
+  startCustomersService({ demoData: demoDatasetFromEnv() }),
+);

@@ -1,5 +1,6 @@
-import type { RunningService } from "#kit/server/serve-subgraph";
-import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
+import type { DemoDataset } from "#dev/demo/demo-dataset";
+import type { RunningService } from "#kit/server/graphql-service";
+import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
 import { createCustomersContext } from "./context";
 import { createCustomersDataSource } from "./data-source";
 import { seedCustomersDemoData } from "./demo-data";
@@ -7,15 +8,16 @@ import { buildCustomersSchema } from "./schema";
 
 /** Starts the customers subgraph (customers and campaigns). */
 export function startCustomersService(
-  options: SubgraphServiceOptions = {},
+  options: SubgraphOptions<DemoDataset> = {},
 ): Promise<RunningService> {
-  return startSubgraphService(
+  return startSubgraph(
     {
       name: "customers",
       seedDemoData: seedCustomersDemoData,
       createDataSource: createCustomersDataSource,
       buildSchema: buildCustomersSchema,
-      createContext: createCustomersContext,
+      createContext: (dataSource, credential) =>
+        createCustomersContext(dataSource, credential?.viewer ?? null),
     },
     options,
   );

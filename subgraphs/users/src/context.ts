@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { DataSource } from "typeorm";
 import type { Viewer } from "#kit/auth/viewer";
 import { clientAddress } from "#kit/http/client-address";
-import type { BaseSubgraphContext } from "#kit/server/serve-subgraph";
+import type { ServiceContext } from "#kit/server/graphql-service";
 import type { AccessTokenIssuer } from "./modules/auth/access-token-issuer";
 import type { LoginThrottle } from "./modules/auth/login-throttle";
 import { createOrganizationLoaders } from "./modules/organization/organization.loader";
@@ -16,7 +16,7 @@ export interface UsersServices {
 }
 
 /** The users subgraph's per-request context. */
-export interface UsersContext extends BaseSubgraphContext, UsersServices {
+export interface UsersContext extends ServiceContext, UsersServices {
   /** The client's address (through the gateway: the address it saw), for sign-in throttling. */
   clientAddress: string;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */

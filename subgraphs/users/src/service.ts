@@ -3,8 +3,9 @@ import { GraphQLError } from "graphql";
 import { dataDir, USERS_AUTH_PATHS } from "#kit/config";
 import { ErrorCode } from "#kit/errors";
 import { sendJson, type RouteHandler } from "#kit/http/graphql-http-server";
-import type { RunningService } from "#kit/server/serve-subgraph";
-import { startSubgraphService, type SubgraphServiceOptions } from "#kit/server/start-subgraph";
+import type { DemoDataset } from "#dev/demo/demo-dataset";
+import type { RunningService } from "#kit/server/graphql-service";
+import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
 import { createUsersContext, type UsersServices } from "./context";
 import { createUsersDataSource } from "./data-source";
 import { seedUsersDemoData } from "./demo-data";
@@ -14,7 +15,7 @@ import { LoginThrottle } from "./modules/auth/login-throttle";
 import { loadSigningKeys } from "./modules/auth/signing-keys";
 import { buildUsersSchema } from "./schema";
 
-export interface UsersServiceOptions extends SubgraphServiceOptions {
+export interface UsersServiceOptions extends SubgraphOptions<DemoDataset> {
   /** Where the development signing key is kept. @default <DATA_DIR>/keys */
   keysDir?: string;
 }
@@ -29,14 +30,18 @@ export async function startUsersService(
   const keys = await loadSigningKeys(options.keysDir ?? path.join(dataDir(), "keys"));
   const tokens = createAccessTokenIssuer(keys, Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900));
   const throttle = new LoginThrottle();
-  return startSubgraphService(
+  return startSubgraph(
     {
       name: "users",
       seedDemoData: seedUsersDemoData,
       createDataSource: createUsersDataSource,
       buildSchema: buildUsersSchema,
-      createContext: (dataSource, viewer, req) =>
-        createUsersContext({ dataSource, tokens, throttle } satisfies UsersServices, viewer, req),
+      createContext: (dataSource, credential, req) =>
+        createUsersContext(
+          { dataSource, tokens, throttle } satisfies UsersServices,
+          credential?.viewer ?? null,
+          req,
+        ),
       verifyAccessToken: tokens.verify,
       exchangeApiKey: (dataSource) => createApiKeyExchange(dataSource, tokens),
       routes: (dataSource) => ({

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { FeatureValue } from "../segmentation/segmentation.types";
+import { FeatureValue } from "../features/feature-value.type";
 import { CampaignPerformance } from "./campaign.type";
 
 export enum CampaignObjective {

@@ -26,7 +26,7 @@ import {
   ChurnTrainingInput,
 } from "./churn.types";
 import { latestChurnModelId, loadChurnModel, toRisk } from "./churn-store";
-import { fetchCustomerProfiles, organizationRecordsChurn } from "./customer-profiles";
+import { fetchCustomerProfiles, organizationRecordsChurn } from "../features/customer-profiles";
 import {
   buildChurnDataset,
   prefetchFeatures,

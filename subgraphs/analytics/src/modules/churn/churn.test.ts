@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { SeededRandom } from "#kit/random";
 import { stratifiedSplit } from "../ml/evaluation";
-import type { CustomerProfile } from "./customer-profiles";
+import type { CustomerProfile } from "../features/customer-profiles";
 import { columnsOf, encode, fitEncoder, type RawRecord } from "./feature-encoder";
 import { buildChurnDataset } from "./train-churn-model";
 

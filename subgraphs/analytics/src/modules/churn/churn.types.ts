@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionType } from "#kit/pagination/connection";
 import { Customer } from "../customer-stats/customer.type";
-import { JobStatus } from "../segmentation/segmentation.types";
+import { JobStatus } from "../jobs/job-status";
 
 export enum RiskBand {
   LOW = "LOW",

@@ -8,10 +8,10 @@ import {
   customerFeatures,
   EVENT_FEATURES,
   type CustomerFeatureRow,
-} from "../segmentation/customer-features";
+} from "../features/customer-features";
 import { copyPredictions, type PredictionRow } from "./churn-store";
 import { RiskBand } from "./churn.types";
-import { sortProfiles, type CustomerProfile } from "./customer-profiles";
+import { sortProfiles, type CustomerProfile } from "../features/customer-profiles";
 import { columnOf, encode, fitEncoder, type RawColumns } from "./feature-encoder";
 
 /**

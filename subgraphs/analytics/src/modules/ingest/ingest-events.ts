@@ -1,11 +1,8 @@
 import type { DataSource } from "typeorm";
 import { queryPrepared } from "#kit/database/prepared-query";
-import { activityMarksSql, ANY_TYPE } from "../timeseries/customer-activity";
+import { activityMarksSql, ANY_TYPE, NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
-
-/** The campaign key of rollup rows for events without a campaign. */
-export const NO_CAMPAIGN = "00000000-0000-0000-0000-000000000000";
 
 /** An event as stored, returned for the rows a batch really inserted. */
 export interface StoredEvent {

@@ -15,7 +15,7 @@ import { isUuid } from "#kit/data/ids";
 import { notFound } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
-import { JobStatus } from "../segmentation/segmentation.types";
+import { JobStatus } from "./job-status";
 
 export enum JobKind {
   SEGMENTATION = "SEGMENTATION",

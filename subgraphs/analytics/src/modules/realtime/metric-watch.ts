@@ -5,7 +5,7 @@ import { INTERVAL_UNIT, type Interval } from "../timeseries/interval";
 import { queryMetrics } from "../timeseries/metric-query";
 import type { MetricPoint } from "../timeseries/timeseries.type";
 import { matchesFilter } from "./event-matcher";
-import type { RealtimeHub } from "./realtime-hub";
+import type { PublishedEvent } from "./published-event";
 
 /** What one metricUpdated subscription watches. */
 export interface MetricWatchRequest {
@@ -17,6 +17,11 @@ export interface MetricWatchRequest {
 }
 
 type PointListener = (point: MetricPoint) => void;
+
+/** Where a watch hears of an organization's new events (the RealtimeHub); the result stops it. */
+export interface EventSource {
+  onEvents(organizationId: string, listener: (events: PublishedEvent[]) => void): () => void;
+}
 
 /**
  * The metricUpdated subscriptions of this process, shared: subscribers asking for the same metric,
@@ -32,7 +37,7 @@ export class MetricWatches {
    */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly hub: RealtimeHub,
+    private readonly hub: EventSource,
     private readonly coalesceMs: number,
   ) {}
 
@@ -92,7 +97,7 @@ class MetricWatch {
 
   constructor(
     private readonly dataSource: DataSource,
-    hub: RealtimeHub,
+    hub: EventSource,
     private readonly request: MetricWatchRequest,
     private readonly coalesceMs: number,
     private readonly onEmpty: () => void,

@@ -9,7 +9,7 @@ import {
   EVENT_FEATURES,
   type CustomerFeatureRow,
   type EventFeature,
-} from "./customer-features";
+} from "../features/customer-features";
 import { originalUnits, prepareFeatures } from "./feature-transform";
 import { segmentLabels } from "./segment-labels";
 

@@ -1,8 +1,9 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { isUuid } from "#kit/data/ids";
-import type { FeatureValue, Segment, SegmentationRun } from "./segmentation.types";
-import { JobStatus } from "./segmentation.types";
+import type { FeatureValue } from "../features/feature-value.type";
+import type { Segment, SegmentationRun } from "./segmentation.types";
+import { JobStatus } from "../jobs/job-status";
 import { queryPrepared } from "#kit/database/prepared-query";
 
 interface RunRow {

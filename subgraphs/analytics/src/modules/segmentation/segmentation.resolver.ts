@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, pageSize } from "#kit/pagination/cursor";
 import type { AnalyticsContext } from "../../context";
 import { Customer, CustomerConnection } from "../customer-stats/customer.type";
 import { startBackgroundJob, waitFor } from "../jobs/background-job";
-import { fetchCustomerProfiles } from "../churn/customer-profiles";
+import { fetchCustomerProfiles } from "../features/customer-profiles";
 import {
   DEFAULT_FEATURES,
   isProfileFeature,

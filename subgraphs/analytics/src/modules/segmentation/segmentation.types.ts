@@ -1,24 +1,6 @@
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-
-export enum JobStatus {
-  RUNNING = "RUNNING",
-  COMPLETED = "COMPLETED",
-  FAILED = "FAILED",
-}
-
-registerEnumType(JobStatus, {
-  name: "JobStatus",
-  description: "A long computation's state; poll until it is not RUNNING.",
-});
-
-@ObjectType()
-export class FeatureValue {
-  @Field()
-  feature: string;
-
-  @Field(() => Float)
-  value: number;
-}
+import { Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
+import { FeatureValue } from "../features/feature-value.type";
+import { JobStatus } from "../jobs/job-status";
 
 @ObjectType({ description: "A group of similar customers found by a segmentation run." })
 export class Segment {

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { Aggregation } from "../metric/aggregation";
 import type { SimpleMetric } from "../metric/metric-spec";
+import { ANY_TYPE, PREVIOUS_MONTH_BIT } from "../rollups/rollup-keys";
 import type { EventFilter } from "./event-filter.input";
 import type { TimeRange } from "./time-range";
 
@@ -14,26 +15,7 @@ import type { TimeRange } from "./time-range";
  * only on the range's partial first or last UTC day is checked on the events of those hours.
  */
 
-/** The type key of the rows that cover every event type (an event type is never empty). */
-export const ANY_TYPE = "";
-
-/** Where a row's bits of the month before start. */
-const PREVIOUS_MONTH_BIT = 32n;
-
 const DAY_MS = 86_400_000;
-
-/**
- * How the events of a query mark customer_activity rows: `join` pairs each event with the two
- * rows it marks (its own month's and the next month's, `s.shift` 0 and 1), `month` and `bit` are
- * the row's month and the event's day bit in it. `ts` is the event's timestamptz expression.
- */
-export function activityMarksSql(ts: string): { join: string; month: string; bit: string } {
-  return {
-    join: "CROSS JOIN (VALUES (0), (1)) AS s(shift)",
-    month: `(date_trunc('month', ${ts} AT TIME ZONE 'UTC') + s.shift * interval '1 month')::date`,
-    bit: `(1::bigint << (extract(day FROM ${ts} AT TIME ZONE 'UTC')::int - 1 + ${PREVIOUS_MONTH_BIT} * s.shift))`,
-  };
-}
 
 /**
  * True when the table can answer distinct-customer counts for the query: one value for the whole

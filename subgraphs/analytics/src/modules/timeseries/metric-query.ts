@@ -3,7 +3,7 @@ import { isUuid } from "#kit/data/ids";
 import { badUserInput } from "#kit/errors";
 import { Aggregation } from "../metric/aggregation";
 import { parts, type MetricSpec, type SimpleMetric } from "../metric/metric-spec";
-import { NO_CAMPAIGN } from "../ingest/ingest-events";
+import { NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { activityCanAnswer, queryActivity } from "./customer-activity";
 import type { EventFilter } from "./event-filter.input";
 import { Interval, INTERVAL_UNIT } from "./interval";
