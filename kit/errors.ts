@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { CONNECTION_EXCEPTION_CLASS, SqlState } from "./database/sqlstate";
 
 /**
  * Every error code a client can see in `extensions.code`. Anything else that escapes a resolver is
@@ -156,11 +157,11 @@ export function isConnectionError(error: unknown): boolean {
       "ETIMEDOUT",
       "ENOTFOUND",
       "EAI_AGAIN",
-      "57P01",
-      "57P02",
-      "57P03",
+      SqlState.AdminShutdown,
+      SqlState.CrashShutdown,
+      SqlState.CannotConnectNow,
     ].includes(code) ||
-      code.startsWith("08"))
+      code.startsWith(CONNECTION_EXCEPTION_CLASS))
   )
     return true;
   return error instanceof Error && CONNECTION_LOST.test(error.message);

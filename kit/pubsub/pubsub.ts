@@ -1,7 +1,3 @@
-import { createLogger } from "../logger";
-import { InProcessPubSub } from "./in-process-pubsub";
-import { RedisPubSub } from "./redis-pubsub";
-
 /** Receives the messages published on a topic, in the order they were published. */
 export type TopicHandler<T> = (message: T) => void;
 
@@ -20,13 +16,4 @@ export interface PubSub {
   close(): Promise<void>;
   /** `in-process` or `redis`, for logs and health. */
   readonly kind: string;
-}
-
-/**
- * The pub/sub of this process: Redis when `REDIS_URL` is set, so that every replica's subscribers
- * see the events every replica ingests; otherwise in this process only (one replica).
- */
-export function createPubSubFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): PubSub {
-  if (env.REDIS_URL) return new RedisPubSub(env.REDIS_URL, createLogger(service));
-  return new InProcessPubSub();
 }

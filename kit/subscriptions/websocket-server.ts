@@ -13,9 +13,10 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
-import { CloseCode, type Context, type OperationResult } from "graphql-ws";
+import type { Context, OperationResult } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { batchWrites } from "./batched-writes";
+import { ServiceCloseCode } from "./close-codes";
 import { DirectDelivery, PayloadSerializer, type DirectDeliveryFactory } from "./direct-delivery";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
@@ -102,11 +103,6 @@ export interface GraphQLWebSocketServer {
   close(): Promise<void>;
 }
 
-/** Close code for a connection refused because its caller has too many open. */
-export const TOO_MANY_CONNECTIONS = 4029;
-/** Close code when the access token a connection was opened with expires. */
-export const TOKEN_EXPIRED = CloseCode.Forbidden;
-
 /**
  * Serves GraphQL over WebSocket (the `graphql-transport-ws` protocol of graphql-ws) on `/graphql`
  * of an HTTP server, beside HTTP. `connection_init` must carry `{ authorization }` with the same
@@ -158,7 +154,7 @@ export function startGraphQLWebSocketServer<TContext>(
         const open = connectionsPerCaller.get(caller) ?? 0;
         if (open >= options.limits.maxConnectionsPerCaller) {
           ctx.extra.socket.close(
-            TOO_MANY_CONNECTIONS,
+            ServiceCloseCode.TooManyConnections,
             `Too many connections: at most ${options.limits.maxConnectionsPerCaller} per caller (WS_MAX_CONNECTIONS_PER_CALLER).`,
           );
           return false;
@@ -315,7 +311,7 @@ export function startGraphQLWebSocketServer<TContext>(
     const timer = setTimeout(
       () =>
         ctx.extra.socket.close(
-          TOKEN_EXPIRED,
+          ServiceCloseCode.Forbidden,
           "Forbidden: the access token expired; reconnect with a new one.",
         ),
       Math.min(2 ** 31 - 1, Math.max(0, expiresAt * 1000 - Date.now())),

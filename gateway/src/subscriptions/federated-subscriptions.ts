@@ -9,6 +9,7 @@ import {
   type FormattedExecutionResult,
 } from "graphql";
 import { ErrorCode } from "#kit/errors";
+import { ServiceCloseCode } from "#kit/subscriptions/close-codes";
 import type { DirectDeliveryFactory, ResultSink } from "#kit/subscriptions/direct-delivery";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { GatewayContext } from "../context";
@@ -293,7 +294,7 @@ function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
     );
   }
   const code = (error as { code?: number }).code;
-  if (code === 4403)
+  if (code === ServiceCloseCode.Forbidden)
     return [
       new GraphQLError(
         "The credential was refused by the subgraph (expired?); reconnect with a new one.",

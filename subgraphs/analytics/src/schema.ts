@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "#kit/schema/build-subgraph-schema";
 import { Customer } from "./modules/customer-stats/customer.type";
-import { resolveByKey } from "./modules/entity-reference";
+import { extendedEntityReference } from "./extended-entity-reference";
 import { CustomerStatsResolver } from "./modules/customer-stats/customer-stats.resolver";
 import { MetricResolver } from "./modules/metric/metric.resolver";
 import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
@@ -66,8 +66,8 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
       orphanedTypes: [Customer, Campaign],
     },
     {
-      Customer: { __resolveReference: resolveByKey },
-      Campaign: { __resolveReference: resolveByKey },
+      Customer: { __resolveReference: extendedEntityReference },
+      Campaign: { __resolveReference: extendedEntityReference },
     } as never,
   );
 }

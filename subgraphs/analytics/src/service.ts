@@ -4,7 +4,7 @@ import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph"
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
-import { createPubSubFromEnv } from "#kit/pubsub/pubsub";
+import { createPubSubFromEnv } from "#kit/pubsub/create-pubsub";
 import { createLogger } from "#kit/logger";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
 import {

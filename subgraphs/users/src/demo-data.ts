@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { DEMO_PASSWORD, type DemoDataset } from "#dev/demo/demo-dataset";
-import { hashPassword } from "./modules/auth/password";
+import { hashPassword } from "./modules/user/password";
 
 /**
  * Inserts the demo organizations and users, all with the password {@link DEMO_PASSWORD}.

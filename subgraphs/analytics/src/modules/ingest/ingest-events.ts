@@ -3,6 +3,7 @@ import { queryPrepared } from "#kit/database/prepared-query";
 import { activityMarksSql, ANY_TYPE, NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
+import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 
 /** An event as stored, returned for the rows a batch really inserted. */
 export interface StoredEvent {
@@ -142,8 +143,10 @@ export async function ingestEvents(
           : await dataSource.query(INGEST_SQL, params);
       return inBatchOrder(stored, rows);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt < 5 && (code === "40P01" || code === "40001")) continue;
+      const code = sqlStateOf(error);
+      const retryable =
+        code === SqlState.DeadlockDetected || code === SqlState.SerializationFailure;
+      if (attempt < 5 && retryable) continue;
       throw error;
     }
   }

@@ -5,6 +5,7 @@ import { badUserInput } from "#kit/errors";
 import type { Page } from "#kit/pagination/connection";
 import { decodeCursor, encodeCursor } from "#kit/pagination/cursor";
 import type { Customer } from "./customer.type";
+import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 
 /** Most customers one export page holds. */
 export const MAX_EXPORT_PAGE = 5_000;
@@ -107,9 +108,10 @@ export async function readExportRows(
       params,
     );
   } catch (error) {
-    // A cursor whose time PostgreSQL cannot read (22007: invalid format, 22008: out of range).
-    const code = (error as { code?: string }).code;
-    if (code === "22007" || code === "22008") throw invalidCursor();
+    // A cursor whose time PostgreSQL cannot read (invalid, or out of range).
+    const code = sqlStateOf(error);
+    if (code === SqlState.InvalidDatetimeFormat || code === SqlState.DatetimeFieldOverflow)
+      throw invalidCursor();
     throw error;
   }
   const hasNextPage = rows.length > options.first;

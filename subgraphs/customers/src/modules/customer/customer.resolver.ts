@@ -24,6 +24,7 @@ import { applyCustomerFilter, customerKeyset } from "./customer-filter";
 import { validateCustomer, type CustomerRow } from "./customer-validation";
 import { upsertCustomers } from "./upsert-customers";
 import { UpsertCustomersResult } from "./upsert-customers-result.type";
+import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -241,8 +242,11 @@ async function uniqueExternalId<T>(externalId: string | null, write: () => Promi
   try {
     return await write();
   } catch (error) {
-    const { code, constraint } = error as { code?: string; constraint?: string };
-    if (code === "23505" && constraint === "customers_external_id_key") {
+    const { constraint } = error as { constraint?: string };
+    if (
+      sqlStateOf(error) === SqlState.UniqueViolation &&
+      constraint === "customers_external_id_key"
+    ) {
       throw badUserInput(
         `Another customer already has the externalId '${externalId}'.`,
         "input.externalId",

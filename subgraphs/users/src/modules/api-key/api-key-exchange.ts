@@ -3,7 +3,7 @@ import { queryPrepared } from "#kit/database/prepared-query";
 import { Role } from "#kit/auth/role";
 import { unauthenticated } from "#kit/errors";
 import type { AccessTokenIssuer } from "../auth/access-token-issuer";
-import { hashSecret } from "../auth/secrets";
+import { hashSecret } from "../secret/secrets";
 
 /**
  * Turns an API key secret into a short-lived access token that carries the key's organization and

@@ -5,7 +5,7 @@ import { Role } from "#kit/auth/role";
 import { isUuid } from "#kit/data/ids";
 import { badUserInput, notFound } from "#kit/errors";
 import type { UsersContext } from "../../context";
-import { generateSecret, hashSecret } from "../auth/secrets";
+import { generateSecret, hashSecret } from "../secret/secrets";
 import { ApiKeyEntity } from "./api-key.entity";
 import { ApiKey, CreatedApiKey } from "./api-key.type";
 

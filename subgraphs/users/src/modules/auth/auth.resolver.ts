@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import type { EntityManager } from "typeorm";
 import { Role } from "#kit/auth/role";
-import { badUserInput, unauthenticated } from "#kit/errors";
+import { unauthenticated } from "#kit/errors";
 import type { UsersContext } from "../../context";
 import { OrganizationEntity } from "../organization/organization.entity";
 import {
@@ -10,9 +10,15 @@ import {
   rotateRefreshToken,
 } from "../session/refresh-tokens";
 import { UserEntity } from "../user/user.entity";
-import { assertPassword, normalizeEmail, normalizeName } from "../user/user-validation";
+import {
+  assertEmailFree,
+  assertPassword,
+  normalizeEmail,
+  normalizeName,
+  withUniqueEmail,
+} from "../user/user-validation";
 import { AuthPayload } from "./auth-payload.type";
-import { hashPassword, verifyPassword } from "./password";
+import { hashPassword, verifyPassword } from "../user/password";
 import { SignUpInput } from "./sign-up.input";
 
 @Resolver()
@@ -103,30 +109,6 @@ export class AuthResolver {
     @Ctx() ctx: UsersContext,
   ): Promise<boolean> {
     return revokeRefreshTokenFamily(ctx.dataSource, refreshToken);
-  }
-}
-
-/** `BAD_USER_INPUT` when a user already has this email (emails are unique across organizations). */
-export async function assertEmailFree(manager: EntityManager, email: string): Promise<void> {
-  const taken = await manager.getRepository(UserEntity).existsBy({ email });
-  if (taken) throw badUserInput(`A user with the email ${email} already exists.`, "email");
-}
-
-/**
- * Runs a write that inserts a user; a concurrent insert of the same email becomes `BAD_USER_INPUT`,
- * not a 500.
- */
-export async function withUniqueEmail<T>(email: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (
-      (error as { code?: string; constraint?: string }).code === "23505" &&
-      (error as { constraint?: string }).constraint === "users_email_key"
-    ) {
-      throw badUserInput(`A user with the email ${email} already exists.`, "email");
-    }
-    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import { unauthenticated } from "#kit/errors";
-import { generateSecret, hashSecret } from "../auth/secrets";
+import { generateSecret, hashSecret } from "../secret/secrets";
 
 /** How long a refresh token stays usable (`REFRESH_TOKEN_TTL_DAYS`). @default 30 */
 const TTL_DAYS = () => Number(process.env.REFRESH_TOKEN_TTL_DAYS ?? 30);

@@ -1,4 +1,7 @@
+import type { EntityManager } from "typeorm";
+import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 import { badUserInput } from "#kit/errors";
+import { UserEntity } from "./user.entity";
 
 /** Shortest password accepted. */
 export const MIN_PASSWORD_LENGTH = 10;
@@ -31,4 +34,28 @@ export function normalizeName(name: string, field = "name"): string {
   if (trimmed.length < 1 || trimmed.length > 200)
     throw badUserInput("A name must be 1 to 200 characters.", field);
   return trimmed;
+}
+
+/** `BAD_USER_INPUT` when a user already has this email (emails are unique across organizations). */
+export async function assertEmailFree(manager: EntityManager, email: string): Promise<void> {
+  const taken = await manager.getRepository(UserEntity).existsBy({ email });
+  if (taken) throw badUserInput(`A user with the email ${email} already exists.`, "email");
+}
+
+/**
+ * Runs a write that inserts a user; a concurrent insert of the same email becomes `BAD_USER_INPUT`,
+ * not a 500.
+ */
+export async function withUniqueEmail<T>(email: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (
+      sqlStateOf(error) === SqlState.UniqueViolation &&
+      (error as { constraint?: string }).constraint === "users_email_key"
+    ) {
+      throw badUserInput(`A user with the email ${email} already exists.`, "email");
+    }
+    throw error;
+  }
 }

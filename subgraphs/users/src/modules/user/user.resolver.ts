@@ -4,14 +4,19 @@ import { Role } from "#kit/auth/role";
 import { isUuid } from "#kit/data/ids";
 import { badUserInput, notFound } from "#kit/errors";
 import type { UsersContext } from "../../context";
-import { assertEmailFree, withUniqueEmail } from "../auth/auth.resolver";
-import { hashPassword } from "../auth/password";
+import { hashPassword } from "./password";
 import { Organization } from "../organization/organization.type";
 import type { OrganizationEntity } from "../organization/organization.entity";
 import { UserEntity } from "./user.entity";
 import { CreateUserInput } from "./user.input";
 import { User } from "./user.type";
-import { assertPassword, normalizeEmail, normalizeName } from "./user-validation";
+import {
+  assertEmailFree,
+  assertPassword,
+  normalizeEmail,
+  normalizeName,
+  withUniqueEmail,
+} from "./user-validation";
 
 @Resolver(() => User)
 export class UserResolver {

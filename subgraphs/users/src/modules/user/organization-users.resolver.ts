@@ -1,12 +1,13 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { UsersContext } from "../../context";
-import type { UserEntity } from "../user/user.entity";
-import { User } from "../user/user.type";
-import type { OrganizationEntity } from "./organization.entity";
-import { Organization } from "./organization.type";
+import type { OrganizationEntity } from "../organization/organization.entity";
+import { Organization } from "../organization/organization.type";
+import type { UserEntity } from "./user.entity";
+import { User } from "./user.type";
 
+/** `Organization.users`: the user module adds the organization's users to it. */
 @Resolver(() => Organization)
-export class OrganizationResolver {
+export class OrganizationUsersResolver {
   @FieldResolver(() => [User], { description: "The organization's users, oldest first." })
   async users(
     @Root() organization: OrganizationEntity,
