@@ -1,7 +1,6 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { BenchContext } from "./harness/context";
-import { startBenchDatabase, type BenchDatabase } from "./harness/embedded-database";
 import { BENCH_DATA_DIR, BENCHMARKS_DOC } from "./harness/paths";
 import {
   appendReport,
@@ -10,7 +9,12 @@ import {
   type BenchOutcome,
   type ResultRow,
 } from "./harness/report";
-import { startServices, type RunningServices } from "./harness/services";
+import {
+  describeBenchDatabase,
+  startBenchStack,
+  type BenchDatabase,
+  type BenchServices,
+} from "./harness/bench-stack";
 import { runGatewayBenchmark } from "./gateway";
 import { runIngestBenchmark } from "./ingest";
 import { runQueriesBenchmark } from "./queries";
@@ -56,16 +60,13 @@ async function main(argv: string[]): Promise<number> {
   const command = `${settings}${argv.length ? `npm run bench -- ${names.join(" ")}` : "npm run bench"}`;
 
   let database: BenchDatabase | undefined;
-  let services: RunningServices | undefined;
+  let services: BenchServices | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
       await services
         ?.stop()
         .catch((error) => log(`stopping the services failed: ${(error as Error).message}`));
-      await database
-        ?.stop()
-        .catch((error) => log(`stopping PostgreSQL failed: ${(error as Error).message}`));
     })());
   const abort = (reason: string, code: number) => {
     log(`${reason}: stopping everything`);
@@ -85,14 +86,23 @@ async function main(argv: string[]): Promise<number> {
   let failed = false;
   const postgresLog: string[] = [];
   try {
-    log(`starting the embedded PostgreSQL (${BENCH_DATA_DIR}/postgres)`);
-    database = await startBenchDatabase(
-      BENCH_DATA_DIR,
-      (line) => void (postgresLog.push(line), postgresLog.splice(0, postgresLog.length - 200)),
+    log(
+      `starting the embedded PostgreSQL (${BENCH_DATA_DIR}/postgres), users, customers, analytics and the gateway, a process each`,
     );
-    log(`PostgreSQL ${database.version}; starting users, customers, analytics and the gateway`);
-    services = await startServices({ serverUrl: database.serverUrl, dataDir: BENCH_DATA_DIR });
-    log(`gateway at ${services.gatewayUrl}`);
+    services = await startBenchStack({
+      dataDir: BENCH_DATA_DIR,
+      embedded: true,
+      output: {
+        line: (name, _stream, text) => {
+          if (name !== "postgres") return;
+          postgresLog.push(text);
+          postgresLog.splice(0, postgresLog.length - 200);
+        },
+        event: () => undefined,
+      },
+    });
+    database = await describeBenchDatabase(services.stack.serverUrl!, BENCH_DATA_DIR);
+    log(`PostgreSQL ${database.version}; gateway at ${services.gatewayUrl}`);
     const environment = describeEnvironment(database.version, database.settings);
     const ctx: BenchContext = { gatewayUrl: services.gatewayUrl, services, database, log };
     for (const name of names) {

@@ -24,9 +24,9 @@ import { BENCH_DATA_DIR } from "./harness/paths";
 import { startWsFanoutReference } from "./harness/peer-gateways";
 import {
   BENCH_WS_MAX_CONNECTIONS_PER_CALLER,
-  startServices,
-  type RunningServices,
-} from "./harness/services";
+  startBenchStack,
+  type BenchServices,
+} from "./harness/bench-stack";
 
 /** Concurrent WebSocket subscribers per level (`BENCH_SUBSCRIBER_LEVELS=100,1000` to run fewer). */
 export const SUBSCRIBER_LEVELS = (process.env.BENCH_SUBSCRIBER_LEVELS ?? "100,1000,10000")
@@ -313,7 +313,7 @@ export async function runSubscriptionsBenchmark(ctx: BenchContext): Promise<Benc
   }
   notes.push(
     `subscriptions: the bench services run with WS_MAX_CONNECTIONS_PER_CALLER=${process.env.WS_MAX_CONNECTIONS_PER_CALLER || BENCH_WS_MAX_CONNECTIONS_PER_CALLER} ` +
-      `(bench/harness/services.ts; the production default 20 would refuse the 11th+ connection of one user: a level puts up to 100 connections on one organization's ADMIN token).`,
+      `(bench/harness/bench-stack.ts; the production default 20 would refuse the 11th+ connection of one user: a level puts up to 100 connections on one organization's ADMIN token).`,
     `subscriptions: each level spreads N subscribers over O = min(${MAX_ORGANIZATIONS}, N/10) organizations (signed up for the benchmark), all subscribers of one organization sharing its ADMIN token and the document \`${DOCUMENT}\`, ` +
       `so the gateway holds one upstream subscription per organization and fans each event out to N/O clients. Ingest: every ${TICK_MS} ms, ${ORGS_PER_TICK} organizations (round-robin) get one trackEvents of ${EVENTS_PER_BATCH} events (client ids) with their EVENTS_WRITE API key, without waiting for earlier answers.`,
     `subscriptions: latency = delivery time at the subscriber − time the trackEvents response of the event's batch arrived (both in the bench process, performance.now()); a delivery that arrived before the response counts as 0 ms. ` +
@@ -397,11 +397,11 @@ async function runReplicaLevel(
   const binary = ensureRedisServer();
   if (!("path" in binary)) return { skipped: binary.missing };
   const redis = await startLocalRedis(binary.path);
-  const sets: RunningServices[] = [];
+  const sets: BenchServices[] = [];
   try {
     for (let i = 0; i < 2; i++)
       sets.push(
-        await startServices({
+        await startBenchStack({
           serverUrl: ctx.database.serverUrl,
           dataDir: BENCH_DATA_DIR,
           env: { REDIS_URL: redis.url },

@@ -1,6 +1,15 @@
 /** What a variable must hold. */
 type Kind =
-  "port" | "count" | "number" | "url" | "boolean" | "logLevel" | "text" | "json" | "hostList";
+  | "port"
+  | "count"
+  | "number"
+  | "url"
+  | "boolean"
+  | "logLevel"
+  | "text"
+  | "json"
+  | "hostList"
+  | "date";
 
 /**
  * Every environment variable the services read and what it must hold (`.env.example` lists them
@@ -11,12 +20,14 @@ export const ENVIRONMENT: Record<string, Kind> = {
   LOG_LEVEL: "logLevel",
   DATA_DIR: "text",
   DEMO_DATA: "boolean",
+  DEMO_DATA_AS_OF: "date",
   GATEWAY_PORT: "port",
   GATEWAY_WORKERS: "text",
   USERS_PORT: "port",
   CUSTOMERS_PORT: "port",
   ANALYTICS_PORT: "port",
   EMBEDDED_POSTGRES_PORT: "port",
+  EMBEDDED_POSTGRES_DIR: "text",
   DATABASE_URL: "url",
   USERS_DATABASE_URL: "url",
   CUSTOMERS_DATABASE_URL: "url",
@@ -112,6 +123,8 @@ function problem(kind: Kind, value: string): string | null {
       return value.split(",").every((part) => part.trim() !== "")
         ? null
         : "must be a comma-separated list of addresses";
+    case "date":
+      return Number.isNaN(Date.parse(value)) ? "must be an ISO 8601 date and time" : null;
     case "text":
       return null;
   }

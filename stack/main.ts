@@ -1,5 +1,7 @@
-// `npm start`: the whole supergraph on one machine, with an embedded PostgreSQL unless
-// DATABASE_URL (or USERS_DATABASE_URL, CUSTOMERS_DATABASE_URL, ANALYTICS_DATABASE_URL) is set.
+// `npm start`: the whole supergraph on one machine, a process per part: an embedded PostgreSQL
+// (unless DATABASE_URL, or USERS_DATABASE_URL, CUSTOMERS_DATABASE_URL and ANALYTICS_DATABASE_URL,
+// is set), the three subgraphs and the gateway. A part that dies is started again; Ctrl-C stops
+// the gateway, the subgraphs and PostgreSQL in that order.
 import { createLogger } from "#kit/logger";
 import { DEMO_PASSWORD } from "#dev/demo/demo-dataset";
 import { exitOnEnvironmentProblems } from "#kit/environment";
@@ -10,7 +12,7 @@ const log = createLogger("stack");
 
 exitOnEnvironmentProblems();
 startTracing("stack");
-startStack().then(
+startStack({ mode: "processes" }).then(
   (stack) => {
     const { users, customers, analytics } = stack.subgraphs;
     console.log(`

@@ -17,7 +17,7 @@ import type { EventFilter } from "../subgraphs/analytics/src/modules/timeseries/
 import { Interval } from "../subgraphs/analytics/src/modules/timeseries/interval";
 import { queryMetrics } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
 import { withDatabase } from "#kit/database/database-url";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 import { createScratchAnalyticsDatabase } from "./support/scratch-analytics-database";
 import { TEST_ENV } from "./support/test-database";
 
@@ -127,13 +127,12 @@ describe("dayCover", () => {
 });
 
 describe("customer_activity", () => {
-  let supergraph: TestSupergraph;
+  const supergraph = useSupergraph();
   let dataSource: DataSource;
   let owner: SignedUp;
   const customers = Array.from({ length: 40 }, () => randomUUID());
 
   beforeAll(async () => {
-    supergraph = await startTestSupergraph();
     dataSource = await createAnalyticsDataSource(
       withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
     ).initialize();
@@ -161,7 +160,6 @@ describe("customer_activity", () => {
 
   afterAll(async () => {
     await dataSource?.destroy();
-    await supergraph?.stop();
   });
 
   it("is maintained by trackEvents: exactly the UTC days of the stored events", async () => {
@@ -361,11 +359,10 @@ describe("customer_activity", () => {
 });
 
 describe("timeseries grouped by a property, and buckets without a round trip", () => {
-  let supergraph: TestSupergraph;
+  const supergraph = useSupergraph();
   let owner: SignedUp;
 
   beforeAll(async () => {
-    supergraph = await startTestSupergraph();
     owner = await supergraph.signUp();
     const { body } = await supergraph.request(
       `mutation { createApiKey(name: "ingest", scopes: [EVENTS_WRITE]) { secret } }`,
@@ -388,8 +385,6 @@ describe("timeseries grouped by a property, and buckets without a round trip", (
     });
     expect(result.body.data!.trackEvents.accepted).toBe(2_000);
   });
-
-  afterAll(() => supergraph?.stop());
 
   it.each([
     ["revenue", "sum(value)"],

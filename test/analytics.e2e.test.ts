@@ -8,16 +8,10 @@ import {
   type ReadPath,
 } from "../subgraphs/analytics/src/modules/timeseries/metric-query";
 import { withDatabase } from "#kit/database/database-url";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 
-let supergraph: TestSupergraph;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-});
-
-afterAll(() => supergraph?.stop());
+const supergraph = useSupergraph();
 
 const TRACK = `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted duplicates rejected { index reason } } }`;
 const SERIES = `query($metric: String!, $from: DateTime!, $to: DateTime!, $interval: Interval!, $timezone: String, $filter: EventFilter, $groupBy: String, $fill: Boolean, $compare: Boolean) {

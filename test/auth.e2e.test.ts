@@ -2,21 +2,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { generateKeyPair, importJWK, SignJWT } from "jose";
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "#kit/auth/access-token";
-import {
-  startTestSupergraph,
-  uniqueSuffix,
-  type SignedUp,
-  type TestSupergraph,
-} from "./support/supergraph";
+import { useSupergraph, uniqueSuffix, type SignedUp } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 
-let supergraph: TestSupergraph;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-});
-
-afterAll(() => supergraph?.stop());
+const supergraph = useSupergraph();
 
 const ME = `{ me { id email role organization { id } } }`;
 const REFRESH = `mutation($token: String!) { refreshToken(refreshToken: $token) { accessToken refreshToken expiresAt user { id } } }`;

@@ -1,8 +1,8 @@
 import { encodeCursor } from "#kit/pagination/cursor";
 import { sqlQueryCount } from "#kit/database/query-counter";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let owner: SignedUp;
 const COUNT = 2_345;
 
@@ -29,7 +29,6 @@ const EXPORT = `query($first: Int, $after: String) { customersExport(first: $fir
 const COLUMNS = `query($first: Int, $after: String) { customerColumns(first: $first, after: $after) { size ${FIELDS.join(" ")} pageInfo { hasNextPage endCursor } } }`;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   owner = await supergraph.signUp();
   for (let start = 0; start < COUNT; start += 1_000) {
     const input = Array.from({ length: Math.min(1_000, COUNT - start) }, (_, k) => {
@@ -67,8 +66,6 @@ beforeAll(async () => {
     expect(body.data!.upsertCustomers.rejected).toEqual([]);
   }
 });
-
-afterAll(() => supergraph?.stop());
 
 async function gql(
   query: string,

@@ -1,20 +1,12 @@
 import { sqlQueryCount } from "#kit/database/query-counter";
-import {
-  startTestSupergraph,
-  uniqueSuffix,
-  type SignedUp,
-  type TestSupergraph,
-} from "./support/supergraph";
+import { useSupergraph, uniqueSuffix, type SignedUp } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let admin: SignedUp;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   admin = await supergraph.signUp();
 });
-
-afterAll(() => supergraph?.stop());
 
 const CUSTOMER_FIELDS = `id externalId name email age gender location status churnedAt registeredAt attributes createdAt updatedAt`;
 const UPSERT = `mutation($input: [CustomerInput!]!) { upsertCustomers(input: $input) { created updated unchanged rejected { index reason field } } }`;

@@ -4,7 +4,7 @@ import { Supergraph } from "@apollo/federation-internals";
 import { Kind, parse, print, validate, type OperationDefinitionNode } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 // docs/examples.graphql, run as written against the demo data (loaded by the global setup).
 const ROOT = path.resolve(__dirname, "..");
@@ -16,15 +16,12 @@ const operations = document.definitions.filter(
 // read at the same time: those two are validated here and run by test/models.e2e.test.ts.
 const VALIDATED_ONLY = new Set(["Segment", "TrainChurn"]);
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let token: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   token = await supergraph.login("admin@acme.test"); // as in GraphiQL
 });
-
-afterAll(() => supergraph?.stop());
 
 describe("docs/examples.graphql", () => {
   it("covers every area, and every operation is valid against the supergraph", () => {

@@ -2,16 +2,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM_ARGS, ensureChromium } from "./support/chromium";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 // The demo data must be there for GraphiQL's prefilled demo login.
-let supergraph: TestSupergraph;
-
-beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-});
-
-afterAll(() => supergraph?.stop());
+const supergraph = useSupergraph();
 
 const base = () => supergraph.stack.gateway.url.replace(/\/graphql$/, "");
 

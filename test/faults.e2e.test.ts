@@ -4,20 +4,19 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import WebSocket from "ws";
-import { startServices, type RunningServices } from "../bench/harness/services";
-import { createDatabasesIfMissing } from "#kit/database/create-databases";
-import { SERVICE_NAMES, withDatabase } from "#kit/database/database-url";
+import { withDatabase } from "#kit/database/database-url";
 import { freePort } from "#kit/http/ports";
-import { startPostgresProcess, type PostgresProcess } from "./support/postgres-process";
+import { startStack, type RunningStack } from "../stack/start-stack";
+import type { Supervisor } from "../stack/supervisor";
 
-// Real processes (`node dist/...`, built by `npm test`) on a PostgreSQL of this file's own, so that
-// stopping it does not disturb the other test files.
+// The stack as `npm start` runs it, a process per part (`node dist/...`, built by `npm test`), on
+// an embedded PostgreSQL of this file's own, so that stopping it does not disturb the other test
+// files; nothing is restarted by itself here (the launcher test covers that).
 const SUBGRAPH_TIMEOUT_MS = 5000;
 
 let dataDir: string;
-let postgresPort: number;
-let postgres: PostgresProcess;
-let services: RunningServices;
+let stack: RunningStack;
+let processes: Supervisor;
 let token: string;
 let organizationId: string;
 
@@ -28,7 +27,7 @@ async function gql<T = any>(
   status: number;
   body: { data?: T | null; errors?: { message: string; extensions?: Record<string, any> }[] };
 }> {
-  const response = await fetch(services.gatewayUrl, {
+  const response = await fetch(stack.gateway.url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
@@ -37,7 +36,7 @@ async function gql<T = any>(
   return { status: response.status, body: (await response.json()) as any };
 }
 
-const readyUrl = () => services.gatewayUrl.replace(/\/graphql$/, "/ready");
+const readyUrl = () => stack.gateway.url.replace(/\/graphql$/, "/ready");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PAGE = `{ customers(first: 5) { edges { node { name segment { label } } } } }`;
 
@@ -48,16 +47,26 @@ beforeAll(async () => {
     `federated-analytics-faults-${process.pid}-${Date.now().toString(36)}`,
   );
   await mkdir(dataDir, { recursive: true });
-  postgresPort = await freePort();
-  postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
-  await createDatabasesIfMissing(postgres.url, SERVICE_NAMES);
-  // The gateway runs as a cluster of two workers, so every case below holds for one too.
-  services = await startServices({
-    serverUrl: postgres.url,
+  stack = await startStack({
+    mode: "processes",
+    ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
+    embedded: { dataDir: path.join(dataDir, "postgres"), port: await freePort() },
     dataDir,
-    env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), GATEWAY_WORKERS: "2" },
+    demoData: false,
+    restart: false,
+    output: { line: () => undefined, event: () => undefined },
+    env: {
+      SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS),
+      // The gateway runs as a cluster of two workers, so every case below holds for one too.
+      GATEWAY_WORKERS: "2",
+      LOG_LEVEL: "silent",
+      NODE_ENV: "production",
+      RATE_LIMIT_PER_MINUTE: "0",
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
+    },
   });
-  const signUp = await fetch(services.gatewayUrl, {
+  processes = stack.processes!;
+  const signUp = await fetch(stack.gateway.url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -74,8 +83,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await services?.stop();
-  await postgres?.stop().catch(() => undefined);
+  await stack?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -85,8 +93,8 @@ describe("a subgraph that is down or slow", () => {
     expect(healthy.body.errors).toBeUndefined();
     expect((await fetch(readyUrl())).status).toBe(200);
 
-    services.signal("analytics", "SIGKILL");
-    await services.exited("analytics");
+    processes.signal("analytics", "SIGKILL");
+    await processes.exited("analytics");
     const partial = await gql(PAGE);
     expect(partial.status).toBe(200);
     expect(partial.body.data!.customers.edges).toEqual([
@@ -103,14 +111,14 @@ describe("a subgraph that is down or slow", () => {
     });
     expect((await fetch(readyUrl().replace("/ready", "/health"))).status).toBe(200);
 
-    await services.relaunch("analytics");
+    await processes.relaunch("analytics");
     const recovered = await gql(PAGE);
     expect(recovered.body.errors).toBeUndefined();
     expect((await fetch(readyUrl())).status).toBe(200);
   }, 90_000);
 
   it("gives up on a subgraph that does not answer within SUBGRAPH_TIMEOUT_MS, and works again once it answers", async () => {
-    services.signal("analytics", "SIGSTOP");
+    processes.signal("analytics", "SIGSTOP");
     try {
       const started = Date.now();
       const partial = await gql(PAGE);
@@ -121,7 +129,7 @@ describe("a subgraph that is down or slow", () => {
         extensions: { code: "SERVICE_UNAVAILABLE" },
       });
     } finally {
-      services.signal("analytics", "SIGCONT");
+      processes.signal("analytics", "SIGCONT");
     }
     const recovered = await gql(PAGE);
     expect(recovered.body.errors).toBeUndefined();
@@ -165,7 +173,7 @@ describe("sustained ingestion while analytics queries run", () => {
     await Promise.all(loops);
     expect(errors).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(0);
-    const client = new Client({ connectionString: withDatabase(postgres.url, "analytics") });
+    const client = new Client({ connectionString: withDatabase(stack.serverUrl!, "analytics") });
     await client.connect();
     try {
       const { rows } = await client.query(
@@ -228,9 +236,9 @@ describe("PostgreSQL restarted under load", () => {
     const before = acknowledged.size;
     expect(before).toBeGreaterThan(0);
 
-    await postgres.stop();
+    await processes.stop("postgres");
     await sleep(2000);
-    postgres = await startPostgresProcess(path.join(dataDir, "postgres"), postgresPort);
+    await processes.relaunch("postgres");
     // Ingestion resumes by itself.
     const resumedAt = acknowledged.size;
     const deadline = Date.now() + 30_000;
@@ -243,9 +251,9 @@ describe("PostgreSQL restarted under load", () => {
       [...errorCodes].filter((code) => code !== "SERVICE_UNAVAILABLE" && code !== "NETWORK"),
     ).toEqual([]);
     expect(errorCodes.has("SERVICE_UNAVAILABLE")).toBe(true);
-    services.assertAlive();
+    processes.assertAlive();
 
-    const client = new Client({ connectionString: withDatabase(postgres.url, "analytics") });
+    const client = new Client({ connectionString: withDatabase(stack.serverUrl!, "analytics") });
     await client.connect();
     try {
       const { rows } = await client.query(
@@ -274,7 +282,7 @@ describe("PostgreSQL restarted under load", () => {
 describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
   const workers = () =>
     readFileSync(
-      `/proc/${services.services.gateway.pid}/task/${services.services.gateway.pid}/children`,
+      `/proc/${processes.process("gateway").pid}/task/${processes.process("gateway").pid}/children`,
       "utf8",
     )
       .trim()
@@ -311,7 +319,7 @@ describe("a gateway worker crashes (GATEWAY_WORKERS=2)", () => {
     expect(after).toHaveLength(2);
     expect(after).toContain(before[1]);
     expect(after).not.toContain(before[0]);
-    services.assertAlive();
+    processes.assertAlive();
   }, 30_000);
 });
 
@@ -319,7 +327,7 @@ describe("SIGTERM", () => {
   it("finishes the request in flight, closes subscriptions with 1001, and exits 0", async () => {
     const socketClosed = new Promise<number>((resolve, reject) => {
       const socket = new WebSocket(
-        services.gatewayUrl.replace(/^http/, "ws"),
+        stack.gateway.url.replace(/^http/, "ws"),
         "graphql-transport-ws",
       );
       socket.on("error", reject);
@@ -345,13 +353,13 @@ describe("SIGTERM", () => {
     });
     await sleep(500);
     // A long request: analytics hangs, so the page waits for the subgraph timeout.
-    services.signal("analytics", "SIGSTOP");
+    processes.signal("analytics", "SIGSTOP");
     try {
       const inFlight = gql(PAGE);
       await sleep(300);
-      const exited = services.exited("gateway");
+      const exited = processes.exited("gateway");
       const signalledAt = Date.now();
-      services.signal("gateway", "SIGTERM");
+      processes.signal("gateway", "SIGTERM");
       const answered = await inFlight;
       expect(answered.status).toBe(200);
       expect(answered.body.data!.customers.edges[0].node.name).toBe("Grace");
@@ -359,7 +367,7 @@ describe("SIGTERM", () => {
       expect(await exited).toEqual({ code: 0, signal: null });
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
     } finally {
-      services.signal("analytics", "SIGCONT");
+      processes.signal("analytics", "SIGCONT");
     }
   }, 60_000);
 });

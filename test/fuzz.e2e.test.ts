@@ -1,16 +1,16 @@
 import fc from "fast-check";
-import { supergraphForFile } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 // Property-based: random and malformed documents, variables and event batches through the gateway.
 // Whatever arrives: never a 5xx, always a JSON answer, the services stay up, and a batch is stored
 // entirely as reported or not at all. Seeded, so a failure can be replayed (`FUZZ_SEED`).
 const seed = Number(process.env.FUZZ_SEED ?? 20261123);
 
-const file = supergraphForFile();
+const file = useSupergraph({ owner: true });
 
 /** Sends a raw body; resolves the status and the parsed JSON (throws when it is not JSON). */
 async function send(body: string, contentType = "application/json") {
-  const response = await fetch(file.supergraph.stack.gateway.url, {
+  const response = await fetch(file.stack.gateway.url, {
     method: "POST",
     headers: { "content-type": contentType, authorization: `Bearer ${file.owner.accessToken}` },
     body,
@@ -204,7 +204,7 @@ describe("fuzzing the gateway", () => {
           }),
         );
         expect(status).toBeLessThan(500);
-        const [{ stored }] = await file.supergraph.sql<{ stored: number }>(
+        const [{ stored }] = await file.sql<{ stored: number }>(
           "analytics",
           `SELECT count(*)::int AS stored FROM events WHERE organization_id = $1 AND starts_with(id, $2)`,
           [file.owner.organizationId, prefix],

@@ -4,19 +4,22 @@ import WebSocket from "ws";
 import { startGateway } from "../gateway/src/gateway";
 import { GRAPHQL_PATH } from "#kit/http/graphql-http-server";
 import type { RunningService } from "#kit/server/graphql-service";
-import { supergraphForFile } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 // Limits small enough to reach here; the defaults are in docs/hardening.md.
-process.env.GRAPHQL_MAX_BODY_BYTES = "65536";
-process.env.RATE_LIMIT_PER_MINUTE = "600"; // 10 per second
-process.env.RATE_LIMIT_BURST_SECONDS = "1"; // a burst of 10
-process.env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE = "0"; // every request here comes from 127.0.0.1
-
-const file = supergraphForFile();
+const file = useSupergraph({
+  owner: true,
+  env: {
+    GRAPHQL_MAX_BODY_BYTES: "65536",
+    RATE_LIMIT_PER_MINUTE: "600", // 10 per second
+    RATE_LIMIT_BURST_SECONDS: "1", // a burst of 10
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0", // every request here comes from 127.0.0.1
+  },
+});
 
 /** POSTs a document with a fresh credential-less request or the owner's token. */
 async function post(query: string, token: string | undefined = file.owner.accessToken) {
-  return file.supergraph.request(query, { token });
+  return file.request(query, { token });
 }
 
 /**
@@ -78,7 +81,7 @@ describe("operation limits, each just under and just over", () => {
   });
 
   it("cost: counts list sizes; at the limit runs, one field more per item is refused", async () => {
-    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.stack.subgraphs;
     process.env.GRAPHQL_MAX_COST = "901";
     const gateway = await startGateway({
       port: 0,
@@ -86,7 +89,7 @@ describe("operation limits, each just under and just over", () => {
       usersBaseUrl: `http://localhost:${users.port}`,
     }).finally(() => delete process.env.GRAPHQL_MAX_COST);
     const post = (query: string) =>
-      file.supergraph.request(query, { url: gateway.url, token: file.owner.accessToken });
+      file.request(query, { url: gateway.url, token: file.owner.accessToken });
     // 1 + 100 x (edges 1 + node 1 + id 1 + stats 2 + segment 2 + churnRisk 2) = 901
     const page = (extra: string) =>
       `{ customers(first: 100) { edges { node { id stats { orders } segment { label } churnRisk { probability } ${extra} } } } }`;
@@ -108,23 +111,23 @@ describe("a subgraph reached directly", () => {
     let inner = "id";
     for (let level = 10; level >= 2; level--)
       inner = level % 2 === 0 ? `organization { ${inner} }` : `users { ${inner} }`;
-    const deep = await file.supergraph.request(`{ me { ${inner} } }`, {
+    const deep = await file.request(`{ me { ${inner} } }`, {
       token: file.owner.accessToken,
-      url: file.supergraph.stack.subgraphs.users.url,
+      url: file.stack.subgraphs.users.url,
     });
     expect(deep.status).toBe(400);
     expect(deep.body.errors![0].message).toContain("depth limit of 10");
     const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(" ")} }`;
-    const many = await file.supergraph.request(aliases, {
+    const many = await file.request(aliases, {
       token: file.owner.accessToken,
-      url: file.supergraph.stack.subgraphs.users.url,
+      url: file.stack.subgraphs.users.url,
     });
     expect(many.status).toBe(400);
   });
 });
 
 describe("HTTP", () => {
-  const url = () => file.supergraph.stack.gateway.url;
+  const url = () => file.stack.gateway.url;
 
   it("refuses batched requests", async () => {
     const response = await fetch(url(), {
@@ -166,10 +169,10 @@ describe("HTTP", () => {
   });
 
   it("rate limits per caller: HTTP 429 with Retry-After and RATE_LIMITED, whatever token the user holds, then lets the caller back in", async () => {
-    const caller = await file.supergraph.signUp();
+    const caller = await file.signUp();
     // A second token of the same user shares the bucket.
     const secondToken = (
-      await file.supergraph.request(
+      await file.request(
         `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`,
         { variables: { email: caller.email, password: caller.password } },
       )
@@ -207,7 +210,7 @@ describe("HTTP", () => {
   });
 
   it("counts operations sent over the WebSocket against the same caller's limit", async () => {
-    const caller = await file.supergraph.signUp();
+    const caller = await file.signUp();
     const codes = await new Promise<string[]>((resolve) => {
       const socket = new WebSocket(url().replace(/^http/, "ws"), "graphql-transport-ws");
       const seen: string[] = [];
@@ -263,7 +266,7 @@ describe("in production (NODE_ENV=production)", () => {
   let gateway: RunningService;
 
   beforeAll(async () => {
-    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.stack.subgraphs;
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     try {
@@ -280,13 +283,13 @@ describe("in production (NODE_ENV=production)", () => {
   afterAll(() => gateway?.stop());
 
   it("refuses introspection, hides field suggestions, and keeps internals out of errors", async () => {
-    const introspection = await file.supergraph.request(`{ __schema { types { name } } }`, {
+    const introspection = await file.request(`{ __schema { types { name } } }`, {
       url: gateway.url,
       token: file.owner.accessToken,
     });
     expect(introspection.status).toBe(400);
     expect(introspection.body.errors![0].message).toMatch(/introspection/i);
-    const typo = await file.supergraph.request(`{ me { emial } }`, {
+    const typo = await file.request(`{ me { emial } }`, {
       url: gateway.url,
       token: file.owner.accessToken,
     });
@@ -296,7 +299,7 @@ describe("in production (NODE_ENV=production)", () => {
   });
 
   it("serves introspection in production only with GRAPHQL_INTROSPECTION=true", async () => {
-    const { users, customers, analytics } = file.supergraph.stack.subgraphs;
+    const { users, customers, analytics } = file.stack.subgraphs;
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     process.env.GRAPHQL_INTROSPECTION = "true";
@@ -309,7 +312,7 @@ describe("in production (NODE_ENV=production)", () => {
       delete process.env.GRAPHQL_INTROSPECTION;
     });
     try {
-      const introspection = await file.supergraph.request(`{ __schema { queryType { name } } }`, {
+      const introspection = await file.request(`{ __schema { queryType { name } } }`, {
         url: open.url,
         token: file.owner.accessToken,
       });
@@ -320,7 +323,7 @@ describe("in production (NODE_ENV=production)", () => {
   });
 
   it("serves the same API otherwise", async () => {
-    const me = await file.supergraph.request(`{ me { email } }`, {
+    const me = await file.request(`{ me { email } }`, {
       url: gateway.url,
       token: file.owner.accessToken,
     });

@@ -1,20 +1,17 @@
 import http from "node:http";
 import { gunzipSync } from "node:zlib";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 /**
  * Responses of 1 KB or more are gzipped for clients that ask for it (HTTP_COMPRESSION, on by
  * default).
  */
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let token: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   token = await supergraph.login("admin@acme.test");
 });
-
-afterAll(() => supergraph?.stop());
 
 /**
  * POSTs a query with Node's http (which, unlike fetch, neither asks for nor inflates gzip by

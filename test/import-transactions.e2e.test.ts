@@ -10,18 +10,16 @@ import {
   type ImportTransactionsOptions,
   type TransactionsSummary,
 } from "../cli/import/import-transactions";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let dir: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   dir = await mkdtemp(path.join(tmpdir(), "import-transactions-e2e-"));
 });
 
 afterAll(async () => {
-  await supergraph?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,15 +1,12 @@
 import { PassThrough } from "node:stream";
 import { setLogDestination } from "#kit/logger";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
 // Log lines of every service of this process, as parsed JSON objects.
 const lines: Record<string, any>[] = [];
-const previousLevel = process.env.LOG_LEVEL;
-let supergraph: TestSupergraph;
 let owner: SignedUp;
 
-beforeAll(async () => {
-  process.env.LOG_LEVEL = "info";
+beforeAll(() => {
   const stream = new PassThrough();
   let buffered = "";
   stream.on("data", (chunk: Buffer) => {
@@ -19,14 +16,13 @@ beforeAll(async () => {
     for (const line of complete) if (line) lines.push(JSON.parse(line));
   });
   setLogDestination(stream);
-  supergraph = await startTestSupergraph();
-  owner = await supergraph.signUp();
 });
+afterAll(() => setLogDestination(undefined));
 
-afterAll(async () => {
-  await supergraph?.stop();
-  setLogDestination(undefined);
-  process.env.LOG_LEVEL = previousLevel;
+const supergraph = useSupergraph({ env: { LOG_LEVEL: "info" } });
+
+beforeAll(async () => {
+  owner = await supergraph.signUp();
 });
 
 describe("structured logs with a request id", () => {

@@ -1,15 +1,12 @@
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
 // A file of its own: it exhausts the sign-in budget of its users service on purpose.
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let victim: SignedUp;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   victim = await supergraph.signUp();
 });
-
-afterAll(() => supergraph?.stop());
 
 describe("login brute force", () => {
   it("refuses more aliases than the limit, and 30 (the limit) make at most one wrong guess", async () => {

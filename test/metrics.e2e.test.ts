@@ -1,8 +1,8 @@
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { supergraphForFile } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
-const file = supergraphForFile();
+const file = useSupergraph({ owner: true });
 
 /** A service's /metrics, as text. */
 async function scrape(graphqlUrl: string): Promise<string> {
@@ -28,18 +28,17 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
 
 describe("/metrics (Prometheus)", () => {
   it("counts operations by name and outcome, subgraph fetches, SQL, ingested events and WebSockets", async () => {
-    const gatewayBefore = await scrape(file.supergraph.stack.gateway.url);
-    const me = await file.supergraph.request(
-      `query WhoAmI { me { email organization { name } } }`,
-      { token: file.owner.accessToken },
-    );
+    const gatewayBefore = await scrape(file.stack.gateway.url);
+    const me = await file.request(`query WhoAmI { me { email organization { name } } }`, {
+      token: file.owner.accessToken,
+    });
     expect(me.body.errors).toBeUndefined();
-    const failed = await file.supergraph.request(
+    const failed = await file.request(
       `query Broken { aggregate(metrics: ["nope"], from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { group } }`,
       { token: file.owner.accessToken },
     );
     expect(failed.body.errors).toBeDefined();
-    const tracked = await file.supergraph.request(
+    const tracked = await file.request(
       `mutation Track($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`,
       {
         token: file.owner.accessToken,
@@ -54,7 +53,7 @@ describe("/metrics (Prometheus)", () => {
     );
     expect(tracked.body.data!.trackEvents.accepted).toBe(3);
     const client = createClient({
-      url: file.supergraph.stack.gateway.url.replace(/^http/, "ws"),
+      url: file.stack.gateway.url.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${file.owner.accessToken}` },
       retryAttempts: 0,
@@ -65,7 +64,7 @@ describe("/metrics (Prometheus)", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const gateway = await scrape(file.supergraph.stack.gateway.url);
+    const gateway = await scrape(file.stack.gateway.url);
     const delta = (name: string, labels: Record<string, string>) =>
       value(gateway, name, labels) - value(gatewayBefore, name, labels);
     expect(
@@ -85,7 +84,7 @@ describe("/metrics (Prometheus)", () => {
       value(gateway, "process_cpu_user_seconds_total", { service: "gateway" }),
     ).toBeGreaterThan(0);
 
-    const analytics = await scrape(file.supergraph.stack.subgraphs.analytics.url);
+    const analytics = await scrape(file.stack.subgraphs.analytics.url);
     expect(
       value(analytics, "events_ingested_total", { service: "analytics" }),
     ).toBeGreaterThanOrEqual(3);
@@ -96,7 +95,7 @@ describe("/metrics (Prometheus)", () => {
       value(analytics, "sql_statement_duration_seconds_count", { service: "analytics" }),
     ).toBeGreaterThan(0);
     expect(value(analytics, "websocket_subscriptions", { service: "analytics" })).toBe(1);
-    const users = await scrape(file.supergraph.stack.subgraphs.users.url);
+    const users = await scrape(file.stack.subgraphs.users.url);
     expect(
       value(users, "graphql_requests_total", { service: "users", outcome: "ok" }),
     ).toBeGreaterThan(0);

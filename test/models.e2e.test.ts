@@ -1,16 +1,13 @@
 import { sqlQueryCount } from "#kit/database/query-counter";
 import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let analyst: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   analyst = await supergraph.login("analyst@acme.test");
 });
-
-afterAll(() => supergraph?.stop());
 
 async function gql(query: string, variables: Record<string, unknown> = {}, token = analyst) {
   return (await supergraph.request(query, { token, variables })).body;

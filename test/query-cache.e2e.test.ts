@@ -1,14 +1,14 @@
 import { sqlQueryCount } from "#kit/database/query-counter";
-import { supergraphForFile } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
-const file = supergraphForFile();
+const file = useSupergraph({ owner: true });
 
 const SERIES = `query($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY) { total points { value } } summary(from: $from, to: $to) { orders { value } } }`;
 const range = { from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" };
 
 async function series(token: string) {
   const before = sqlQueryCount("analytics");
-  const { body } = await file.supergraph.request(SERIES, { token, variables: range });
+  const { body } = await file.request(SERIES, { token, variables: range });
   expect(body.errors).toBeUndefined();
   return {
     total: body.data!.timeseries.total as number,
@@ -18,7 +18,7 @@ async function series(token: string) {
 }
 
 async function purchase(token: string, id: string, value: number) {
-  const { body } = await file.supergraph.request(
+  const { body } = await file.request(
     `mutation($events: [EventInput!]!) { trackEvents(events: $events) { accepted } }`,
     {
       token,
@@ -43,7 +43,7 @@ describe("the analytics query cache", () => {
     expect(fresh).toMatchObject({ total: 15, orders: 2 });
     expect(fresh.sql).toBeGreaterThan(0);
     // A replayed batch stores nothing, changes nothing, and the cache keeps serving.
-    await file.supergraph.request(
+    await file.request(
       `mutation { trackEvents(events: [{ id: "c-2", type: "purchase", value: 5, timestamp: "2026-11-15T12:00:00Z" }]) { duplicates } }`,
       { token },
     );
@@ -53,7 +53,7 @@ describe("the analytics query cache", () => {
   it("keeps organizations apart: another organization's events do not retire this one's results, nor share them", async () => {
     const token = file.owner.accessToken;
     await series(token); // cached
-    const other = await file.supergraph.signUp();
+    const other = await file.signUp();
     await purchase(other.accessToken, "o-1", 99);
     expect((await series(token)).sql).toBe(0);
     expect(await series(other.accessToken)).toMatchObject({ total: 99, orders: 1 });

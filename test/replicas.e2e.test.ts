@@ -5,7 +5,7 @@ import { startAnalyticsService } from "../subgraphs/analytics/src/service";
 import { withDatabase } from "#kit/database/database-url";
 import type { RunningService } from "#kit/server/graphql-service";
 import { ensureRedisServer, startLocalRedis, type LocalRedis } from "./support/redis-server";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 
 // Two analytics replicas and two gateways share one PostgreSQL and one Redis, as in a scaled-out
@@ -18,7 +18,6 @@ if (!("path" in redisBinary))
   console.warn(`Skipping the multi-replica subscription test: ${redisBinary.missing}.`);
 
 let redis: LocalRedis;
-let supergraph: TestSupergraph;
 let analytics2: RunningService;
 let gateway2: RunningService;
 const clients: Client[] = [];
@@ -26,8 +25,11 @@ const clients: Client[] = [];
 describeWithRedis("two gateways and two analytics replicas with Redis", () => {
   beforeAll(async () => {
     redis = await startLocalRedis((redisBinary as { path: string }).path);
-    process.env.REDIS_URL = redis.url;
-    supergraph = await startTestSupergraph();
+  });
+
+  const supergraph = useSupergraph({ env: { REDIS_URL: () => redis.url } });
+
+  beforeAll(async () => {
     const { users, customers } = supergraph.stack.subgraphs;
     const usersBaseUrl = `http://localhost:${users.port}`;
     analytics2 = await startAnalyticsService({
@@ -47,8 +49,7 @@ describeWithRedis("two gateways and two analytics replicas with Redis", () => {
     await Promise.all(clients.map((client) => client.dispose()));
     await gateway2?.stop();
     await analytics2?.stop();
-    await supergraph?.stop();
-    delete process.env.REDIS_URL;
+    // Last: after-all hooks run in the order they are declared, the supergraph's before this one.
     await redis?.stop();
   });
 

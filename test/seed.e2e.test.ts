@@ -1,7 +1,7 @@
 import { runSeed } from "../cli/seed/main";
-import { supergraphForFile } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
-const file = supergraphForFile();
+const file = useSupergraph({ owner: true });
 
 function io() {
   const out: string[] = [];
@@ -27,7 +27,7 @@ describe("npm run seed", () => {
       "--seed",
       "7",
       "--url",
-      file.supergraph.stack.gateway.url,
+      file.stack.gateway.url,
       "--token",
       file.owner.accessToken,
     ];
@@ -35,7 +35,7 @@ describe("npm run seed", () => {
     expect(await runSeed(args, first.io)).toBe(0);
     expect(first.err.join("")).toContain("generating 300 sales lines for 40 customers");
     const counts = async () => {
-      const { body } = await file.supergraph.request(
+      const { body } = await file.request(
         `{ customers { totalCount } aggregate(metrics: ["events"], from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { values { value } } }`,
         { token: file.owner.accessToken },
       );

@@ -1,18 +1,17 @@
 import { startGateway } from "../gateway/src/gateway";
 import type { RunningService } from "#kit/server/graphql-service";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 /**
  * Operations one subgraph answers alone go to it as the client wrote them, and its answer comes
  * back as is (SINGLE_SUBGRAPH_PASSTHROUGH, on by default); everything else is planned. Answers are
  * the same either way: a second gateway with the passthrough off answers the same operations.
  */
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let planned: RunningService;
 let token: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   const { users, customers, analytics } = supergraph.stack.subgraphs;
   planned = await startGateway({
     port: 0,
@@ -25,7 +24,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await planned?.stop();
-  await supergraph?.stop();
 });
 
 /** How many times a subgraph answered operation `name` (its /metrics counter). */

@@ -1,21 +1,18 @@
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 /**
  * The gateway sends identical subgraph queries in flight once (SUBGRAPH_DEDUPLICATE_QUERIES, on by
  * default): many equal requests cost the subgraph fewer operations, every client still gets the
  * whole answer, and requests with another credential are never answered from someone else's call.
  */
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let acme: string;
 let globex: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   acme = await supergraph.login("admin@acme.test");
   globex = await supergraph.login("admin@globex.test");
 });
-
-afterAll(() => supergraph?.stop());
 
 /** How many times the customers subgraph answered operation `name` (its /metrics counter). */
 async function customersAnswered(name: string): Promise<number> {

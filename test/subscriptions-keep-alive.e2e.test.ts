@@ -1,24 +1,17 @@
 import WebSocket from "ws";
 import { openEventSubscriber } from "./support/event-subscriber";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
 // A short keep-alive, so that pings and a dropped client are seen within seconds (its own file:
 // elsewhere a busy test run may hold a pong back for longer than this).
 const KEEP_ALIVE_MS = 500;
-process.env.WS_KEEP_ALIVE_MS = String(KEEP_ALIVE_MS);
-
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph({ env: { WS_KEEP_ALIVE_MS: String(KEEP_ALIVE_MS) } });
 let wsUrl: string;
 let owner: SignedUp;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   wsUrl = supergraph.stack.gateway.url.replace(/^http/, "ws");
   owner = await supergraph.signUp();
-});
-
-afterAll(async () => {
-  await supergraph?.stop();
 });
 
 describe("keep-alive at the gateway (WS_KEEP_ALIVE_MS)", () => {

@@ -2,24 +2,17 @@ import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { CLIENT_QUEUE_CAPACITY } from "../gateway/src/subscriptions/federated-subscriptions";
 import { openEventSubscriber, type EventSubscriber } from "./support/event-subscriber";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 
 // A paused client does not answer pings either; here it must not be dropped for that while it is
 // paused.
-process.env.WS_KEEP_ALIVE_MS = "600000";
-
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph({ env: { WS_KEEP_ALIVE_MS: "600000" } });
 let wsUrl: string;
 let owner: SignedUp;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   wsUrl = supergraph.stack.gateway.url.replace(/^http/, "ws");
   owner = await supergraph.signUp();
-});
-
-afterAll(async () => {
-  await supergraph?.stop();
 });
 
 /**

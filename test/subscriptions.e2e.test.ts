@@ -8,26 +8,26 @@ import {
 import { decodeJwt, importJWK, SignJWT } from "jose";
 import WebSocket from "ws";
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "#kit/auth/access-token";
-import { startTestSupergraph, type SignedUp, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type SignedUp } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
 
-// Small limits, so that they can be reached here.
-process.env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION = "3";
-process.env.WS_MAX_CONNECTIONS_PER_CALLER = "4";
-process.env.WS_CONNECTION_INIT_TIMEOUT_MS = "1000";
-
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph({
+  // Small limits, so that they can be reached here.
+  env: {
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: "3",
+    WS_MAX_CONNECTIONS_PER_CALLER: "4",
+    WS_CONNECTION_INIT_TIMEOUT_MS: "1000",
+  },
+});
 let wsUrl: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   wsUrl = supergraph.stack.gateway.url.replace(/^http/, "ws");
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
-  await supergraph?.stop();
 });
 
 /** A graphql-ws client of the gateway, as `authorization`. */

@@ -1,17 +1,14 @@
 import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let acmeToken: string;
 let globexToken: string;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   acmeToken = await supergraph.login("admin@acme.test");
   globexToken = await supergraph.login("admin@globex.test");
 });
-
-afterAll(() => supergraph?.stop());
 
 describe("a federated query through the gateway", () => {
   it("returns customers from the customers subgraph with stats computed by analytics", async () => {

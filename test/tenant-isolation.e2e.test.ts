@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DEMO_ORGANIZATION_ID } from "#dev/demo/demo-dataset";
-import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph } from "./support/supergraph";
 
 /**
  * Two organizations with data (the demo tenants Acme and Globex). Globex's admin tries to read and
@@ -8,7 +8,7 @@ import { startTestSupergraph, type TestSupergraph } from "./support/supergraph";
  * reference through the gateway and by `_entities` straight to each subgraph. An Acme id must
  * behave exactly like an id that does not exist.
  */
-let supergraph: TestSupergraph;
+const supergraph = useSupergraph();
 let globex: string;
 let acme: {
   customerId: string;
@@ -19,7 +19,6 @@ let acme: {
 };
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
   globex = await supergraph.login("admin@globex.test");
   const acmeAdmin = await supergraph.login("admin@acme.test");
   const key = await supergraph.request(
@@ -50,8 +49,6 @@ beforeAll(async () => {
     organizationId: DEMO_ORGANIZATION_ID,
   };
 });
-
-afterAll(() => supergraph?.stop());
 
 /** The response for an id of the other tenant and for a random id, with that id masked. */
 async function foreignAndMissing(

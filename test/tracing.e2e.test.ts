@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { startServices } from "../bench/harness/services";
+import { startStack } from "../stack/start-stack";
 import { TEST_ENV } from "./support/test-database";
 
 // An OTLP/HTTP receiver standing in for a collector: it keeps what it is sent.
@@ -31,10 +31,16 @@ describe("OpenTelemetry tracing (OTEL_* variables)", () => {
     // Real processes (as deployed): the variables are read when each process starts.
     const dataDir = path.join(os.tmpdir(), `federated-analytics-tracing-${process.pid}`);
     await mkdir(dataDir, { recursive: true });
-    const services = await startServices({
+    const stack = await startStack({
+      mode: "processes",
+      ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
       serverUrl: process.env[TEST_ENV.serverUrl]!,
       dataDir,
+      demoData: false,
+      restart: false,
+      output: { line: () => undefined, event: () => undefined },
       env: {
+        LOG_LEVEL: "silent",
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
         OTEL_SERVICE_NAME: "fa-tracing-test",
       },
@@ -42,7 +48,7 @@ describe("OpenTelemetry tracing (OTEL_* variables)", () => {
     try {
       const post = async (query: string, token?: string) =>
         (
-          await fetch(services.gatewayUrl, {
+          await fetch(stack.gateway.url, {
             method: "POST",
             headers: {
               "content-type": "application/json",
@@ -60,7 +66,7 @@ describe("OpenTelemetry tracing (OTEL_* variables)", () => {
       );
       expect(body.errors).toBeUndefined();
     } finally {
-      await services.stop(); // SIGTERM: each process flushes its spans before it exits
+      await stack.stop(); // SIGTERM: each process flushes its spans before it exits
       await rm(dataDir, { recursive: true, force: true });
     }
     const traces = received.filter((entry) => entry.startsWith("/v1/traces"));

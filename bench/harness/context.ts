@@ -1,5 +1,4 @@
-import type { BenchDatabase } from "./embedded-database";
-import type { RunningServices } from "./services";
+import type { BenchDatabase, BenchServices } from "./bench-stack";
 
 /**
  * What every benchmark gets: the running services, their database server, and a progress log
@@ -8,7 +7,7 @@ import type { RunningServices } from "./services";
 export interface BenchContext {
   /** The gateway's `/graphql` on 127.0.0.1. */
   gatewayUrl: string;
-  services: RunningServices;
+  services: BenchServices;
   database: BenchDatabase;
   log(line: string): void;
 }

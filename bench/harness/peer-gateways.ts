@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Supervisor } from "../../stack/supervisor";
+import type { BenchServices } from "./bench-stack";
 import { freePort } from "./ports";
 import { REPO_ROOT } from "./paths";
-import { killOnExit, terminate, waitForHttp, type RunningServices } from "./services";
 
 /**
  * The gateways a user might pick instead of ours, each run as its own process over the same
@@ -42,7 +42,7 @@ export interface PeerGateway {
  * The committed supergraph with each subgraph's routing URL pointing at the bench services, written
  * to `<dataDir>/bench-supergraph.graphql`; returns its path.
  */
-export function writeBenchSupergraph(services: RunningServices, dataDir: string): string {
+export function writeBenchSupergraph(services: BenchServices, dataDir: string): string {
   let sdl = readFileSync(path.join(REPO_ROOT, "schema", "supergraph.graphql"), "utf8");
   for (const name of ["users", "customers", "analytics"] as const) {
     const pattern = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
@@ -58,7 +58,7 @@ export function writeBenchSupergraph(services: RunningServices, dataDir: string)
 export async function startPeerGateway(
   name: PeerGatewayName,
   supergraphPath: string,
-  services: RunningServices,
+  services: BenchServices,
   nodeArgs: string[] = [],
 ): Promise<PeerGateway> {
   const port = await freePort();
@@ -98,6 +98,9 @@ export async function startWsFanoutReference(): Promise<{
   return startPeerProcess(peer, port, { PORT: String(port), NODE_ENV: "production" });
 }
 
+/** The peers' processes: nothing restarts one that dies, and their output is not printed. */
+const peers = new Supervisor({ line: () => undefined, event: () => undefined }, { restart: false });
+
 /**
  * Runs `peer.entry` with `env` on top of the bench's environment and waits until `peer.ready`
  * answers on `port`.
@@ -108,24 +111,14 @@ async function startPeerProcess(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, peer.entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  killOnExit(child);
-  let output = "";
-  const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-65_536));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
   const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${base}${peer.ready}`, child, peer.label, 60_000, () => output, {
-      "apollo-require-preflight": "true",
-    });
-  } catch (error) {
-    await terminate(child);
-    throw error;
-  }
-  return { pid: child.pid!, url: `${base}/graphql`, stop: () => terminate(child) };
+  const name = `${peer.label} on ${port}`;
+  const started = await peers.start({
+    name,
+    entry: peer.entry,
+    env: { ...process.env, ...env },
+    nodeArgs,
+    ready: { url: `${base}${peer.ready}`, headers: { "apollo-require-preflight": "true" } },
+  });
+  return { pid: started.pid, url: `${base}/graphql`, stop: () => peers.stop(name) };
 }

@@ -138,13 +138,17 @@ const INCOME = ["<25k", "25k-50k", "50k-100k", "100k+"];
 const PAGES = ["/", "/products", "/cart", "/checkout", "/account", "/blog"];
 
 /**
- * The demo data set when `DEMO_DATA=true` (for subgraphs started on their own, e.g. in
- * docker-compose): as of the start of the current hour, so services started together agree.
+ * The demo data set when `DEMO_DATA=true` (subgraphs started on their own, or by `npm start`'s
+ * launcher): as of `DEMO_DATA_AS_OF`, or else the start of the current hour, so that services
+ * started together generate the same one.
  */
 export function demoDatasetFromEnv(env: NodeJS.ProcessEnv = process.env): DemoDataset | undefined {
   if (env.DEMO_DATA !== "true") return undefined;
   const hour = 3_600_000;
-  return generateDemoDataset(new Date(Math.floor(Date.now() / hour) * hour));
+  const asOf = env.DEMO_DATA_AS_OF
+    ? new Date(env.DEMO_DATA_AS_OF)
+    : new Date(Math.floor(Date.now() / hour) * hour);
+  return generateDemoDataset(asOf);
 }
 
 /** Generates the demo data set as of the given moment (events fall in the 90 days before it). */

@@ -63,6 +63,8 @@ export function runGatewayPrimary(workers: number, log: Logger): void {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+  // Started by the stack launcher (an IPC channel): stop when it is gone, however it ended.
+  process.once("disconnect", () => shutdown("the launcher exited"));
   log.info(`starting ${workers} gateway workers (GATEWAY_WORKERS)`);
   for (let i = 0; i < workers; i++) fork();
 }

@@ -28,6 +28,8 @@ export function runAsProcess(log: Logger, start: () => Promise<RunningService>):
       };
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
+      // Started by the stack launcher (an IPC channel): stop when it is gone, however it ended.
+      process.once("disconnect", () => shutdown("the launcher exited"));
     },
     (error: Error) => {
       log.error(error.message);

@@ -136,30 +136,66 @@ export async function startTestSupergraph(): Promise<TestSupergraph> {
   };
 }
 
-/** The supergraph of one test file and the organization it signed up for it. */
-export interface FileSupergraph {
-  readonly supergraph: TestSupergraph;
-  /** The first user (an ADMIN) of an organization made for this file. */
+/** A test file's supergraph (see {@link useSupergraph}). */
+export interface SupergraphFixture extends TestSupergraph {
+  /** The first user (an ADMIN) of an organization made for this file, with `owner: true`. */
   readonly owner: SignedUp;
 }
 
+export interface SupergraphFixtureOptions {
+  /**
+   * Environment variables the services read at start (limits, keep-alive, Redis), set before the
+   * supergraph starts and restored after it stops; `undefined` unsets one. A function is called
+   * then (for a value that hooks registered earlier make, such as a Redis URL).
+   */
+  env?: Record<string, string | undefined | (() => string | undefined)>;
+  /** Sign up an organization for the file (`owner`). @default false */
+  owner?: boolean;
+}
+
 /**
- * Starts the supergraph before the file's tests, with a newly signed-up organization, and stops it
- * after them. Read `supergraph` and `owner` inside tests (they are set by `beforeAll`).
+ * The one way a test file gets a supergraph: started (in this process, on free ports, against the
+ * run's PostgreSQL) before the file's tests, or the `describe` block's where it is called, and
+ * stopped after them. Use the returned object inside tests and hooks registered after this call:
+ * it stands for the running supergraph once `beforeAll` has run.
  */
-export function supergraphForFile(): FileSupergraph {
+export function useSupergraph(options: SupergraphFixtureOptions = {}): SupergraphFixture {
   const state: { supergraph?: TestSupergraph; owner?: SignedUp } = {};
+  const saved = new Map<string, string | undefined>();
   beforeAll(async () => {
+    for (const [name, given] of Object.entries(options.env ?? {})) {
+      const value = typeof given === "function" ? given() : given;
+      saved.set(name, process.env[name]);
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     state.supergraph = await startTestSupergraph();
-    state.owner = await state.supergraph.signUp();
+    if (options.owner) state.owner = await state.supergraph.signUp();
+  }, 60_000);
+  afterAll(async () => {
+    await state.supergraph?.stop();
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
-  afterAll(() => state.supergraph?.stop());
+  const running = () => {
+    if (!state.supergraph)
+      throw new TypeError("The supergraph is used before beforeAll started it.");
+    return state.supergraph;
+  };
   return {
-    get supergraph() {
-      return state.supergraph!;
+    get stack() {
+      return running().stack;
     },
     get owner() {
-      return state.owner!;
+      if (!state.owner) throw new TypeError("No owner: call useSupergraph({ owner: true }).");
+      return state.owner;
     },
+    request: (query, requestOptions) => running().request(query, requestOptions),
+    login: (email) => running().login(email),
+    signUp: (organizationName) => running().signUp(organizationName),
+    sql: (service, text, params) => running().sql(service, text, params),
+    stop: () => running().stop(),
   };
 }
