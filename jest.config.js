@@ -1,6 +1,7 @@
 // `npm test`: unit tests beside the code (*.test.ts) and end-to-end tests in test/ (*.e2e.test.ts).
 // test/support/global-setup.ts starts a real PostgreSQL (embedded, or TEST_DATABASE_URL's server)
-// once for the run, migrates it and loads the demo data; each e2e file starts its own supergraph.
+// once for the run, migrates it and loads the demo data; each e2e file gets its supergraph from
+// test/support/supergraph.ts (useSupergraph).
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",

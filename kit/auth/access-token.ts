@@ -35,7 +35,7 @@ const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
  *
  * A token that verified is remembered for {@link VERIFIED_TOKEN_CACHE_MS} (never past its `exp`),
  * so a client's next requests skip the signature check, which is most of a small request's
- * authentication cost. Only successes are remembered; an expired token is refused as before.
+ * authentication cost. Only successes are remembered, and a remembered token is refused once it expires.
  */
 export function createAccessTokenVerifier(
   keys: JWTVerifyGetKey,

@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
  * Runs `text` as the named prepared statement `name` on one of the data source's pooled
  * connections: PostgreSQL parses it once per connection and, after five runs, keeps a generic plan
  * when it costs no more than the custom ones, instead of parsing and planning the statement on
- * every call (for a 10-event batch that was about half of the ingest statement's time). For
+ * every call (for a small ingest batch, much of the statement's time). For
  * constant SQL on hot paths: a name must always stand for the same text. Counted and logged like
  * the data source's other queries. Resolves with the rows, parsed as `dataSource.query` parses
  * them.

@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * `events` without a primary key: since events are partitioned, `event_ids (organization_id, id)`
  * is what stores an id once, and nothing looks an event up by its id. The key `(organization_id,
  * id, timestamp)` was a second index of the same size on every stored event, maintained on the
- * ingest path for nothing (it halved the ingest rate of the benchmark). Events are only appended
+ * ingest path for nothing. Events are only appended
  * and dropped by whole months, so they need no replica identity either.
  */
 export class DropEventsPrimaryKey1763900007000 implements MigrationInterface {

@@ -326,10 +326,9 @@ function rollupTable(grain: "minute" | "hour", query: MetricQuery): string {
 }
 
 /**
- * Runs a query over the raw events letting PostgreSQL split the scan over parallel workers: with
- * its default costs it scans a month of one event type (~166k rows on ~44k pages, 10M events) on
- * one core, and two workers take a third off a single client's wait. Only for these large scans;
- * the rollup queries are too small to gain.
+ * Runs a query over the raw events letting PostgreSQL split the scan over parallel workers, which
+ * its default costs would not do for a month of one event type. Only for these large scans; the
+ * rollup queries are too small to gain (docs/BENCHMARKS.md has the figures).
  */
 async function queryWithParallelScans(
   dataSource: DataSource,
