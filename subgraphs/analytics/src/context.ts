@@ -6,6 +6,16 @@ import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation
 import { createChurnRiskLoader } from "./modules/churn/churn-store";
 import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-performance";
 import type { RealtimeHub } from "./modules/realtime/realtime-hub";
+import { createChannelLoader } from "./modules/notifications/channel-store";
+import { createDeliveriesLoader } from "./modules/notifications/delivery-store";
+import type { Clock } from "./modules/notifications/outbox";
+import type { SecretBox } from "./modules/notifications/secret-box";
+
+/** What alerting needs in a request: the secrets' key and the time. */
+export interface Alerting {
+  secrets: SecretBox;
+  clock: Clock;
+}
 
 /** The analytics subgraph's per-request context. */
 export interface AnalyticsContext extends ServiceContext {
@@ -16,6 +26,8 @@ export interface AnalyticsContext extends ServiceContext {
     customerSegment: ReturnType<typeof createCustomerSegmentLoader>;
     churnRisk: ReturnType<typeof createChurnRiskLoader>;
     campaignPerformance: ReturnType<typeof createCampaignPerformanceLoader>;
+    notificationChannel: ReturnType<typeof createChannelLoader>;
+    alertDeliveries: ReturnType<typeof createDeliveriesLoader>;
   } | null;
   /** The caller's access token, to read customers through their public API as the caller. */
   accessToken: string | null;
@@ -23,6 +35,7 @@ export interface AnalyticsContext extends ServiceContext {
   customersUrl: string;
   /** Publishes stored events and serves subscriptions (one per process). */
   realtime: RealtimeHub;
+  alerting: Alerting;
 }
 
 export function createAnalyticsContext(
@@ -31,9 +44,11 @@ export function createAnalyticsContext(
   customersUrl: string,
   accessToken: string | null,
   realtime: RealtimeHub,
+  alerting: Alerting,
 ): AnalyticsContext {
   return {
     realtime,
+    alerting,
     viewer,
     dataSource,
     accessToken,
@@ -44,6 +59,8 @@ export function createAnalyticsContext(
           customerSegment: createCustomerSegmentLoader(dataSource, viewer.organizationId),
           churnRisk: createChurnRiskLoader(dataSource, viewer.organizationId),
           campaignPerformance: createCampaignPerformanceLoader(dataSource, viewer.organizationId),
+          notificationChannel: createChannelLoader(dataSource, viewer.organizationId),
+          alertDeliveries: createDeliveriesLoader(dataSource, viewer.organizationId),
         }
       : null,
   };

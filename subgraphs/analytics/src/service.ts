@@ -6,7 +6,13 @@ import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
 import { createPubSubFromEnv } from "#kit/pubsub/create-pubsub";
 import { createLogger } from "#kit/logger";
+import path from "node:path";
+import { dataDir } from "#kit/config";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
+import { escalateDueAlerts } from "./modules/alerts/alert-store";
+import { NotificationDispatcher, systemClock, type Clock } from "./modules/notifications/outbox";
+import { SecretBox } from "./modules/notifications/secret-box";
+import type { Alerting } from "./context";
 import {
   eventRetentionMonthsFromEnv,
   maintainEventPartitions,
@@ -21,6 +27,12 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
    * CUSTOMERS_URL or http://localhost:4002/graphql
    */
   customersUrl?: string;
+  /** Where the development key of the webhook secrets lives. @default <DATA_DIR>/keys */
+  keysDir?: string;
+  /** The time alerts are evaluated, escalated and sent at (tests inject one). @default now */
+  clock?: Clock;
+  /** Alert delivery: poll interval and first retry delay (tests shorten them). */
+  delivery?: { pollMs?: number; retryBaseMs?: number };
 }
 
 /**
@@ -37,6 +49,9 @@ export function startAnalyticsService(
   // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
+  let dispatcher: NotificationDispatcher | undefined;
+  let alerting: Alerting | undefined;
+  const clock = options.clock ?? systemClock;
   let partitionMaintenance: NodeJS.Timeout | undefined;
   return startSubgraph(
     {
@@ -46,7 +61,17 @@ export function startAnalyticsService(
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
         realtime = new RealtimeHub(pubsub, dataSource);
-        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
+        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"), { clock });
+        const secrets = await SecretBox.load(options.keysDir ?? path.join(dataDir(), "keys"));
+        alerting = { secrets, clock };
+        dispatcher = new NotificationDispatcher(dataSource, secrets, createLogger("analytics"), {
+          clock,
+          ...options.delivery,
+          beforeRound: async (now) => {
+            await escalateDueAlerts(dataSource, now);
+          },
+        });
+        dispatcher.start();
         // Partitions for the months ahead, and retention, now and every 6 hours.
         const log = createLogger("analytics");
         const maintain = () =>
@@ -67,6 +92,7 @@ export function startAnalyticsService(
       stop: async () => {
         clearInterval(partitionMaintenance);
         alerts?.stop();
+        await dispatcher?.stop();
         await realtime?.close();
       },
       seedDemoData: seedAnalyticsDemoData,
@@ -79,6 +105,7 @@ export function startAnalyticsService(
           customersUrl,
           credential?.accessToken ?? null,
           realtime!,
+          alerting!,
         ),
     },
     options,

@@ -7,14 +7,19 @@ import { badUserInput, notFound } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
+import { existingChannelIds } from "../notifications/channel-store";
+import { Interval } from "../timeseries/interval";
 import {
   deleteAlertRule,
   insertAlertRule,
   listAlertRules,
   listAlerts,
+  moveAlert,
+  ruleFromJson,
+  silenceAlertRule,
   type AlertMessage,
 } from "./alert-store";
-import { Alert, AlertRule, AlertRuleInput } from "./alert.types";
+import { Alert, AlertCondition, AlertRule, AlertRuleInput, AlertStatus } from "./alert.types";
 
 /** Most alert rules one organization may have. */
 export const MAX_ALERT_RULES = 100;
@@ -40,7 +45,7 @@ export class AlertResolver {
 
   @Mutation(() => AlertRule, {
     description:
-      "Adds an alert rule: fires on alertTriggered when the metric over the trailing window crosses the threshold, again only after it recovered. ANALYST or ADMIN.",
+      "Adds an alert rule: fires (alertTriggered, and a message to each of its channels) when the metric over the trailing window crosses the threshold, or for ANOMALY when its latest bucket leaves the detector's band; again only after it recovered. ANALYST or ADMIN.",
   })
   async createAlertRule(
     @Arg("input", () => AlertRuleInput) input: AlertRuleInput,
@@ -48,8 +53,32 @@ export class AlertResolver {
   ): Promise<AlertRule> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
     await resolveMetrics(ctx.dataSource, user.organizationId, [input.metric], "input.metric");
-    if (!Number.isFinite(input.threshold))
-      throw badUserInput("threshold must be a finite number.", "input.threshold");
+    const anomaly = input.condition === AlertCondition.ANOMALY;
+    const threshold = anomaly ? 0 : input.threshold;
+    if (threshold === null || threshold === undefined || !Number.isFinite(threshold))
+      throw badUserInput(
+        "threshold must be a finite number (ABOVE and BELOW need one).",
+        "input.threshold",
+      );
+    const sensitivity = anomaly ? (input.sensitivity ?? 0.5) : null;
+    if (sensitivity !== null && !(sensitivity >= 0 && sensitivity <= 1))
+      throw badUserInput("sensitivity must be between 0 and 1.", "input.sensitivity");
+    const interval = anomaly ? (input.interval ?? Interval.HOUR) : null;
+    const escalate = input.escalateAfterMinutes ?? null;
+    if (escalate !== null && (!Number.isInteger(escalate) || escalate < 1 || escalate > 10080))
+      throw badUserInput(
+        "escalateAfterMinutes must be between 1 and 10080 (a week).",
+        "input.escalateAfterMinutes",
+      );
+    const channelIds = [...new Set(input.channelIds ?? [])];
+    if (channelIds.length > 20)
+      throw badUserInput("A rule sends to at most 20 channels.", "input.channelIds");
+    const badId = channelIds.find((channelId) => !isUuid(channelId));
+    if (badId) throw badUserInput(`'${badId}' is not a channel id.`, "input.channelIds");
+    const known = await existingChannelIds(ctx.dataSource, user.organizationId, channelIds);
+    const unknown = channelIds.find((channelId) => !known.has(channelId));
+    if (unknown)
+      throw badUserInput(`No notification channel ${unknown} in your organization.`, "input.channelIds");
     if (
       !Number.isInteger(input.windowMinutes) ||
       input.windowMinutes < 1 ||
@@ -62,7 +91,9 @@ export class AlertResolver {
     }
     const name = (
       input.name ??
-      `${input.metric} ${input.condition.toLowerCase()} ${input.threshold} over ${input.windowMinutes} min`
+      (anomaly
+        ? `${input.metric} anomaly by ${interval!.toLowerCase()}`
+        : `${input.metric} ${input.condition.toLowerCase()} ${threshold} over ${input.windowMinutes} min`)
     ).trim();
     if (name.length < 1 || name.length > 100)
       throw badUserInput("name must be 1 to 100 characters.", "input.name");
@@ -102,9 +133,13 @@ export class AlertResolver {
           name,
           metric: input.metric,
           condition: input.condition,
-          threshold: input.threshold,
+          threshold,
           windowMinutes: input.windowMinutes,
           filter: input.filter ?? null,
+          channelIds,
+          escalateAfterMinutes: escalate,
+          interval,
+          sensitivity,
         },
         user.userId,
       );
@@ -137,7 +172,12 @@ export class AlertResolver {
     return {
       ...alert,
       triggeredAt: new Date(alert.triggeredAt),
-      rule: { ...alert.rule, createdAt: new Date(alert.rule.createdAt) },
+      bucket: alert.bucket ? new Date(alert.bucket) : null,
+      status: AlertStatus.FIRING,
+      acknowledgedAt: null,
+      acknowledgedById: null,
+      resolvedAt: null,
+      rule: ruleFromJson(alert.rule),
     };
   }
 }

@@ -1,0 +1,252 @@
+/**
+ * A causal anomaly detector over a metric's points (pure: no I/O). A point's score, expected value
+ * and band use only the points before it, and only those within a bounded history (at most
+ * {@link DetectorParameters.historyPoints} points, none older than `historySpan` intervals), so a
+ * point gets the same answer whether the series was read live or replayed later from any start
+ * that includes its history ({@link historySpanMs} says how far back that is).
+ *
+ * The model, refreshed at fixed instants (every `refreshIntervals` intervals, aligned to the epoch,
+ * from the history before that instant): the expected value is the median of the history, or its
+ * seasonal profile (the median of the values at the same local hour of the day, or hour of the
+ * week, in the history) when the history covers at least two seasons and the profile explains the
+ * values better; the scale is the median absolute deviation of the values from it. A point's
+ * surprise is the larger of its own deviation and the mean deviation of the last few points (a
+ * level shift), in scales; the score is the Gaussian two-sided probability of a deviation that
+ * large (like NAB's windowed Gaussian), kept only where it exceeds every score of the last
+ * `suppressPoints` points, so that one anomaly gives one high score, not a run of them.
+ */
+
+/** One point of a metric: its bucket start (ms), value, and local hour of the week (0-167). */
+export interface DetectorPoint {
+  bucket: number;
+  value: number;
+  /** The bucket's hour of the week in the query's time zone: day (Monday 0) × 24 + hour. */
+  hourOfWeek: number;
+}
+
+/** What the detector says of one point. */
+export interface DetectorResult {
+  /** Null while the history is too short to say. */
+  expected: number | null;
+  lower: number | null;
+  upper: number | null;
+  /** 0 to 1: higher is more anomalous. */
+  score: number;
+  /** Outside [lower, upper]. */
+  anomaly: boolean;
+}
+
+/** The detector's constants (the defaults are the ones documented and benchmarked). */
+export interface DetectorParameters {
+  /** Most history points the model is fitted on. */
+  historyPoints: number;
+  /** Oldest history, in intervals. */
+  historySpan: number;
+  /** Fewest history points before a point is scored. */
+  minHistory: number;
+  /** The model is refitted every this many intervals (aligned to the epoch). */
+  refreshIntervals: number;
+  /** Points whose mean deviation counts as a level shift. */
+  levelPoints: number;
+  /** A score is kept only when above every score of this many points before it. */
+  suppressPoints: number;
+  /** Surprise (in scales) that scores 0.5. */
+  halfScore: number;
+  /** What a score not above the recent ones is multiplied by. */
+  suppressFactor: number;
+}
+
+export const DEFAULT_PARAMETERS: DetectorParameters = {
+  historyPoints: 2000,
+  historySpan: 16_000,
+  minHistory: 12,
+  refreshIntervals: 32,
+  levelPoints: 6,
+  suppressPoints: 100,
+  halfScore: 6,
+  suppressFactor: 0.5,
+};
+
+/** How far before a range its history can reach, in ms (what a replay must read first). */
+export function historySpanMs(intervalMs: number, parameters = DEFAULT_PARAMETERS): number {
+  // The suppression looks at earlier points' scores, each with its own history.
+  return 2 * parameters.historySpan * intervalMs;
+}
+
+/** The band's half-width in scales for a sensitivity (0: widest, 1: narrowest). */
+export function bandWidth(sensitivity: number): number {
+  return 6 - 4.5 * Math.min(1, Math.max(0, sensitivity));
+}
+
+interface Model {
+  center: number;
+  scale: number;
+  /** The expected value by hour of the week, or null without seasonality. */
+  profile: ((hourOfWeek: number) => number) | null;
+}
+
+/**
+ * Scores every point (ascending buckets; `intervalMs` is the bucket length, a month counting 31
+ * days). Each result depends only on the points before it within the history.
+ */
+export function detectAnomalies(
+  points: DetectorPoint[],
+  intervalMs: number,
+  sensitivity = 0.5,
+  parameters: DetectorParameters = DEFAULT_PARAMETERS,
+): DetectorResult[] {
+  const width = bandWidth(sensitivity);
+  const refreshMs = parameters.refreshIntervals * intervalMs;
+  const spanMs = parameters.historySpan * intervalMs;
+  const results: DetectorResult[] = [];
+  const rawScores: number[] = [];
+  const deviations: number[] = [];
+  let model: Model | null = null;
+  let modelAt = Number.NaN;
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i];
+    const at = Math.floor(point.bucket / refreshMs) * refreshMs;
+    if (at !== modelAt) {
+      modelAt = at;
+      model = fitModel(historyBefore(points, i, at, spanMs, parameters.historyPoints), intervalMs);
+    }
+    if (!model) {
+      rawScores.push(0);
+      deviations.push(0);
+      results.push({ expected: null, lower: null, upper: null, score: 0, anomaly: false });
+      continue;
+    }
+    const expected = model.profile ? model.profile(point.hourOfWeek) : model.center;
+    const deviation = (point.value - expected) / model.scale;
+    deviations.push(deviation);
+    // The mean deviation of the last few points, as far as they lie within this point's history.
+    let sum = 0;
+    let count = 0;
+    for (let j = i; j >= 0 && count < parameters.levelPoints; j--) {
+      if (point.bucket - points[j].bucket > spanMs) break;
+      sum += deviations[j];
+      count++;
+    }
+    const surprise = Math.max(Math.abs(deviation), Math.abs(sum / count));
+    const raw = (surprise * surprise) / (surprise * surprise + parameters.halfScore ** 2);
+    rawScores.push(raw);
+    let recentMax = 0;
+    for (let j = i - 1, n = 0; j >= 0 && n < parameters.suppressPoints; j--, n++) {
+      if (point.bucket - points[j].bucket > spanMs) break;
+      recentMax = Math.max(recentMax, rawScores[j]);
+    }
+    const score = raw > recentMax ? raw : raw * parameters.suppressFactor;
+    results.push({
+      expected,
+      lower: expected - width * model.scale,
+      upper: expected + width * model.scale,
+      score,
+      anomaly: Math.abs(deviation) > width,
+    });
+  }
+  return results;
+}
+
+/** The values of the history of an instant: points before `at` (and before index `i`), newest last. */
+function historyBefore(
+  points: DetectorPoint[],
+  i: number,
+  at: number,
+  spanMs: number,
+  maxPoints: number,
+): DetectorPoint[] {
+  let end = i;
+  while (end > 0 && points[end - 1].bucket >= at) end--;
+  let start = end;
+  while (start > 0 && end - start < maxPoints && points[start - 1].bucket >= at - spanMs) start--;
+  return points.slice(start, end);
+}
+
+const MAD_TO_SIGMA = 1.4826;
+
+function fitModel(history: DetectorPoint[], intervalMs: number): Model | null {
+  if (history.length < DEFAULT_PARAMETERS.minHistory) return null;
+  const values = history.map((point) => point.value);
+  const center = median(values);
+  const spread = scaleOf(values.map((value) => value - center), values);
+  let model: Model = { center, scale: spread, profile: null };
+  const covered = history[history.length - 1].bucket - history[0].bucket;
+  const seasons: [number, number][] = [];
+  if (intervalMs < 86_400_000 && covered >= 2 * 86_400_000) seasons.push([24, 1]);
+  if (intervalMs < 7 * 86_400_000 && covered >= 14 * 86_400_000) seasons.push([168, 0]);
+  for (const [period] of seasons) {
+    const slot = (hourOfWeek: number) =>
+      period === 24 ? hourOfWeek % 24 : intervalMs >= 86_400_000 ? Math.floor(hourOfWeek / 24) : hourOfWeek;
+    const bySlot = new Map<number, number[]>();
+    for (const point of history) {
+      const key = slot(point.hourOfWeek);
+      const list = bySlot.get(key);
+      if (list) list.push(point.value);
+      else bySlot.set(key, [point.value]);
+    }
+    if ([...bySlot.values()].some((list) => list.length < 2)) continue;
+    const medians = new Map([...bySlot].map(([key, list]) => [key, median(list)]));
+    const residuals = history.map((point) => point.value - medians.get(slot(point.hourOfWeek))!);
+    const scale = scaleOf(residuals, values);
+    if (scale < 0.7 * model.scale) {
+      model = {
+        center,
+        scale,
+        profile: (hourOfWeek) => medians.get(slot(hourOfWeek)) ?? center,
+      };
+    }
+  }
+  return model;
+}
+
+/** A robust scale of deviations: 1.4826 × their median absolute value, never 0. */
+function scaleOf(deviations: number[], values: number[]): number {
+  const mad = MAD_TO_SIGMA * median(deviations.map(Math.abs));
+  if (mad > 0) return mad;
+  const mean = deviations.reduce((sum, x) => sum + Math.abs(x), 0) / deviations.length;
+  if (mean > 0) return 1.2533 * mean;
+  const magnitude = Math.max(...values.map(Math.abs));
+  return magnitude > 0 ? magnitude * 1e-3 : 1e-6;
+}
+
+function median(values: number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** P(|Z| > z) for a standard normal Z. */
+export function twoSidedTail(z: number): number {
+  return erfc(z / Math.SQRT2);
+}
+
+/** The complementary error function (series below 2, Lentz's continued fraction above). */
+export function erfc(x: number): number {
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 100; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let n = 1; n < 500; n++) {
+    const a = n / 2;
+    d = x + a * d;
+    d = d === 0 ? tiny : 1 / d;
+    c = x + a / c;
+    if (c === 0) c = tiny;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
