@@ -35,12 +35,67 @@ export class AlertResolver {
   @Query(() => [Alert], { description: "Your organization's latest alerts, newest first." })
   alerts(
     @Arg("first", () => Int, { defaultValue: 20, description: "1 to 100." }) first: number,
+    @Arg("status", () => [AlertStatus], {
+      nullable: true,
+      description: "Only alerts with one of these statuses.",
+    })
+    status: AlertStatus[] | null,
     @Ctx() ctx: AnalyticsContext,
   ): Promise<Alert[]> {
     const viewer = requireViewer(ctx.viewer);
     if (!Number.isInteger(first) || first < 1 || first > 100)
       throw badUserInput("first must be between 1 and 100.", "first");
-    return listAlerts(ctx.dataSource, viewer.organizationId, first);
+    return listAlerts(ctx.dataSource, viewer.organizationId, first, status?.length ? status : null);
+  }
+
+  @Mutation(() => Alert, {
+    description:
+      "Acknowledges a FIRING alert: it is not escalated. Acknowledging it again changes nothing; a RESOLVED one is BAD_USER_INPUT. ANALYST or ADMIN.",
+  })
+  acknowledgeAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<Alert> {
+    return this.move(ctx, id, AlertStatus.ACKNOWLEDGED);
+  }
+
+  @Mutation(() => Alert, {
+    description:
+      "Resolves an alert (FIRING or ACKNOWLEDGED); resolving it again changes nothing. ANALYST or ADMIN.",
+  })
+  resolveAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<Alert> {
+    return this.move(ctx, id, AlertStatus.RESOLVED);
+  }
+
+  private async move(
+    ctx: AnalyticsContext,
+    id: string,
+    to: AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED,
+  ): Promise<Alert> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    const moved = isUuid(id)
+      ? await moveAlert(ctx.dataSource, user.organizationId, id, to, user.userId, ctx.alerting.clock())
+      : null;
+    if (!moved) throw notFound("Alert", id);
+    if (moved.refused)
+      throw badUserInput(`The alert is ${moved.alert.status}; it cannot be ${to.toLowerCase()}.`, "id");
+    return moved.alert;
+  }
+
+  @Mutation(() => AlertRule, {
+    description:
+      "Silences a rule: its alerts are still recorded, but nothing is sent (no notification, retry or escalation) until `until`; a past time lifts the silence. ANALYST or ADMIN.",
+  })
+  async silenceAlertRule(
+    @Arg("id", () => ID) id: string,
+    @Arg("until") until: Date,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<AlertRule> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    if (!(until instanceof Date) || Number.isNaN(until.getTime()))
+      throw badUserInput("until is not a valid date-time.", "until");
+    const rule = isUuid(id)
+      ? await silenceAlertRule(ctx.dataSource, user.organizationId, id, until)
+      : null;
+    if (!rule) throw notFound("AlertRule", id);
+    return rule;
   }
 
   @Mutation(() => AlertRule, {

@@ -54,17 +54,20 @@ export interface DetectorParameters {
   halfScore: number;
   /** What a score not above the recent ones is multiplied by. */
   suppressFactor: number;
+  /** Score by the history's own distribution of deviations (else a fixed curve). */
+  empirical: boolean;
 }
 
 export const DEFAULT_PARAMETERS: DetectorParameters = {
   historyPoints: 2000,
-  historySpan: 16_000,
+  historySpan: 20_160,
   minHistory: 12,
   refreshIntervals: 32,
   levelPoints: 6,
-  suppressPoints: 100,
+  suppressPoints: 1000,
   halfScore: 6,
-  suppressFactor: 0.5,
+  suppressFactor: 0.1,
+  empirical: true,
 };
 
 /** How far before a range its history can reach, in ms (what a replay must read first). */
@@ -81,6 +84,10 @@ export function bandWidth(sensitivity: number): number {
 interface Model {
   center: number;
   scale: number;
+  /** The history's absolute deviations from the model, in scales, ascending. */
+  pointTail: Float64Array;
+  /** The history's absolute mean deviations over `levelPoints` points, ascending. */
+  levelTail: Float64Array;
   /** The expected value by hour of the week, or null without seasonality. */
   profile: ((hourOfWeek: number) => number) | null;
 }
@@ -108,7 +115,11 @@ export function detectAnomalies(
     const at = Math.floor(point.bucket / refreshMs) * refreshMs;
     if (at !== modelAt) {
       modelAt = at;
-      model = fitModel(historyBefore(points, i, at, spanMs, parameters.historyPoints), intervalMs);
+      model = fitModel(
+        historyBefore(points, i, at, spanMs, parameters.historyPoints),
+        intervalMs,
+        parameters.levelPoints,
+      );
     }
     if (!model) {
       rawScores.push(0);
@@ -127,8 +138,12 @@ export function detectAnomalies(
       sum += deviations[j];
       count++;
     }
-    const surprise = Math.max(Math.abs(deviation), Math.abs(sum / count));
-    const raw = (surprise * surprise) / (surprise * surprise + parameters.halfScore ** 2);
+    const raw = parameters.empirical
+      ? Math.max(
+          tailScore(model.pointTail, Math.abs(deviation)),
+          tailScore(model.levelTail, Math.abs(sum / count)),
+        )
+      : gaussianish(Math.max(Math.abs(deviation), Math.abs(sum / count)), parameters.halfScore);
     rawScores.push(raw);
     let recentMax = 0;
     for (let j = i - 1, n = 0; j >= 0 && n < parameters.suppressPoints; j--, n++) {
@@ -164,12 +179,16 @@ function historyBefore(
 
 const MAD_TO_SIGMA = 1.4826;
 
-function fitModel(history: DetectorPoint[], intervalMs: number): Model | null {
+function fitModel(
+  history: DetectorPoint[],
+  intervalMs: number,
+  levelPoints: number,
+): Model | null {
   if (history.length < DEFAULT_PARAMETERS.minHistory) return null;
   const values = history.map((point) => point.value);
   const center = median(values);
   const spread = scaleOf(values.map((value) => value - center), values);
-  let model: Model = { center, scale: spread, profile: null };
+  let model: Omit<Model, "pointTail" | "levelTail"> = { center, scale: spread, profile: null };
   const covered = history[history.length - 1].bucket - history[0].bucket;
   const seasons: [number, number][] = [];
   if (intervalMs < 86_400_000 && covered >= 2 * 86_400_000) seasons.push([24, 1]);
@@ -196,7 +215,46 @@ function fitModel(history: DetectorPoint[], intervalMs: number): Model | null {
       };
     }
   }
-  return model;
+  const deviations = history.map(
+    (point) => (point.value - (model.profile ? model.profile(point.hourOfWeek) : center)) / model.scale,
+  );
+  const levels: number[] = [];
+  let sum = 0;
+  for (let j = 0; j < deviations.length; j++) {
+    sum += deviations[j];
+    if (j >= levelPoints) sum -= deviations[j - levelPoints];
+    if (j >= levelPoints - 1) levels.push(Math.abs(sum / levelPoints));
+  }
+  return {
+    ...model,
+    pointTail: Float64Array.from(deviations, Math.abs).sort(),
+    levelTail: Float64Array.from(levels).sort(),
+  };
+}
+
+/**
+ * 1 − the share of the history at least as far out as `value` (counting this point): a value
+ * beyond all of the history scores above 1 − 1/(n+1), closer to 1 the further beyond it is.
+ */
+function tailScore(sorted: Float64Array, value: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  let low = 0;
+  let high = n;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < value) low = mid + 1;
+    else high = mid;
+  }
+  const atLeast = n - low;
+  if (atLeast > 0) return 1 - (atLeast + 1) / (n + 1);
+  const max = sorted[n - 1];
+  const ratio = max > 0 ? max / value : 0;
+  return 1 - (ratio * ratio) / (n + 1);
+}
+
+function gaussianish(surprise: number, half: number): number {
+  return (surprise * surprise) / (surprise * surprise + half * half);
 }
 
 /** A robust scale of deviations: 1.4826 × their median absolute value, never 0. */
