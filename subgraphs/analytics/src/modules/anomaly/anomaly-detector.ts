@@ -56,6 +56,7 @@ export interface DetectorParameters {
   suppressFactor: number;
   /** Score by the history's own distribution of deviations (else a fixed curve). */
   empirical: boolean;
+  usePoint: boolean;
 }
 
 export const DEFAULT_PARAMETERS: DetectorParameters = {
@@ -68,6 +69,7 @@ export const DEFAULT_PARAMETERS: DetectorParameters = {
   halfScore: 6,
   suppressFactor: 0.1,
   empirical: true,
+  usePoint: true,
 };
 
 /** How far before a range its history can reach, in ms (what a replay must read first). */
@@ -140,7 +142,7 @@ export function detectAnomalies(
     }
     const raw = parameters.empirical
       ? Math.max(
-          tailScore(model.pointTail, Math.abs(deviation)),
+          parameters.usePoint ? tailScore(model.pointTail, Math.abs(deviation)) : 0,
           tailScore(model.levelTail, Math.abs(sum / count)),
         )
       : gaussianish(Math.max(Math.abs(deviation), Math.abs(sum / count)), parameters.halfScore);

@@ -13,6 +13,7 @@ import {
   type DetectorPoint,
 } from "./anomaly-detector";
 import type { AnomalyPoint } from "./anomaly-point.type";
+import { EARLIEST_TIMESTAMP } from "../ingest/event-validation";
 
 /** A bucket's nominal length (a month counts 31 days). */
 export const INTERVAL_MS: Record<Interval, number> = {
@@ -66,7 +67,8 @@ export type MetricReader = (query: MetricQuery) => Promise<MetricRow[]>;
  * The metric's anomaly points over the range: its buckets read together with their history (from
  * {@link historySpanMs} before the range, aligned to a bucket start in the time zone), scored by
  * the detector, and those from the bucket holding `from` on returned. Buckets are whole (events
- * before `from` in the first bucket count) except the last, which ends at `to`.
+ * before `from` in the first bucket count) except the last, which ends at `to`. For counts and
+ * sums, empty buckets are 0, but those before the metric's first value are not history.
  */
 export async function anomalySeries(
   dataSource: DataSource,
@@ -104,6 +106,22 @@ export async function anomalySeries(
       [unit, history.from, history.to, range.timezone],
     );
     buckets = starts.map((row) => row.bucket.getTime());
+    // Zeros before the metric's first value are no history: when it has no value before the
+    // history read, the series starts at its first value (or at the range).
+    const [before] = await read({
+      specs: [query.spec],
+      range: { from: EARLIEST_TIMESTAMP, to: warm, timezone: range.timezone },
+      interval: null,
+      filter: query.filter,
+      groupBy: null,
+    });
+    if (!before?.values[0]) {
+      const firstValue = Math.min(
+        first.getTime(),
+        ...[...values].filter(([, value]) => value !== 0).map(([bucket]) => bucket),
+      );
+      buckets = buckets.filter((bucket) => bucket >= firstValue);
+    }
   } else {
     buckets = [...values.keys()].sort((a, b) => a - b);
   }
