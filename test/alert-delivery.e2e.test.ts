@@ -3,7 +3,10 @@ import { startAnalyticsService } from "../subgraphs/analytics/src/service";
 import { createLogger } from "#kit/logger";
 import { withDatabase } from "#kit/database/database-url";
 import type { RunningService } from "#kit/server/graphql-service";
-import { escalateDueAlerts, recordEvaluation } from "../subgraphs/analytics/src/modules/alerts/alert-store";
+import {
+  escalateDueAlerts,
+  recordEvaluation,
+} from "../subgraphs/analytics/src/modules/alerts/alert-store";
 import {
   AlertCondition,
   AlertRuleState,
@@ -47,7 +50,12 @@ function replica(): Promise<RunningService> {
   });
 }
 
-async function gql(owner: SignedUp, query: string, variables?: Record<string, unknown>, url?: string) {
+async function gql(
+  owner: SignedUp,
+  query: string,
+  variables?: Record<string, unknown>,
+  url?: string,
+) {
   const { body } = await supergraph.request(query, { token: owner.accessToken, variables, url });
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
@@ -60,16 +68,20 @@ async function webhookRule(owner: SignedUp, url: string, rules = 1): Promise<voi
     { url },
   );
   for (let i = 0; i < rules; i++)
-    await gql(owner, `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`, {
-      input: {
-        name: `r${i}`,
-        metric: "events",
-        condition: "ABOVE",
-        threshold: 0,
-        windowMinutes: 5,
-        channelIds: [channel.createNotificationChannel.channel.id],
+    await gql(
+      owner,
+      `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
+      {
+        input: {
+          name: `r${i}`,
+          metric: "events",
+          condition: "ABOVE",
+          threshold: 0,
+          windowMinutes: 5,
+          channelIds: [channel.createNotificationChannel.channel.id],
+        },
       },
-    });
+    );
 }
 
 async function track(owner: SignedUp): Promise<void> {
@@ -78,7 +90,9 @@ async function track(owner: SignedUp): Promise<void> {
   });
 }
 
-async function attempts(organizationId: string): Promise<{ notification_id: string; attempt: number }[]> {
+async function attempts(
+  organizationId: string,
+): Promise<{ notification_id: string; attempt: number }[]> {
   return supergraph.sql(
     "analytics",
     `SELECT notification_id, attempt FROM alert_deliveries WHERE organization_id = $1 ORDER BY notification_id, attempt`,
@@ -122,7 +136,10 @@ describe("two analytics replicas on one database", () => {
     expect(rows).toHaveLength(12);
     const byMessage = new Map<string, number[]>();
     for (const row of rows)
-      byMessage.set(row.notification_id, [...(byMessage.get(row.notification_id) ?? []), row.attempt]);
+      byMessage.set(row.notification_id, [
+        ...(byMessage.get(row.notification_id) ?? []),
+        row.attempt,
+      ]);
     expect([...byMessage.values()]).toEqual([
       [1, 2, 3],
       [1, 2, 3],
@@ -162,9 +179,14 @@ describe("a restart mid-retry", () => {
       },
       url,
     );
-    await gql(owner, `mutation($e: [EventInput!]!) { trackEvents(events: $e) { accepted } }`, {
-      e: [{ type: "page_view", timestamp: new Date().toISOString() }],
-    }, url);
+    await gql(
+      owner,
+      `mutation($e: [EventInput!]!) { trackEvents(events: $e) { accepted } }`,
+      {
+        e: [{ type: "page_view", timestamp: new Date().toISOString() }],
+      },
+      url,
+    );
     await hook.waitFor(1);
     // The first attempt failed; the service goes before its retry is due.
     await first.stop();
@@ -176,7 +198,12 @@ describe("a restart mid-retry", () => {
     let deliveries: unknown[] = [];
     for (let tries = 0; tries < 50 && deliveries.length < 2; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const alerts = await gql(owner, `{ alerts { deliveries { attempt ok httpStatus } } }`, undefined, second.url);
+      const alerts = await gql(
+        owner,
+        `{ alerts { deliveries { attempt ok httpStatus } } }`,
+        undefined,
+        second.url,
+      );
       deliveries = alerts.alerts[0].deliveries;
     }
     expect(deliveries).toEqual([
@@ -198,13 +225,18 @@ describe("escalation, silences and flapping with an injected clock", () => {
     hook = await startWebhookReceiver();
     receivers.push(hook);
     const secrets = await SecretBox.load(process.env[TEST_ENV.keysDir]!);
-    dispatcher = new NotificationDispatcher(scratch.dataSource, secrets, createLogger("analytics"), {
-      clock: () => now,
-      retryBaseMs: 30_000,
-      beforeRound: async (at) => {
-        await escalateDueAlerts(scratch.dataSource, at);
+    dispatcher = new NotificationDispatcher(
+      scratch.dataSource,
+      secrets,
+      createLogger("analytics"),
+      {
+        clock: () => now,
+        retryBaseMs: 30_000,
+        beforeRound: async (at) => {
+          await escalateDueAlerts(scratch.dataSource, at);
+        },
       },
-    });
+    );
     await scratch.dataSource.query(
       `INSERT INTO notification_channels (organization_id, id, kind, name, url, secret_ciphertext, created_by)
        VALUES ($1, $2, 'WEBHOOK', 'w', $3, $4, $1)`,
@@ -220,14 +252,28 @@ describe("escalation, silences and flapping with an injected clock", () => {
       `INSERT INTO alert_rules (organization_id, id, name, metric, condition, threshold, window_minutes, created_by, channel_ids, escalate_after_minutes)
        VALUES ($1, $2, 'r', 'events', 'ABOVE', 0, $3, $1, $4, $5)
        RETURNING id, name, metric, condition, threshold, window_minutes AS "windowMinutes", state, channel_ids AS "channelIds"`,
-      [organizationId, id, extra.windowMinutes ?? 10, [CHANNEL], extra.escalateAfterMinutes ?? null],
+      [
+        organizationId,
+        id,
+        extra.windowMinutes ?? 10,
+        [CHANNEL],
+        extra.escalateAfterMinutes ?? null,
+      ],
     );
     return { ...row, silencedUntil: null, lastNotifiedAt: null };
   }
   const fire = (r: AlertRule, at: Date) =>
     recordEvaluation(scratch.dataSource, organizationId, r, 5, true, randomUUID(), at);
   const recover = (r: AlertRule, at: Date) =>
-    recordEvaluation(scratch.dataSource, organizationId, { ...r, state: AlertRuleState.FIRING }, 0, false, randomUUID(), at);
+    recordEvaluation(
+      scratch.dataSource,
+      organizationId,
+      { ...r, state: AlertRuleState.FIRING },
+      0,
+      false,
+      randomUUID(),
+      at,
+    );
   const events = () => hook.received.map((request) => JSON.parse(request.body).event);
 
   it("sends an alert again to every channel when it is not acknowledged in time", async () => {

@@ -39,7 +39,11 @@ async function createChannel(
 }
 
 /** A rule that fires on the next event, sending to the channels. */
-async function fireAlert(owner: SignedUp, channelIds: string[], extra: Record<string, unknown> = {}) {
+async function fireAlert(
+  owner: SignedUp,
+  channelIds: string[],
+  extra: Record<string, unknown> = {},
+) {
   const data = await gql(
     owner,
     `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id channels { id } } }`,
@@ -222,10 +226,18 @@ describe("Slack and e-mail channels", () => {
 
   it("records a failed attempt when SMTP_URL is not set", async () => {
     const owner = await supergraph.signUp();
-    const channel = await createChannel(owner, { kind: "EMAIL", name: "x", email: "x@example.test" });
+    const channel = await createChannel(owner, {
+      kind: "EMAIL",
+      name: "x",
+      email: "x@example.test",
+    });
     await fireAlert(owner, [channel.id]);
     const [first] = await deliveriesOf(owner, 1);
-    expect(first).toMatchObject({ attempt: 1, ok: false, error: "SMTP_URL is not set: e-mail cannot be sent." });
+    expect(first).toMatchObject({
+      attempt: 1,
+      ok: false,
+      error: "SMTP_URL is not set: e-mail cannot be sent.",
+    });
   });
 });
 
@@ -260,7 +272,10 @@ describe("the alert's life", () => {
       `mutation($id: ID!) { acknowledgeAlert(id: $id) { status } }`,
       { token: owner.accessToken, variables: { id: alert.id } },
     );
-    expect(refused.body.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+    expect(refused.body.errors![0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "id",
+    });
     const open = await gql(owner, `{ alerts(status: [FIRING, ACKNOWLEDGED]) { id } }`);
     expect(open.alerts).toEqual([]);
   });
@@ -272,7 +287,15 @@ describe("the alert's life", () => {
     const rules = await gql(
       owner,
       `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
-      { input: { metric: "events", condition: "ABOVE", threshold: 0, windowMinutes: 5, channelIds: [channel.id] } },
+      {
+        input: {
+          metric: "events",
+          condition: "ABOVE",
+          threshold: 0,
+          windowMinutes: 5,
+          channelIds: [channel.id],
+        },
+      },
     );
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const silenced = await gql(
@@ -296,10 +319,21 @@ describe("the alert's life", () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ metric: "events", condition: "ABOVE", windowMinutes: 5 }, "input.threshold"],
       [{ metric: "events", condition: "ANOMALY", sensitivity: 2 }, "input.sensitivity"],
-      [{ metric: "events", condition: "ABOVE", threshold: 1, escalateAfterMinutes: 0 }, "input.escalateAfterMinutes"],
-      [{ metric: "events", condition: "ABOVE", threshold: 1, channelIds: ["nope"] }, "input.channelIds"],
       [
-        { metric: "events", condition: "ABOVE", threshold: 1, channelIds: ["00000000-0000-4000-8000-000000000000"] },
+        { metric: "events", condition: "ABOVE", threshold: 1, escalateAfterMinutes: 0 },
+        "input.escalateAfterMinutes",
+      ],
+      [
+        { metric: "events", condition: "ABOVE", threshold: 1, channelIds: ["nope"] },
+        "input.channelIds",
+      ],
+      [
+        {
+          metric: "events",
+          condition: "ABOVE",
+          threshold: 1,
+          channelIds: ["00000000-0000-4000-8000-000000000000"],
+        },
         "input.channelIds",
       ],
     ];
@@ -332,7 +366,10 @@ describe("channel targets", () => {
           `mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { signingSecret } }`,
           { token: owner.accessToken, variables: { input: { kind: "WEBHOOK", name: "x", url } } },
         );
-        expect(body.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.url" });
+        expect(body.errors![0].extensions).toMatchObject({
+          code: "BAD_USER_INPUT",
+          field: "input.url",
+        });
       }
       // Created while allowed, delivered while not: refused when connecting.
       await fireAlert(owner, [allowed.id]);
@@ -351,7 +388,10 @@ describe("channel targets", () => {
       `mutation { createNotificationChannel(input: { kind: EMAIL, name: "x", email: "not-an-address" }) { signingSecret } }`,
       { token: owner.accessToken },
     );
-    expect(body.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.email" });
+    expect(body.errors![0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "input.email",
+    });
     const analyst = await gql(
       owner,
       `mutation { createUser(input: { email: "an-${Date.now()}@example.test", name: "An", password: "a-long-enough-password", role: ANALYST }) { email } }`,
@@ -380,7 +420,9 @@ describe("tenant isolation", () => {
     for (const url of [undefined, supergraph.stack.subgraphs.analytics.url]) {
       const as = (query: string, variables?: Record<string, unknown>) =>
         supergraph.request(query, { token: b.accessToken, url, variables });
-      expect((await as(`{ notificationChannels { id } }`)).body.data!.notificationChannels).toEqual([]);
+      expect((await as(`{ notificationChannels { id } }`)).body.data!.notificationChannels).toEqual(
+        [],
+      );
       expect((await as(`{ alerts { id deliveries { attempt } } }`)).body.data!.alerts).toEqual([]);
       for (const mutation of [
         `mutation($id: ID!) { acknowledgeAlert(id: $id) { id } }`,
@@ -403,7 +445,10 @@ describe("tenant isolation", () => {
       });
     }
     // A's channel is still there and A's alert untouched.
-    const still = await gql(a, `{ notificationChannels { id } alerts { status deliveries { ok } } }`);
+    const still = await gql(
+      a,
+      `{ notificationChannels { id } alerts { status deliveries { ok } } }`,
+    );
     expect(still.notificationChannels).toEqual([{ id: channel.id }]);
     expect(still.alerts).toEqual([{ status: "FIRING", deliveries: [{ ok: true }] }]);
   });
@@ -415,7 +460,9 @@ describe("tenant isolation", () => {
     await fireAlert(owner, [channel.id]);
     await deliveriesOf(owner, 1);
     expect(
-      await gql(owner, `mutation($id: ID!) { deleteNotificationChannel(id: $id) }`, { id: channel.id }),
+      await gql(owner, `mutation($id: ID!) { deleteNotificationChannel(id: $id) }`, {
+        id: channel.id,
+      }),
     ).toEqual({ deleteNotificationChannel: true });
     const after = await gql(
       owner,

@@ -49,7 +49,9 @@ function bucketOf(t: number, interval: Interval, zone: string): number {
   if (interval === Interval.HOUR) return Math.floor(t / HOUR) * HOUR;
   const local = t + offsetMinutes(zone, new Date(t)) * 60_000;
   const day = Math.floor(local / DAY) * DAY;
-  return day - offsetMinutes(zone, new Date(day - offsetMinutes(zone, new Date(t)) * 60_000)) * 60_000;
+  return (
+    day - offsetMinutes(zone, new Date(day - offsetMinutes(zone, new Date(t)) * 60_000)) * 60_000
+  );
 }
 
 /** The reference: buckets from the events, through the detector, those from `from` on. */
@@ -78,7 +80,11 @@ function reference(
   if (aggregate === "count") {
     const firstValue = Math.min(first, ...sums.keys());
     buckets = [];
-    for (let t = firstValue; t < to; t = bucketOf(t + (interval === Interval.HOUR ? HOUR : 26 * HOUR), interval, zone))
+    for (
+      let t = firstValue;
+      t < to;
+      t = bucketOf(t + (interval === Interval.HOUR ? HOUR : 26 * HOUR), interval, zone)
+    )
       buckets.push(t);
   } else {
     buckets = [...sums.keys()].sort((a, b) => a - b);
@@ -90,7 +96,11 @@ function reference(
   });
   const results = detectAnomalies(points, INTERVAL_MS[interval], sensitivity, parameters);
   return points
-    .map((point, i) => ({ bucket: new Date(point.bucket).toISOString(), value: point.value, ...results[i] }))
+    .map((point, i) => ({
+      bucket: new Date(point.bucket).toISOString(),
+      value: point.value,
+      ...results[i],
+    }))
     .filter((point) => Date.parse(point.bucket) >= first);
 }
 
@@ -131,7 +141,8 @@ describe("anomalies", () => {
     for (let t = start; t < end; t += HOUR) {
       const hour = new Date(t).getUTCHours();
       const n = hour < 6 ? random.int(0, 1) : random.int(5, 12) + (hour > 17 ? 6 : 0);
-      for (let i = 0; i < n; i++) events.push({ type: "visit", timestamp: t + random.int(0, HOUR - 1) });
+      for (let i = 0; i < n; i++)
+        events.push({ type: "visit", timestamp: t + random.int(0, HOUR - 1) });
       if (random.chance(0.4))
         events.push({ type: "reading", timestamp: t + 1000, value: 20 + random.next() * 4 });
     }
@@ -204,7 +215,13 @@ describe("anomalies", () => {
   it("gives the same points for a bucket whatever the range's start (replay)", async () => {
     const to = new Date(end).toISOString();
     const ask = (from: number) =>
-      anomalies(owner, { metric: "events", filter: { types: ["visit"] }, from: new Date(from).toISOString(), to, interval: "HOUR" });
+      anomalies(owner, {
+        metric: "events",
+        filter: { types: ["visit"] },
+        from: new Date(from).toISOString(),
+        to,
+        interval: "HOUR",
+      });
     const [long, short] = await Promise.all([ask(end - 5 * DAY), ask(end - 1 * DAY + 30 * 60_000)]);
     expect(short).toEqual(long.slice(long.length - short.length));
     expect(short[0].bucket).toBe(new Date(end - DAY).toISOString());
@@ -229,7 +246,12 @@ describe("anomalies", () => {
       expect(body.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     }
     const { body } = await supergraph.request(QUERY, {
-      variables: { metric: "events", from: new Date(end - DAY).toISOString(), to: new Date(end).toISOString(), interval: "HOUR" },
+      variables: {
+        metric: "events",
+        from: new Date(end - DAY).toISOString(),
+        to: new Date(end).toISOString(),
+        interval: "HOUR",
+      },
     });
     expect(body.errors![0].extensions!.code).toBe("UNAUTHENTICATED");
   });
@@ -243,7 +265,8 @@ describe("ANOMALY alert rules", () => {
     const hourStart = Math.floor(now / HOUR) * HOUR;
     const history: SentEvent[] = [];
     for (let t = hourStart - 4 * DAY; t < hourStart; t += HOUR)
-      for (let i = random.int(8, 12); i > 0; i--) history.push({ type: "page_view", timestamp: t + random.int(0, HOUR - 1) });
+      for (let i = random.int(8, 12); i > 0; i--)
+        history.push({ type: "page_view", timestamp: t + random.int(0, HOUR - 1) });
     await send(owner, history);
     const { body } = await supergraph.request(
       `mutation { createAlertRule(input: { metric: "page_views", condition: ANOMALY, interval: HOUR, sensitivity: 0.5 }) { id condition threshold interval sensitivity name } }`,
@@ -261,7 +284,10 @@ describe("ANOMALY alert rules", () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     const quiet = await supergraph.request(`{ alerts { id } }`, { token: owner.accessToken });
     expect(quiet.body.data!.alerts).toEqual([]);
-    await send(owner, Array.from({ length: 300 }, (_, i) => ({ type: "page_view", timestamp: now - 2000 - i })));
+    await send(
+      owner,
+      Array.from({ length: 300 }, (_, i) => ({ type: "page_view", timestamp: now - 2000 - i })),
+    );
     let alerts: any[] = [];
     for (let i = 0; i < 50 && alerts.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -49,9 +49,22 @@ describe("npm run cli", () => {
   });
 
   it("events send: sends the events with progress, and they are stored", async () => {
-    const { code, out, err } = await cli("events", "send", "--type", "cli_test", "--count", "1200", "--json");
+    const { code, out, err } = await cli(
+      "events",
+      "send",
+      "--type",
+      "cli_test",
+      "--count",
+      "1200",
+      "--json",
+    );
     expect(code).toBe(ExitCode.Ok);
-    expect(JSON.parse(out)).toMatchObject({ sent: 1200, accepted: 1200, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(out)).toMatchObject({
+      sent: 1200,
+      accepted: 1200,
+      duplicates: 0,
+      rejected: 0,
+    });
     expect(err).toContain("sent 500/1200 (42%)");
     expect(err).toContain("sent 1200/1200 (100%)");
     const [{ count }] = await supergraph.sql(
@@ -66,7 +79,12 @@ describe("npm run cli", () => {
   });
 
   it("query: prints data, exit 1 on GraphQL errors, 2 on bad variables", async () => {
-    const ok = await cli("query", "query($n: Int!) { alerts(first: $n) { id } }", "--variables", '{"n": 5}');
+    const ok = await cli(
+      "query",
+      "query($n: Int!) { alerts(first: $n) { id } }",
+      "--variables",
+      '{"n": 5}',
+    );
     expect(ok.code).toBe(ExitCode.Ok);
     expect(JSON.parse(ok.out)).toEqual({ alerts: [] });
     const bad = await cli("query", "{ nope }");
@@ -104,7 +122,9 @@ describe("npm run cli", () => {
     expect(listed).toHaveLength(1);
     const alertId = listed[0].id;
     const text = await cli("alerts", "list", "--status", "firing");
-    expect(text.out.split("\n")[0]).toMatch(/^id\s+status\s+rule\s+metric\s+value\s+triggered\s+delivered$/);
+    expect(text.out.split("\n")[0]).toMatch(
+      /^id\s+status\s+rule\s+metric\s+value\s+triggered\s+delivered$/,
+    );
     expect(text.out).toContain(`${alertId}  FIRING  cli rule  events`);
 
     const acked = await cli("alerts", "ack", alertId);
@@ -153,10 +173,14 @@ describe("npm run cli", () => {
   });
 
   it("exits with the code as a process (npm test builds dist)", () => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, "../dist/cli/ops/main.js"), "alerts", "nope"], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(__dirname, "../dist/cli/ops/main.js"), "alerts", "nope"],
+      {
+        encoding: "utf8",
+        timeout: 20_000,
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("Unknown alerts action 'nope'");
   });

@@ -98,7 +98,10 @@ export function failure(error: unknown, io: CliIo, usage?: string): ExitCode {
 
 /** Rows as an aligned text table with a header. */
 export function table(headers: string[], rows: (string | number | boolean | null)[][]): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? "-" : String(cell))))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === null ? "-" : String(cell)))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
   return `${cells
     .map((row) =>

@@ -1,5 +1,13 @@
 import { UsageError } from "../../import/errors";
-import { clientFor, ExitCode, failure, parse, table, COMMON_USAGE, type CliCommand } from "../cli-context";
+import {
+  clientFor,
+  ExitCode,
+  failure,
+  parse,
+  table,
+  COMMON_USAGE,
+  type CliCommand,
+} from "../cli-context";
 
 const USAGE = `Usage: npm run cli -- alerts list [--status FIRING,ACKNOWLEDGED,RESOLVED] [--first n]
        npm run cli -- alerts ack <alertId>
@@ -118,7 +126,9 @@ export const alerts: CliCommand = {
         }
         default:
           throw new UsageError(
-            action ? `Unknown alerts action '${action}'.` : "alerts needs an action: list, ack, resolve or silence.",
+            action
+              ? `Unknown alerts action '${action}'.`
+              : "alerts needs an action: list, ack, resolve or silence.",
           );
       }
     } catch (error) {

@@ -1,5 +1,13 @@
 import { UsageError } from "../../import/errors";
-import { clientFor, ExitCode, failure, parse, table, COMMON_USAGE, type CliCommand } from "../cli-context";
+import {
+  clientFor,
+  ExitCode,
+  failure,
+  parse,
+  table,
+  COMMON_USAGE,
+  type CliCommand,
+} from "../cli-context";
 
 const USAGE = `Usage: npm run cli -- channels list [options]
 
@@ -20,7 +28,9 @@ export const channels: CliCommand = {
       }
       if (positionals[0] !== "list" || positionals.length > 1)
         throw new UsageError(
-          positionals[0] ? `Unknown channels action '${positionals.join(" ")}'.` : "channels needs an action: list.",
+          positionals[0]
+            ? `Unknown channels action '${positionals.join(" ")}'.`
+            : "channels needs an action: list.",
         );
       const data = await clientFor(values, io.env).request<{
         notificationChannels: { id: string; kind: string; name: string; createdAt: string }[];

@@ -44,7 +44,8 @@ export const eventsSend: CliCommand = {
       const rate = values.rate === undefined ? null : Number(values.rate);
       if (rate !== null && !(rate > 0)) throw new UsageError("--rate must be a positive number.");
       const value = values.value === undefined ? undefined : Number(values.value);
-      if (value !== undefined && !Number.isFinite(value)) throw new UsageError("--value must be a number.");
+      if (value !== undefined && !Number.isFinite(value))
+        throw new UsageError("--value must be a number.");
       const client = clientFor(values, io.env);
       const batchSize = rate === null ? 500 : Math.max(1, Math.min(500, Math.floor(rate)));
       const started = Date.now();
@@ -63,7 +64,11 @@ export const eventsSend: CliCommand = {
           ...(values["customer-id"] ? { customerId: values["customer-id"] } : {}),
         }));
         const { trackEvents } = await client.request<{
-          trackEvents: { accepted: number; duplicates: number; rejected: { index: number; reason: string }[] };
+          trackEvents: {
+            accepted: number;
+            duplicates: number;
+            rejected: { index: number; reason: string }[];
+          };
         }>(TRACK, { events });
         sent += size;
         accepted += trackEvents.accepted;
@@ -71,7 +76,9 @@ export const eventsSend: CliCommand = {
         rejected += trackEvents.rejected.length;
         for (const reject of trackEvents.rejected.slice(0, 3))
           io.err(`rejected: ${reject.reason}\n`);
-        io.err(`${io.tty ? "\r" : ""}sent ${sent}/${count} (${Math.round((100 * sent) / count)}%)${io.tty ? "" : "\n"}`);
+        io.err(
+          `${io.tty ? "\r" : ""}sent ${sent}/${count} (${Math.round((100 * sent) / count)}%)${io.tty ? "" : "\n"}`,
+        );
         if (rate !== null && sent < count) {
           const due = started + (sent / rate) * 1000;
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));

@@ -1,4 +1,12 @@
-import { ExitCode, failure, gatewayUrl, parse, table, COMMON_USAGE, type CliCommand } from "../cli-context";
+import {
+  ExitCode,
+  failure,
+  gatewayUrl,
+  parse,
+  table,
+  COMMON_USAGE,
+  type CliCommand,
+} from "../cli-context";
 
 const USAGE = `Usage: npm run cli -- health [--url <url>] [--json]
 
@@ -31,7 +39,10 @@ export const health: CliCommand = {
         ready?: boolean;
         dependencies?: Record<string, string>;
       };
-      const services = { gateway: response.ok ? "ok" : `not ready (HTTP ${response.status})`, ...body.dependencies };
+      const services = {
+        gateway: response.ok ? "ok" : `not ready (HTTP ${response.status})`,
+        ...body.dependencies,
+      };
       if (values.json) io.out(`${JSON.stringify({ ready: response.ok, services }, null, 2)}\n`);
       else io.out(table(["service", "state"], Object.entries(services)));
       return response.ok ? ExitCode.Ok : ExitCode.Failure;

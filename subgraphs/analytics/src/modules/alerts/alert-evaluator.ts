@@ -7,12 +7,7 @@ import type { RealtimeHub } from "../realtime/realtime-hub";
 import { anomalySeries, everyBucketHasValue, INTERVAL_MS } from "../anomaly/anomaly-series";
 import { systemClock, type Clock } from "../notifications/outbox";
 import { Interval } from "../timeseries/interval";
-import {
-  listAlertRules,
-  recordEvaluation,
-  type AlertMessage,
-  type Crossing,
-} from "./alert-store";
+import { listAlertRules, recordEvaluation, type AlertMessage, type Crossing } from "./alert-store";
 import { AlertCondition, type AlertRule } from "./alert.types";
 
 export interface AlertEvaluatorOptions {

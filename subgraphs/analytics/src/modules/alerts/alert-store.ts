@@ -260,7 +260,16 @@ export async function recordEvaluation(
     await manager.query(
       `INSERT INTO alerts (organization_id, id, rule_id, value, threshold, condition, triggered_at, bucket)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [organizationId, alertId, rule.id, value, crossing.threshold, rule.condition, now, crossing.bucket],
+      [
+        organizationId,
+        alertId,
+        rule.id,
+        value,
+        crossing.threshold,
+        rule.condition,
+        now,
+        crossing.bucket,
+      ],
     );
     const silenced = updated.silencedUntil !== null && new Date(updated.silencedUntil) > now;
     const flapping =
@@ -276,7 +285,11 @@ export async function recordEvaluation(
         bucket: crossing.bucket,
         rule: updated,
       };
-      const message = alertMessage(organizationId, { ...facts, rule: ruleSummary(updated) }, "FIRING");
+      const message = alertMessage(
+        organizationId,
+        { ...facts, rule: ruleSummary(updated) },
+        "FIRING",
+      );
       await enqueueNotifications(
         manager,
         organizationId,

@@ -71,11 +71,21 @@ export class AlertResolver {
   ): Promise<Alert> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
     const moved = isUuid(id)
-      ? await moveAlert(ctx.dataSource, user.organizationId, id, to, user.userId, ctx.alerting.clock())
+      ? await moveAlert(
+          ctx.dataSource,
+          user.organizationId,
+          id,
+          to,
+          user.userId,
+          ctx.alerting.clock(),
+        )
       : null;
     if (!moved) throw notFound("Alert", id);
     if (moved.refused)
-      throw badUserInput(`The alert is ${moved.alert.status}; it cannot be ${to.toLowerCase()}.`, "id");
+      throw badUserInput(
+        `The alert is ${moved.alert.status}; it cannot be ${to.toLowerCase()}.`,
+        "id",
+      );
     return moved.alert;
   }
 
@@ -133,7 +143,10 @@ export class AlertResolver {
     const known = await existingChannelIds(ctx.dataSource, user.organizationId, channelIds);
     const unknown = channelIds.find((channelId) => !known.has(channelId));
     if (unknown)
-      throw badUserInput(`No notification channel ${unknown} in your organization.`, "input.channelIds");
+      throw badUserInput(
+        `No notification channel ${unknown} in your organization.`,
+        "input.channelIds",
+      );
     if (
       !Number.isInteger(input.windowMinutes) ||
       input.windowMinutes < 1 ||

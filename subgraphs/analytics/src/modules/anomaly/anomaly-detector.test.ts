@@ -21,7 +21,8 @@ function hourly(values: number[], start = START, step = HOUR): DetectorPoint[] {
 function noisySeasonal(random: SeededRandom, n: number): number[] {
   return Array.from(
     { length: n },
-    (_, i) => 100 + 40 * Math.sin((2 * Math.PI * (i % 24)) / 24) + Math.log(random.logNormal(1, 1)) * 3,
+    (_, i) =>
+      100 + 40 * Math.sin((2 * Math.PI * (i % 24)) / 24) + Math.log(random.logNormal(1, 1)) * 3,
   );
 }
 

@@ -60,11 +60,11 @@ export interface DetectorParameters {
 }
 
 export const DEFAULT_PARAMETERS: DetectorParameters = {
-  historyPoints: 2000,
+  historyPoints: 4000,
   historySpan: 20_160,
   minHistory: 12,
   refreshIntervals: 32,
-  levelPoints: 6,
+  levelPoints: 3,
   suppressPoints: 1000,
   halfScore: 6,
   suppressFactor: 0.1,
@@ -181,15 +181,14 @@ function historyBefore(
 
 const MAD_TO_SIGMA = 1.4826;
 
-function fitModel(
-  history: DetectorPoint[],
-  intervalMs: number,
-  levelPoints: number,
-): Model | null {
+function fitModel(history: DetectorPoint[], intervalMs: number, levelPoints: number): Model | null {
   if (history.length < DEFAULT_PARAMETERS.minHistory) return null;
   const values = history.map((point) => point.value);
   const center = median(values);
-  const spread = scaleOf(values.map((value) => value - center), values);
+  const spread = scaleOf(
+    values.map((value) => value - center),
+    values,
+  );
   let model: Omit<Model, "pointTail" | "levelTail"> = { center, scale: spread, profile: null };
   const covered = history[history.length - 1].bucket - history[0].bucket;
   const seasons: [number, number][] = [];
@@ -197,7 +196,11 @@ function fitModel(
   if (intervalMs < 7 * 86_400_000 && covered >= 14 * 86_400_000) seasons.push([168, 0]);
   for (const [period] of seasons) {
     const slot = (hourOfWeek: number) =>
-      period === 24 ? hourOfWeek % 24 : intervalMs >= 86_400_000 ? Math.floor(hourOfWeek / 24) : hourOfWeek;
+      period === 24
+        ? hourOfWeek % 24
+        : intervalMs >= 86_400_000
+          ? Math.floor(hourOfWeek / 24)
+          : hourOfWeek;
     const bySlot = new Map<number, number[]>();
     for (const point of history) {
       const key = slot(point.hourOfWeek);
@@ -218,7 +221,8 @@ function fitModel(
     }
   }
   const deviations = history.map(
-    (point) => (point.value - (model.profile ? model.profile(point.hourOfWeek) : center)) / model.scale,
+    (point) =>
+      (point.value - (model.profile ? model.profile(point.hourOfWeek) : center)) / model.scale,
   );
   const levels: number[] = [];
   let sum = 0;
@@ -269,10 +273,42 @@ function scaleOf(deviations: number[], values: number[]): number {
   return magnitude > 0 ? magnitude * 1e-3 : 1e-6;
 }
 
+/** The median, by selection (no full sort). */
 function median(values: number[]): number {
-  const sorted = Float64Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const copy = Float64Array.from(values);
+  const mid = copy.length >> 1;
+  const upper = select(copy, mid);
+  if (copy.length % 2) return upper;
+  // The lower middle is the largest value left of `mid` after the selection.
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest value (0-based); reorders `a` so that smaller values lie before index k. */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >> 1];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return a[k];
 }
 
 /** P(|Z| > z) for a standard normal Z. */

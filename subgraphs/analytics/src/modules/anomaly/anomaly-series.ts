@@ -32,7 +32,7 @@ export const INTERVAL_MS: Record<Interval, number> = {
 export function parametersFor(interval: Interval): DetectorParameters {
   const span: Record<Interval, [number, number]> = {
     [Interval.MINUTE]: [20_160, 32],
-    [Interval.HOUR]: [2_016, 6],
+    [Interval.HOUR]: [2_016, 24],
     [Interval.DAY]: [730, 1],
     [Interval.WEEK]: [260, 1],
     [Interval.MONTH]: [120, 1],
@@ -130,12 +130,7 @@ export async function anomalySeries(
     value: values.get(bucket) ?? 0,
     hourOfWeek: hourOfWeek(bucket, range.timezone),
   }));
-  const results = detectAnomalies(
-    points,
-    INTERVAL_MS[interval],
-    query.sensitivity,
-    parameters,
-  );
+  const results = detectAnomalies(points, INTERVAL_MS[interval], query.sensitivity, parameters);
   const firstBucket = first.getTime();
   const out: AnomalyPoint[] = [];
   points.forEach((point, i) => {

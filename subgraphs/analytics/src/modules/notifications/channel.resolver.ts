@@ -57,8 +57,7 @@ export class NotificationChannelResolver {
       try {
         url = (await checkTarget(input.url)).toString();
       } catch (error) {
-        if (error instanceof TargetRefused)
-          throw badUserInput(`url ${error.message}`, "input.url");
+        if (error instanceof TargetRefused) throw badUserInput(`url ${error.message}`, "input.url");
         throw error;
       }
     }
@@ -67,9 +66,10 @@ export class NotificationChannelResolver {
         ? `whsec_${randomBytes(32).toString("base64url")}`
         : null;
     const channel = await ctx.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('notification_channels:' || $1))`, [
-        user.organizationId,
-      ]);
+      await manager.query(
+        `SELECT pg_advisory_xact_lock(hashtext('notification_channels:' || $1))`,
+        [user.organizationId],
+      );
       if ((await countChannels(manager, user.organizationId)) >= MAX_CHANNELS)
         throw badUserInput(
           `An organization has at most ${MAX_CHANNELS} notification channels; delete one first.`,
@@ -101,7 +101,10 @@ export class NotificationChannelResolver {
     @Ctx() ctx: AnalyticsContext,
   ): Promise<boolean> {
     const viewer = requireRole(ctx.viewer, Role.ADMIN);
-    if (!isUuid(id) || !(await deleteChannel(ctx.dataSource, viewer.organizationId, id, new Date())))
+    if (
+      !isUuid(id) ||
+      !(await deleteChannel(ctx.dataSource, viewer.organizationId, id, new Date()))
+    )
       throw notFound("NotificationChannel", id);
     return true;
   }

@@ -78,7 +78,10 @@ export class AlertDelivery {
   @Field()
   ok: boolean;
 
-  @Field(() => Int, { nullable: true, description: "The receiver's HTTP status (webhooks, Slack)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The receiver's HTTP status (webhooks, Slack).",
+  })
   httpStatus: number | null;
 
   @Field(() => String, { nullable: true })

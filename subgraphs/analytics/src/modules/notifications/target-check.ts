@@ -96,11 +96,11 @@ export async function checkTarget(
     throw new TargetRefused("must not hold a user name or password.");
   if (options.allowPrivate ?? privateTargetsAllowed()) return parsed;
   const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  const addresses = isIP(host) ? [host] : await (options.resolve ?? systemResolver)(host).catch(
-      () => {
+  const addresses = isIP(host)
+    ? [host]
+    : await (options.resolve ?? systemResolver)(host).catch(() => {
         throw new TargetRefused(`has a host name that does not resolve (${host}).`);
-      },
-    );
+      });
   if (addresses.length === 0) throw new TargetRefused(`has a host name with no address (${host}).`);
   const blocked = addresses.filter(isBlockedAddress);
   if (blocked.length)
@@ -126,7 +126,9 @@ export function checkedLookup(allowPrivate: boolean) {
   ): void => {
     lookup(hostname, { all: true, verbatim: true }).then(
       (entries) => {
-        const refused = allowPrivate ? [] : entries.filter((entry) => isBlockedAddress(entry.address));
+        const refused = allowPrivate
+          ? []
+          : entries.filter((entry) => isBlockedAddress(entry.address));
         if (refused.length || entries.length === 0) {
           callback(
             new TargetRefused(
