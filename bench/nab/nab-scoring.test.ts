@@ -38,7 +38,9 @@ describe("NAB scoring", () => {
   });
 
   it("charges false positives by profile and rewards early detections more", () => {
-    const early = [series(1000, [500, 599], (i) => (i === 510 ? 1 : i === 100 || i === 300 ? 0.9 : 0))];
+    const early = [
+      series(1000, [500, 599], (i) => (i === 510 ? 1 : i === 100 || i === 300 ? 0.9 : 0)),
+    ];
     const late = [series(1000, [500, 599], (i) => (i === 590 ? 1 : 0))];
     const standard = scoreCorpus(early, "standard");
     expect(standard.threshold).toBe(1);

@@ -70,7 +70,12 @@ function sweepRows(series: ScoredSeries, costs: CostMatrix): SweepRow[] {
     if (windows.length && t === windows[0][0]) {
       const [start, end] = windows.shift()!;
       const right = index.get(end)!;
-      current = { name: `${series.name}|${start}`, right, width: right - index.get(start)! + 1, end };
+      current = {
+        name: `${series.name}|${start}`,
+        right,
+        width: right - index.get(start)! + 1,
+        end,
+      };
     }
     let weight: number;
     if (current) {
