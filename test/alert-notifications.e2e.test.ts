@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
+import { sqlQueryCount } from "#kit/database/query-counter";
 import { useSupergraph, type SignedUp } from "./support/supergraph";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
 
@@ -473,5 +474,52 @@ describe("tenant isolation", () => {
       alertRules: [{ channels: [] }],
       alerts: [{ deliveries: [{ channel: { name: "gone" } }] }],
     });
+  });
+});
+
+describe("loading", () => {
+  it("reads alerts, their deliveries and channels in one query each, whatever their number", async () => {
+    const owner = await supergraph.signUp();
+    const hook = await receiver();
+    const channels = [
+      await createChannel(owner, { kind: "WEBHOOK", name: "one", url: hook.url }),
+      await createChannel(owner, { kind: "SLACK", name: "two", url: hook.url }),
+    ];
+    for (let i = 0; i < 3; i++)
+      await gql(
+        owner,
+        `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
+        {
+          input: {
+            name: `r${i}`,
+            metric: "events",
+            condition: "ABOVE",
+            threshold: 0,
+            windowMinutes: 5,
+            channelIds: channels.map((channel) => channel.id),
+          },
+        },
+      );
+    await gql(owner, `mutation($e: [EventInput!]!) { trackEvents(events: $e) { accepted } }`, {
+      e: [{ type: "page_view", timestamp: new Date().toISOString() }],
+    });
+    await hook.waitFor(6);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const query = `query($n: Int!) { alerts(first: $n) { id deliveries { attempt channel { name } } } alertRules { channels { name } } }`;
+    // The dispatcher polls in this process too: the fewest statements over a few tries.
+    const measure = async (n: number) => {
+      let fewest = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const before = sqlQueryCount("analytics");
+        const data = await gql(owner, query, { n });
+        fewest = Math.min(fewest, sqlQueryCount("analytics") - before);
+        expect(data.alerts).toHaveLength(n);
+        for (const alert of data.alerts) expect(alert.deliveries).toHaveLength(2);
+      }
+      return fewest;
+    };
+    // The alerts, the rules, the deliveries, the channels.
+    expect(await measure(1)).toBe(4);
+    expect(await measure(3)).toBe(4);
   });
 });
