@@ -19,6 +19,7 @@ import {
   type ScratchAnalyticsDatabase,
 } from "./support/scratch-analytics-database";
 import { useSupergraph, type SignedUp } from "./support/supergraph";
+import { CreateNotificationChannels1763900060000 } from "../subgraphs/analytics/migrations/1763900060000-CreateNotificationChannels";
 import { TEST_ENV } from "./support/test-database";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
 
@@ -366,5 +367,42 @@ describe("escalation, silences and flapping with an injected clock", () => {
     now = minutes(6);
     await dispatcher.runRound();
     expect(events()).toEqual(["alert.firing", "alert.firing"]);
+  });
+});
+
+describe("the notification channels migration", () => {
+  it("is undone by its down() and done again by up()", async () => {
+    const database = await createScratchAnalyticsDatabase("channels_migration");
+    try {
+      const db = database.dataSource;
+      const organizationId = randomUUID();
+      for (const condition of ["ABOVE", "ANOMALY"])
+        await db.query(
+          `INSERT INTO alert_rules (organization_id, id, name, metric, condition, threshold, window_minutes, created_by)
+           VALUES ($1, $2, $3, 'events', $3, 0, 5, $1)`,
+          [organizationId, randomUUID(), condition],
+        );
+      const runner = db.createQueryRunner();
+      const migration = new CreateNotificationChannels1763900060000();
+      await migration.down(runner);
+      expect(
+        await db.query(`SELECT condition::text FROM alert_rules WHERE organization_id = $1`, [
+          organizationId,
+        ]),
+      ).toEqual([{ condition: "ABOVE" }]);
+      expect((await db.query(`SELECT to_regclass('alert_notifications') AS t`))[0].t).toBeNull();
+      expect((await db.query(`SELECT to_regtype('alert_condition') AS t`))[0].t).toBe(
+        "alert_condition",
+      );
+      await migration.up(runner);
+      const [rule] = await db.query(
+        `SELECT condition, channel_ids, silenced_until FROM alert_rules WHERE organization_id = $1`,
+        [organizationId],
+      );
+      expect(rule).toEqual({ condition: "ABOVE", channel_ids: [], silenced_until: null });
+      await runner.release();
+    } finally {
+      await database.drop();
+    }
   });
 });
