@@ -9,7 +9,7 @@ import { createLogger } from "#kit/logger";
 import path from "node:path";
 import { dataDir } from "#kit/config";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
-import { escalateDueAlerts } from "./modules/alerts/alert-store";
+import { escalateDueAlerts } from "./modules/alerts/alert-firing";
 import { NotificationDispatcher, systemClock, type Clock } from "./modules/notifications/outbox";
 import { SecretBox } from "./modules/notifications/secret-box";
 import type { Alerting } from "./context";

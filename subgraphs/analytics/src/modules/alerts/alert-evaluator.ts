@@ -7,7 +7,8 @@ import type { RealtimeHub } from "../realtime/realtime-hub";
 import { anomalySeries, everyBucketHasValue, INTERVAL_MS } from "../anomaly/anomaly-series";
 import { systemClock, type Clock } from "../notifications/outbox";
 import { Interval } from "../timeseries/interval";
-import { listAlertRules, recordEvaluation, type AlertMessage, type Crossing } from "./alert-store";
+import { recordEvaluation, type Crossing } from "./alert-firing";
+import { listAlertRules, type AlertMessage } from "./alert-store";
 import { AlertCondition, type AlertRule } from "./alert.types";
 
 export interface AlertEvaluatorOptions {

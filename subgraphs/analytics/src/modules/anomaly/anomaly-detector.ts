@@ -5,16 +5,18 @@
  * point gets the same answer whether the series was read live or replayed later from any start
  * that includes its history ({@link historySpanMs} says how far back that is).
  *
- * The model, refreshed at fixed instants (every `refreshIntervals` intervals, aligned to the epoch,
- * from the history before that instant): the expected value is the median of the history, or its
- * seasonal profile (the median of the values at the same local hour of the day, or hour of the
- * week, in the history) when the history covers at least two seasons and the profile explains the
- * values better; the scale is the median absolute deviation of the values from it. A point's
- * surprise is the larger of its own deviation and the mean deviation of the last few points (a
- * level shift), in scales; the score is the Gaussian two-sided probability of a deviation that
- * large (like NAB's windowed Gaussian), kept only where it exceeds every score of the last
+ * The model is refitted at fixed instants (every `refreshIntervals` intervals, aligned to the
+ * epoch) from the history before that instant: the expected value is the median of the history, or
+ * its seasonal profile (the median of the values at the same local hour of the day, or hour of the
+ * week) when the history covers two such seasons and the profile explains the values better; the
+ * scale is the robust standard deviation of the values around it. A point's surprise is its own
+ * deviation and the mean deviation of the last `levelPoints` points (a level shift); its score is
+ * how rare such a deviation is in the history itself (1 minus the share of the history at least as
+ * far out, approaching 1 beyond all of it), kept only where it exceeds every score of the last
  * `suppressPoints` points, so that one anomaly gives one high score, not a run of them.
  */
+
+import { median, scaleOf } from "./robust-statistics";
 
 /** One point of a metric: its bucket start (ms), value, and local hour of the week (0-167). */
 export interface DetectorPoint {
@@ -50,26 +52,18 @@ export interface DetectorParameters {
   levelPoints: number;
   /** A score is kept only when above every score of this many points before it. */
   suppressPoints: number;
-  /** Surprise (in scales) that scores 0.5. */
-  halfScore: number;
   /** What a score not above the recent ones is multiplied by. */
   suppressFactor: number;
-  /** Score by the history's own distribution of deviations (else a fixed curve). */
-  empirical: boolean;
-  usePoint: boolean;
 }
 
 export const DEFAULT_PARAMETERS: DetectorParameters = {
-  historyPoints: 4000,
-  historySpan: 20_160,
+  historyPoints: 8000,
+  historySpan: 40_320,
   minHistory: 12,
   refreshIntervals: 32,
   levelPoints: 3,
-  suppressPoints: 1000,
-  halfScore: 6,
+  suppressPoints: 1200,
   suppressFactor: 0.1,
-  empirical: true,
-  usePoint: true,
 };
 
 /** How far before a range its history can reach, in ms (what a replay must read first). */
@@ -120,7 +114,7 @@ export function detectAnomalies(
       model = fitModel(
         historyBefore(points, i, at, spanMs, parameters.historyPoints),
         intervalMs,
-        parameters.levelPoints,
+        parameters,
       );
     }
     if (!model) {
@@ -140,12 +134,10 @@ export function detectAnomalies(
       sum += deviations[j];
       count++;
     }
-    const raw = parameters.empirical
-      ? Math.max(
-          parameters.usePoint ? tailScore(model.pointTail, Math.abs(deviation)) : 0,
-          tailScore(model.levelTail, Math.abs(sum / count)),
-        )
-      : gaussianish(Math.max(Math.abs(deviation), Math.abs(sum / count)), parameters.halfScore);
+    const raw = Math.max(
+      tailScore(model.pointTail, Math.abs(deviation)),
+      tailScore(model.levelTail, Math.abs(sum / count)),
+    );
     rawScores.push(raw);
     let recentMax = 0;
     for (let j = i - 1, n = 0; j >= 0 && n < parameters.suppressPoints; j--, n++) {
@@ -179,10 +171,12 @@ function historyBefore(
   return points.slice(start, end);
 }
 
-const MAD_TO_SIGMA = 1.4826;
-
-function fitModel(history: DetectorPoint[], intervalMs: number, levelPoints: number): Model | null {
-  if (history.length < DEFAULT_PARAMETERS.minHistory) return null;
+function fitModel(
+  history: DetectorPoint[],
+  intervalMs: number,
+  { minHistory, levelPoints }: DetectorParameters,
+): Model | null {
+  if (history.length < minHistory) return null;
   const values = history.map((point) => point.value);
   const center = median(values);
   const spread = scaleOf(
@@ -257,92 +251,4 @@ function tailScore(sorted: Float64Array, value: number): number {
   const max = sorted[n - 1];
   const ratio = max > 0 ? max / value : 0;
   return 1 - (ratio * ratio) / (n + 1);
-}
-
-function gaussianish(surprise: number, half: number): number {
-  return (surprise * surprise) / (surprise * surprise + half * half);
-}
-
-/** A robust scale of deviations: 1.4826 × their median absolute value, never 0. */
-function scaleOf(deviations: number[], values: number[]): number {
-  const mad = MAD_TO_SIGMA * median(deviations.map(Math.abs));
-  if (mad > 0) return mad;
-  const mean = deviations.reduce((sum, x) => sum + Math.abs(x), 0) / deviations.length;
-  if (mean > 0) return 1.2533 * mean;
-  const magnitude = Math.max(...values.map(Math.abs));
-  return magnitude > 0 ? magnitude * 1e-3 : 1e-6;
-}
-
-/** The median, by selection (no full sort). */
-function median(values: number[]): number {
-  const copy = Float64Array.from(values);
-  const mid = copy.length >> 1;
-  const upper = select(copy, mid);
-  if (copy.length % 2) return upper;
-  // The lower middle is the largest value left of `mid` after the selection.
-  let lower = -Infinity;
-  for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
-  return (lower + upper) / 2;
-}
-
-/** The k-th smallest value (0-based); reorders `a` so that smaller values lie before index k. */
-function select(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    const pivot = a[(left + right) >> 1];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return a[k];
-}
-
-/** P(|Z| > z) for a standard normal Z. */
-export function twoSidedTail(z: number): number {
-  return erfc(z / Math.SQRT2);
-}
-
-/** The complementary error function (series below 2, Lentz's continued fraction above). */
-export function erfc(x: number): number {
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 2) {
-    let term = x;
-    let sum = x;
-    for (let n = 1; n < 100; n++) {
-      term *= (-x * x) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  const tiny = 1e-300;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let n = 1; n < 500; n++) {
-    const a = n / 2;
-    d = x + a * d;
-    d = d === 0 ? tiny : 1 / d;
-    c = x + a / c;
-    if (c === 0) c = tiny;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }

@@ -25,13 +25,13 @@ export const INTERVAL_MS: Record<Interval, number> = {
 };
 
 /**
- * The detector's history per interval: two weeks of minutes, twelve weeks of hours, two years of
+ * The detector's history per interval: four weeks of minutes, twelve weeks of hours, two years of
  * days, five years of weeks, ten years of months; refitted every 32 minutes, every 6 hours, or at
  * every bucket.
  */
 export function parametersFor(interval: Interval): DetectorParameters {
   const span: Record<Interval, [number, number]> = {
-    [Interval.MINUTE]: [20_160, 32],
+    [Interval.MINUTE]: [40_320, 32],
     [Interval.HOUR]: [2_016, 24],
     [Interval.DAY]: [730, 1],
     [Interval.WEEK]: [260, 1],
