@@ -6,7 +6,7 @@ import type { RunningService } from "#kit/server/graphql-service";
 import {
   escalateDueAlerts,
   recordEvaluation,
-} from "../subgraphs/analytics/src/modules/alerts/alert-store";
+} from "../subgraphs/analytics/src/modules/alerts/alert-firing";
 import {
   AlertCondition,
   AlertRuleState,
