@@ -77,6 +77,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   ALERT_SECRET_KEY: "text",
   ALERT_WEBHOOK_ALLOW_PRIVATE: "boolean",
   ALERT_RETRY_BASE_SECONDS: "number",
+  ALERT_DELIVERY_ENABLED: "boolean",
   SMTP_URL: "url",
   ALERT_EMAIL_FROM: "text",
   OTEL_EXPORTER_OTLP_ENDPOINT: "url",

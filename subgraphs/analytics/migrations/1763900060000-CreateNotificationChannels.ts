@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * escalation, silences and anomaly settings, the alerts' life (FIRING, ACKNOWLEDGED, RESOLVED),
  * and the delivery outbox with every attempt. `alert_notifications` is the durable queue: a row per
  * message to one channel, claimed by any replica with `FOR UPDATE SKIP LOCKED` and held locked while
- * it is sent, so each attempt happens once; `alert_deliveries` keeps every attempt.
+ * it is sent, so each attempt happens once; `alert_deliveries` keeps every attempt. A message is
+ * CANCELLED when its alert is resolved or its channel deleted before it was delivered.
  */
 export class CreateNotificationChannels1763900060000 implements MigrationInterface {
   name = "CreateNotificationChannels1763900060000";
@@ -63,7 +64,7 @@ export class CreateNotificationChannels1763900060000 implements MigrationInterfa
         reason text NOT NULL CHECK (reason IN ('FIRING', 'ESCALATION')),
         payload jsonb NOT NULL,
         attempts integer NOT NULL DEFAULT 0,
-        state text NOT NULL DEFAULT 'PENDING' CHECK (state IN ('PENDING', 'DELIVERED', 'FAILED')),
+        state text NOT NULL DEFAULT 'PENDING' CHECK (state IN ('PENDING', 'DELIVERED', 'FAILED', 'CANCELLED')),
         next_attempt_at timestamptz NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (organization_id, id),

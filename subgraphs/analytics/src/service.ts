@@ -71,7 +71,8 @@ export function startAnalyticsService(
             await escalateDueAlerts(dataSource, now);
           },
         });
-        dispatcher.start();
+        // Replicas that must not call out (no egress) leave delivery and escalation to the others.
+        if (process.env.ALERT_DELIVERY_ENABLED !== "false") dispatcher.start();
         // Partitions for the months ahead, and retention, now and every 6 hours.
         const log = createLogger("analytics");
         const maintain = () =>

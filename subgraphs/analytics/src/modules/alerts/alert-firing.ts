@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { enqueueNotifications } from "../notifications/outbox";
+import { cancelNotifications, enqueueNotifications } from "../notifications/outbox";
 import { alertMessage } from "./alert-message";
 import { RULE_COLUMNS, type AlertMessage } from "./alert-store";
 import { AlertRuleState, type AlertRule } from "./alert.types";
@@ -44,10 +44,15 @@ export async function recordEvaluation(
       return null;
     }
     if (!breached) {
-      await manager.query(
+      const [resolved]: [{ id: string }[], number] = await manager.query(
         `UPDATE alerts SET status = 'RESOLVED', resolved_at = $3
-          WHERE organization_id = $1 AND rule_id = $2 AND status <> 'RESOLVED'`,
+          WHERE organization_id = $1 AND rule_id = $2 AND status <> 'RESOLVED' RETURNING id`,
         [organizationId, rule.id, now],
+      );
+      await cancelNotifications(
+        manager,
+        organizationId,
+        resolved.map((row) => row.id),
       );
       return null;
     }
@@ -70,7 +75,8 @@ export async function recordEvaluation(
     const flapping =
       updated.lastNotifiedAt !== null &&
       now.getTime() - new Date(updated.lastNotifiedAt).getTime() < updated.windowMinutes * 60_000;
-    if (!silenced && !flapping && updated.channelIds.length > 0) {
+    const notify = !silenced && !flapping && updated.channelIds.length > 0;
+    if (notify) {
       const facts = {
         id: alertId,
         value,
@@ -105,7 +111,11 @@ export async function recordEvaluation(
         ...updated,
         createdAt: new Date(updated.createdAt).toISOString(),
         silencedUntil: updated.silencedUntil ? new Date(updated.silencedUntil).toISOString() : null,
-        lastNotifiedAt: now.toISOString(),
+        lastNotifiedAt: notify
+          ? now.toISOString()
+          : updated.lastNotifiedAt
+            ? new Date(updated.lastNotifiedAt).toISOString()
+            : null,
       },
       value,
       threshold: crossing.threshold,

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
+import { cancelNotifications } from "../notifications/outbox";
 import { AlertCondition, AlertStatus, type Alert, type AlertRule } from "./alert.types";
 
 const RULE_FIELDS = {
@@ -185,11 +186,15 @@ export async function moveAlert(
       [organizationId, id, from, userId, now],
     );
   else
-    await db.query(
-      `UPDATE alerts SET status = 'RESOLVED', resolved_at = $4
-        WHERE organization_id = $1 AND id = $2 AND status = ANY ($3::text[])`,
-      [organizationId, id, from, now],
-    );
+    await db.transaction(async (manager) => {
+      const [resolved]: [{ id: string }[], number] = await manager.query(
+        `UPDATE alerts SET status = 'RESOLVED', resolved_at = $4
+          WHERE organization_id = $1 AND id = $2 AND status = ANY ($3::text[]) RETURNING id`,
+        [organizationId, id, from, now],
+      );
+      // What was not delivered yet of a resolved alert is not sent any more.
+      if (resolved.length) await cancelNotifications(manager, organizationId, [id]);
+    });
   const [row] = await db.query(
     `SELECT ${ALERT_COLUMNS}
        FROM alerts a JOIN alert_rules r ON r.organization_id = a.organization_id AND r.id = a.rule_id

@@ -49,6 +49,16 @@ describe("the anomaly detector", () => {
     }
   });
 
+  it("skips what a range does not need, and gives the same results for the rest", () => {
+    const small = { ...params, historySpan: 100, historyPoints: 80 };
+    const points = hourly(noisySeasonal(new SeededRandom(13), 600));
+    const full = detectAnomalies(points, HOUR, 0.5, small);
+    const from = points[450].bucket;
+    const wanted = detectAnomalies(points, HOUR, 0.5, small, from);
+    expect(wanted.slice(450)).toEqual(full.slice(450));
+    expect(wanted.slice(0, 200).every((result) => result.expected === null)).toBe(true);
+  });
+
   it("says nothing while the history is too short, and scores between 0 and 1", () => {
     const results = detectAnomalies(hourly(noisySeasonal(new SeededRandom(3), 300)), HOUR);
     expect(results.slice(0, DEFAULT_PARAMETERS.minHistory)).toEqual(

@@ -26,12 +26,12 @@ export const INTERVAL_MS: Record<Interval, number> = {
 
 /**
  * The detector's history per interval: four weeks of minutes, twelve weeks of hours, two years of
- * days, five years of weeks, ten years of months; refitted every 32 minutes, every 6 hours, or at
+ * days, five years of weeks, ten years of months; refitted every hour, every day, or at
  * every bucket.
  */
 export function parametersFor(interval: Interval): DetectorParameters {
   const span: Record<Interval, [number, number]> = {
-    [Interval.MINUTE]: [40_320, 32],
+    [Interval.MINUTE]: [40_320, 60],
     [Interval.HOUR]: [2_016, 24],
     [Interval.DAY]: [730, 1],
     [Interval.WEEK]: [260, 1],
@@ -130,7 +130,13 @@ export async function anomalySeries(
     value: values.get(bucket) ?? 0,
     hourOfWeek: hourOfWeek(bucket, range.timezone),
   }));
-  const results = detectAnomalies(points, INTERVAL_MS[interval], query.sensitivity, parameters);
+  const results = detectAnomalies(
+    points,
+    INTERVAL_MS[interval],
+    query.sensitivity,
+    parameters,
+    first.getTime(),
+  );
   const firstBucket = first.getTime();
   const out: AnomalyPoint[] = [];
   points.forEach((point, i) => {

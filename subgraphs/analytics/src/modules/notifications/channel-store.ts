@@ -80,7 +80,7 @@ export function deleteChannel(
       [organizationId, id],
     );
     await manager.query(
-      `UPDATE alert_notifications SET state = 'FAILED'
+      `UPDATE alert_notifications SET state = 'CANCELLED'
         WHERE organization_id = $1 AND channel_id = $2 AND state = 'PENDING'`,
       [organizationId, id],
     );

@@ -76,6 +76,23 @@ interface ClaimedMessage {
   silenced_until: Date | null;
 }
 
+/**
+ * Cancels the messages of `alertIds` not delivered yet (the alerts were resolved). Resolves how
+ * many were cancelled.
+ */
+export async function cancelNotifications(
+  db: EntityManager | DataSource,
+  organizationId: string,
+  alertIds: string[],
+): Promise<number> {
+  const [rows] = await db.query(
+    `UPDATE alert_notifications SET state = 'CANCELLED'
+      WHERE organization_id = $1 AND alert_id = ANY ($2::uuid[]) AND state = 'PENDING' RETURNING id`,
+    [organizationId, alertIds],
+  );
+  return rows.length;
+}
+
 /** The wait after `attempt` failed attempts. */
 export function retryDelayMs(attempt: number, baseMs: number): number {
   return baseMs * 2 ** (attempt - 1);
