@@ -141,7 +141,10 @@ export async function importTransactions(
  * file. Empty for a file without a header (the import then says so).
  */
 export async function lastLineOfInvoices(
-  options: Pick<ImportTransactionsOptions, "file" | "delimiter" | "columns" | "dateFormat" | "timezone">,
+  options: Pick<
+    ImportTransactionsOptions,
+    "file" | "delimiter" | "columns" | "dateFormat" | "timezone"
+  >,
 ): Promise<Map<string, number>> {
   const lastLines = new Map<string, number>();
   let reader: TransactionRowReader | undefined;

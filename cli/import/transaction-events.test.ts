@@ -51,7 +51,12 @@ describe("one order per invoice", () => {
       }),
       line("536366", 1, { customer: "13047", timestamp: "2010-12-01T08:28:00.000Z" }),
     ];
-    const grouping = new OrderGrouping(new Map([["536365", 4], ["536366", 5]]));
+    const grouping = new OrderGrouping(
+      new Map([
+        ["536365", 4],
+        ["536366", 5],
+      ]),
+    );
     expect(grouping.add(lines[0])).toEqual([]);
     expect(grouping.add(lines[1])).toEqual([]);
     expect(grouping.add(lines[2])).toEqual([
