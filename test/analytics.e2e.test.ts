@@ -639,7 +639,7 @@ describe("a multi-item order sent by an application", () => {
       // A retried order stores nothing.
       order("order-1", 0, [{ sku: "MUG", quantity: 2, unitPrice: 4.5 }]),
     ]);
-    expect(body.data.trackEvents).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
+    expect(body.data?.trackEvents).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
 
     const range = {
       from: new Date(at - 86_400_000).toISOString(),
