@@ -323,8 +323,8 @@ const MALFORMED: RawRequest[] = [
   ].map((extensions) =>
     post(`extensions ${JSON.stringify(extensions)}`, { query: ME, extensions }),
   ),
-  post("persisted query not found", {
-    extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } },
+  post("a persisted query hash that is not hex", {
+    extensions: { persistedQuery: { version: 1, sha256Hash: "x" } },
   }),
   post("query not a string", { query: 1 }),
   post("query an object", { query: { kind: "Document" } }),
@@ -430,3 +430,23 @@ describe.each(["gateway", "users", "customers", "analytics"] as const)(
     }, 120_000);
   },
 );
+
+describe("a persisted query the server does not know", () => {
+  it("gets PERSISTED_QUERY_NOT_FOUND, as APQ clients expect, from the gateway and each subgraph", async () => {
+    for (const url of [
+      file.stack.gateway.url,
+      ...Object.values(file.stack.subgraphs).map((subgraph) => subgraph.url),
+    ]) {
+      const { status, json } = await sendRaw(
+        url,
+        post("unknown hash", {
+          extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } },
+        }),
+      );
+      expect(status).toBeLessThan(500);
+      expect(json?.errors?.map((error) => error.extensions?.code)).toEqual([
+        "PERSISTED_QUERY_NOT_FOUND",
+      ]);
+    }
+  });
+});
