@@ -3,6 +3,7 @@ import type { ChurnOutcome } from "./churn-check";
 import type { ChurnScaleOutcome } from "./churn-scale";
 import { K, median, RESTARTS, SILHOUETTE_SAMPLE, type KMeansCase } from "./kmeans-check";
 import type { LogisticSpeed, RowLimit } from "./logistic-speed";
+import { RETAIL_K, RETAIL_SEED, type RetailSegmentationOutcome } from "./retail-segmentation";
 import type { Availability, RTool } from "./tools";
 
 export const TARGETS = {
@@ -36,6 +37,8 @@ export interface QualityResults {
   churn: Availability<ChurnOutcome>;
   /** trainChurnModel end to end on 100,000 customers. */
   scale: Availability<ChurnScaleOutcome>;
+  /** The k = 4 segmentation of an imported Online Retail–shaped file vs scikit-learn. */
+  retail: Availability<RetailSegmentationOutcome>;
   rowLimits: RowLimit[];
   installNotes: string[];
   /** The 1-minute load average at points of the run. */
@@ -222,6 +225,7 @@ export function resultRows(r: QualityResults): Row[] {
     ]);
   }
   rows.push(...scaleRows(r.scale));
+  rows.push(...retailRows(r.retail));
   const l = r.logistic;
   const sk = l.sklearn.ok
     ? `${secs(l.sklearn.value.default.fitSeconds)} lbfgs (for reference${threads(r.python)})`
@@ -541,6 +545,74 @@ function limits(r: QualityResults): string[] {
   );
 }
 
+/** The rows of the Online Retail segmentation check. */
+export function retailRows(retail: Availability<RetailSegmentationOutcome>): Row[] {
+  const what = `segmentation k=${RETAIL_K} of an imported Online Retail–shaped file`;
+  if (!retail.ok) return [[what, "reported", skipped(retail.reason), "-", "not checked"]];
+  const o = retail.value;
+  const data = `${o.orders.toLocaleString("en-US")} orders of ${o.rowsRead.toLocaleString("en-US")} rows, ${o.ours.customerCount.toLocaleString("en-US")} customers`;
+  if (!o.sklearn.ok)
+    return [
+      [
+        `${what} (${data})`,
+        "reported",
+        `silhouette ${o.ours.silhouette.toFixed(4)}, inertia ${n(o.ours.inertia)}`,
+        skipped(o.sklearn.reason),
+        "not checked",
+      ],
+    ];
+  const s = o.sklearn.value;
+  const gaps = s.featureGaps;
+  const same = s.missing === 0 && s.extra === 0 && gaps.frequency === 0;
+  return [
+    [
+      `RFM features after the import (${data}) vs the textbook's of the file`,
+      "equal (frequency exactly; recency, monetary to rounding)",
+      `largest |diff|: recency ${sci(gaps.recency)} days, frequency ${gaps.frequency}, monetary ${sci(gaps.monetary)}; customers missing ${s.missing}, extra ${s.extra}`,
+      `${s.customers.toLocaleString("en-US")} customers by the textbook`,
+      yes(same && gaps.recency < 1e-6 && gaps.monetary < 1e-6),
+    ],
+    [
+      `${what}: silhouette (exact) in scikit-learn's feature space`,
+      "none: reported",
+      `${s.oursSilhouette.toFixed(6)} (our run's own: ${o.ours.silhouette.toFixed(6)}, sampled)`,
+      s.sklearnSilhouette.toFixed(6),
+      "n/a",
+    ],
+    [
+      `${what}: inertia in scikit-learn's feature space`,
+      "none: reported",
+      `${n(s.oursInertia)} (x${(s.oursInertia / s.sklearnInertia).toFixed(5)}; our run's own: ${n(o.ours.inertia)})`,
+      n(s.sklearnInertia),
+      "n/a",
+    ],
+    [
+      `${what}: adjusted Rand index, our labels vs scikit-learn's`,
+      "none: reported (1 = the same partition)",
+      s.adjustedRandIndex.toFixed(6),
+      `sizes ${s.sklearnSizes.join(", ")} (ours ${s.oursSizes.join(", ")})`,
+      "n/a",
+    ],
+  ];
+}
+
+/** What the Online Retail check compares, for the page. */
+function retailDescription(): string {
+  return `- **Segmentation of an imported Online Retail file**: a file of the UCI "Online Retail" shape made by
+  \`cli/seed/generate-transactions.ts\` (multi-line invoices, about 3% cancellations, rows without a customer,
+  free lines and negative quantities outside cancellations) is imported into a new organization through the
+  real path (\`importTransactions\` through the gateway, no options: one order per invoice) and segmented with
+  \`runSegmentation(input: { k: ${RETAIL_K}, seed: ${RETAIL_SEED}, asOf })\` through the gateway, asOf the day after the
+  last invoice. scikit-learn computes the textbook RFM of the same CSV (rows of invoices not starting with
+  "C", with a customer id, quantity and unit price above 0; recency = days from the last invoice to asOf,
+  frequency = distinct invoices, monetary = sum of quantity x unit price), puts it in its feature space (log1p
+  of each feature whose sample skewness, \`scipy.stats.skew\`, exceeds 1, then \`StandardScaler\`: the same
+  transform as our \`prepareFeatures\`) and fits \`KMeans(n_clusters=${RETAIL_K}, n_init=10, random_state=0)\`. Reported:
+  our features (\`customerFeatures\`) against the textbook's, the exact silhouette and the inertia of both
+  labellings in that space (ours with its centroids at its clusters' means), and the adjusted Rand index
+  between the two labellings.`;
+}
+
 export function markdownReport(r: QualityResults): string {
   return `# Model quality: our k-means and logistic regression vs scikit-learn
 
@@ -587,6 +659,8 @@ below come from the run described under [Machine](#machine).
   and timed one by one: \`fetchCustomerProfiles\` (with the event-feature query alongside, as the resolver does),
   \`buildChurnDataset\`, and \`trainChurnModel\`'s phases (encode, fit, score, store), each with the CPU time of Node and of PostgreSQL.
 
+${retailDescription()}
+
 ## How to reproduce
 
 \`\`\`sh
@@ -598,6 +672,9 @@ data set. It uses \`apt-get\`, so it needs root on Debian. scikit-learn is used 
 imports it, otherwise from Debian's \`/usr/bin/python3\`. When an install fails, the runner prints why and
 skips that part. Everything runs locally (127.0.0.1) and takes a few minutes. The temp folder and the
 embedded PostgreSQL are removed at the end (\`--keep\` keeps the folder with the CSVs).
+
+Only the Online Retail segmentation: \`node dist/bench/quality/run.js --retail-only\` prints its figures as
+JSON and its rows, and writes nothing.
 
 Only the training at scale: \`node dist/bench/quality/run.js --scale-only\` prints its figures as JSON and
 writes nothing. With \`QUALITY_SCALE_DIR=<folder>\` it keeps its PostgreSQL (and the seeded organization) in
