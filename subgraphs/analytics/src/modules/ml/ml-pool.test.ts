@@ -159,8 +159,8 @@ describe("the ML worker pool", () => {
     const waiting = closing.run("fitLogistic", logisticData(100, 1)).catch((error: Error) => error);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await closing.close();
-    expect(String(await running)).toMatch(
-      /The ML worker stopped \(exit code 1\) before it finished 'kmeansSearch'/,
+    expect(String(await running)).toBe(
+      "TypeError: The ML worker pool was closed before 'kmeansSearch' finished.",
     );
     expect(String(await waiting)).toBe("TypeError: The ML worker pool is closed.");
     await expect(closing.run("fitLogistic", logisticData(100, 1))).rejects.toThrow(

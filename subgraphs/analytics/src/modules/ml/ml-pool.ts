@@ -216,7 +216,10 @@ export class MlWorkerPool {
     clearTimeout(slot.idleTimer);
     const job = slot.job;
     slot.job = undefined;
-    if (job) void job.reported.then(() => job.reject(error));
+    const reason = this.closed
+      ? new TypeError(`The ML worker pool was closed before '${job?.request.task}' finished.`)
+      : error;
+    if (job) void job.reported.then(() => job.reject(reason));
     if (!this.closed) this.pump();
   }
 
