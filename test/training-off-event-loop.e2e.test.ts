@@ -10,15 +10,14 @@ const CUSTOMERS = 50_000;
 
 /**
  * What a run must keep up while it trains, measured on the probe's requests (one due every 50 ms)
- * answered while the job is RUNNING. On 2 cores, with the computations in the ML worker: the
- * slowest request waits 0.07-0.14 of a churn training and 0.01-0.02 of a segmentation, and
- * 55-80% of the requests due are answered while RUNNING. With them on the event loop: the slowest
- * waits 0.46-0.54 of a churn training (the fit blocks the loop throughout), and a segmentation
- * (which yields between k-means restarts, too briefly for a request needing several turns of the
- * loop) answers about a tenth of the requests due.
+ * answered before the job completed, on 2 cores, with and without other load on them. With the
+ * computations in the ML worker: the slowest request waits 0.07-0.14 of a churn training and
+ * 0.01-0.03 of a segmentation, and 40-80% of the requests due are answered. With them on the event
+ * loop: the slowest waits 0.42-0.54 of a churn training (the fit blocks the loop throughout) and
+ * 0.12-0.16 of a segmentation (which yields between k-means restarts, too briefly for a request
+ * needing several turns of the loop), and 3-28% of the requests due are answered.
  */
-const MAX_SHARE = 0.25;
-const MIN_ANSWERED = 0.25;
+const MIN_ANSWERED = 0.2;
 
 /**
  * 50,000 customers of `organizationId` straight into the customers database (a quarter or so
@@ -101,12 +100,14 @@ interface Job {
   start: string;
   /** The query field that reads the job by id. */
   field: "churnModel" | "segmentation";
+  /** The largest share of the job's duration one request may wait (see {@link MIN_ANSWERED}). */
+  maxShare: number;
 }
 
 interface Measured {
   /** From sending the mutation to seeing the job's row COMPLETED. */
   trainingMs: number;
-  /** The probe's requests answered while the job's status was RUNNING. */
+  /** The probe's requests answered before the job completed. */
   whileRunning: ProbeSample<ProbeAnswer>[];
 }
 
@@ -118,7 +119,12 @@ interface ProbeAnswer {
 /**
  * Starts `job` through the gateway and, until its row is COMPLETED, sends the analytics subgraph
  * itself one small request every 50 ms (a month of daily revenue, and the job's status, so each
- * answer says whether the job was still RUNNING when it was answered).
+ * answer says whether the job had completed when it was answered).
+ *
+ * Every analytics service marks the RUNNING jobs of its database FAILED as it starts (they were
+ * interrupted, as far as it can tell), and other test files start theirs on the same database
+ * meanwhile: such a job still runs and ends COMPLETED. So a job is running until its row says
+ * COMPLETED, or FAILED with an error of its own.
  */
 async function probeDuring(job: Job): Promise<Measured> {
   const { supergraph, owner } = file;
@@ -147,7 +153,7 @@ async function probeDuring(job: Job): Promise<Measured> {
   while (!id) {
     [{ id } = { id: undefined }] = await supergraph.sql<{ id: string }>(
       "analytics",
-      `SELECT id FROM ${job.table} WHERE organization_id = $1 AND status = 'RUNNING'`,
+      `SELECT id FROM ${job.table} WHERE organization_id = $1`,
       [owner.organizationId],
     );
     if (!id) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -155,53 +161,60 @@ async function probeDuring(job: Job): Promise<Measured> {
   const probe = startLatencyProbe(() => ask(id), 50);
   const answered = await mutation;
   expect(answered.body.errors).toBeUndefined();
-  let status = "RUNNING";
-  while (status === "RUNNING") {
+  const running = (row: { status: string; error: string | null }) =>
+    row.status === "RUNNING" || (row.status === "FAILED" && /^interrupted:/.test(row.error ?? ""));
+  let row: { status: string; error: string | null } = { status: "RUNNING", error: null };
+  while (running(row)) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    [{ status }] = await supergraph.sql<{ status: string }>(
+    [row] = await supergraph.sql<typeof row>(
       "analytics",
-      `SELECT status FROM ${job.table} WHERE id = $1`,
+      `SELECT status, error FROM ${job.table} WHERE id = $1`,
       [id],
     );
   }
   const trainingMs = performance.now() - started;
   const all = await probe.stop();
-  expect(status).toBe("COMPLETED");
+  expect(row).toEqual({ status: "COMPLETED", error: null });
   expect(all.filter((s) => s.error || s.value?.errors)).toEqual([]);
-  const whileRunning = all.filter((s) => s.value?.status === "RUNNING");
+  const whileRunning = all.filter((s) => s.value && s.value.status !== "COMPLETED");
+  const interrupted = whileRunning.filter((s) => s.value?.status === "FAILED").length;
   const latency = summarize(whileRunning.map((s) => s.latencyMs));
   console.log(
-    `${job.field} of ${CUSTOMERS} customers: ${trainingMs.toFixed(0)} ms; ${whileRunning.length} of ${all.length} probe requests answered while RUNNING, ` +
+    `${job.field} of ${CUSTOMERS} customers: ${trainingMs.toFixed(0)} ms; ${whileRunning.length} of ${all.length} probe requests answered before it completed` +
+      `${interrupted ? ` (${interrupted} while another service's start-up had marked it FAILED)` : ""}, ` +
       `latency p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms (${(latency.max / trainingMs).toFixed(2)} of the training)`,
   );
   return { trainingMs, whileRunning };
 }
 
 /**
- * The requests due during the training were answered while it ran, none waiting for a large part
- * of it.
+ * The requests due during the training were answered while it ran, none waiting for more than
+ * `maxShare` of it.
  */
-function expectServedThroughout(trainingMs: number, whileRunning: ProbeSample<unknown>[]): void {
+function expectServedThroughout(measured: Measured, maxShare: number): void {
+  const { trainingMs, whileRunning } = measured;
   expect(whileRunning.length).toBeGreaterThanOrEqual(MIN_ANSWERED * (trainingMs / 50));
-  expect(Math.max(...whileRunning.map((s) => s.latencyMs))).toBeLessThan(MAX_SHARE * trainingMs);
+  expect(Math.max(...whileRunning.map((s) => s.latencyMs))).toBeLessThan(maxShare * trainingMs);
 }
 
 describe("a training run off the event loop", () => {
   it("answers requests to the analytics service while a 50,000-customer churn training runs", async () => {
-    const { trainingMs, whileRunning } = await probeDuring({
+    const job: Job = {
       table: "churn_models",
       start: `mutation { trainChurnModel(input: { seed: 1, waitSeconds: 0 }) { id } }`,
       field: "churnModel",
-    });
-    expectServedThroughout(trainingMs, whileRunning);
+      maxShare: 0.25,
+    };
+    expectServedThroughout(await probeDuring(job), job.maxShare);
   }, 120_000);
 
   it("answers requests to the analytics service while a 50,000-customer segmentation runs", async () => {
-    const { trainingMs, whileRunning } = await probeDuring({
+    const job: Job = {
       table: "segmentation_runs",
       start: `mutation { runSegmentation(input: { seed: 1, waitSeconds: 0 }) { id } }`,
       field: "segmentation",
-    });
-    expectServedThroughout(trainingMs, whileRunning);
+      maxShare: 0.06,
+    };
+    expectServedThroughout(await probeDuring(job), job.maxShare);
   }, 120_000);
 });
