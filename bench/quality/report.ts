@@ -633,7 +633,8 @@ ${machine(r).join("\n")}
 
 ${markdownTable(resultRows(r))}
 
-Times are wall-clock, with our CPU time beside them. Ours run in one Node thread. scikit-learn's times
+Times are wall-clock, with our CPU time beside them. Ours run in one Node thread (the training at scale
+fits in an ML worker thread of its process). scikit-learn's times
 are given for reference only, with the threads listed above.
 
 ### Details
