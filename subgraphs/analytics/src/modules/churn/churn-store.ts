@@ -107,7 +107,8 @@ export interface PredictionRow {
  * Stores a model's predictions with one `COPY churn_predictions FROM STDIN` on the connection of
  * `manager`'s transaction: PostgreSQL parses plain text rows (no parameter arrays to build in
  * JavaScript and to unpack in SQL). `chunks` is read one chunk at a time, as the server takes
- * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one.
+ * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one; between
+ * chunks the event loop serves other work.
  */
 export async function copyPredictions(
   manager: EntityManager,
@@ -120,12 +121,15 @@ export async function copyPredictions(
     );
   const client = (await manager.queryRunner.connect()) as PoolClient;
   const model = copyText(modelId);
-  function* text(): Generator<string> {
+  async function* text(): AsyncGenerator<string> {
     for (const rows of chunks) {
       let lines = "";
       for (const row of rows)
         lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
       if (lines) yield lines;
+      // The stream asks for the next chunk as soon as the socket takes this one, so without this
+      // the whole COPY (and a lazy `chunks` computing its rows) would hold the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   await pipeline(

@@ -1,9 +1,9 @@
 import type { DataSource } from "typeorm";
 import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
-import { kmeans, type KMeansResult } from "../ml/kmeans";
 import { matrix } from "../ml/matrix";
-import { silhouetteScore } from "../ml/silhouette";
+import { runMlTask } from "../ml/ml-pool";
+import { transferableBuffers } from "../ml/ml-tasks";
 import {
   customerFeatures,
   EVENT_FEATURES,
@@ -81,7 +81,8 @@ export async function segmentationPopulation(
 /**
  * k-means on the customers' features (skewed ones log-transformed, all standardised), with
  * k-means++ and 10 restarts; without k, each k in 2..8 is tried (4 restarts each) and the best
- * silhouette wins. Stores the run's result, its segments (labelled from their centroids) and
+ * silhouette wins (`searchKMeans`, run in an ML worker thread, so the service's event loop keeps
+ * serving requests meanwhile). Stores the run's result, its segments (labelled from their centroids) and
  * every customer's segment, in one transaction.
  */
 export async function runSegmentation(
@@ -112,32 +113,12 @@ export async function runSegmentation(
   });
   const { points, transforms } = prepareFeatures(raw, names);
 
-  const candidates = parameters.k
-    ? [parameters.k]
-    : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);
-  let best: { k: number; result: KMeansResult; silhouette: number } | undefined;
-  let step = 0;
-  for (const k of candidates) {
-    const result = await kmeans(points, {
-      k,
-      seed: parameters.seed,
-      restarts: parameters.k ? 10 : 4,
-      onRestart: (done, total) => progress((0.9 * (step + done / total)) / candidates.length),
-    });
-    const silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
-    if (!best || silhouette > best.silhouette) best = { k, result, silhouette };
-    step++;
-  }
-  let { k, result, silhouette } = best!;
-  if (!parameters.k) {
-    result = await kmeans(points, {
-      k,
-      seed: parameters.seed,
-      restarts: 10,
-      onRestart: (done) => progress(0.9 + (0.05 * done) / 10),
-    });
-    silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
-  }
+  // Off the event loop, in a worker: the points move there (nothing below reads them).
+  const { k, result, silhouette } = await runMlTask(
+    "kmeansSearch",
+    { points, options: { k: parameters.k, seed: parameters.seed } },
+    { transfer: transferableBuffers(points), onProgress: progress },
+  );
 
   const sizes = new Array<number>(k).fill(0);
   const revenue = new Array<number>(k).fill(0);
