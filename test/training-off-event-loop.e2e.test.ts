@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { summarize } from "../bench/harness/load";
 import { startLatencyProbe, type ProbeSample } from "../bench/harness/latency-probe";
-import { supergraphForFile, type TestSupergraph } from "./support/supergraph";
+import { useSupergraph, type TestSupergraph } from "./support/supergraph";
 
-const file = supergraphForFile();
+const file = useSupergraph({ owner: true });
 
 /** Customers of the organization trained on. */
 const CUSTOMERS = 50_000;
@@ -77,12 +77,13 @@ async function seed(supergraph: TestSupergraph, organizationId: string): Promise
 }
 
 beforeAll(async () => {
-  const events = await seed(file.supergraph, file.owner.organizationId);
+  const events = await seed(file, file.owner.organizationId);
   expect(events).toBeGreaterThan(4 * CUSTOMERS);
 }, 120_000);
 
 afterAll(async () => {
-  const { supergraph, owner } = file;
+  const supergraph = file;
+  const owner = file.owner;
   if (!supergraph) return;
   for (const table of ["events", "churn_models", "segmentation_runs"])
     await supergraph.sql("analytics", `DELETE FROM ${table} WHERE organization_id = $1`, [
@@ -127,7 +128,8 @@ interface ProbeAnswer {
  * COMPLETED, or FAILED with an error of its own.
  */
 async function probeDuring(job: Job): Promise<Measured> {
-  const { supergraph, owner } = file;
+  const supergraph = file;
+  const owner = file.owner;
   const to = new Date();
   const from = new Date(to.getTime() - 30 * 86_400_000);
   const ask = async (id: string): Promise<ProbeAnswer> => {
