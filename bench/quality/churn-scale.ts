@@ -622,6 +622,7 @@ async function againstStack(
     try {
       await trainChurnModel(
         dataSource,
+        organizationId,
         id,
         dataset,
         parameters,

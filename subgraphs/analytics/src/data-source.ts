@@ -11,6 +11,7 @@ import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-D
 import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
+import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /** The analytics database. */
@@ -33,6 +34,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CoverCustomerActivityDays1763900008000,
       CreateEventTypeRollups1763900009000,
       CustomerActivityTwoMonths1763900010000,
+      KeyModelsByOrganization1763900050000,
     ],
   });
 }

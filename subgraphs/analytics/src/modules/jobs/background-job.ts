@@ -15,6 +15,7 @@ export type JobTable = "segmentation_runs" | "churn_models";
 export function startBackgroundJob(
   dataSource: DataSource,
   table: JobTable,
+  organizationId: string,
   id: string,
   work: (progress: ReportProgress) => Promise<void>,
 ): Promise<void> {
@@ -24,21 +25,24 @@ export function startBackgroundJob(
     if (Date.now() - lastWrite < 500) return;
     lastWrite = Date.now();
     await dataSource.query(
-      `UPDATE ${table} SET progress = $2 WHERE id = $1 AND status = 'RUNNING'`,
-      [id, Math.min(0.99, fraction)],
+      `UPDATE ${table} SET progress = $3 WHERE organization_id = $1 AND id = $2 AND status = 'RUNNING'`,
+      [organizationId, id, Math.min(0.99, fraction)],
     );
   };
   return work(progress).then(
     () =>
       dataSource
-        .query(`UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE id = $1`, [id])
+        .query(
+          `UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id],
+        )
         .then(() => undefined),
     (error: Error) =>
       dataSource
-        .query(`UPDATE ${table} SET status = 'FAILED', error = $2 WHERE id = $1`, [
-          id,
-          error.message,
-        ])
+        .query(
+          `UPDATE ${table} SET status = 'FAILED', error = $3 WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id, error.message],
+        )
         .then(
           () => undefined,
           () => undefined,
