@@ -14,6 +14,20 @@ import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010
 import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
+/**
+ * A streaming replica of the analytics database, for read-only queries (read-replica.ts): the same
+ * entities, no migrations (it replays the primary's), connections named `analytics-read`.
+ */
+export function createAnalyticsReadDataSource(url: string): DataSource {
+  return createServiceDataSource({
+    name: "analytics",
+    applicationName: "analytics-read",
+    url,
+    entities: [MetricDefinitionEntity],
+    migrations: [],
+  });
+}
+
 /** The analytics database. */
 export function createAnalyticsDataSource(url: string): DataSource {
   return createServiceDataSource({

@@ -88,7 +88,7 @@ export class ChurnResolver {
     const datasetDone = new Promise<void>((resolve) => (datasetSettled = resolve));
     const organizationId = user.organizationId;
     const job = startBackgroundJob(
-      ctx.dataSource,
+      ctx.reads,
       "churn_models",
       organizationId,
       id,
@@ -98,15 +98,18 @@ export class ChurnResolver {
           // The label source decides the cut-off: known from one small query, the event features are
           // computed while the profiles are read.
           const recordsChurn = await organizationRecordsChurn(ctx.customersUrl, ctx.accessToken!);
+          // The features are read where the organization's latest events are (the read replica
+          // once it has them).
+          const reads = await ctx.readDataSource();
           const prefetched = prefetchFeatures(
-            ctx.dataSource,
+            reads,
             user.organizationId,
             recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON",
             parameters,
           );
           const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
           dataset = await buildChurnDataset(
-            ctx.dataSource,
+            reads,
             user.organizationId,
             profiles,
             parameters,

@@ -39,7 +39,11 @@ export class SegmentationResolver {
     const waitSeconds = input.waitSeconds ?? 8;
     if (waitSeconds < 0 || waitSeconds > 60)
       throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
-    const rows = await segmentationPopulation(ctx.dataSource, user.organizationId, parameters);
+    const rows = await segmentationPopulation(
+      await ctx.readDataSource(),
+      user.organizationId,
+      parameters,
+    );
     const profiles = parameters.features.some(isProfileFeature)
       ? await profileFeatures(ctx, parameters.features.filter(isProfileFeature))
       : undefined;
@@ -53,7 +57,7 @@ export class SegmentationResolver {
       [user.organizationId, parameters.asOf, parameters.seed, parameters.features],
     );
     const job = startBackgroundJob(
-      ctx.dataSource,
+      ctx.reads,
       "segmentation_runs",
       user.organizationId,
       id,
