@@ -63,6 +63,7 @@ export class ReadReplica {
   private healthy = true;
   private readonly waiters = new Set<Waiter>();
   private checking: Promise<void> | null = null;
+  private polling = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly maxWaitMs: number;
   private readonly pollMs: number;
@@ -170,8 +171,6 @@ export class ReadReplica {
       this.polling = false;
     }
   }
-
-  private polling = false;
 
   /** One check of the replica's replay position (shared by whoever asks meanwhile). */
   private check(): Promise<void> {
