@@ -12,7 +12,22 @@ import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
 import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000-MergeInvoiceLineEvents";
+import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
+
+/**
+ * A streaming replica of the analytics database, for read-only queries (read-replica.ts): the same
+ * entities, no migrations (it replays the primary's), connections named `analytics-read`.
+ */
+export function createAnalyticsReadDataSource(url: string): DataSource {
+  return createServiceDataSource({
+    name: "analytics",
+    applicationName: "analytics-read",
+    url,
+    entities: [MetricDefinitionEntity],
+    migrations: [],
+  });
+}
 
 /** The analytics database. */
 export function createAnalyticsDataSource(url: string): DataSource {
@@ -35,6 +50,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateEventTypeRollups1763900009000,
       CustomerActivityTwoMonths1763900010000,
       MergeInvoiceLineEvents1763900020000,
+      KeyModelsByOrganization1763900050000,
     ],
   });
 }

@@ -1,6 +1,7 @@
 import type { DemoDataset } from "#dev/demo/demo-dataset";
 import type { RunningService } from "#kit/server/graphql-service";
 import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
+import type { ReadReplica } from "#kit/database/read-replica";
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
@@ -13,6 +14,11 @@ import {
 } from "./modules/ingest/event-partitions";
 import { failInterruptedJobs } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
+import {
+  analyticsReadsFromEnv,
+  connectAnalyticsReads,
+  type AnalyticsReadsOptions,
+} from "./read-replica";
 import { buildAnalyticsSchema } from "./schema";
 
 export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
@@ -21,6 +27,11 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
    * CUSTOMERS_URL or http://localhost:4002/graphql
    */
   customersUrl?: string;
+  /**
+   * A streaming replica for the read-only queries, and how long a read waits for it (see
+   * read-replica.ts). @default ANALYTICS_READ_DATABASE_URL, ANALYTICS_READ_REPLICA_MAX_WAIT_MS
+   */
+  reads?: AnalyticsReadsOptions;
 }
 
 /**
@@ -34,7 +45,9 @@ export function startAnalyticsService(
     options.customersUrl ??
     process.env.CUSTOMERS_URL ??
     `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
-  // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
+  // Made once the database is ready: the read routing, the pub/sub of subscriptions and the alert
+  // evaluator.
+  let reads: ReadReplica | undefined;
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
   let partitionMaintenance: NodeJS.Timeout | undefined;
@@ -42,13 +55,18 @@ export function startAnalyticsService(
     {
       name: "analytics",
       prepare: async (dataSource) => {
+        const log = createLogger("analytics");
+        reads = await connectAnalyticsReads(
+          dataSource,
+          { ...analyticsReadsFromEnv(), connect: options.connect, ...options.reads },
+          log,
+        );
         await failInterruptedJobs(dataSource);
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
-        realtime = new RealtimeHub(pubsub, dataSource);
-        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
+        realtime = new RealtimeHub(pubsub, reads);
+        alerts = new AlertEvaluator(reads, realtime, log);
         // Partitions for the months ahead, and retention, now and every 6 hours.
-        const log = createLogger("analytics");
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
             .then(
@@ -68,13 +86,20 @@ export function startAnalyticsService(
         clearInterval(partitionMaintenance);
         alerts?.stop();
         await realtime?.close();
+        reads?.close();
+        if (reads?.replica?.isInitialized) await reads.replica.destroy();
       },
-      seedDemoData: seedAnalyticsDemoData,
+      // Reads wait for the demo data on the read replica too.
+      seedDemoData: async (dataSource, dataset) => {
+        const loaded = await seedAnalyticsDemoData(dataSource, dataset);
+        if (loaded) await reads?.noteGlobalWrite();
+        return loaded;
+      },
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, credential) =>
+      createContext: (_dataSource, credential) =>
         createAnalyticsContext(
-          dataSource,
+          reads!,
           credential?.viewer ?? null,
           customersUrl,
           credential?.accessToken ?? null,

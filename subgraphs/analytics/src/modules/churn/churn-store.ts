@@ -85,7 +85,7 @@ export function createChurnRiskLoader(
           dataSource,
           "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
-           SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
+           SELECT p.* FROM latest JOIN churn_predictions p ON p.organization_id = $1 AND p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )
       : [];
@@ -112,6 +112,7 @@ export interface PredictionRow {
  */
 export async function copyPredictions(
   manager: EntityManager,
+  organizationId: string,
   modelId: string,
   chunks: Iterable<readonly PredictionRow[]>,
 ): Promise<void> {
@@ -120,7 +121,7 @@ export async function copyPredictions(
       "copyPredictions needs the entity manager of a transaction (dataSource.transaction).",
     );
   const client = (await manager.queryRunner.connect()) as PoolClient;
-  const model = copyText(modelId);
+  const model = `${copyText(organizationId)}\t${copyText(modelId)}`;
   async function* text(): AsyncGenerator<string> {
     for (const rows of chunks) {
       let lines = "";
@@ -136,7 +137,7 @@ export async function copyPredictions(
     Readable.from(text()),
     client.query(
       copyFrom(
-        `COPY churn_predictions (model_id, customer_id, probability, band, factors) FROM STDIN`,
+        `COPY churn_predictions (organization_id, model_id, customer_id, probability, band, factors) FROM STDIN`,
       ),
     ),
   );
