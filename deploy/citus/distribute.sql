@@ -21,7 +21,7 @@ BEGIN
   FOREACH t IN ARRAY ARRAY[
     'events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'event_type_rollups_hour',
     'customer_activity', 'metric_definitions', 'alert_rules', 'alerts', 'segmentation_runs',
-    'segments', 'segment_members'
+    'segments', 'segment_members', 'merged_invoice_lines'
   ] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = t::regclass) THEN
       IF t = 'events' THEN
