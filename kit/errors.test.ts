@@ -34,6 +34,38 @@ describe("formatError", () => {
     }
   });
 
+  it("drops extensions.detail in production from any error, such as one a subgraph outside production passed on", () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      const passedOn = new GraphQLError("Internal server error.", {
+        extensions: {
+          code: "SERVICE_UNAVAILABLE",
+          detail: "connect ECONNREFUSED 10.0.0.7:5432",
+          serviceName: "analytics",
+        },
+      });
+      expect(
+        formatError(
+          { message: passedOn.message, extensions: { ...passedOn.extensions } },
+          passedOn,
+        ),
+      ).toEqual({
+        message: "Internal server error.",
+        extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "analytics" },
+      });
+      const internal = new GraphQLError("Internal server error.", {
+        extensions: { code: "INTERNAL_SERVER_ERROR", detail: "relation does not exist" },
+      });
+      expect(
+        formatError({ message: internal.message, extensions: { ...internal.extensions } }, internal)
+          .extensions,
+      ).toEqual({ code: "INTERNAL_SERVER_ERROR" });
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
   it("tells a client the database is unavailable when the driver could not connect", () => {
     const original = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
       code: "ECONNREFUSED",

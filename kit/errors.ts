@@ -89,7 +89,8 @@ export function conflict(message: string): GraphQLError {
 /**
  * Apollo Server `formatError`: errors with a public code pass through as they are; anything else
  * (a driver error, a bug) becomes `INTERNAL_SERVER_ERROR` with a generic message, so SQL and stack
- * traces never reach a client. In development the original message stays in `extensions.detail`.
+ * traces never reach a client. Outside production (`NODE_ENV` other than `production`) the original
+ * message stays in `extensions.detail`; in production no error carries `detail`, whatever added it.
  */
 export function formatError(
   formatted: GraphQLFormattedError,
@@ -97,10 +98,14 @@ export function formatError(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === "string" && PUBLIC_CODES.has(code)) {
+    // `detail` too in production: a subgraph outside production may have added it to an error
+    // the gateway passes on.
+    const hidden =
+      process.env.NODE_ENV === "production"
+        ? [...INTERNAL_EXTENSIONS, "detail"]
+        : INTERNAL_EXTENSIONS;
     const extensions = Object.fromEntries(
-      Object.entries(formatted.extensions ?? {}).filter(
-        ([key]) => !INTERNAL_EXTENSIONS.includes(key),
-      ),
+      Object.entries(formatted.extensions ?? {}).filter(([key]) => !hidden.includes(key)),
     );
     return { ...formatted, extensions };
   }

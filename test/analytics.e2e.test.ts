@@ -610,3 +610,63 @@ describe("metrics of one's own", () => {
     expect(builtIn.body.errors![0].extensions!.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("a multi-item order sent by an application", () => {
+  it("counts one order (CustomerStats, the orders metric, summary), its lines readable by product", async () => {
+    const owner = await supergraph.signUp();
+    const key = await ingestKey(owner);
+    const created = await supergraph.request<{ createCustomer: { id: string } }>(
+      `mutation { createCustomer(input: { name: "Ada", externalId: "ada" }) { id } }`,
+      { token: owner.accessToken },
+    );
+    const customerId = created.body.data!.createCustomer.id;
+    const at = Date.UTC(2026, 0, 10, 12);
+    const order = (id: string, minutes: number, lines: Record<string, unknown>[]) => ({
+      id,
+      type: "purchase",
+      customerId,
+      timestamp: new Date(at + minutes * 60_000).toISOString(),
+      value: lines.reduce((sum, line) => sum + Number(line.quantity) * Number(line.unitPrice), 0),
+      properties: { orderId: id, lines },
+    });
+    const body = await track(key, [
+      order("order-1", 0, [
+        { sku: "MUG", quantity: 2, unitPrice: 4.5 },
+        { sku: "TEA", quantity: 1, unitPrice: 6 },
+        { sku: "SPOON", quantity: 4, unitPrice: 1.25 },
+      ]),
+      order("order-2", 90, [{ sku: "TEA", quantity: 3, unitPrice: 6 }]),
+      // A retried order stores nothing.
+      order("order-1", 0, [{ sku: "MUG", quantity: 2, unitPrice: 4.5 }]),
+    ]);
+    expect(body.data?.trackEvents).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
+
+    const range = {
+      from: new Date(at - 86_400_000).toISOString(),
+      to: new Date(at + 86_400_000).toISOString(),
+    };
+    const { body: read } = await supergraph.request<{
+      customer: { stats: { orders: number; totalSpent: number; averageOrderValue: number } };
+      timeseries: { total: number };
+      withTea: { total: number };
+      withSpoons: { total: number };
+      summary: { orders: { value: number }; averageOrderValue: { value: number } };
+    }>(
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) {
+         customer(id: $id) { stats { orders totalSpent averageOrderValue } }
+         timeseries(metric: "orders", from: $from, to: $to, interval: DAY) { total }
+         withTea: timeseries(metric: "orders", from: $from, to: $to, interval: DAY, filter: { properties: { lines: [{ sku: "TEA" }] } }) { total }
+         withSpoons: timeseries(metric: "revenue", from: $from, to: $to, interval: DAY, filter: { properties: { lines: [{ sku: "SPOON" }] } }) { total }
+         summary(from: $from, to: $to) { orders { value } averageOrderValue { value } } }`,
+      { token: owner.accessToken, variables: { id: customerId, ...range } },
+    );
+    expect(read.errors).toBeUndefined();
+    expect(read.data).toEqual({
+      customer: { stats: { orders: 2, totalSpent: 38, averageOrderValue: 19 } },
+      timeseries: { total: 2 },
+      withTea: { total: 2 },
+      withSpoons: { total: 20 },
+      summary: { orders: { value: 2 }, averageOrderValue: { value: 19 } },
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 
@@ -100,6 +100,38 @@ describe("docker-compose.yml", () => {
       "skipped 'docker-compose config': docker-compose is not installed (apt-get install -y docker-compose to run it)",
     );
   }
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = readFileSync(path.join(root, "Dockerfile"), "utf8");
+
+  it("builds the services, the kit, the launcher and the tools, and leaves tests and benchmarks out", () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)].map((match) => match[1]);
+    expect(copied).toEqual(
+      expect.arrayContaining(["gateway", "subgraphs", "kit", "dev", "stack", "cli"]),
+    );
+    expect(copied.filter((source) => /^(test|bench)\b/.test(source))).toEqual([]);
+    expect(dockerfile).toMatch(/tsc -p tsconfig\.build\.json/);
+    const build = JSON.parse(
+      readFileSync(path.join(root, "tsconfig.build.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""),
+    );
+    expect(build.include.some((glob: string) => /^(test|bench)\//.test(glob))).toBe(false);
+    expect(build.exclude).toContain("**/*.test.ts");
+  });
+
+  it("runs, as its default command, an entry point the build produces", () => {
+    const [, command] = /^CMD \["node", "([^"]+)"\]/m.exec(dockerfile)!;
+    expect(command).toBe("dist/gateway/src/index.js");
+    const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), {
+      merge: true,
+    });
+    for (const service of ["users", "customers", "analytics", "gateway"]) {
+      const [, entry] = compose.services[service].command as string[];
+      expect(
+        existsSync(path.join(root, entry.replace(/^dist\//, "").replace(/\.js$/, ".ts"))),
+      ).toBe(true);
+    }
+  });
 });
 
 describe(".ci/run", () => {

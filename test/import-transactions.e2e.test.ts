@@ -10,7 +10,13 @@ import {
   type ImportTransactionsOptions,
   type TransactionsSummary,
 } from "../cli/import/import-transactions";
+import { Client } from "pg";
+import type { DataSource } from "typeorm";
+import { withDatabase } from "#kit/database/database-url";
+import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
+import { customerFeatures } from "../subgraphs/analytics/src/modules/features/customer-features";
 import { useSupergraph, type SignedUp } from "./support/supergraph";
+import { TEST_ENV } from "./support/test-database";
 
 const supergraph = useSupergraph();
 let dir: string;
@@ -35,15 +41,26 @@ type Row = Record<
   string
 >;
 
+/** An order as the server should store it: one event per invoice (and customer). */
+interface ExpectedOrder {
+  type: "purchase" | "refund";
+  customer: string;
+  cents: number;
+  lines: number;
+}
+
 /** What the database should hold after importing a file, worked out here from the CSV alone. */
 interface Expected {
   dataRows: number;
   /** externalId -> country of the customers with a line to send. */
   customers: Map<string, string>;
-  /** Event id -> type, customer externalId and value in cents, for the events the server stores. */
-  events: Map<string, { type: "purchase" | "refund"; customer: string; cents: number }>;
+  /** Event id (tx:<invoice>) -> the order, for the events the server stores. */
+  events: Map<string, ExpectedOrder>;
+  /** Orders (purchase events) and cancellations (refund events) stored. */
   purchases: number;
   refunds: number;
+  /** Rows the stored events hold. */
+  storedRows: number;
   revenueCents: number;
   /**
    * Lines of the rows whose date does not parse, and of those the server refuses (before 2000, in
@@ -51,11 +68,12 @@ interface Expected {
    */
   badDateLines: number[];
   refusedLines: number[];
-  /** Invoices with at least one line stored. */
-  invoices: Set<string>;
 }
 
-/** The UCI rules, independently of the importer: every row of the CSV read with csv-parse. */
+/**
+ * The UCI rules, independently of the importer: every row of the CSV read with csv-parse; an
+ * invoice (of one customer, as in these files) is one order.
+ */
 function expectedFrom(csv: string): Expected {
   const rows = parse(csv, { columns: true }) as Row[];
   const expected: Expected = {
@@ -64,16 +82,13 @@ function expectedFrom(csv: string): Expected {
     events: new Map(),
     purchases: 0,
     refunds: 0,
+    storedRows: 0,
     revenueCents: 0,
     badDateLines: [],
     refusedLines: [],
-    invoices: new Set(),
   };
-  const rowsPerInvoice = new Map<string, number>();
   rows.forEach((row, index) => {
     const line = index + 2; // no value in these files spans lines
-    const position = (rowsPerInvoice.get(row.InvoiceNo) ?? 0) + 1;
-    rowsPerInvoice.set(row.InvoiceNo, position);
     const customer = row.CustomerID.replace(/\.0+$/, "");
     const quantity = Number(row.Quantity);
     const price = Number(row.UnitPrice);
@@ -87,15 +102,27 @@ function expectedFrom(csv: string): Expected {
     if (!expected.customers.has(customer)) expected.customers.set(customer, row.Country);
     if (time < Date.UTC(2000, 0, 1) || time > Date.now()) return expected.refusedLines.push(line);
     const cents = Math.abs(quantity) * Math.round(price * 100);
-    const type = cancellation ? "refund" : "purchase";
-    expected.events.set(`tx:${row.InvoiceNo}:${position}`, { type, customer, cents });
-    expected.invoices.add(row.InvoiceNo);
-    if (cancellation) expected.refunds++;
+    const id = `tx:${row.InvoiceNo}`;
+    const order = expected.events.get(id);
+    if (order) {
+      order.cents += cents;
+      order.lines++;
+    } else
+      expected.events.set(id, {
+        type: cancellation ? "refund" : "purchase",
+        customer,
+        cents,
+        lines: 1,
+      });
+  });
+  for (const order of expected.events.values()) {
+    expected.storedRows += order.lines;
+    if (order.type === "refund") expected.refunds++;
     else {
       expected.purchases++;
-      expected.revenueCents += cents;
+      expected.revenueCents += order.cents;
     }
-  });
+  }
   return expected;
 }
 
@@ -145,9 +172,15 @@ function importOptions(
 }
 
 async function storedEvents(organizationId: string) {
-  return supergraph.sql<{ id: string; type: string; customer_id: string; value: number }>(
+  return supergraph.sql<{
+    id: string;
+    type: string;
+    customer_id: string;
+    value: number;
+    properties: { lineCount: number; lines: unknown[]; linesOmitted?: number };
+  }>(
     "analytics",
-    "SELECT id, type, customer_id, value FROM events WHERE organization_id = $1",
+    "SELECT id, type, customer_id, value, properties FROM events WHERE organization_id = $1",
     [organizationId],
   );
 }
@@ -177,7 +210,7 @@ async function kpis(token: string) {
   return body.data.summary;
 }
 
-describe("npm run import -- transactions (one event per line)", () => {
+describe("npm run import -- transactions (one order per invoice)", () => {
   let admin: SignedUp;
   let generated: Awaited<ReturnType<typeof writeCsv>>;
   let first: TransactionsSummary;
@@ -193,8 +226,9 @@ describe("npm run import -- transactions (one event per line)", () => {
   it("generated a file with everything the rules cover", () => {
     const { expected } = generated;
     expect(expected.dataRows).toBe(3_003);
-    expect(expected.refunds).toBeGreaterThan(10);
-    expect(expected.purchases).toBeGreaterThan(1_500);
+    expect(expected.refunds).toBeGreaterThan(3);
+    expect(expected.purchases).toBeGreaterThan(100);
+    expect(expected.storedRows).toBeGreaterThan(1_500);
     expect(first.skipped["no customer id"]).toBeGreaterThan(100);
     expect(first.skipped["quantity 0 or less (not a cancellation)"]).toBeGreaterThan(0);
     expect(first.skipped["unit price 0 or less"]).toBeGreaterThan(0);
@@ -208,6 +242,7 @@ describe("npm run import -- transactions (one event per line)", () => {
       customers: { created: expected.customers.size, updated: 0, unchanged: 0, rejected: 0 },
       events: {
         sent: expected.events.size + 2,
+        rows: expected.storedRows + 2,
         purchases: expected.purchases,
         refunds: expected.refunds,
         accepted: expected.events.size,
@@ -217,7 +252,7 @@ describe("npm run import -- transactions (one event per line)", () => {
       rowsRejected: 1,
       rejected: 3,
     });
-    expect(first.rowsRead).toBe(first.events.sent + skipped + first.rowsRejected);
+    expect(first.rowsRead).toBe(first.events.rows + skipped + first.rowsRejected);
     expect(first.rejections).toEqual([
       { line: expected.refusedLines[0], field: null, reason: "timestamp is before 2000-01-01." },
       {
@@ -244,7 +279,7 @@ describe("npm run import -- transactions (one event per line)", () => {
     }
   });
 
-  it("stores one purchase or refund per line, with the line's id, customer and value", async () => {
+  it("stores one purchase or refund per invoice, with the invoice's id, customer, total and lines", async () => {
     const { expected } = generated;
     const customerIds = new Map(
       (await storedCustomers(admin.organizationId)).map((customer) => [
@@ -263,7 +298,11 @@ describe("npm run import -- transactions (one event per line)", () => {
         type: event.type,
         customer: customerIds.get(event.customer_id),
         cents: Math.round(event.value * 100),
+        lines: event.properties.lineCount,
       }).toEqual({ id: event.id, ...wanted });
+      expect(event.properties.lines.length + (event.properties.linesOmitted ?? 0)).toBe(
+        wanted!.lines,
+      );
     }
     const [revenue] = await supergraph.sql<{ cents: string }>(
       "analytics",
@@ -301,51 +340,190 @@ describe("npm run import -- transactions (one event per line)", () => {
   });
 });
 
-describe("npm run import -- transactions --per-invoice", () => {
-  it("stores one event per invoice, worth its total, and one more for an invoice whose lines come apart", async () => {
-    const admin = await supergraph.signUp();
-    // A further line of the first sale, after every other line: its own event tx:<invoice>#2.
-    const probe = expectedFrom(
-      [...generateTransactionLines({ lines: 2_000, seed: 42, customers: 250 })].join("\n"),
-    );
-    const [firstId, firstEvent] = [...probe.events.entries()].find(
-      ([, event]) => event.type === "purchase",
-    )!;
-    const invoice = firstId.split(":")[1];
-    const customer = firstEvent.customer;
-    const { file, expected } = await writeCsv("retail-invoices.csv", 2_000, [
-      `${invoice},22139,RETROSPOT TEA SET,2,12/1/2010 8:26,1.00,${customer},United Kingdom`,
-    ]);
+/** A customer's RFM features by the textbook: invoices, their sum and days since the last. */
+interface TextbookRfm {
+  frequency: number;
+  monetary: number;
+  recency: number;
+}
 
+/**
+ * The textbook RFM of the file's customers in plain SQL over the file's rows (loaded as they are
+ * into a temporary table): the rows of invoices not starting with "C", with a customer id, a
+ * quantity and a unit price above 0; frequency = distinct invoices, monetary = sum of quantity x
+ * unit price, recency = days from the last invoice to `asOf` (the day after the file's last
+ * invoice).
+ */
+async function textbookRfm(csv: string): Promise<{
+  asOf: Date;
+  byCustomer: Map<string, TextbookRfm>;
+  orders: number;
+  revenue: number;
+}> {
+  const rows = parse(csv, { columns: true }) as Row[];
+  const client = new Client({
+    connectionString: withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
+  });
+  await client.connect();
+  try {
+    await client.query("SET TIME ZONE 'UTC'");
+    await client.query(
+      "CREATE TEMP TABLE file_rows (invoice text, stock_code text, description text, quantity numeric, invoice_date text, unit_price numeric, customer text, country text)",
+    );
+    const columns: (keyof Row)[] = [
+      "InvoiceNo",
+      "StockCode",
+      "Description",
+      "Quantity",
+      "InvoiceDate",
+      "UnitPrice",
+      "CustomerID",
+      "Country",
+    ];
+    await client.query(
+      "INSERT INTO file_rows SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::numeric[], $7::text[], $8::text[])",
+      columns.map((column) => rows.map((row) => row[column])),
+    );
+    const sales = `
+      sales AS (
+        SELECT invoice, regexp_replace(customer, '\\.0+$', '') AS customer, quantity * unit_price AS amount,
+               to_timestamp(invoice_date, 'MM/DD/YYYY HH24:MI') AS invoiced_at
+          FROM file_rows
+         WHERE invoice NOT LIKE 'C%' AND customer <> '' AND quantity > 0 AND unit_price > 0)`;
+    const [totals] = (
+      await client.query(
+        `WITH ${sales} SELECT count(DISTINCT invoice)::int AS orders, sum(amount)::float8 AS revenue, max(invoiced_at) + interval '1 day' AS as_of FROM sales`,
+      )
+    ).rows;
+    const perCustomer = (
+      await client.query(
+        `WITH ${sales}
+         SELECT customer, count(DISTINCT invoice)::int AS frequency, sum(amount)::float8 AS monetary,
+                (extract(epoch FROM $1::timestamptz - max(invoiced_at)) / 86400)::float8 AS recency
+           FROM sales GROUP BY customer`,
+        [totals.as_of],
+      )
+    ).rows as ({ customer: string } & TextbookRfm)[];
+    return {
+      asOf: totals.as_of,
+      orders: totals.orders,
+      revenue: totals.revenue,
+      byCustomer: new Map(perCustomer.map(({ customer, ...rfm }) => [customer, rfm])),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+describe("orders, their metrics and the RFM features of an imported file equal the textbook's", () => {
+  let admin: SignedUp;
+  let textbook: Awaited<ReturnType<typeof textbookRfm>>;
+  /** externalId -> customer id. */
+  let ids: Map<string, string>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    admin = await supergraph.signUp();
+    const generated = [...generateTransactionLines({ lines: 4_000, seed: 7, customers: 200 })];
+    // Further lines of a sale and of a cancellation, after every other line: still one order each.
+    const row = (prefix: string) =>
+      generated.find((line) => line.startsWith(prefix) && !/,,[^,]*$/.test(line))!.split(",");
+    const sale = row("53");
+    const cancellation = row("C");
+    const csv = `${[
+      ...generated,
+      [sale[0], "22139", "RETROSPOT TEA SET", "2", sale[4], "4.95", sale[6], sale[7]].join(","),
+      [cancellation[0], "22139", "RETROSPOT TEA SET", "-1", cancellation[4], "4.95"]
+        .concat(cancellation.slice(6))
+        .join(","),
+    ].join("\n")}\n`;
+    const file = path.join(dir, "textbook.csv");
+    await writeFile(file, csv);
+    textbook = await textbookRfm(csv);
     const summary = await importTransactions(
-      importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]),
+      importOptions(file, ["--token", admin.accessToken], ["--batch-size", "500"]),
     );
-    expect(summary).toMatchObject({
-      splitInvoices: 1,
-      events: { accepted: expected.invoices.size + 1, rejected: 2 },
-    });
-
-    const events = await storedEvents(admin.organizationId);
-    expect(events).toHaveLength(expected.invoices.size + 1);
-    expect(new Set(events.map((event) => event.id))).toEqual(
-      new Set([...[...expected.invoices].map((id) => `tx:${id}`), `tx:${invoice}#2`]),
+    expect(summary.events).toMatchObject({ rejected: 0, purchases: textbook.orders });
+    ids = new Map(
+      (await storedCustomers(admin.organizationId)).map((customer) => [
+        customer.external_id,
+        customer.id,
+      ]),
     );
-    expect(events.find((event) => event.id === `tx:${invoice}#2`)).toMatchObject({
-      type: "purchase",
-      value: 2,
-    });
-    const purchases = events.filter((event) => event.type === "purchase");
-    const revenueCents = purchases.reduce((sum, event) => sum + Math.round(event.value * 100), 0);
-    expect(revenueCents).toBe(expected.revenueCents);
+    dataSource = await createAnalyticsDataSource(
+      withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
+    ).initialize();
+  });
 
-    const kpi = await kpis(admin.accessToken);
-    expect(kpi.orders.value).toBe(purchases.length);
-    expect(kpi.revenue.value).toBeCloseTo(expected.revenueCents / 100, 2);
+  afterAll(() => dataSource?.destroy());
 
-    const again = await importTransactions(
-      importOptions(file, ["--token", admin.accessToken], ["--per-invoice"]),
+  it("covers multi-line invoices, cancellations and customers with several invoices", () => {
+    expect(textbook.byCustomer.size).toBeGreaterThan(100);
+    expect(textbook.orders).toBeGreaterThan(150);
+    expect([...textbook.byCustomer.values()].some((rfm) => rfm.frequency > 1)).toBe(true);
+    expect(textbook.orders).toBeLessThan(4_000 / 10);
+  });
+
+  it("gives every customer the textbook recency, frequency and monetary value", async () => {
+    const features = await customerFeatures(dataSource, admin.organizationId, textbook.asOf, true);
+    const byExternalId = new Map([...ids].map(([externalId, id]) => [id, externalId]));
+    expect(features).toHaveLength(textbook.byCustomer.size);
+    for (const row of features) {
+      const wanted = textbook.byCustomer.get(byExternalId.get(row.customerId)!);
+      expect(wanted).toBeDefined();
+      expect(row.frequency).toBe(wanted!.frequency);
+      expect(row.monetary).toBeCloseTo(wanted!.monetary, 6);
+      expect(row.recency).toBeCloseTo(wanted!.recency, 9);
+      expect(row.average_order_value).toBeCloseTo(wanted!.monetary / wanted!.frequency, 6);
+    }
+  });
+
+  it("counts invoices in CustomerStats.orders, totalSpent and averageOrderValue", async () => {
+    const externalIds = [...ids.keys()];
+    const { body } = await supergraph.request<{
+      customersByExternalIds: {
+        externalId: string;
+        stats: { orders: number; totalSpent: number; averageOrderValue: number };
+      }[];
+    }>(
+      `query($ids: [String!]!) { customersByExternalIds(externalIds: $ids) { externalId stats { orders totalSpent averageOrderValue } } }`,
+      { token: admin.accessToken, variables: { ids: externalIds } },
     );
-    expect(again.events).toMatchObject({ accepted: 0, duplicates: expected.invoices.size + 1 });
+    expect(body.errors).toBeUndefined();
+    for (const { externalId, stats } of body.data!.customersByExternalIds) {
+      const wanted = textbook.byCustomer.get(externalId);
+      // A customer with cancellations only has no order.
+      const orders = wanted?.frequency ?? 0;
+      const spent = wanted?.monetary ?? 0;
+      expect(stats.orders).toBe(orders);
+      expect(stats.totalSpent).toBe(Math.round(spent * 100) / 100);
+      // Rounded to cents (a half cent may round either way in binary floating point).
+      expect(Math.abs(stats.averageOrderValue - (orders ? spent / orders : 0))).toBeLessThan(
+        0.005 + 1e-9,
+      );
+    }
+  });
+
+  it("counts invoices in the orders metric (rollups and raw events) and in summary", async () => {
+    const { body } = await supergraph.request<{
+      timeseries: { total: number };
+      aggregate: { values: { metric: string; value: number }[] }[];
+      summary: { orders: { value: number }; averageOrderValue: { value: number } };
+    }>(
+      `{ timeseries(metric: "orders", from: "2010-01-01T00:00:00Z", to: "2012-01-01T00:00:00Z", interval: MONTH) { total }
+         aggregate(metrics: ["orders", "revenue", "average_order_value"], from: "2010-01-01T00:00:00.500Z", to: "2012-01-01T00:00:00Z") { values { metric value } }
+         summary(from: "2010-01-01T00:00:00Z", to: "2012-01-01T00:00:00Z") { orders { value } averageOrderValue { value } } }`,
+      { token: admin.accessToken },
+    );
+    expect(body.errors).toBeUndefined();
+    const { timeseries, aggregate, summary } = body.data!;
+    expect(timeseries.total).toBe(textbook.orders);
+    const raw = Object.fromEntries(aggregate[0].values.map((v) => [v.metric, v.value]));
+    expect(raw.orders).toBe(textbook.orders);
+    expect(raw.revenue).toBeCloseTo(textbook.revenue, 6);
+    expect(raw.average_order_value).toBeCloseTo(textbook.revenue / textbook.orders, 6);
+    expect(summary.orders.value).toBe(textbook.orders);
+    expect(summary.averageOrderValue.value).toBeCloseTo(textbook.revenue / textbook.orders, 6);
   });
 });
 

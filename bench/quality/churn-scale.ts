@@ -23,6 +23,8 @@ import { freePort } from "#kit/http/ports";
 import { cpuSeconds } from "./kmeans-check";
 import { log } from "./tools";
 import { graphql } from "../harness/http-client";
+import { startLatencyProbe, type ProbeSample } from "../harness/latency-probe";
+import { summarize } from "../harness/load";
 
 /** The size of the end-to-end training measurement, and how its data is drawn. */
 export const SCALE = {
@@ -36,6 +38,8 @@ export const SCALE = {
   eventBatch: 10_000,
   /** Batches in flight at once while seeding. */
   concurrency: 2,
+  /** A concurrent request to the analytics subgraph is due this often during the training. */
+  probeIntervalMs: 50,
 };
 
 /**
@@ -88,6 +92,8 @@ export interface ChurnScaleOutcome {
     cpuSeconds: number;
     /** CPU time of the embedded PostgreSQL's processes over the same run. */
     postgresCpuSeconds: number | null;
+    /** Small requests to the analytics service while the training ran (see {@link ConcurrentRequests}). */
+    concurrentRequests: ConcurrentRequests;
   };
   /** The same steps again in-process, timed one by one. */
   inProcess: {
@@ -99,6 +105,23 @@ export interface ChurnScaleOutcome {
     sameModel: boolean;
     maxWeightGap: number;
   };
+}
+
+/**
+ * A small request to the analytics subgraph itself (a month of daily revenue), one due every
+ * `SCALE.probeIntervalMs` from sending the mutation to seeing the model COMPLETED, each timed from
+ * when it was due (see `startLatencyProbe`): how long another request to the same service waits
+ * while a training runs.
+ */
+export interface ConcurrentRequests {
+  intervalMs: number;
+  /** Requests answered (errors included). */
+  count: number;
+  errors: number;
+  firstError: string | null;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
 }
 
 /** A GraphQL call through the bench harness's client, as a user (`token`). */
@@ -334,6 +357,7 @@ export async function churnScale(dir: string): Promise<ChurnScaleOutcome> {
         dataDir,
         loopback(stack.gateway.url),
         loopback(stack.subgraphs.customers.url),
+        loopback(stack.subgraphs.analytics.url),
       );
     } finally {
       await stack.stop();
@@ -348,6 +372,7 @@ async function againstStack(
   dataDir: string,
   gatewayUrl: string,
   customersUrl: string,
+  analyticsUrl: string,
 ): Promise<ChurnScaleOutcome> {
   const reuse = Boolean(process.env.QUALITY_SCALE_DIR);
   const email = reuse
@@ -494,6 +519,18 @@ async function againstStack(
   log(
     "churn at scale: trainChurnModel(input: { seed: 1, cutoff, waitSeconds: 0 }) through the gateway...",
   );
+  const probeTo = new Date();
+  const probeFrom = new Date(probeTo.getTime() - 30 * DAY);
+  const probe = startLatencyProbe(
+    () =>
+      gql<unknown>(
+        analyticsUrl,
+        `query($from: DateTime!, $to: DateTime!) { timeseries(metric: "revenue", from: $from, to: $to, interval: DAY) { total } }`,
+        { from: probeFrom.toISOString(), to: probeTo.toISOString() },
+        token,
+      ),
+    SCALE.probeIntervalMs,
+  );
   const cpuBefore = process.cpuUsage();
   const pgBefore = postgresCpu(dataDir);
   const trainStarted = performance.now();
@@ -504,68 +541,90 @@ async function againstStack(
   let mutationError: string | null = null;
   let pollTimeouts = 0;
   let model: GatewayModel | null = null;
+  let mutationSeconds = NaN;
+  let endToEndSeconds = NaN;
+  // The probe runs until the model is seen COMPLETED (or the run fails).
+  let samples: ProbeSample<unknown>[];
   try {
-    model = (
-      await gql<{ trainChurnModel: GatewayModel }>(
-        gatewayUrl,
-        `mutation($input: ChurnTrainingInput!) { trainChurnModel(input: $input) { ${MODEL_FIELDS} } }`,
-        { input: { seed: SCALE.trainSeed, cutoff: cutoff.toISOString(), waitSeconds: 0 } },
-        token,
-      )
-    ).trainChurnModel;
-  } catch (error) {
-    // E.g. the gateway gave up on the subgraph (SUBGRAPH_TIMEOUT_MS) while it was still reading
-    // profiles: the subgraph goes on, so the model may still appear. Watch for the latest completed
-    // model.
-    mutationError = (error as Error).message.slice(0, 300);
-    log(
-      `churn at scale: the mutation failed after ${((performance.now() - trainStarted) / 1000).toFixed(2)} s: ${mutationError}`,
-    );
-  }
-  const mutationSeconds = (performance.now() - trainStarted) / 1000;
-  for (let poll = 0; (model === null || model.status === "RUNNING") && poll < 3_000; poll++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
     try {
-      if (model)
-        model = (
-          await gql<{ churnModel: GatewayModel }>(
-            gatewayUrl,
-            `query($id: ID!) { churnModel(id: $id) { ${MODEL_FIELDS} } }`,
-            { id: model.id },
-            token,
-          )
-        ).churnModel;
-      else {
-        const latest = (
-          await gql<{ churnModel: (GatewayModel & { trainedAt: string }) | null }>(
-            gatewayUrl,
-            `{ churnModel { trainedAt ${MODEL_FIELDS} } }`,
-            {},
-            token,
-          )
-        ).churnModel;
-        if (latest && new Date(latest.trainedAt) >= new Date(startedAt.getTime() - 1_000))
-          model = latest;
-      }
+      model = (
+        await gql<{ trainChurnModel: GatewayModel }>(
+          gatewayUrl,
+          `mutation($input: ChurnTrainingInput!) { trainChurnModel(input: $input) { ${MODEL_FIELDS} } }`,
+          { input: { seed: SCALE.trainSeed, cutoff: cutoff.toISOString(), waitSeconds: 0 } },
+          token,
+        )
+      ).trainChurnModel;
     } catch (error) {
-      // A poll the gateway gave up on: the analytics process was busy for longer than
-      // SUBGRAPH_TIMEOUT_MS.
-      if (!/did not answer/.test((error as Error).message)) throw error;
-      pollTimeouts++;
+      // E.g. the gateway gave up on the subgraph (SUBGRAPH_TIMEOUT_MS) while it was still reading
+      // profiles: the subgraph goes on, so the model may still appear. Watch for the latest completed
+      // model.
+      mutationError = (error as Error).message.slice(0, 300);
       log(
-        `churn at scale: a poll timed out at the gateway after ${((performance.now() - trainStarted) / 1000).toFixed(1)} s`,
+        `churn at scale: the mutation failed after ${((performance.now() - trainStarted) / 1000).toFixed(2)} s: ${mutationError}`,
       );
     }
+    mutationSeconds = (performance.now() - trainStarted) / 1000;
+    for (let poll = 0; (model === null || model.status === "RUNNING") && poll < 3_000; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      try {
+        if (model)
+          model = (
+            await gql<{ churnModel: GatewayModel }>(
+              gatewayUrl,
+              `query($id: ID!) { churnModel(id: $id) { ${MODEL_FIELDS} } }`,
+              { id: model.id },
+              token,
+            )
+          ).churnModel;
+        else {
+          const latest = (
+            await gql<{ churnModel: (GatewayModel & { trainedAt: string }) | null }>(
+              gatewayUrl,
+              `{ churnModel { trainedAt ${MODEL_FIELDS} } }`,
+              {},
+              token,
+            )
+          ).churnModel;
+          if (latest && new Date(latest.trainedAt) >= new Date(startedAt.getTime() - 1_000))
+            model = latest;
+        }
+      } catch (error) {
+        // A poll the gateway gave up on: the analytics process was busy for longer than
+        // SUBGRAPH_TIMEOUT_MS.
+        if (!/did not answer/.test((error as Error).message)) throw error;
+        pollTimeouts++;
+        log(
+          `churn at scale: a poll timed out at the gateway after ${((performance.now() - trainStarted) / 1000).toFixed(1)} s`,
+        );
+      }
+    }
+    endToEndSeconds = (performance.now() - trainStarted) / 1000;
+  } finally {
+    samples = await probe.stop();
   }
-  const endToEndSeconds = (performance.now() - trainStarted) / 1000;
   const cpu = cpuSeconds(process.cpuUsage(cpuBefore));
   const pgAfter = postgresCpu(dataDir);
+  const failed = samples.filter((sample) => sample.error !== undefined);
+  const latency = summarize(samples.map((sample) => sample.latencyMs));
+  const concurrentRequests: ConcurrentRequests = {
+    intervalMs: SCALE.probeIntervalMs,
+    count: samples.length,
+    errors: failed.length,
+    firstError: failed[0]?.error?.slice(0, 300) ?? null,
+    p50Ms: latency.p50,
+    p95Ms: latency.p95,
+    maxMs: latency.max,
+  };
   if (model?.status !== "COMPLETED")
     throw new Error(
       `trainChurnModel ended ${model?.status ?? "unseen"}: ${model?.error ?? mutationError}`,
     );
   log(
     `churn at scale: COMPLETED in ${endToEndSeconds.toFixed(2)} s (mutation answered after ${mutationSeconds.toFixed(2)} s; CPU ${cpu.toFixed(2)} s here, PostgreSQL ${pgBefore !== null && pgAfter !== null ? (pgAfter - pgBefore).toFixed(2) : "?"} s), auc ${model.auc}, ${model.trainingSize} train rows, ${model.features.length} features`,
+  );
+  log(
+    `churn at scale: ${samples.length} concurrent analytics requests meanwhile (${failed.length} failed): p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
   );
 
   // The same steps in-process, one by one: profiles from the customers subgraph, the training set,
@@ -622,6 +681,7 @@ async function againstStack(
     try {
       await trainChurnModel(
         dataSource,
+        organizationId,
         id,
         dataset,
         parameters,
@@ -673,6 +733,7 @@ async function againstStack(
       endToEndSeconds,
       cpuSeconds: cpu,
       postgresCpuSeconds: pgBefore !== null && pgAfter !== null ? pgAfter - pgBefore : null,
+      concurrentRequests,
     },
     inProcess: {
       phases,

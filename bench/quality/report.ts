@@ -3,6 +3,7 @@ import type { ChurnOutcome } from "./churn-check";
 import type { ChurnScaleOutcome } from "./churn-scale";
 import { K, median, RESTARTS, SILHOUETTE_SAMPLE, type KMeansCase } from "./kmeans-check";
 import type { LogisticSpeed, RowLimit } from "./logistic-speed";
+import { RETAIL_K, RETAIL_SEED, type RetailSegmentationOutcome } from "./retail-segmentation";
 import type { Availability, RTool } from "./tools";
 
 export const TARGETS = {
@@ -36,6 +37,8 @@ export interface QualityResults {
   churn: Availability<ChurnOutcome>;
   /** trainChurnModel end to end on 100,000 customers. */
   scale: Availability<ChurnScaleOutcome>;
+  /** The k = 4 segmentation of an imported Online Retail–shaped file vs scikit-learn. */
+  retail: Availability<RetailSegmentationOutcome>;
   rowLimits: RowLimit[];
   installNotes: string[];
   /** The 1-minute load average at points of the run. */
@@ -222,6 +225,7 @@ export function resultRows(r: QualityResults): Row[] {
     ]);
   }
   rows.push(...scaleRows(r.scale));
+  rows.push(...retailRows(r.retail));
   const l = r.logistic;
   const sk = l.sklearn.ok
     ? `${secs(l.sklearn.value.default.fitSeconds)} lbfgs (for reference${threads(r.python)})`
@@ -265,7 +269,8 @@ const PHASE_NAMES: Record<string, string> = {
     "bands, top factors and storing the model and predictions (one COPY, computed as it is written)",
 };
 
-function scaleRows(scale: Availability<ChurnScaleOutcome>): Row[] {
+/** The rows of the training at scale (also printed by `run.js --scale-only`). */
+export function scaleRows(scale: Availability<ChurnScaleOutcome>): Row[] {
   if (!scale.ok)
     return [
       [
@@ -293,10 +298,11 @@ function scaleRows(scale: Availability<ChurnScaleOutcome>): Row[] {
     [
       `trainChurnModel end to end, ${c.customers.toLocaleString("en-US")} customers, ${c.events.toLocaleString("en-US")} events (gateway, ${g.labelSource})`,
       `< ${TARGETS.trainSeconds} s`,
-      `${secs(g.endToEndSeconds)} wall (${answered}); CPU ${secs(g.cpuSeconds)} in the Node process (gateway, all three subgraphs and the client share it), PostgreSQL ${pg(g.postgresCpuSeconds)}${timeouts}`,
+      `${secs(g.endToEndSeconds)} wall (${answered}); CPU ${secs(g.cpuSeconds)} in the Node process (gateway, all three subgraphs and the client share its event loop; the ML worker thread is counted too), PostgreSQL ${pg(g.postgresCpuSeconds)}${timeouts}`,
       "-",
       met,
     ],
+    concurrentRow(c),
     [
       `the same training at ${c.customers.toLocaleString("en-US")} customers, step by step (in-process)`,
       "none: reported",
@@ -304,6 +310,23 @@ function scaleRows(scale: Availability<ChurnScaleOutcome>): Row[] {
       "-",
       "n/a",
     ],
+  ];
+}
+
+/** The latency of the small analytics requests sent while the training ran. */
+function concurrentRow(c: ChurnScaleOutcome): Row {
+  const g = c.gateway;
+  const q = g.concurrentRequests;
+  const ms = (value: number) => `${value.toFixed(value >= 100 ? 0 : 1)} ms`;
+  const errors = q.errors
+    ? `; ${q.errors} failed (${(q.firstError ?? "").slice(0, 120).replace(/\|/g, "\\|")})`
+    : "; none failed";
+  return [
+    `a concurrent request during that training: latency of ${q.count} small requests to the analytics subgraph (a month of daily revenue, one due every ${q.intervalMs} ms, timed from when it was due)`,
+    "none: reported",
+    `p50 ${ms(q.p50Ms)}, p95 ${ms(q.p95Ms)}, max ${ms(q.maxMs)} (the max is ${((100 * q.maxMs) / 1000 / g.endToEndSeconds).toFixed(1)}% of the training's ${secs(g.endToEndSeconds)})${errors}`,
+    "-",
+    "n/a",
   ];
 }
 
@@ -520,16 +543,17 @@ function scaleNotes(scale: Availability<ChurnScaleOutcome>): string[] {
   return [
     `- **trainChurnModel at ${c.customers.toLocaleString("en-US")} customers** ${g.endToEndSeconds < TARGETS.trainSeconds ? "meets" : "misses"} the ${TARGETS.trainSeconds} s target in this run: ` +
       `${secs(g.endToEndSeconds)} from the mutation to COMPLETED, for ${secs(g.cpuSeconds)} of CPU in the one Node process (${share.toFixed(2)} of a core) and ${g.postgresCpuSeconds === null ? "an unmeasured amount" : secs(g.postgresCpuSeconds)} in PostgreSQL. ` +
-      `Everything runs in one Node thread here (gateway, subgraphs, client), so the CPU time is the floor of the wall time on an idle machine; with other processes competing for the 2 cores the wall time is longer. ` +
+      `The gateway, the subgraphs and the client share one Node thread here, and the fit runs in an ML worker thread of the same process (counted in its CPU time); with other processes competing for the 2 cores the wall time is longer. ` +
       `Step by step (in-process): reading the profiles ${secs(profiles.seconds)} (CPU ${secs(profiles.cpuSeconds)}: the customers subgraph's \`customerColumns\`, 5,000 customers a page as one list per field, and the event-feature query running in PostgreSQL meanwhile), ` +
       `everything analytics does after that ${secs(sum(analytics, "seconds"))} (CPU ${secs(sum(analytics, "cpuSeconds"))})` +
       (fit
-        ? `, of which the fit ${secs(fit.seconds)} (one synchronous call that blocks the event loop)`
+        ? `, of which the fit ${secs(fit.seconds)} (in an ML worker thread, off the event loop)`
         : "") +
       (store
         ? ` and storing ${secs(store.seconds)} (PostgreSQL ${store.postgresCpuSeconds === null ? "unmeasured" : secs(store.postgresCpuSeconds)}: one COPY of ${c.customers.toLocaleString("en-US")} rows into a table with two indexes)`
         : "") +
-      `. See docs/models.md, "Training time".`,
+      `. While it ran, ${g.concurrentRequests.count} small requests to the analytics subgraph were answered in p50 ${g.concurrentRequests.p50Ms.toFixed(1)} ms, ` +
+      `the slowest in ${g.concurrentRequests.maxMs.toFixed(0)} ms (${((100 * g.concurrentRequests.maxMs) / 1000 / g.endToEndSeconds).toFixed(1)}% of the training). See docs/models.md, "Training time".`,
   ];
 }
 
@@ -539,6 +563,74 @@ function limits(r: QualityResults): string[] {
       ? `- ${l.what}: works up to ${l.largestOk.toLocaleString("en-US")} rows and throws \`${l.smallestFailing.error}\` from ${l.smallestFailing.rows.toLocaleString("en-US")} rows on (one column, this Node's default stack). The cause is \`Math.min(...column)\`, which passes every value as a call argument.`
       : `- ${l.what}: works up to the largest size tried, ${l.largestOk.toLocaleString("en-US")} rows.`,
   );
+}
+
+/** The rows of the Online Retail segmentation check. */
+export function retailRows(retail: Availability<RetailSegmentationOutcome>): Row[] {
+  const what = `segmentation k=${RETAIL_K} of an imported Online Retail–shaped file`;
+  if (!retail.ok) return [[what, "reported", skipped(retail.reason), "-", "not checked"]];
+  const o = retail.value;
+  const data = `${o.orders.toLocaleString("en-US")} orders of ${o.rowsRead.toLocaleString("en-US")} rows, ${o.ours.customerCount.toLocaleString("en-US")} customers`;
+  if (!o.sklearn.ok)
+    return [
+      [
+        `${what} (${data})`,
+        "reported",
+        `silhouette ${o.ours.silhouette.toFixed(4)}, inertia ${n(o.ours.inertia)}`,
+        skipped(o.sklearn.reason),
+        "not checked",
+      ],
+    ];
+  const s = o.sklearn.value;
+  const gaps = s.featureGaps;
+  const same = s.missing === 0 && s.extra === 0 && gaps.frequency === 0;
+  return [
+    [
+      `RFM features after the import (${data}) vs the textbook's of the file`,
+      "equal (frequency exactly; recency, monetary to rounding)",
+      `largest |diff|: recency ${sci(gaps.recency)} days, frequency ${gaps.frequency}, monetary ${sci(gaps.monetary)}; customers missing ${s.missing}, extra ${s.extra}`,
+      `${s.customers.toLocaleString("en-US")} customers by the textbook`,
+      yes(same && gaps.recency < 1e-6 && gaps.monetary < 1e-6),
+    ],
+    [
+      `${what}: silhouette (exact) in scikit-learn's feature space`,
+      "none: reported",
+      `${s.oursSilhouette.toFixed(6)} (our run's own: ${o.ours.silhouette.toFixed(6)}, sampled)`,
+      s.sklearnSilhouette.toFixed(6),
+      "n/a",
+    ],
+    [
+      `${what}: inertia in scikit-learn's feature space`,
+      "none: reported",
+      `${n(s.oursInertia)} (x${(s.oursInertia / s.sklearnInertia).toFixed(5)}; our run's own: ${n(o.ours.inertia)})`,
+      n(s.sklearnInertia),
+      "n/a",
+    ],
+    [
+      `${what}: adjusted Rand index, our labels vs scikit-learn's`,
+      "none: reported (1 = the same partition)",
+      s.adjustedRandIndex.toFixed(6),
+      `sizes ${s.sklearnSizes.join(", ")} (ours ${s.oursSizes.join(", ")})`,
+      "n/a",
+    ],
+  ];
+}
+
+/** What the Online Retail check compares, for the page. */
+function retailDescription(): string {
+  return `- **Segmentation of an imported Online Retail file**: a file of the UCI "Online Retail" shape made by
+  \`cli/seed/generate-transactions.ts\` (multi-line invoices, about 3% cancellations, rows without a customer,
+  free lines and negative quantities outside cancellations) is imported into a new organization through the
+  real path (\`importTransactions\` through the gateway, no options: one order per invoice) and segmented with
+  \`runSegmentation(input: { k: ${RETAIL_K}, seed: ${RETAIL_SEED}, asOf })\` through the gateway, asOf the day after the
+  last invoice. scikit-learn computes the textbook RFM of the same CSV (rows of invoices not starting with
+  "C", with a customer id, quantity and unit price above 0; recency = days from the last invoice to asOf,
+  frequency = distinct invoices, monetary = sum of quantity x unit price), puts it in its feature space (log1p
+  of each feature whose sample skewness, \`scipy.stats.skew\`, exceeds 1, then \`StandardScaler\`: the same
+  transform as our \`prepareFeatures\`) and fits \`KMeans(n_clusters=${RETAIL_K}, n_init=10, random_state=0)\`. Reported:
+  our features (\`customerFeatures\`) against the textbook's, the exact silhouette and the inertia of both
+  labellings in that space (ours with its centroids at its clusters' means), and the adjusted Rand index
+  between the two labellings.`;
 }
 
 export function markdownReport(r: QualityResults): string {
@@ -583,9 +675,13 @@ below come from the run described under [Machine](#machine).
   \`trackEvents\` in batches of 10,000; seeded), with churn recorded as the customers' status. Both databases are then
   vacuumed and analysed (what autovacuum would otherwise do on the fresh rows while the training is timed). Timed from sending
   the mutation (\`waitSeconds: 0\`, a fixed \`cutoff\`) to seeing the model COMPLETED (\`churnModel(id)\` polled every
-  100 ms), with the CPU time of the Node process and of PostgreSQL. The same steps are then run again in-process
+  100 ms), with the CPU time of the Node process and of PostgreSQL. Meanwhile a small request (a month of daily
+  revenue) is sent straight to the analytics subgraph every 50 ms, and its latency is timed from when it was due:
+  how long another request to the same service waits while the training runs. The same steps are then run again in-process
   and timed one by one: \`fetchCustomerProfiles\` (with the event-feature query alongside, as the resolver does),
   \`buildChurnDataset\`, and \`trainChurnModel\`'s phases (encode, fit, score, store), each with the CPU time of Node and of PostgreSQL.
+
+${retailDescription()}
 
 ## How to reproduce
 
@@ -599,8 +695,11 @@ imports it, otherwise from Debian's \`/usr/bin/python3\`. When an install fails,
 skips that part. Everything runs locally (127.0.0.1) and takes a few minutes. The temp folder and the
 embedded PostgreSQL are removed at the end (\`--keep\` keeps the folder with the CSVs).
 
+Only the Online Retail segmentation: \`node dist/bench/quality/run.js --retail-only\` prints its figures as
+JSON and its rows, and writes nothing.
+
 Only the training at scale: \`node dist/bench/quality/run.js --scale-only\` prints its figures as JSON and
-writes nothing. With \`QUALITY_SCALE_DIR=<folder>\` it keeps its PostgreSQL (and the seeded organization) in
+its rows of the table, and writes nothing. With \`QUALITY_SCALE_DIR=<folder>\` it keeps its PostgreSQL (and the seeded organization) in
 that folder, so later runs skip the two minutes of seeding (the report then says so).
 
 ## Machine
@@ -611,7 +710,8 @@ ${machine(r).join("\n")}
 
 ${markdownTable(resultRows(r))}
 
-Times are wall-clock, with our CPU time beside them. Ours run in one Node thread. scikit-learn's times
+Times are wall-clock, with our CPU time beside them. Ours run in one Node thread (the training at scale
+fits in an ML worker thread of its process). scikit-learn's times
 are given for reference only, with the threads listed above.
 
 ### Details

@@ -6,10 +6,13 @@ import { churnCheck, type ChurnOutcome } from "./churn-check";
 import { churnScale, type ChurnScaleOutcome } from "./churn-scale";
 import { kmeansCase } from "./kmeans-check";
 import { logisticSpeed, rowLimits } from "./logistic-speed";
+import { retailSegmentation, type RetailSegmentationOutcome } from "./retail-segmentation";
 import {
   markdownReport,
   markdownTable,
   resultRows,
+  retailRows,
+  scaleRows,
   type PythonVersions,
   type QualityResults,
 } from "./report";
@@ -23,18 +26,21 @@ import {
   type Availability,
 } from "./tools";
 
-const USAGE = `Usage: node dist/bench/quality/run.js [--keep] [--no-doc] [--scale-only]
+const USAGE = `Usage: node dist/bench/quality/run.js [--keep] [--no-doc] [--scale-only] [--retail-only]
 
 Compares our k-means, silhouette and logistic regression with scikit-learn on the same data and
 writes docs/MODEL-QUALITY.md. Installs python3-sklearn and r-cran-modeldata with apt-get when missing.
   --keep    keep the temp folder (CSVs written for Python) and print where it is
   --no-doc  print the results table only; do not write docs/MODEL-QUALITY.md
-  --scale-only  only time trainChurnModel end to end on 100,000 customers; print it, write nothing`;
+  --scale-only  only time trainChurnModel end to end on 100,000 customers (and the latency of
+                concurrent analytics requests meanwhile); print it, write nothing
+  --retail-only only the k=4 segmentation of an imported Online Retail file vs scikit-learn; print it`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) return void console.log(USAGE);
-  const unknown = args.filter((a) => a !== "--keep" && a !== "--no-doc" && a !== "--scale-only");
+  const known = ["--keep", "--no-doc", "--scale-only", "--retail-only"];
+  const unknown = args.filter((a) => !known.includes(a));
   if (unknown.length) throw new Error(`Unknown option ${unknown[0]}.\n${USAGE}`);
   const keep = args.includes("--keep");
   process.env.LOG_LEVEL ??= "silent";
@@ -61,12 +67,28 @@ async function main(): Promise<void> {
 
   try {
     if (args.includes("--scale-only")) {
-      console.log(JSON.stringify(await churnScale(path.join(dir, "scale")), null, 2));
+      const scale = await churnScale(path.join(dir, "scale"));
+      console.log(JSON.stringify(scale, null, 2));
+      console.log(`\n${markdownTable(scaleRows({ ok: true, value: scale }))}\n`);
       return;
     }
     const installNotes: string[] = [];
     log("checking scikit-learn...");
     const sklearn = await ensureSklearn();
+    const retailPart = async (): Promise<Availability<RetailSegmentationOutcome>> => {
+      try {
+        return { ok: true, value: await retailSegmentation(path.join(dir, "retail"), sklearn) };
+      } catch (error) {
+        log(`the Online Retail part failed: ${(error as Error).stack ?? error}`);
+        return { ok: false, reason: (error as Error).message };
+      }
+    };
+    if (args.includes("--retail-only")) {
+      const retail = await retailPart();
+      console.log(JSON.stringify(retail, null, 2));
+      console.log(`\n${markdownTable(retailRows(retail))}\n`);
+      return;
+    }
     if (!sklearn.ok)
       log(`scikit-learn unavailable, its comparisons are skipped: ${sklearn.reason}`);
     else if (sklearn.note) installNotes.push(sklearn.note);
@@ -146,6 +168,9 @@ async function main(): Promise<void> {
       scale = { ok: false, reason: (error as Error).message };
     }
 
+    sampleLoad("before the Online Retail segmentation");
+    const retail = await retailPart();
+
     const results: QualityResults = {
       startedAt,
       elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
@@ -156,6 +181,7 @@ async function main(): Promise<void> {
       logistic,
       churn,
       scale,
+      retail,
       rowLimits: limits,
       installNotes,
       loads,

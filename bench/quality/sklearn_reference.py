@@ -9,6 +9,7 @@ ONE JSON object on stdout. Anything else goes to stderr.
   kmeans   --x X.csv --labels ours.csv --k 5 --n-init 10 --random-state 0 --sample-size 3000 [--exact] [--silhouette-seeds 10]
   logistic --train X.csv --train-labels y.csv --test X.csv --test-labels y.csv [--our-scores s.csv] [--our-coef c.csv] [--C 1.0]
   logistic-binary --x X.f64 --y y.f64 --rows N --cols P [--our-coef c.csv] [--C 1.0]
+  retail-rfm --csv OnlineRetail.csv --as-of ISO --ours ours.csv --k 4 --n-init 10 --random-state 0
 """
 import argparse
 import json
@@ -168,6 +169,86 @@ def cmd_logistic_binary(args):
     return out
 
 
+def cmd_retail_rfm(args):
+    """Textbook RFM of an Online Retail CSV, scikit-learn's k-means on it, and our labels compared.
+
+    Textbook features (the usual Online Retail recipe): the rows of invoices not starting with "C",
+    with a customer id, a quantity above 0 and a unit price above 0; per customer, recency = days
+    from the last invoice to --as-of, frequency = distinct invoices, monetary = sum of quantity x
+    unit price. Feature space (the same as our segmentation's prepareFeatures): log1p of each
+    feature whose sample skewness (scipy.stats.skew, biased) exceeds 1, then StandardScaler (mean
+    0, population standard deviation 1). KMeans(n_clusters=k, n_init, random_state) there.
+    --ours: externalId,label,recency,frequency,monetary as our import and segmentation gave them.
+    """
+    import csv
+    from datetime import datetime, timezone
+    from scipy.stats import skew
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score, silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
+    as_of = datetime.fromisoformat(args.as_of.replace("Z", "+00:00"))
+    invoices, monetary, last = {}, {}, {}
+    with open(args.csv, newline="") as f:
+        for row in csv.DictReader(f):
+            customer = row["CustomerID"].strip()
+            if customer.endswith(".0"):
+                customer = customer[:-2]
+            invoice = row["InvoiceNo"].strip()
+            quantity, price = float(row["Quantity"]), float(row["UnitPrice"])
+            if not customer or invoice.upper().startswith("C") or quantity <= 0 or price <= 0:
+                continue
+            when = datetime.strptime(row["InvoiceDate"].strip(), "%m/%d/%Y %H:%M").replace(tzinfo=timezone.utc)
+            invoices.setdefault(customer, set()).add(invoice)
+            monetary[customer] = monetary.get(customer, 0.0) + quantity * price
+            last[customer] = max(last.get(customer, when), when)
+    customers = sorted(invoices)
+    raw = np.array(
+        [[(as_of - last[c]).total_seconds() / 86400, len(invoices[c]), monetary[c]] for c in customers]
+    )
+    logged = [bool((raw[:, j] >= 0).all() and skew(raw[:, j]) > 1) for j in range(3)]
+    shaped = raw.copy()
+    for j in range(3):
+        if logged[j]:
+            shaped[:, j] = np.log1p(shaped[:, j])
+    x = StandardScaler().fit_transform(shaped)
+    km = KMeans(n_clusters=args.k, n_init=args.n_init, random_state=args.random_state).fit(x)
+
+    ours = {}
+    with open(args.ours, newline="") as f:
+        for row in csv.DictReader(f):
+            ours[row["externalId"]] = row
+    missing = [c for c in customers if c not in ours]
+    extra = [c for c in ours if c not in invoices]
+    common = [c for c in customers if c in ours]
+    index = {c: i for i, c in enumerate(customers)}
+    our_labels = np.array([int(ours[c]["label"]) for c in common])
+    rows = np.array([index[c] for c in common])
+    gaps = {}
+    for j, name in enumerate(["recency", "frequency", "monetary"]):
+        gaps[name] = float(max(abs(float(ours[c][name]) - raw[index[c], j]) for c in common))
+    ours_inertia = 0.0
+    for label in np.unique(our_labels):
+        members = x[rows[our_labels == label]]
+        ours_inertia += float(((members - members.mean(axis=0)) ** 2).sum())
+    return {
+        "customers": len(customers),
+        "ourCustomers": len(ours),
+        "missing": len(missing),
+        "extra": len(extra),
+        "logged": [name for name, flag in zip(["recency", "frequency", "monetary"], logged) if flag],
+        "featureGaps": gaps,
+        "sklearnInertia": float(km.inertia_),
+        "oursInertia": ours_inertia,
+        "sklearnSilhouette": float(silhouette_score(x, km.labels_)),
+        "oursSilhouette": float(silhouette_score(x[rows], our_labels)),
+        "adjustedRandIndex": float(adjusted_rand_score(km.labels_[rows], our_labels)),
+        "sklearnSizes": sorted(np.bincount(km.labels_, minlength=args.k).tolist(), reverse=True),
+        "oursSizes": sorted(np.bincount(our_labels, minlength=args.k).tolist(), reverse=True),
+        "means": [float(v) for v in raw.mean(axis=0)],
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,8 +277,15 @@ def main():
     lb.add_argument("--cols", type=int, required=True)
     lb.add_argument("--our-coef")
     lb.add_argument("--C", type=float, default=1.0)
+    rr = sub.add_parser("retail-rfm")
+    rr.add_argument("--csv", required=True)
+    rr.add_argument("--as-of", required=True)
+    rr.add_argument("--ours", required=True)
+    rr.add_argument("--k", type=int, default=4)
+    rr.add_argument("--n-init", type=int, default=10)
+    rr.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args()
-    handlers = {"versions": cmd_versions, "kmeans": cmd_kmeans, "logistic": cmd_logistic, "logistic-binary": cmd_logistic_binary}
+    handlers = {"versions": cmd_versions, "kmeans": cmd_kmeans, "logistic": cmd_logistic, "logistic-binary": cmd_logistic_binary, "retail-rfm": cmd_retail_rfm}
     print(json.dumps(handlers[args.command](args)))
 
 

@@ -200,13 +200,12 @@ function transactions(argv: string[], environment: NodeJS.ProcessEnv = env) {
 }
 
 describe("parseCliArgs for transactions", () => {
-  it("reads the file and the defaults: one event per line, month/day/year dates in UTC, 5,000 events per call", () => {
+  it("reads the file and the defaults: one event per invoice, month/day/year dates in UTC, 5,000 events per call", () => {
     expect(transactions(["retail.csv", "--token", "t0k"])).toEqual({
       file: "retail.csv",
       url: DEFAULT_GATEWAY_URL,
       credentials: { kind: "token", token: "t0k" },
       columns: {},
-      perInvoice: false,
       dateFormat: "mdy",
       timezone: "UTC",
       batchSize: 5000,
@@ -215,7 +214,7 @@ describe("parseCliArgs for transactions", () => {
     });
   });
 
-  it("reads --map, --per-invoice, --date-format, --timezone and --batch-size", () => {
+  it("reads --map, --date-format, --timezone and --batch-size", () => {
     const parsed = transactions([
       "orders.csv",
       "--api-key=k",
@@ -235,7 +234,6 @@ describe("parseCliArgs for transactions", () => {
       "country=Land",
       "--map",
       "Description=Item",
-      "--per-invoice",
       "--date-format",
       "DMY",
       "--timezone",
@@ -254,14 +252,16 @@ describe("parseCliArgs for transactions", () => {
         country: "Land",
         description: "Item",
       },
-      perInvoice: true,
       dateFormat: "dmy",
       timezone: "Europe/Berlin",
       batchSize: 2000,
     });
   });
 
-  it("refuses unknown fields, date formats, zones and batch sizes", () => {
+  it("refuses unknown fields, date formats, zones and batch sizes, and the old --per-invoice", () => {
+    expect(() => transactions(["a.csv", "--token", "t", "--per-invoice"])).toThrow(
+      /Unknown option '--per-invoice'/,
+    );
     expect(() => transactions(["a.csv", "--token", "t", "--map", "externalId=Id"])).toThrow(
       new UsageError(
         "--map externalId=Id: 'externalId' is not a transaction field; the fields are invoice, customer, date, quantity, price, stockCode, description, country, name.",
@@ -293,9 +293,9 @@ describe("parseCliArgs for transactions", () => {
       new UsageError("--churned-column is an option of customers imports, not of transactions."),
     );
     expect(() =>
-      parseCliArgs(["customers", "a.csv", "--token", "t", "--per-invoice"], env),
+      parseCliArgs(["customers", "a.csv", "--token", "t", "--date-format", "dmy"], env),
     ).toThrow(
-      new UsageError("--per-invoice is an option of transactions imports, not of customers."),
+      new UsageError("--date-format is an option of transactions imports, not of customers."),
     );
     expect(() =>
       parseCliArgs(["customers", "a.csv", "--token", "t", "--timezone", "UTC"], env),

@@ -27,7 +27,6 @@ export type CliCommand =
 const KIND_OPTIONS: Record<string, ImportKind> = {
   "churned-column": "customers",
   "churned-value": "customers",
-  "per-invoice": "transactions",
   "date-format": "transactions",
   timezone: "transactions",
 };
@@ -36,8 +35,8 @@ export const USAGE = `Usage: npm run import -- customers <file.csv> [options]
        npm run import -- transactions <file.csv> [options]
 
 customers     creates or updates customers from a CSV file, keyed by their externalId.
-transactions  sends sales lines (such as the UCI "Online Retail" file) as purchase and refund
-              events, creating their customers first.
+transactions  sends sales lines (such as the UCI "Online Retail" file) as orders: one purchase
+              (or refund) event per invoice, creating their customers first.
 Both go through the gateway in batches, and running the same import again changes nothing.
 
 Credentials, one of:
@@ -80,7 +79,6 @@ Options for transactions:
                                   description  Description
                                   country      Country: the customer's location
                                   name         CustomerName: else the customer is "Customer <id>"
-  --per-invoice                 one event per invoice, worth its total, instead of one per line
   --date-format <mdy|dmy|iso>   read dates like 12/1/2010 8:26 month first (mdy, the default) or
                                 day first (dmy), or accept ISO 8601 only (iso); ISO dates such as
                                 2010-12-01T08:26:00Z are read in every format
@@ -88,14 +86,14 @@ Options for transactions:
                                 (default UTC)
   --batch-size <n>              events per request, 1 to ${MAX_EVENT_BATCH} (default ${DEFAULT_EVENT_BATCH_SIZE})
 
-Each row becomes a purchase event worth Quantity x UnitPrice, rounded to cents, with the id
-tx:<invoice>:<n> (the row's place among its invoice's rows in the file), so that importing the
-file again stores no event twice. An invoice starting with "C" is a cancellation: its rows become
-refund events worth the amount refunded, which revenue leaves out. With --per-invoice an
-invoice's rows make one event tx:<invoice>; they must be next to each other, as in the UCI file:
-rows of an invoice that come again after another invoice's make a further event
-tx:<invoice>#2, counted in the summary. Import a file either per line or per invoice, not
-both: the ids differ, so its sales would count twice. Skipped and counted: rows without a
+An invoice is one order: its rows make one purchase event tx:<invoice>, worth the sum of
+Quantity x UnitPrice of its rows (each rounded to cents), at the time of its latest row, with
+the rows in properties.lines (as many as fit in 8 KB; lineCount counts them all). Its rows need
+not be next to each other: the file is read twice, first to find where each invoice ends. An
+invoice starting with "C" is a cancellation: its rows make one refund event, which revenue,
+orders and the RFM features leave out. (Rows of one invoice with several customer ids make one
+event per customer: tx:<invoice>@<n> for the others.) Importing the file again stores no event
+twice. Skipped and counted: rows without a
 customer id, rows with a quantity of 0 or less that are not cancellations, rows with a unit
 price of 0 or less. Customer ids like 17850.0 are read as 17850. Each customer is sent once,
 before its events: a new one is created; an existing one gets the file's location (and name,
@@ -126,7 +124,6 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
         map: { type: "string", multiple: true },
         "churned-column": { type: "string" },
         "churned-value": { type: "string" },
-        "per-invoice": { type: "boolean" },
         "date-format": { type: "string" },
         timezone: { type: "string" },
         "batch-size": { type: "string" },
@@ -173,7 +170,6 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
           "a transaction field",
           "--map customer=Client",
         ),
-        perInvoice: values["per-invoice"] ?? false,
         dateFormat: dateFormat(values["date-format"]),
         timezone: timezone(values.timezone),
         batchSize: batchSize(values["batch-size"], DEFAULT_EVENT_BATCH_SIZE, MAX_EVENT_BATCH),

@@ -126,7 +126,6 @@ function optionsFor(
     url: "http://gateway.test/graphql",
     credentials: { kind: "token", token: "t" },
     columns: {},
-    perInvoice: false,
     dateFormat: "mdy",
     timezone: "UTC",
     batchSize: 3,
@@ -155,7 +154,7 @@ const UCI = [
 ];
 
 describe("importTransactions", () => {
-  it("creates each customer once before its events, sends lines as purchases and refunds, and reports by line", async () => {
+  it("creates each customer once before its events, sends each invoice as one purchase or refund, and reports by line", async () => {
     const gateway = fakeGateway();
     const file = await csvFile(UCI);
     const summary = await importTransactions(optionsFor(file, gateway.fetch));
@@ -176,27 +175,48 @@ describe("importTransactions", () => {
     ]);
     const stored = [...gateway.events.values()];
     expect(stored.map((event) => [event.id, event.type, event.value, event.timestamp])).toEqual([
-      ["tx:536365:1", "purchase", 15.3, "2010-12-01T08:26:00.000Z"],
-      ["tx:536365:2", "purchase", 20.34, "2010-12-01T08:26:00.000Z"],
-      ["tx:536366:1", "purchase", 11.1, "2010-12-01T08:28:00.000Z"],
-      ["tx:536367:1", "purchase", 54.08, "2010-12-01T08:34:00.000Z"],
-      ["tx:C536379:1", "refund", 27.5, "2010-12-01T09:41:00.000Z"],
-      ["tx:536381:1", "purchase", 14.85, "2010-12-01T09:45:00.000Z"],
+      ["tx:536365", "purchase", 35.64, "2010-12-01T08:26:00.000Z"],
+      ["tx:536366", "purchase", 11.1, "2010-12-01T08:28:00.000Z"],
+      ["tx:536367", "purchase", 54.08, "2010-12-01T08:34:00.000Z"],
+      ["tx:C536379", "refund", 27.5, "2010-12-01T09:41:00.000Z"],
+      ["tx:536381", "purchase", 14.85, "2010-12-01T09:45:00.000Z"],
     ]);
     expect(stored[0].customerId).toBe(gateway.customers.get("17850")!.id);
-    expect(stored[4].properties).toEqual({
-      invoice: "C536379",
-      stockCode: "D",
-      description: "Discount",
-      quantity: -1,
-      unitPrice: 27.5,
+    expect(stored[0].properties).toEqual({
+      invoice: "536365",
       country: "United Kingdom",
+      lineCount: 2,
+      items: 12,
+      lines: [
+        {
+          stockCode: "85123A",
+          description: "WHITE HANGING HEART T-LIGHT HOLDER",
+          quantity: 6,
+          unitPrice: 2.55,
+        },
+        { stockCode: "71053", description: "WHITE METAL LANTERN", quantity: 6, unitPrice: 3.39 },
+      ],
+    });
+    expect(stored[3].properties).toEqual({
+      invoice: "C536379",
+      country: "United Kingdom",
+      lineCount: 1,
+      items: 1,
+      lines: [{ stockCode: "D", description: "Discount", quantity: -1, unitPrice: 27.5 }],
     });
 
     expect(summary).toMatchObject({
       rowsRead: 12,
       customers: { created: 4, updated: 0, unchanged: 0, rejected: 1 },
-      events: { sent: 7, purchases: 5, refunds: 1, accepted: 6, duplicates: 0, rejected: 1 },
+      events: {
+        sent: 6,
+        rows: 7,
+        purchases: 4,
+        refunds: 1,
+        accepted: 5,
+        duplicates: 0,
+        rejected: 1,
+      },
       skipped: {
         "no customer id": 1,
         "quantity 0 or less (not a cancellation)": 1,
@@ -204,7 +224,6 @@ describe("importTransactions", () => {
         "its customer was rejected": 1,
       },
       rowsRejected: 1,
-      splitInvoices: 0,
       rejected: 3,
     });
     expect(summary.rejections).toEqual([
@@ -225,12 +244,12 @@ describe("importTransactions", () => {
         .filter((call) => call.operation !== "lookup")
         .map((call) => `${call.operation} ${call.size}`),
     ).toEqual([
-      "upsert 1", // 17850, as its events are due
-      "track 3",
-      "upsert 2", // 13047 and 14527: a full batch
-      "track 3",
-      "upsert 2", // 99999 (refused) and 15311
-      "track 1", // without 99999's event
+      "upsert 2", // 17850 and 13047: a full batch
+      "track 3", // 536365, 536366, 536367
+      "upsert 2", // 14527 and 99999 (refused): a full batch
+      "track 2", // 536368 (refused, 1999) and C536379, without 99999's 536380
+      "upsert 1", // 15311, as its event is due
+      "track 1",
     ]);
   });
 
@@ -241,7 +260,7 @@ describe("importTransactions", () => {
     );
     expect(gateway.maxTracking()).toBe(1);
     expect(gateway.problems).toEqual([]);
-    expect(summary.events).toMatchObject({ sent: 7, accepted: 6, rejected: 1 });
+    expect(summary.events).toMatchObject({ sent: 6, accepted: 5, rejected: 1 });
   });
 
   it("stores nothing twice when the same file is imported again, and leaves the customers alone", async () => {
@@ -254,7 +273,7 @@ describe("importTransactions", () => {
     );
     expect(again).toMatchObject({
       customers: { created: 0, updated: 0, unchanged: 4, rejected: 1 },
-      events: { sent: 7, accepted: 0, duplicates: 6, rejected: 1 },
+      events: { sent: 6, accepted: 0, duplicates: 5, rejected: 1 },
     });
     expect(gateway.calls.slice(callsBefore).map((call) => call.operation)).toEqual([
       "lookup",
@@ -299,60 +318,36 @@ describe("importTransactions", () => {
     });
   });
 
-  it("makes one event per invoice with --per-invoice, and a further one for an invoice that comes back", async () => {
+  it("makes one order of an invoice whose lines come apart, and one per customer of an invoice", async () => {
     const gateway = fakeGateway();
     const lines = [
       ...UCI.slice(0, 6),
-      "536365,22752,SET 7 BABUSHKA NESTING BOXES,2,12/1/2010 8:26,7.65,17850,United Kingdom", // 7: 536365 again
+      "536365,22752,SET 7 BABUSHKA NESTING BOXES,2,12/1/2010 8:30,7.65,17850,United Kingdom", // 7: 536365 again, later
+      "536366,22753,SMALL YELLOW BABUSHKA NOTEBOOK,1,12/1/2010 8:28,0.85,13047,France", // 8: 536366 again, another customer
       UCI[10],
     ];
-    const summary = await importTransactions(
-      optionsFor(await csvFile(lines), gateway.fetch, { perInvoice: true }),
-    );
+    const summary = await importTransactions(optionsFor(await csvFile(lines), gateway.fetch));
     expect(
-      [...gateway.events.values()].map((event) => [
-        event.id,
-        event.type,
-        event.value,
-        event.properties,
-      ]),
+      [...gateway.events.values()]
+        .map((event) => [
+          event.id,
+          event.type,
+          event.value,
+          event.timestamp,
+          event.properties.lineCount,
+          event.properties.lines.map((line) => line.stockCode),
+        ])
+        .sort(),
     ).toEqual([
-      [
-        "tx:536365",
-        "purchase",
-        35.64,
-        { invoice: "536365", lines: 2, items: 12, country: "United Kingdom" },
-      ],
-      [
-        "tx:536366",
-        "purchase",
-        11.1,
-        { invoice: "536366", lines: 1, items: 6, country: "United Kingdom" },
-      ],
-      [
-        "tx:536367",
-        "purchase",
-        54.08,
-        { invoice: "536367", lines: 1, items: 32, country: "France" },
-      ],
-      [
-        "tx:536365#2",
-        "purchase",
-        15.3,
-        { invoice: "536365", lines: 1, items: 2, country: "United Kingdom" },
-      ],
-      [
-        "tx:C536379",
-        "refund",
-        27.5,
-        { invoice: "C536379", lines: 1, items: 1, country: "United Kingdom" },
-      ],
+      ["tx:536365", "purchase", 50.94, "2010-12-01T08:30:00.000Z", 3, ["85123A", "71053", "22752"]],
+      ["tx:536366", "purchase", 11.1, "2010-12-01T08:28:00.000Z", 1, ["22633"]],
+      ["tx:536366@2", "purchase", 0.85, "2010-12-01T08:28:00.000Z", 1, ["22753"]],
+      ["tx:536367", "purchase", 54.08, "2010-12-01T08:34:00.000Z", 1, ["84879"]],
+      ["tx:C536379", "refund", 27.5, "2010-12-01T09:41:00.000Z", 1, ["D"]],
     ]);
     expect(summary).toMatchObject({
-      rowsRead: 7,
-      perInvoice: true,
-      splitInvoices: 1,
-      events: { sent: 6, accepted: 5, rejected: 1, purchases: 4, refunds: 1 },
+      rowsRead: 8,
+      events: { sent: 6, rows: 8, accepted: 5, rejected: 1, purchases: 4, refunds: 1 },
     });
     expect(summary.rejections).toEqual([
       { line: 6, field: null, reason: "timestamp is before 2000-01-01." },
@@ -370,10 +365,11 @@ describe("importTransactions", () => {
         "  customers updated                          0",
         "  customers unchanged                        0",
         "  customers rejected                         1",
-        "  events sent (one per line)                 7",
-        "    purchase                                 5",
-        "    refund                                   1",
-        "  events accepted                            6",
+        "  events sent (one per invoice)              6",
+        "    purchase (orders)                        4",
+        "    refund (cancellations)                   1",
+        "    rows they hold                           7",
+        "  events accepted                            5",
         "  events duplicates                          0",
         "  events rejected                            1",
         "  rows rejected                              1",

@@ -19,12 +19,7 @@ import {
   MAX_CUSTOMER_BATCH,
   type CustomerCounts,
 } from "./transaction-customers";
-import {
-  eventGrouping,
-  type EventGrouping,
-  type EventInput,
-  type PendingEvent,
-} from "./transaction-events";
+import { OrderGrouping, type EventInput, type PendingEvent } from "./transaction-events";
 import {
   SKIP_REASONS,
   TransactionRowReader,
@@ -41,8 +36,6 @@ export const DEFAULT_EVENT_REQUESTS_IN_FLIGHT = 2;
 export interface ImportTransactionsOptions extends CommonImportOptions {
   /** `--map field=Column`: columns chosen on the command line; the others are detected. */
   columns: Partial<Record<TransactionField, string>>;
-  /** One event per invoice instead of one per line. */
-  perInvoice: boolean;
   dateFormat: DateFormat;
   /** The IANA zone of dates without an offset. */
   timezone: string;
@@ -58,9 +51,13 @@ export interface ImportTransactionsOptions extends CommonImportOptions {
 }
 
 export interface EventCounts {
-  /** Events sent: accepted + duplicates + rejected. */
+  /** Events sent (one per invoice and customer): accepted + duplicates + rejected. */
   sent: number;
+  /** The CSV rows the events sent stand for. */
+  rows: number;
+  /** Orders (purchase events) sent and not rejected. */
   purchases: number;
+  /** Cancellation invoices (refund events) sent and not rejected. */
   refunds: number;
   /** Stored now. */
   accepted: number;
@@ -72,7 +69,6 @@ export interface EventCounts {
 /** What a transactions import did. */
 export interface TransactionsSummary {
   file: string;
-  perInvoice: boolean;
   rowsRead: number;
   customers: CustomerCounts;
   events: EventCounts;
@@ -80,8 +76,6 @@ export interface TransactionsSummary {
   skipped: Partial<Record<SkipReason, number>>;
   /** Rows whose values cannot be read (no invoice number, a date or number that does not parse). */
   rowsRejected: number;
-  /** With --per-invoice, invoices whose lines were not contiguous and so made several events. */
-  splitInvoices: number;
   /** Every rejection: rows, customers and events. */
   rejected: number;
   /** The first {@link MAX_KEPT_REJECTIONS} rejections, by CSV line. */
@@ -99,11 +93,14 @@ interface TrackEventsResult {
 }
 
 /**
- * Imports sales lines (the UCI "Online Retail" layout, or any other through `columns`) as
- * `purchase` and `refund` events through the gateway, creating their customers first. Streams
- * the file: customers go in batches of up to 1,000 and an events batch is sent only once every
- * customer it refers to has its id; up to two events batches are in flight while the next is
- * read (reading waits for the oldest beyond that, so memory stays flat).
+ * Imports sales lines (the UCI "Online Retail" layout, or any other through `columns`) as orders:
+ * one `purchase` event per invoice and customer (a `refund` for a cancellation invoice), worth
+ * the sum of its lines, with the lines in its properties (see {@link OrderGrouping}), through the
+ * gateway, creating their customers first. Reads the file twice: first to learn on which line
+ * each invoice ends (a map of invoice numbers), then to send. Streams it: customers go in batches
+ * of up to 1,000 and an events batch is sent only once every customer it refers to has its id; up
+ * to two events batches are in flight while the next is read (reading waits for the oldest beyond
+ * that, so memory stays flat but for the invoices whose last line is still to come).
  * Event ids are derived from invoice numbers, so importing the same file again stores nothing
  * twice. Throws a {@link UsageError} for an unreadable file or columns that do not fit, and an
  * {@link ImportError} when the gateway refuses a request; what was sent before stays stored.
@@ -112,8 +109,9 @@ export async function importTransactions(
   options: ImportTransactionsOptions,
 ): Promise<TransactionsSummary> {
   const session = await ImportSession.open(options);
+  const lastLines = await lastLineOfInvoices(options);
   const progress = await session.progress("transactions");
-  const run = new TransactionsRun(session, options);
+  const run = new TransactionsRun(session, options, lastLines);
 
   let reader: TransactionRowReader | undefined;
   for await (const item of readCsv(options.file, options.delimiter)) {
@@ -137,11 +135,38 @@ export async function importTransactions(
   return summary;
 }
 
+/**
+ * The CSV line of each invoice's last row that becomes part of an order (read as the import
+ * reads rows), so that an order is sent once all of its lines are read, wherever they are in the
+ * file. Empty for a file without a header (the import then says so).
+ */
+export async function lastLineOfInvoices(
+  options: Pick<
+    ImportTransactionsOptions,
+    "file" | "delimiter" | "columns" | "dateFormat" | "timezone"
+  >,
+): Promise<Map<string, number>> {
+  const lastLines = new Map<string, number>();
+  let reader: TransactionRowReader | undefined;
+  for await (const item of readCsv(options.file, options.delimiter)) {
+    if (item.kind === "header") {
+      reader = new TransactionRowReader(
+        resolveTransactionColumns(item.columns, options.columns),
+        options,
+      );
+      continue;
+    }
+    const outcome = reader!.read(item.values, item.line);
+    if (outcome.kind === "line") lastLines.set(outcome.line.invoice, outcome.line.line);
+  }
+  return lastLines;
+}
+
 /** The state of one import between rows. */
 class TransactionsRun {
   readonly summary: TransactionsSummary;
   private readonly customers: CustomerDirectory;
-  private readonly grouping: EventGrouping;
+  private readonly grouping: OrderGrouping;
   private readonly rejections = new RejectionLog();
   private events: PendingEvent[] = [];
   /**
@@ -154,21 +179,28 @@ class TransactionsRun {
   constructor(
     private readonly session: ImportSession,
     private readonly options: ImportTransactionsOptions,
+    lastLines: ReadonlyMap<string, number>,
   ) {
     this.customers = new CustomerDirectory(
       session.client,
       Math.min(options.customerBatchSize ?? MAX_CUSTOMER_BATCH, MAX_CUSTOMER_BATCH),
     );
-    this.grouping = eventGrouping(options.perInvoice);
+    this.grouping = new OrderGrouping(lastLines);
     this.summary = {
       file: options.file,
-      perInvoice: options.perInvoice,
       rowsRead: 0,
       customers: this.customers.counts,
-      events: { sent: 0, purchases: 0, refunds: 0, accepted: 0, duplicates: 0, rejected: 0 },
+      events: {
+        sent: 0,
+        rows: 0,
+        purchases: 0,
+        refunds: 0,
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+      },
       skipped: {},
       rowsRejected: 0,
-      splitInvoices: 0,
       rejected: 0,
       rejections: [],
       elapsedMs: 0,
@@ -200,7 +232,6 @@ class TransactionsRun {
     for (const event of this.grouping.finish()) await this.queue(event);
     await this.sendEvents();
     await this.settle(0);
-    this.summary.splitInvoices = this.grouping.splitInvoices;
     this.summary.rejected = this.rejections.count;
     // Customers and events are refused after later rows were read: list them all by line.
     this.summary.rejections = [...this.rejections.kept].sort((a, b) => a.line - b.line);
@@ -268,6 +299,7 @@ class TransactionsRun {
     }
     const { events } = this.summary;
     events.sent += batch.length;
+    for (const item of batch) events.rows += item.event.rows;
     events.accepted += result.accepted;
     events.duplicates += result.duplicates;
     events.rejected += result.rejected.length;

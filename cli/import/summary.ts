@@ -46,9 +46,10 @@ export function formatTransactionsSummary(summary: TransactionsSummary): string 
     ["customers updated", customers.updated],
     ["customers unchanged", customers.unchanged],
     ["customers rejected", customers.rejected],
-    [`events sent (${summary.perInvoice ? "one per invoice" : "one per line"})`, events.sent],
-    ["  purchase", events.purchases],
-    ["  refund", events.refunds],
+    ["events sent (one per invoice)", events.sent],
+    ["  purchase (orders)", events.purchases],
+    ["  refund (cancellations)", events.refunds],
+    ["  rows they hold", events.rows],
     ["events accepted", events.accepted],
     ["events duplicates", events.duplicates],
     ["events rejected", events.rejected],
@@ -56,7 +57,6 @@ export function formatTransactionsSummary(summary: TransactionsSummary): string 
     ["rows skipped", skippedTotal],
     ...skipped.map(([reason, count]): [string, number] => [`  ${reason}`, count]),
   ];
-  if (summary.splitInvoices > 0) rows.push(["invoices not contiguous", summary.splitInvoices]);
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
   const valueWidth = Math.max(...rows.map(([, value]) => formatCount(value).length));
   const lines = [`Imported transactions from ${summary.file}`];
@@ -65,11 +65,6 @@ export function formatTransactionsSummary(summary: TransactionsSummary): string 
   lines.push(
     `  ${"elapsed".padEnd(labelWidth)} ${formatElapsed(summary.elapsedMs, summary.rowsPerSecond)}`,
   );
-  if (summary.splitInvoices > 0) {
-    lines.push(
-      `${formatCount(summary.splitInvoices)} invoice(s) had lines apart from each other; each further run of lines made an event tx:<invoice>#2, #3, ...`,
-    );
-  }
   lines.push(...listRejections(summary.rejections, summary.rejected, "rows, customers and events"));
   return `${lines.join("\n")}\n`;
 }

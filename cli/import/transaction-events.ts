@@ -7,12 +7,41 @@ export interface EventInput {
   customerId?: string;
   timestamp: string;
   value: number;
-  properties: Record<string, string | number>;
+  properties: OrderProperties;
 }
+
+/** One line of an order as kept in `properties.lines`: what was bought, how many, at what price. */
+export interface OrderLine {
+  stockCode?: string;
+  description?: string;
+  /** As in the file: negative for most cancellations. */
+  quantity: number;
+  unitPrice: number;
+}
+
+/** The `properties` of an order (or refund) event. */
+export interface OrderProperties {
+  invoice: string;
+  country?: string;
+  /** How many lines of the file the order holds, all of them (whether kept in `lines` or not). */
+  lineCount: number;
+  /** The sum of |quantity| over all its lines. */
+  items: number;
+  /** The first lines, in file order, as many as keep the properties within {@link MAX_ORDER_PROPERTIES_BYTES}. */
+  lines: OrderLine[];
+  /** Lines left out of `lines` to keep within the bound; absent when none was. */
+  linesOmitted?: number;
+}
+
+/**
+ * The largest `properties` of an event, as JSON text: the server refuses larger ones
+ * (MAX_PROPERTIES_BYTES of the analytics subgraph's event validation, 8 KB).
+ */
+export const MAX_ORDER_PROPERTIES_BYTES = 8 * 1024;
 
 /** An event waiting for its customer's id. */
 export interface PendingEvent {
-  /** The CSV line of its (first) row, for reporting. */
+  /** The CSV line of its first row, for reporting. */
   line: number;
   /** How many CSV rows it stands for. */
   rows: number;
@@ -21,127 +50,113 @@ export interface PendingEvent {
   input: Omit<EventInput, "customerId">;
 }
 
-/** Turns transaction lines into events, in file order. */
-export interface EventGrouping {
-  /** Takes the next line; returns the events it completes (maybe none). */
-  add(line: TransactionLine): PendingEvent[];
-  /** Returns what is still buffered. */
-  finish(): PendingEvent[];
-  /**
-   * Invoices whose lines made more than one event (with --per-invoice: they were not contiguous).
-   */
-  readonly splitInvoices: number;
-}
-
-export function eventGrouping(perInvoice: boolean): EventGrouping {
-  return perInvoice ? new PerInvoice() : new PerLine();
-}
-
-/**
- * One event per line: `purchase`, or `refund` for a cancellation, worth |quantity| x unit price,
- * with id `tx:<invoice>:<position>` (the line's place in its invoice, in file order).
- */
-class PerLine implements EventGrouping {
-  readonly splitInvoices = 0;
-
-  add(line: TransactionLine): PendingEvent[] {
-    const properties: Record<string, string | number> = { invoice: line.invoice };
-    if (line.stockCode !== undefined) properties.stockCode = line.stockCode;
-    if (line.description !== undefined) properties.description = line.description;
-    properties.quantity = line.quantity;
-    properties.unitPrice = line.unitPrice;
-    if (line.country !== undefined) properties.country = line.country;
-    return [
-      {
-        line: line.line,
-        rows: 1,
-        customer: line.customer,
-        input: {
-          id: `tx:${line.invoice}:${line.position}`,
-          type: line.cancellation ? "refund" : "purchase",
-          timestamp: line.timestamp,
-          value: line.amountCents / 100,
-          properties,
-        },
-      },
-    ];
-  }
-
-  finish(): PendingEvent[] {
-    return [];
-  }
-}
-
-interface OpenInvoice {
+interface OpenOrder {
   first: TransactionLine;
-  id: string;
+  latest: string;
   cents: number;
-  lines: number;
-  items: number;
+  lines: TransactionLine[];
 }
 
 /**
- * One event per invoice, worth the sum of its lines, with id `tx:<invoice>`. It needs an
- * invoice's lines one after the other, as the UCI file has them: it buffers the current invoice
- * and completes it when a line of another invoice (or of another customer) comes. When lines of an
- * invoice come again after that, they make a further event `tx:<invoice>#2` (then `#3`, ...),
- * counted in {@link splitInvoices}; so the same file always gives the same ids.
+ * Turns transaction lines into orders: one event per invoice and customer, `purchase` (or `refund`
+ * for a cancellation invoice), worth the sum of its lines, at the time of its latest line, with its
+ * lines in `properties.lines`. An invoice's lines need not be next to each other: its orders are
+ * completed when its last line (by `lastLines`, from a first pass over the file) has been read, so
+ * an invoice makes one event per customer whatever the order of the file, and memory holds only
+ * the invoices whose last line is still to come.
+ *
+ * Ids: `tx:<invoice>` for the order holding the invoice's first line, `tx:<invoice>@<n>` for
+ * another customer's order in the same invoice (n: the place of that order's first line among
+ * the invoice's rows). So the same file always gives the same ids, and importing it again stores
+ * nothing twice.
  */
-class PerInvoice implements EventGrouping {
-  splitInvoices = 0;
-  private open: OpenInvoice | undefined;
-  /** Events made so far per invoice number. */
-  private readonly parts = new Map<string, number>();
+export class OrderGrouping {
+  private readonly open = new Map<string, Map<string, OpenOrder>>();
 
+  /**
+   * @param lastLines the CSV line of each invoice's last line that becomes part of an order; an
+   *   invoice not in it is completed by {@link finish}.
+   */
+  constructor(private readonly lastLines: ReadonlyMap<string, number>) {}
+
+  /** Takes the next line; returns the orders it completes (none, or those of its invoice). */
   add(line: TransactionLine): PendingEvent[] {
-    const completed: PendingEvent[] = [];
-    if (
-      this.open &&
-      (this.open.first.invoice !== line.invoice || this.open.first.customer !== line.customer)
-    )
-      completed.push(this.close());
-    if (!this.open) {
-      const part = (this.parts.get(line.invoice) ?? 0) + 1;
-      this.parts.set(line.invoice, part);
-      if (part === 2) this.splitInvoices++;
-      this.open = {
+    let orders = this.open.get(line.invoice);
+    if (!orders) this.open.set(line.invoice, (orders = new Map()));
+    const order = orders.get(line.customer);
+    if (!order)
+      orders.set(line.customer, {
         first: line,
-        id: part === 1 ? `tx:${line.invoice}` : `tx:${line.invoice}#${part}`,
-        cents: 0,
-        lines: 0,
-        items: 0,
-      };
+        latest: line.timestamp,
+        cents: line.amountCents,
+        lines: [line],
+      });
+    else {
+      order.cents += line.amountCents;
+      order.lines.push(line);
+      if (line.timestamp > order.latest) order.latest = line.timestamp;
     }
-    this.open.cents += line.amountCents;
-    this.open.lines++;
-    this.open.items += Math.abs(line.quantity);
-    return completed;
+    return this.lastLines.get(line.invoice) === line.line ? this.close(line.invoice) : [];
   }
 
+  /** Returns the orders still open (the file ended). */
   finish(): PendingEvent[] {
-    return this.open ? [this.close()] : [];
+    return [...this.open.keys()].flatMap((invoice) => this.close(invoice));
   }
 
-  private close(): PendingEvent {
-    const { first, id, cents, lines, items } = this.open!;
-    this.open = undefined;
-    const properties: Record<string, string | number> = {
-      invoice: first.invoice,
-      lines,
-      items: Math.round(items * 1e6) / 1e6,
-    };
-    if (first.country !== undefined) properties.country = first.country;
-    return {
-      line: first.line,
-      rows: lines,
-      customer: first.customer,
-      input: {
-        id,
-        type: first.cancellation ? "refund" : "purchase",
-        timestamp: first.timestamp,
-        value: cents / 100,
-        properties,
-      },
-    };
+  /** Invoices with lines read and not yet completed. */
+  get openInvoices(): number {
+    return this.open.size;
   }
+
+  private close(invoice: string): PendingEvent[] {
+    const orders = [...(this.open.get(invoice)?.values() ?? [])].sort(
+      (a, b) => a.first.position - b.first.position,
+    );
+    this.open.delete(invoice);
+    return orders.map((order, index) =>
+      orderEvent(order, index === 0 ? `tx:${invoice}` : `tx:${invoice}@${order.first.position}`),
+    );
+  }
+}
+
+function orderEvent(order: OpenOrder, id: string): PendingEvent {
+  const { first } = order;
+  const items = order.lines.reduce((sum, line) => sum + Math.abs(line.quantity), 0);
+  const properties: OrderProperties = {
+    invoice: first.invoice,
+    ...(first.country !== undefined ? { country: first.country } : {}),
+    lineCount: order.lines.length,
+    items: Math.round(items * 1e6) / 1e6,
+    lines: [],
+  };
+  let size = Buffer.byteLength(JSON.stringify(properties));
+  // Room for `"linesOmitted":<n>,` should some lines not fit.
+  const reserve = `,"linesOmitted":${order.lines.length}`.length;
+  for (const line of order.lines) {
+    const kept: OrderLine = {
+      ...(line.stockCode !== undefined ? { stockCode: line.stockCode } : {}),
+      ...(line.description !== undefined ? { description: line.description } : {}),
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+    };
+    const added = Buffer.byteLength(JSON.stringify(kept)) + (properties.lines.length > 0 ? 1 : 0);
+    if (size + added + reserve > MAX_ORDER_PROPERTIES_BYTES) break;
+    properties.lines.push(kept);
+    size += added;
+  }
+  if (properties.lines.length < order.lines.length)
+    properties.linesOmitted = order.lines.length - properties.lines.length;
+  return {
+    line: first.line,
+    rows: order.lines.length,
+    customer: first.customer,
+    input: {
+      id,
+      type: first.cancellation ? "refund" : "purchase",
+      timestamp: order.latest,
+      value: order.cents / 100,
+      properties,
+    },
+  };
 }

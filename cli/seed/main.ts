@@ -13,10 +13,10 @@ export const SEED_USAGE = `Usage: npm run seed -- --customers <N> --events <M> [
 Generates realistic retail data (customers in 30 countries; invoices of 1 to 40 lines over the
 past year, with cancellations as refunds; a few heavy buyers and many occasional ones), seeded,
 and loads it through the gateway like \`npm run import -- transactions\`: customers created by
-externalId, one purchase event per line. Running it again with the same seed stores nothing twice.
+externalId, one purchase (or refund) event per invoice. Running it again with the same seed stores nothing twice.
 
   --customers <N>    the customer pool (default 4000): as many of them buy as the invoices reach
-  --events <M>       sales lines, so about M events (default 50000)
+  --events <M>       sales lines (default 50000), about M / 20 invoices, so as many events
   --seed <S>         a different data set per seed (default 1)
 
 Credentials and --url as for \`npm run import\` (default: the demo ADMIN, admin@acme.test, of

@@ -83,6 +83,26 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     });
   });
   server.keepAliveTimeout = 65_000;
+  // A request Node's HTTP parser refuses (an unknown method, a malformed header) gets the same
+  // JSON error body as any other bad request, instead of a bare 400.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") return void socket.destroy();
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const body = JSON.stringify({
+      errors: [
+        {
+          message: tooLarge
+            ? "The request's headers are too large."
+            : "The HTTP request is malformed (method, request line or headers).",
+          extensions: { code: ErrorCode.BadRequest },
+        },
+      ],
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -165,6 +185,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     }
     const named = (parsedBody as { operationName?: unknown } | undefined)?.operationName;
     operation = typeof named === "string" ? named.slice(0, 100) : undefined;
+    const malformed = malformedExtensions(parsedBody, url.searchParams);
+    if (malformed)
+      return sendJson(res, 400, {
+        errors: [{ message: malformed, extensions: { code: ErrorCode.BadRequest } }],
+      });
     const refused = refusedSubscription(parsedBody);
     if (refused)
       return sendJson(res, 400, {
@@ -279,6 +304,38 @@ async function readBody(
     chunks.push(chunk as Buffer);
   }
   return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
+}
+
+/**
+ * Why the request's `extensions` (the POSTed body's, or GET's `extensions` parameter) are refused
+ * before Apollo Server sees them, or null: a `persistedQuery` that is not `{ version: 1,
+ * sha256Hash: "<hex>" }`. Apollo Server reports those with an error of no code, which would reach
+ * the client as INTERNAL_SERVER_ERROR.
+ */
+function malformedExtensions(body: unknown, search: URLSearchParams): string | null {
+  let extensions: unknown =
+    body !== null && typeof body === "object" && !Array.isArray(body)
+      ? (body as { extensions?: unknown }).extensions
+      : undefined;
+  const fromQuery = search.get("extensions");
+  if (extensions === undefined && fromQuery !== null) {
+    try {
+      extensions = JSON.parse(fromQuery);
+    } catch {
+      return null; // Apollo Server reports it: not JSON
+    }
+  }
+  if (extensions === null || typeof extensions !== "object" || Array.isArray(extensions))
+    return null; // absent, or Apollo Server reports it: not an object
+  const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
+  if (persisted === undefined || persisted === null) return null;
+  const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
+  return typeof persisted === "object" &&
+    version === 1 &&
+    typeof sha256Hash === "string" &&
+    /^[0-9a-f]{64}$/i.test(sha256Hash)
+    ? null
+    : 'extensions.persistedQuery must be { "version": 1, "sha256Hash": "<SHA-256 of the query, in hex>" }.';
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
 import {
   BREAK,
   GraphQLError,
+  Kind,
   validate,
   visit,
   type DocumentNode,
@@ -181,6 +182,30 @@ function introspectsOrDefers(document: DocumentNode): boolean {
 }
 
 /**
+ * Why Apollo Server found no operation to run in the document, as graphql-js's `execute` says it
+ * (so Apollo Server answers HTTP 400 `OPERATION_RESOLUTION_FAILURE`, as a subgraph does); null
+ * when it found one. Without this the request would reach `@apollo/gateway`, whose executor
+ * throws for it (an HTTP 500), or the passthrough, which would run some operation.
+ */
+export function unresolvedOperation(requestContext: {
+  operation?: unknown;
+  document: DocumentNode;
+  request: { operationName?: string | null };
+}): GraphQLError | null {
+  if (requestContext.operation) return null;
+  const { operationName } = requestContext.request;
+  if (operationName != null) return new GraphQLError(`Unknown operation named "${operationName}".`);
+  const operations = requestContext.document.definitions.filter(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+  );
+  return new GraphQLError(
+    operations.length > 1
+      ? "Must provide operation name if query contains multiple operations."
+      : "Must provide an operation.",
+  );
+}
+
+/**
  * `@apollo/gateway` as Apollo Server sees it, except that operations one subgraph answers alone
  * are run by `passthrough` (see {@link SubgraphPassthrough}).
  */
@@ -197,8 +222,11 @@ export function withPassthrough(
       const executor = loaded.executor;
       return {
         ...loaded,
-        executor: async (requestContext: Parameters<typeof executor>[0]) =>
-          (await passthrough.execute(requestContext as never)) ?? executor(requestContext),
+        executor: async (requestContext: Parameters<typeof executor>[0]) => {
+          const unresolved = unresolvedOperation(requestContext);
+          if (unresolved) return { errors: [unresolved] };
+          return (await passthrough.execute(requestContext as never)) ?? executor(requestContext);
+        },
       };
     },
   } as unknown as ApolloGateway;

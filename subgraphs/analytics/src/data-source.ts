@@ -11,8 +11,24 @@ import { DropEventsPrimaryKey1763900007000 } from "../migrations/1763900007000-D
 import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008000-CoverCustomerActivityDays";
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
+import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000-MergeInvoiceLineEvents";
+import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { CreateNotificationChannels1763900060000 } from "../migrations/1763900060000-CreateNotificationChannels";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
+
+/**
+ * A streaming replica of the analytics database, for read-only queries (read-replica.ts): the same
+ * entities, no migrations (it replays the primary's), connections named `analytics-read`.
+ */
+export function createAnalyticsReadDataSource(url: string): DataSource {
+  return createServiceDataSource({
+    name: "analytics",
+    applicationName: "analytics-read",
+    url,
+    entities: [MetricDefinitionEntity],
+    migrations: [],
+  });
+}
 
 /** The analytics database. */
 export function createAnalyticsDataSource(url: string): DataSource {
@@ -34,6 +50,8 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CoverCustomerActivityDays1763900008000,
       CreateEventTypeRollups1763900009000,
       CustomerActivityTwoMonths1763900010000,
+      MergeInvoiceLineEvents1763900020000,
+      KeyModelsByOrganization1763900050000,
       CreateNotificationChannels1763900060000,
     ],
   });

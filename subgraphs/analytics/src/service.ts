@@ -1,6 +1,7 @@
 import type { DemoDataset } from "#dev/demo/demo-dataset";
 import type { RunningService } from "#kit/server/graphql-service";
 import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
+import type { ReadReplica } from "#kit/database/read-replica";
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
@@ -19,6 +20,11 @@ import {
 } from "./modules/ingest/event-partitions";
 import { failInterruptedJobs } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
+import {
+  analyticsReadsFromEnv,
+  connectAnalyticsReads,
+  type AnalyticsReadsOptions,
+} from "./read-replica";
 import { buildAnalyticsSchema } from "./schema";
 
 export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
@@ -33,6 +39,11 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
   clock?: Clock;
   /** Alert delivery: poll interval and first retry delay (tests shorten them). */
   delivery?: { pollMs?: number; retryBaseMs?: number };
+  /**
+   * A streaming replica for the read-only queries, and how long a read waits for it (see
+   * read-replica.ts). @default ANALYTICS_READ_DATABASE_URL, ANALYTICS_READ_REPLICA_MAX_WAIT_MS
+   */
+  reads?: AnalyticsReadsOptions;
 }
 
 /**
@@ -46,7 +57,9 @@ export function startAnalyticsService(
     options.customersUrl ??
     process.env.CUSTOMERS_URL ??
     `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
-  // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
+  // Made once the database is ready: the read routing, the pub/sub of subscriptions and the alert
+  // evaluator.
+  let reads: ReadReplica | undefined;
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
   let dispatcher: NotificationDispatcher | undefined;
@@ -57,14 +70,20 @@ export function startAnalyticsService(
     {
       name: "analytics",
       prepare: async (dataSource) => {
+        const log = createLogger("analytics");
+        reads = await connectAnalyticsReads(
+          dataSource,
+          { ...analyticsReadsFromEnv(), connect: options.connect, ...options.reads },
+          log,
+        );
         await failInterruptedJobs(dataSource);
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
-        realtime = new RealtimeHub(pubsub, dataSource);
-        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"), { clock });
+        realtime = new RealtimeHub(pubsub, reads);
+        alerts = new AlertEvaluator(reads, realtime, log, { clock });
         const secrets = await SecretBox.load(options.keysDir ?? path.join(dataDir(), "keys"));
         alerting = { secrets, clock };
-        dispatcher = new NotificationDispatcher(dataSource, secrets, createLogger("analytics"), {
+        dispatcher = new NotificationDispatcher(dataSource, secrets, log, {
           clock,
           ...options.delivery,
           beforeRound: async (now) => {
@@ -74,7 +93,6 @@ export function startAnalyticsService(
         // Replicas that must not call out (no egress) leave delivery and escalation to the others.
         if (process.env.ALERT_DELIVERY_ENABLED !== "false") dispatcher.start();
         // Partitions for the months ahead, and retention, now and every 6 hours.
-        const log = createLogger("analytics");
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
             .then(
@@ -95,13 +113,20 @@ export function startAnalyticsService(
         alerts?.stop();
         await dispatcher?.stop();
         await realtime?.close();
+        reads?.close();
+        if (reads?.replica?.isInitialized) await reads.replica.destroy();
       },
-      seedDemoData: seedAnalyticsDemoData,
+      // Reads wait for the demo data on the read replica too.
+      seedDemoData: async (dataSource, dataset) => {
+        const loaded = await seedAnalyticsDemoData(dataSource, dataset);
+        if (loaded) await reads?.noteGlobalWrite();
+        return loaded;
+      },
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, credential) =>
+      createContext: (_dataSource, credential) =>
         createAnalyticsContext(
-          dataSource,
+          reads!,
           credential?.viewer ?? null,
           customersUrl,
           credential?.accessToken ?? null,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DataSource } from "typeorm";
+import type { ReadReplica } from "#kit/database/read-replica";
 import type { Logger } from "#kit/logger";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { queryMetrics } from "../timeseries/metric-query";
@@ -46,8 +46,9 @@ export class AlertEvaluator {
   private withRules = new Set<string>();
   private readonly clock: Clock;
 
+  /** @param reads the primary for the rules and alerts, and where the rules' metrics are read */
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplica,
     private readonly hub: RealtimeHub,
     private readonly log: Logger,
     options: AlertEvaluatorOptions = {},
@@ -74,7 +75,7 @@ export class AlertEvaluator {
   }
 
   private async loadOrganizationsWithRules(): Promise<string[]> {
-    const rows: { organization_id: string }[] = await this.dataSource
+    const rows: { organization_id: string }[] = await this.reads.primary
       .query(`SELECT DISTINCT organization_id FROM alert_rules`)
       .catch(() => []);
     this.withRules = new Set(rows.map((row) => row.organization_id));
@@ -82,7 +83,7 @@ export class AlertEvaluator {
   }
 
   private async refreshOrganization(organizationId: string): Promise<void> {
-    const rows = await this.dataSource
+    const rows = await this.reads.primary
       .query(`SELECT 1 FROM alert_rules WHERE organization_id = $1 LIMIT 1`, [organizationId])
       .catch(() => [{}]);
     if (rows.length > 0) this.withRules.add(organizationId);
@@ -120,16 +121,16 @@ export class AlertEvaluator {
   }
 
   private async evaluate(organizationId: string): Promise<void> {
-    const rules = await listAlertRules(this.dataSource, organizationId);
+    const rules = await listAlertRules(this.reads.primary, organizationId);
     for (const rule of rules) {
       if (this.stopped) return;
       const now = this.clock();
       const evaluation =
         rule.condition === AlertCondition.ANOMALY
-          ? await anomalyEvaluation(this.dataSource, organizationId, rule, now)
-          : await thresholdEvaluation(this.dataSource, organizationId, rule, now);
+          ? await anomalyEvaluation(this.reads, organizationId, rule, now)
+          : await thresholdEvaluation(this.reads, organizationId, rule, now);
       const alert = await recordEvaluation(
-        this.dataSource,
+        this.reads.primary,
         organizationId,
         rule,
         evaluation.value,
@@ -157,16 +158,19 @@ export function isBreached(
   return rule.condition === AlertCondition.ABOVE ? value > rule.threshold : value < rule.threshold;
 }
 
-/** The rule's metric over its trailing window ending now (0 for no events) and its threshold. */
+/**
+ * The rule's metric over its trailing window ending now (0 for no events), read where the
+ * organization's reads go, against its threshold.
+ */
 async function thresholdEvaluation(
-  dataSource: DataSource,
+  reads: ReadReplica,
   organizationId: string,
   rule: AlertRule,
   now: Date,
 ): Promise<Evaluation> {
-  const [spec] = await resolveMetrics(dataSource, organizationId, [rule.metric]);
+  const [spec] = await resolveMetrics(reads.primary, organizationId, [rule.metric]);
   const from = new Date(now.getTime() - rule.windowMinutes * 60_000);
-  const [row] = await queryMetrics(dataSource, organizationId, {
+  const [row] = await queryMetrics(await reads.forReading(organizationId), organizationId, {
     specs: [spec],
     range: { from, to: now, timezone: "UTC" },
     interval: null,
@@ -182,14 +186,14 @@ async function thresholdEvaluation(
  * which only grow as the bucket fills).
  */
 async function anomalyEvaluation(
-  dataSource: DataSource,
+  reads: ReadReplica,
   organizationId: string,
   rule: AlertRule,
   now: Date,
 ): Promise<Evaluation> {
-  const [spec] = await resolveMetrics(dataSource, organizationId, [rule.metric]);
+  const [spec] = await resolveMetrics(reads.primary, organizationId, [rule.metric]);
   const interval = rule.interval ?? Interval.HOUR;
-  const points = await anomalySeries(dataSource, organizationId, {
+  const points = await anomalySeries(await reads.forReading(organizationId), organizationId, {
     spec,
     range: {
       from: new Date(now.getTime() - 2 * INTERVAL_MS[interval]),

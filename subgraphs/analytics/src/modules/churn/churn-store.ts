@@ -85,7 +85,7 @@ export function createChurnRiskLoader(
           dataSource,
           "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
-           SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
+           SELECT p.* FROM latest JOIN churn_predictions p ON p.organization_id = $1 AND p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )
       : [];
@@ -107,10 +107,12 @@ export interface PredictionRow {
  * Stores a model's predictions with one `COPY churn_predictions FROM STDIN` on the connection of
  * `manager`'s transaction: PostgreSQL parses plain text rows (no parameter arrays to build in
  * JavaScript and to unpack in SQL). `chunks` is read one chunk at a time, as the server takes
- * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one.
+ * them, so a lazy iterable computes a chunk while PostgreSQL stores the previous one; between
+ * chunks the event loop serves other work.
  */
 export async function copyPredictions(
   manager: EntityManager,
+  organizationId: string,
   modelId: string,
   chunks: Iterable<readonly PredictionRow[]>,
 ): Promise<void> {
@@ -119,20 +121,23 @@ export async function copyPredictions(
       "copyPredictions needs the entity manager of a transaction (dataSource.transaction).",
     );
   const client = (await manager.queryRunner.connect()) as PoolClient;
-  const model = copyText(modelId);
-  function* text(): Generator<string> {
+  const model = `${copyText(organizationId)}\t${copyText(modelId)}`;
+  async function* text(): AsyncGenerator<string> {
     for (const rows of chunks) {
       let lines = "";
       for (const row of rows)
         lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
       if (lines) yield lines;
+      // The stream asks for the next chunk as soon as the socket takes this one, so without this
+      // the whole COPY (and a lazy `chunks` computing its rows) would hold the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   await pipeline(
     Readable.from(text()),
     client.query(
       copyFrom(
-        `COPY churn_predictions (model_id, customer_id, probability, band, factors) FROM STDIN`,
+        `COPY churn_predictions (organization_id, model_id, customer_id, probability, band, factors) FROM STDIN`,
       ),
     ),
   );

@@ -2,8 +2,10 @@ import type { DataSource } from "typeorm";
 import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
-import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
+import { predictProbabilities } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
+import { runMlTask } from "../ml/ml-pool";
+import { transferableBuffers } from "../ml/ml-tasks";
 import {
   customerFeatures,
   EVENT_FEATURES,
@@ -208,10 +210,13 @@ export async function buildChurnDataset(
 /**
  * Trains a regularised logistic regression on a stratified 80% (seeded), evaluates it on the held
  * out 20% (ROC-AUC, and accuracy, precision and recall at the threshold that maximises Youden's J
- * on the training part), then scores every customer and stores the model and the predictions.
+ * on the training part), then scores every customer and stores the model and the predictions. The
+ * fit runs in an ML worker thread (`fitLogistic`), so the service's event loop keeps serving
+ * requests meanwhile; the other steps run on the calling thread.
  */
 export async function trainChurnModel(
   dataSource: DataSource,
+  organizationId: string,
   modelId: string,
   dataset: ChurnDataset,
   parameters: ChurnTrainingParameters,
@@ -233,7 +238,14 @@ export async function trainChurnModel(
   };
   const trainLabels = Uint8Array.from(train, (i) => dataset.labels[i]);
   const testLabels = Uint8Array.from(test, (i) => dataset.labels[i]);
-  const model = fitLogistic(rows(train), trainLabels, { l2: parameters.l2 });
+  // The fit, the longest step, in an ML worker: the training matrix moves there (only `all` is read
+  // below), the labels are copied.
+  const x = rows(train);
+  const model = await runMlTask(
+    "fitLogistic",
+    { x, y: trainLabels, options: { l2: parameters.l2 } },
+    { transfer: transferableBuffers(x) },
+  );
   phaseDone("fit");
   await progress(0.6);
   // Every customer scored once; the train and test scores are the same numbers, picked out.
@@ -302,8 +314,9 @@ export async function trainChurnModel(
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
-      `UPDATE churn_models SET label_source = $2, cutoff = $3, training_size = $4, positive_rate = $5, auc = $6, accuracy = $7, precision = $8, recall = $9, threshold = $10, model = $11 WHERE id = $1`,
+      `UPDATE churn_models SET label_source = $3, cutoff = $4, training_size = $5, positive_rate = $6, auc = $7, accuracy = $8, precision = $9, recall = $10, threshold = $11, model = $12 WHERE organization_id = $1 AND id = $2`,
       [
+        organizationId,
         modelId,
         dataset.labelSource,
         dataset.cutoff,
@@ -317,7 +330,7 @@ export async function trainChurnModel(
         JSON.stringify({ intercept: model.intercept, coefficients, encoder }),
       ],
     );
-    await copyPredictions(manager, modelId, predictions());
+    await copyPredictions(manager, organizationId, modelId, predictions());
   });
   phaseDone("store");
 }

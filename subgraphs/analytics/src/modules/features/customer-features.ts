@@ -3,11 +3,11 @@ import type { DataSource } from "typeorm";
 /** Per-customer features computed from events before `asOf`. */
 export interface CustomerFeatureRow {
   customerId: string;
-  /** Days from the last purchase to asOf (from the first event when there was no purchase). */
+  /** Days from the last purchase (order) to asOf (from the first event when there was no purchase). */
   recency: number;
-  /** Purchases. */
+  /** Purchase events: orders (an importer and applications send one per order, docs/analytics.md). */
   frequency: number;
-  /** Sum of purchase values. */
+  /** Sum of purchase values (refunds, the cancellations, are not purchases). */
   monetary: number;
   /** Days from the first event to asOf. */
   tenure: number;

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { ReadReplica } from "#kit/database/read-replica";
 
 /** Reports a job's progress, from 0 to 1; awaiting it also lets other requests run. */
 export type ReportProgress = (fraction: number) => Promise<void>;
@@ -10,40 +11,46 @@ export type JobTable = "segmentation_runs" | "churn_models";
  * Runs a long computation (a segmentation, a model training) in the background of this process:
  * `work` yields to the event loop whenever it reports progress, so other requests keep being
  * served. The row's `progress` is kept current (at most every half second), and its `status`
- * becomes COMPLETED, or FAILED with the error's message. Resolves when the job ends, never rejects.
+ * becomes COMPLETED, or FAILED with the error's message; then the organization's reads wait for
+ * the job's writes on the read replica (`reads.noteWrite`). Writes go to `reads.primary`.
+ * Resolves when the job ends, never rejects.
  */
 export function startBackgroundJob(
-  dataSource: DataSource,
+  reads: ReadReplica,
   table: JobTable,
+  organizationId: string,
   id: string,
   work: (progress: ReportProgress) => Promise<void>,
 ): Promise<void> {
+  const dataSource = reads.primary;
   let lastWrite = 0;
   const progress: ReportProgress = async (fraction) => {
     await new Promise((resolve) => setImmediate(resolve));
     if (Date.now() - lastWrite < 500) return;
     lastWrite = Date.now();
     await dataSource.query(
-      `UPDATE ${table} SET progress = $2 WHERE id = $1 AND status = 'RUNNING'`,
-      [id, Math.min(0.99, fraction)],
+      `UPDATE ${table} SET progress = $3 WHERE organization_id = $1 AND id = $2 AND status = 'RUNNING'`,
+      [organizationId, id, Math.min(0.99, fraction)],
     );
   };
-  return work(progress).then(
-    () =>
-      dataSource
-        .query(`UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE id = $1`, [id])
-        .then(() => undefined),
-    (error: Error) =>
-      dataSource
-        .query(`UPDATE ${table} SET status = 'FAILED', error = $2 WHERE id = $1`, [
-          id,
-          error.message,
-        ])
-        .then(
-          () => undefined,
-          () => undefined,
+  return work(progress)
+    .then(
+      () =>
+        dataSource.query(
+          `UPDATE ${table} SET status = 'COMPLETED', progress = 1 WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id],
         ),
-  );
+      (error: Error) =>
+        dataSource.query(
+          `UPDATE ${table} SET status = 'FAILED', error = $3 WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id, error.message],
+        ),
+    )
+    .then(() => reads.noteWrite(organizationId))
+    .then(
+      () => undefined,
+      () => undefined,
+    );
 }
 
 /** Waits for a job at most `seconds`; resolves true when it ended in time. */

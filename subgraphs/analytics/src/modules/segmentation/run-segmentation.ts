@@ -1,9 +1,9 @@
 import type { DataSource } from "typeorm";
 import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
-import { kmeans, type KMeansResult } from "../ml/kmeans";
 import { matrix } from "../ml/matrix";
-import { silhouetteScore } from "../ml/silhouette";
+import { runMlTask } from "../ml/ml-pool";
+import { transferableBuffers } from "../ml/ml-tasks";
 import {
   customerFeatures,
   EVENT_FEATURES,
@@ -81,11 +81,13 @@ export async function segmentationPopulation(
 /**
  * k-means on the customers' features (skewed ones log-transformed, all standardised), with
  * k-means++ and 10 restarts; without k, each k in 2..8 is tried (4 restarts each) and the best
- * silhouette wins. Stores the run's result, its segments (labelled from their centroids) and
+ * silhouette wins (`searchKMeans`, run in an ML worker thread, so the service's event loop keeps
+ * serving requests meanwhile). Stores the run's result, its segments (labelled from their centroids) and
  * every customer's segment, in one transaction.
  */
 export async function runSegmentation(
   dataSource: DataSource,
+  organizationId: string,
   runId: string,
   rows: CustomerFeatureRow[],
   parameters: SegmentationParameters,
@@ -112,32 +114,12 @@ export async function runSegmentation(
   });
   const { points, transforms } = prepareFeatures(raw, names);
 
-  const candidates = parameters.k
-    ? [parameters.k]
-    : [2, 3, 4, 5, 6, 7, 8].filter((k) => k < rows.length);
-  let best: { k: number; result: KMeansResult; silhouette: number } | undefined;
-  let step = 0;
-  for (const k of candidates) {
-    const result = await kmeans(points, {
-      k,
-      seed: parameters.seed,
-      restarts: parameters.k ? 10 : 4,
-      onRestart: (done, total) => progress((0.9 * (step + done / total)) / candidates.length),
-    });
-    const silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
-    if (!best || silhouette > best.silhouette) best = { k, result, silhouette };
-    step++;
-  }
-  let { k, result, silhouette } = best!;
-  if (!parameters.k) {
-    result = await kmeans(points, {
-      k,
-      seed: parameters.seed,
-      restarts: 10,
-      onRestart: (done) => progress(0.9 + (0.05 * done) / 10),
-    });
-    silhouette = silhouetteScore(points, result.labels, k, 3_000, parameters.seed);
-  }
+  // Off the event loop, in a worker: the points move there (nothing below reads them).
+  const { k, result, silhouette } = await runMlTask(
+    "kmeansSearch",
+    { points, options: { k: parameters.k, seed: parameters.seed } },
+    { transfer: transferableBuffers(points), onProgress: progress },
+  );
 
   const sizes = new Array<number>(k).fill(0);
   const revenue = new Array<number>(k).fill(0);
@@ -153,12 +135,16 @@ export async function runSegmentation(
 
   await dataSource.transaction(async (manager) => {
     await manager.query(
-      `UPDATE segmentation_runs SET k = $2, silhouette = $3, inertia = $4, customer_count = $5, transforms = $6 WHERE id = $1`,
-      [runId, k, silhouette, result.inertia, rows.length, JSON.stringify(transforms)],
-    );
-    const runRow: { organization_id: string }[] = await manager.query(
-      "SELECT organization_id FROM segmentation_runs WHERE id = $1",
-      [runId],
+      `UPDATE segmentation_runs SET k = $3, silhouette = $4, inertia = $5, customer_count = $6, transforms = $7 WHERE organization_id = $1 AND id = $2`,
+      [
+        organizationId,
+        runId,
+        k,
+        silhouette,
+        result.inertia,
+        rows.length,
+        JSON.stringify(transforms),
+      ],
     );
     for (let c = 0; c < k; c++) {
       const centroid = names.map((feature, j) => ({
@@ -170,7 +156,7 @@ export async function runSegmentation(
         [
           runId,
           c,
-          runRow[0].organization_id,
+          organizationId,
           labels[c],
           sizes[c],
           sizes[c] / rows.length,
@@ -180,8 +166,8 @@ export async function runSegmentation(
       );
     }
     await manager.query(
-      `INSERT INTO segment_members (run_id, customer_id, segment_index) SELECT $1, * FROM unnest($2::uuid[], $3::int[])`,
-      [runId, rows.map((row) => row.customerId), Array.from(result.labels)],
+      `INSERT INTO segment_members (organization_id, run_id, customer_id, segment_index) SELECT $1, $2, * FROM unnest($3::uuid[], $4::int[])`,
+      [organizationId, runId, rows.map((row) => row.customerId), Array.from(result.labels)],
     );
   });
 }
