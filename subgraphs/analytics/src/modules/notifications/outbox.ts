@@ -171,21 +171,41 @@ export class NotificationDispatcher {
     return this.round;
   }
 
-  /** Claims and attempts one due message; false when none is due (or all are being sent). */
-  private attemptOne(now: Date): Promise<boolean> {
+  /**
+   * Claims and attempts one due message; false when none is due (or all are being sent). The due
+   * messages are listed without a lock, then locked one by one by their key with `SKIP LOCKED`,
+   * which Citus runs on the message's shard (it has no multi-shard `FOR UPDATE`); the locked read
+   * checks again that the message is still due, so one attempted meanwhile is not attempted again.
+   */
+  private async attemptOne(now: Date): Promise<boolean> {
+    const due: { organization_id: string; id: string }[] = await this.dataSource.query(
+      `SELECT organization_id, id FROM alert_notifications
+        WHERE state = 'PENDING' AND next_attempt_at <= $1
+        ORDER BY next_attempt_at, id
+        LIMIT $2`,
+      [now, 4 * this.concurrency],
+    );
+    for (const candidate of due) {
+      if (this.stopped) return false;
+      if (await this.attempt(candidate.organization_id, candidate.id, now)) return true;
+    }
+    return false;
+  }
+
+  /** Locks one message if it is still due and nobody holds it, and attempts it; false if not. */
+  private attempt(organizationId: string, id: string, now: Date): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const [message]: ClaimedMessage[] = await manager.query(
         `SELECT n.organization_id, n.id, n.alert_id, n.channel_id, n.reason, n.payload, n.attempts,
                 c.kind, c.url, c.email, c.secret_ciphertext, r.silenced_until
            FROM alert_notifications n
-           JOIN notification_channels c ON c.organization_id = n.organization_id AND c.id = n.channel_id
-           JOIN alerts a ON a.organization_id = n.organization_id AND a.id = n.alert_id
-           JOIN alert_rules r ON r.organization_id = a.organization_id AND r.id = a.rule_id
-          WHERE n.state = 'PENDING' AND n.next_attempt_at <= $1
-          ORDER BY n.next_attempt_at, n.id
-          LIMIT 1
+           JOIN notification_channels c ON c.organization_id = $1 AND c.id = n.channel_id
+           JOIN alerts a ON a.organization_id = $1 AND a.id = n.alert_id
+           JOIN alert_rules r ON r.organization_id = $1 AND r.id = a.rule_id
+          WHERE n.organization_id = $1 AND n.id = $2
+            AND n.state = 'PENDING' AND n.next_attempt_at <= $3
           FOR UPDATE OF n SKIP LOCKED`,
-        [now],
+        [organizationId, id, now],
       );
       if (!message) return false;
       if (message.silenced_until && new Date(message.silenced_until) > now) {
