@@ -35,14 +35,17 @@ export class AnomalyResolver {
     assertBucketCount(range, interval);
     if (!Number.isFinite(sensitivity) || sensitivity < 0 || sensitivity > 1)
       throw badUserInput("sensitivity must be between 0 and 1.", "sensitivity");
+    // The metric's definition from the primary (it may have just been defined); its values from
+    // the read replica when it has the organization's writes (ctx.readDataSource), chosen per
+    // query after the result cache took its version.
     const [spec] = await resolveMetrics(ctx.dataSource, viewer.organizationId, [metric]);
     return anomalySeries(
-      ctx.dataSource,
+      await ctx.readDataSource(),
       viewer.organizationId,
       { spec, range, interval, filter, sensitivity },
       (query) =>
-        ctx.realtime.queryCache.rows(viewer.organizationId, query, () =>
-          queryMetrics(ctx.dataSource, viewer.organizationId, query),
+        ctx.realtime.queryCache.rows(viewer.organizationId, query, async () =>
+          queryMetrics(await ctx.readDataSource(), viewer.organizationId, query),
         ),
     );
   }
