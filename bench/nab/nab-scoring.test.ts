@@ -1,4 +1,4 @@
-import { scaledSigmoid, scoreCorpus, type ScoredSeries } from "./nab-scoring";
+import { asStoredByNab, scaledSigmoid, scoreCorpus, type ScoredSeries } from "./nab-scoring";
 import { windowedGaussianScores } from "./windowed-gaussian";
 
 const MINUTE = 60_000;
@@ -51,6 +51,17 @@ describe("NAB scoring", () => {
     const lost = standard.raw - scoreCorpus(withFp, "standard").raw;
     expect(lost).toBeCloseTo(0.11, 6);
     expect(standard.raw - scoreCorpus(withFp, "reward_low_FP_rate").raw).toBeCloseTo(0.22, 6);
+  });
+
+  it("reads scores at the 12 significant digits of NAB's results files", () => {
+    expect(asStoredByNab(0.9999999999997738)).toBe(1);
+    expect(asStoredByNab(0.998235)).toBe(0.998235);
+    // The detection in the window scores 1 and the false positive at 300 1 - 2.3e-13: as NAB
+    // reads them they tie, so no threshold keeps the detection without the false positive.
+    const tied = [series(1000, [500, 599], (i) => (i === 510 ? 1 : i === 300 ? 1 - 2.3e-13 : 0))];
+    const result = scoreCorpus(tied, "standard");
+    expect(result.threshold).toBe(1);
+    expect([result.tp, result.fp]).toEqual([1, 1]);
   });
 
   it("runs NAB's windowed Gaussian: a value far from the earlier ones scores 1", () => {

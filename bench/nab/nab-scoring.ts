@@ -5,7 +5,8 @@
  * window costs `fnWeight`, each detection outside the windows costs its (negative) weight times
  * `fpWeight`; the first 15% of each series (at most 750 rows) is not scored. One threshold for the
  * whole corpus is chosen to maximise the profile's total, and the total is normalised so that the
- * null detector scores 0 and a perfect one 100.
+ * null detector scores 0 and a perfect one 100. Scores are read as NAB's results files hold them
+ * ({@link asStoredByNab}).
  */
 
 /** A profile's costs (NAB's config/profiles.json). */
@@ -45,10 +46,19 @@ interface SweepRow {
   window: string | null;
 }
 
-/** 2·sigmoid(-5·x) - 1: 0.987 at the start of a window (-1), 0 at its end (0), -1 past 3. */
+/** 2·sigmoid(-5·x) - 1: 0.987 at the start of a window (-1), 0 at its end (0), -1 from 3 on. */
 export function scaledSigmoid(relativePosition: number): number {
-  if (relativePosition > 3) return -1;
+  if (relativePosition >= 3) return -1;
   return 2 / (1 + Math.exp(5 * relativePosition)) - 1;
+}
+
+/**
+ * A score as NAB's optimiser and scorer see it: its detectors wrote their scores into results CSVs
+ * with Python 2's `str()` (12 significant digits), which NAB reads back, so 0.99999999999977 is 1
+ * there. NAB's published scores are of scores stored that way.
+ */
+export function asStoredByNab(score: number): number {
+  return Number(score.toPrecision(12));
 }
 
 function probationaryLength(rows: number): number {
@@ -86,7 +96,8 @@ function sweepRows(series: ScoredSeries, costs: CostMatrix): SweepRow[] {
         : -1;
       weight = unweighted * costs.fpWeight;
     }
-    if (i >= probation) rows.push({ score: scores[i], weight, window: current?.name ?? null });
+    if (i >= probation)
+      rows.push({ score: asStoredByNab(scores[i]), weight, window: current?.name ?? null });
     if (current && t === current.end) {
       previous = { right: i, width: current.width };
       current = null;
