@@ -11,7 +11,7 @@ import {
   eventRetentionMonthsFromEnv,
   maintainEventPartitions,
 } from "./modules/ingest/event-partitions";
-import { failInterruptedJobs } from "./modules/jobs/background-job";
+import { failInterruptedJobs, JOB_SWEEP_INTERVAL_MS } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { buildAnalyticsSchema } from "./schema";
 
@@ -21,6 +21,11 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
    * CUSTOMERS_URL or http://localhost:4002/graphql
    */
   customersUrl?: string;
+  /**
+   * How often this service fails the RUNNING jobs of its database whose heartbeat is stale (their
+   * process stopped), besides at start-up. @default JOB_SWEEP_INTERVAL_MS
+   */
+  jobSweepIntervalMs?: number;
 }
 
 /**
@@ -38,17 +43,30 @@ export function startAnalyticsService(
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
   let partitionMaintenance: NodeJS.Timeout | undefined;
+  let jobSweep: NodeJS.Timeout | undefined;
   return startSubgraph(
     {
       name: "analytics",
       prepare: async (dataSource) => {
-        await failInterruptedJobs(dataSource);
+        const log = createLogger("analytics");
+        // Jobs whose process stopped (a stale heartbeat), now and every jobSweepIntervalMs; jobs
+        // other replicas are running keep a fresh heartbeat and go on.
+        const sweep = () =>
+          failInterruptedJobs(dataSource).then(
+            (failed) => {
+              for (const [table, ids] of Object.entries(failed))
+                if (ids.length)
+                  log.warn(`interrupted jobs marked FAILED in ${table}: ${ids.join(", ")}`);
+            },
+            (error: Error) => log.error(`the sweep for interrupted jobs failed: ${error.message}`),
+          );
+        await sweep();
+        jobSweep = setInterval(sweep, options.jobSweepIntervalMs ?? JOB_SWEEP_INTERVAL_MS).unref();
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
         realtime = new RealtimeHub(pubsub, dataSource);
         alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
         // Partitions for the months ahead, and retention, now and every 6 hours.
-        const log = createLogger("analytics");
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
             .then(
@@ -66,6 +84,7 @@ export function startAnalyticsService(
       },
       stop: async () => {
         clearInterval(partitionMaintenance);
+        clearInterval(jobSweep);
         alerts?.stop();
         await realtime?.close();
       },
