@@ -13,6 +13,7 @@ import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
 import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000-MergeInvoiceLineEvents";
 import { AddJobHeartbeats1763900040000 } from "../migrations/1763900040000-AddJobHeartbeats";
+import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041000-AddChurnPredictionLogOdds";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /** The analytics database. */
@@ -37,6 +38,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CustomerActivityTwoMonths1763900010000,
       MergeInvoiceLineEvents1763900020000,
       AddJobHeartbeats1763900040000,
+      AddChurnPredictionLogOdds1763900041000,
     ],
   });
 }
