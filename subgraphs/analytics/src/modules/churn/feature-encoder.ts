@@ -218,25 +218,56 @@ function dropRedundant(
     // Standardised columns have a norm near sqrt(n); rounding leaves a constant one far below.
     if (!(norm > 1e-9 * Math.sqrt(n))) continue;
     let closest: { feature: EncodedFeature; correlation: number } | undefined;
-    for (const other of kept) {
-      let sum = 0;
-      const centred = other.centred;
-      for (let k = 0; k < n; k++) sum += column[k] * centred[k];
+    const consider = (other: (typeof kept)[number], sum: number) => {
       const correlation = sum / (norm * other.norm);
       if (
         Math.abs(correlation) > COLLINEAR &&
         (!closest || Math.abs(correlation) > Math.abs(closest.correlation))
       )
         closest = { feature: other.feature, correlation };
+    };
+    // Four kept columns a pass, so the candidate is read once per four dot products (the same sums,
+    // each added in row order).
+    let o = 0;
+    for (; o + 4 <= kept.length; o += 4) {
+      const [a, b, c, d] = [
+        kept[o].centred,
+        kept[o + 1].centred,
+        kept[o + 2].centred,
+        kept[o + 3].centred,
+      ];
+      let sa = 0,
+        sb = 0,
+        sc = 0,
+        sd = 0;
+      for (let k = 0; k < n; k++) {
+        const v = column[k];
+        sa += v * a[k];
+        sb += v * b[k];
+        sc += v * c[k];
+        sd += v * d[k];
+      }
+      consider(kept[o], sa);
+      consider(kept[o + 1], sb);
+      consider(kept[o + 2], sc);
+      consider(kept[o + 3], sd);
     }
-    if (closest) {
-      closest.feature.represents.push(
-        { name: feature.name, correlation: closest.correlation },
+    for (; o < kept.length; o++) {
+      let sum = 0;
+      const centred = kept[o].centred;
+      for (let k = 0; k < n; k++) sum += column[k] * centred[k];
+      consider(kept[o], sum);
+    }
+    // (Set in `consider`, which TypeScript's narrowing does not follow.)
+    const keeper = closest as { feature: EncodedFeature; correlation: number } | undefined;
+    if (keeper) {
+      keeper.feature.represents.push(
+        { name: feature.name, correlation: keeper.correlation },
         // The other value of a dropped two-valued column goes with it (its correlation is -1, so
         // its correlation with the kept column is exactly the opposite).
         ...feature.represents.map((r) => ({
           name: r.name,
-          correlation: r.correlation * closest.correlation,
+          correlation: r.correlation * keeper.correlation,
         })),
       );
       continue;
