@@ -1,11 +1,18 @@
-import { performance } from "node:perf_hooks";
-import autocannon from "autocannon";
+import { readFileSync } from "node:fs";
 import type { BenchContext } from "./harness/context";
-import { startCpuAccounting } from "./harness/cpu-usage";
+import { createBenchUsers, signInAll } from "./harness/bench-users";
+import { startCpuAccounting, type CpuAccounting } from "./harness/cpu-usage";
 import { prepareGatewayBenchData } from "./harness/gateway-data";
-import { postJson } from "./harness/http-client";
-import { formatLatency, summarize, type LatencySummary } from "./harness/load";
-import { login } from "./harness/organization";
+import { GATEWAY_OPERATIONS, type GatewayOperation } from "./harness/gateway-operations";
+import {
+  describeFigures,
+  gatewayHeadline,
+  gatewayRow,
+  LABELS,
+  type Endpoint,
+  type LoadFigures,
+} from "./harness/gateway-report";
+import { summarize } from "./harness/load";
 import { BENCH_DATA_DIR } from "./harness/paths";
 import {
   PEER_GATEWAYS,
@@ -14,98 +21,53 @@ import {
   type PeerGateway,
   type PeerGatewayName,
 } from "./harness/peer-gateways";
+import { PlanCapture } from "./harness/plan-capture";
 import type { BenchOutcome, ResultRow } from "./harness/report";
+import {
+  graphqlAnswerIsRight,
+  runUserLoad,
+  sendTreeOnce,
+  type RequestTree,
+} from "./harness/user-load";
 
-/** Concurrent connections of every load (the issue's figure for the customer page). */
-export const CONNECTIONS = Number(process.env.BENCH_GATEWAY_CONNECTIONS) || 50;
+/** Numbers of distinct users measured (`BENCH_GATEWAY_USERS`, comma-separated). */
+const USER_LEVELS = (process.env.BENCH_GATEWAY_USERS || "1,20,50")
+  .split(",")
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 /** Seconds of each measured load, and of the unmeasured warm-up before it. */
-const MEASURE_SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS) || 10;
-const WARMUP_SECONDS = 3;
-/**
- * Each gateway is measured this many times per operation, in alternating order; the figures are the
- * mean.
- */
-const ROUNDS = 2;
-/**
- * Ours must be within 15% of the bare @apollo/gateway, and at least as fast as
- * @graphql-hive/gateway.
- */
-const MIN_RATIO_TO_APOLLO = 0.85;
-const MIN_RATIO_TO_HIVE = 1.0;
-const CUSTOMER_PAGE_P95_MS = 60;
-
-/** One operation of the benchmark. */
-interface GatewayOperation {
-  name: string;
-  query: string;
-  /** Subgraphs it touches, for the report. */
-  path: string;
-  /** The same query sent straight to this subgraph is the reference without a gateway. */
-  direct?: "customers";
-  p95TargetMs?: number;
-}
-
-export const GATEWAY_OPERATIONS: GatewayOperation[] = [
-  {
-    name: "single-subgraph query",
-    query:
-      "query CustomerNames { customers(first: 50) { edges { node { id name email location } } } }",
-    path: "customers",
-    direct: "customers",
-  },
-  {
-    name: "federated customer page",
-    query:
-      "query CustomerPage { customers(first: 50) { edges { node { id name stats { orders totalSpent averageOrderValue lastSeenAt } segment { label } churnRisk { probability band } } } } }",
-    path: "customers → analytics (stats, segment, churnRisk)",
-    p95TargetMs: CUSTOMER_PAGE_P95_MS,
-  },
-  {
-    name: "deep federated query",
-    query:
-      "query CampaignsDeep { campaigns(first: 10) { edges { node { name budget createdBy { email organization { name } } performance { revenue conversions spend roas } } } } }",
-    path: "customers → users (createdBy → organization) and analytics (performance)",
-  },
-];
-
-type Target = "ours" | PeerGatewayName;
-const LABELS: Record<Target | "direct", string> = {
-  ours: "our gateway",
-  "apollo-gateway": PEER_GATEWAYS["apollo-gateway"].label,
-  "hive-gateway": PEER_GATEWAYS["hive-gateway"].label,
-  "ours-without-deduplication": PEER_GATEWAYS["ours-without-deduplication"].label,
-  direct: "customers subgraph directly",
-};
-
-/** One measured load against one endpoint. */
-interface LoadFigures {
-  requestsPerSecond: number;
-  /** Every 2xx response time, ms. */
-  latencies: number[];
-  latency: LatencySummary;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  /** CPU milliseconds of the endpoint's own process per request. */
-  cpuMsPerRequest: number;
-}
+const MEASURE_SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS) || 8;
+const WARMUP_SECONDS = Number(process.env.BENCH_GATEWAY_WARMUP_SECONDS) || 2;
+/** Each endpoint is measured this many times per operation and level, in alternating order. */
+const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS) || 2;
+/** Identical requests sent at once with one token to see which gateways merge them. */
+const MERGE_PROBE = 10;
 
 /**
- * The `gateway` benchmark: autocannon at {@link CONNECTIONS} connections against our gateway, a
- * bare `@apollo/gateway` and `@graphql-hive/gateway`, all over the same supergraph and the same
- * running subgraphs, on three operations; the single-subgraph query also straight to the customers
- * subgraph (the cost of having a gateway at all). Every endpoint's answer is first checked to be
- * the same data as ours. Figures are the mean of {@link ROUNDS} rounds in alternating order.
+ * The `gateway` benchmark: each operation at 1, 20 and 50 distinct users (each user signed in with
+ * a token of their own, on a connection of their own, with variables of their own: a page of
+ * their own), sending page after page, against our gateway, a bare `@apollo/gateway` and
+ * `@graphql-hive/gateway`, each with its defaults and with its merging of identical subgraph
+ * requests off (bare Apollo has none); against "the subgraphs alone" (the requests the query plan
+ * sends to the subgraphs, recorded once per user and replayed straight by the load generator:
+ * what a gateway costing nothing would reach); and, for the plain page, the page's own document
+ * straight at the customers subgraph. Every endpoint's data is first checked to equal ours for
+ * every user. Figures are the mean of {@link ROUNDS} rounds in alternating order.
  */
 export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutcome> {
   ctx.log(
     "gateway: preparing an organization (customers, campaigns, events, a segmentation run and a churn model)",
   );
   const data = await prepareGatewayBenchData(ctx.gatewayUrl);
+  const maxUsers = Math.max(...USER_LEVELS);
+  const users = await createBenchUsers(ctx.gatewayUrl, data.organization, maxUsers);
+  ctx.log(`gateway: ${users.length} users in the organization`);
   const supergraphPath = writeBenchSupergraph(ctx.services, BENCH_DATA_DIR);
+  const capture = await PlanCapture.start(readFileSync(supergraphPath, "utf8"));
   const peers: Partial<Record<PeerGatewayName, PeerGateway>> = {};
   const notes: string[] = [];
   const rows: ResultRow[] = [];
+  const headline: { operation: GatewayOperation; users: number; figures: Figures }[] = [];
   try {
     for (const name of Object.keys(PEER_GATEWAYS) as PeerGatewayName[]) {
       const args = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, "_")}`] ?? "")
@@ -114,187 +76,206 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
       peers[name] = await startPeerGateway(name, supergraphPath, ctx.services, args);
       ctx.log(`gateway: ${PEER_GATEWAYS[name].label} started (pid ${peers[name]!.pid})`);
     }
-    const endpoints: Record<Target, { url: string; pid: number }> = {
+    const gateways: Record<"ours" | PeerGatewayName, { url: string; pid: number }> = {
       ours: { url: ctx.gatewayUrl, pid: ctx.services.services.gateway.pid },
       ...(Object.fromEntries(
         Object.entries(peers).map(([name, peer]) => [name, { url: peer.url, pid: peer.pid }]),
       ) as Record<PeerGatewayName, { url: string; pid: number }>),
     };
+    notes.push(await mergingProbe(ctx, gateways, users[0], data.organization.accessToken));
 
     for (const operation of GATEWAY_OPERATIONS) {
-      // A token per operation: each lasts 15 minutes, an operation takes about two.
-      const authorization = `Bearer ${await login(ctx.gatewayUrl, data.organization)}`;
-      const body = JSON.stringify({ query: operation.query });
-      const targets: { key: Target | "direct"; url: string; pid: number }[] = (
-        Object.keys(endpoints) as Target[]
-      ).map((key) => ({ key, ...endpoints[key] }));
-      if (operation.direct)
-        targets.push({
-          key: "direct",
-          url: ctx.services.services[operation.direct].url,
-          pid: ctx.services.services[operation.direct].pid,
-        });
-
-      const expected = await sameAnswerEverywhere(operation, targets, body, authorization);
+      // Fresh tokens per operation: each lasts 15 minutes, an operation takes about six.
+      const tokens = await signInAll(ctx.gatewayUrl, users);
+      const now = new Date();
+      const trees = await pagesOf(ctx, operation, gateways, tokens, now, capture);
       ctx.log(
-        `gateway: ${operation.name}: all ${targets.length} endpoints give the same ${expected} bytes of data`,
+        `gateway: ${operation.name}: every endpoint gives every one of ${tokens.length} users the same data as ours; the plan sends ${countRequests(trees.subgraphs![0])} subgraph requests per page`,
       );
-
-      const runs = new Map<string, LoadFigures[]>();
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? targets : [...targets].reverse();
-        for (const target of order) {
-          await load(target.url, body, authorization, WARMUP_SECONDS);
-          const figures = await measure(ctx, target, body, authorization);
-          runs.set(target.key, [...(runs.get(target.key) ?? []), figures]);
-          ctx.log(
-            `gateway: ${operation.name}, ${LABELS[target.key]}, round ${round + 1}: ${figures.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(figures.latency)}, ${figures.cpuMsPerRequest.toFixed(2)} ms CPU/request`,
-          );
+      for (const level of USER_LEVELS) {
+        const runs = new Map<Endpoint, LoadFigures[]>();
+        const endpoints = Object.keys(trees) as Endpoint[];
+        for (let round = 0; round < ROUNDS; round++) {
+          const order = round % 2 === 0 ? endpoints : [...endpoints].reverse();
+          for (const endpoint of order) {
+            const pages = trees[endpoint]!.slice(0, level);
+            const pid = endpoint in gateways ? gateways[endpoint as keyof typeof gateways].pid : 0;
+            const figures = await measure(ctx, pages, pid);
+            runs.set(endpoint, [...(runs.get(endpoint) ?? []), figures]);
+            ctx.log(
+              `gateway: ${operation.name}, ${level} users, ${LABELS[endpoint]}, round ${round + 1}: ${describeFigures(figures)}`,
+            );
+          }
         }
+        const figures = Object.fromEntries(
+          [...runs].map(([endpoint, rounds]) => [endpoint, meanFigures(rounds)]),
+        ) as Figures;
+        rows.push(gatewayRow(operation, level, figures));
+        headline.push({ operation, users: level, figures });
       }
-      const mean = (key: string) => meanFigures(runs.get(key)!);
-      const ours = mean("ours");
-      const apollo = mean("apollo-gateway");
-      const hive = mean("hive-gateway");
-      const undeduplicated = mean("ours-without-deduplication");
-      const toApollo = ours.requestsPerSecond / apollo.requestsPerSecond;
-      const toHive = ours.requestsPerSecond / hive.requestsPerSecond;
-      const failures = [...runs.values()].flat().reduce((sum, f) => sum + f.non2xx + f.errors, 0);
-      const p95Met =
-        operation.p95TargetMs === undefined || ours.latency.p95 < operation.p95TargetMs;
-      const describe = (f: LoadFigures) =>
-        `${f.requestsPerSecond.toFixed(0)} req/s, ${formatLatency(f.latency)}, ${f.cpuMsPerRequest.toFixed(2)} ms CPU/request`;
-      rows.push({
-        benchmark: `gateway: ${operation.name} (${operation.path}), ${CONNECTIONS} connections, autocannon`,
-        target:
-          `requests/s ≥ ${MIN_RATIO_TO_HIVE.toFixed(1)}× @graphql-hive/gateway and ≥ ${MIN_RATIO_TO_APOLLO}× bare @apollo/gateway` +
-          (operation.p95TargetMs ? `; p95 < ${operation.p95TargetMs} ms` : ""),
-        measured:
-          `ours ${describe(ours)}; ratio to hive ${toHive.toFixed(2)}, to bare apollo ${toApollo.toFixed(2)}. ` +
-          `Ours without subgraph query deduplication ${describe(undeduplicated)}; ratio to hive ${(undeduplicated.requestsPerSecond / hive.requestsPerSecond).toFixed(2)}, to bare apollo ${(undeduplicated.requestsPerSecond / apollo.requestsPerSecond).toFixed(2)}`,
-        reference:
-          `bare @apollo/gateway ${describe(apollo)}; @graphql-hive/gateway ${describe(hive)}` +
-          (runs.has("direct")
-            ? `; customers subgraph directly (no gateway) ${describe(mean("direct"))}`
-            : "") +
-          (failures ? `; ${failures} failed requests` : ""),
-        met:
-          toHive >= MIN_RATIO_TO_HIVE && toApollo >= MIN_RATIO_TO_APOLLO && p95Met && failures === 0
-            ? "yes"
-            : "no",
-      });
     }
   } finally {
     await Promise.all(Object.values(peers).map((peer) => peer!.stop()));
+    await capture.stop();
   }
   notes.push(
-    `gateway: one organization with ${data.customers} customers, ${data.campaigns} campaigns, ${data.events} events, a segmentation run (k = 4) and a churn model, created through our gateway. ` +
-      `Every endpoint answers with the ADMIN's access token (the subgraphs verify it); the peers forward the Authorization header and nothing else, with no plugins or caches. ` +
-      `The peers read the same supergraph (schema/supergraph.graphql with the bench ports as routing URLs) and call the same subgraph processes. Before each operation, every endpoint's data is checked to equal ours.`,
-    `gateway: autocannon ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${MEASURE_SECONDS} s measured per endpoint, ${ROUNDS} rounds in alternating order, figures are the means (latency percentiles: of all requests of all rounds). ` +
-      `The load generator, the gateways, the subgraphs and PostgreSQL share the machine's cores, so the ratios matter more than the absolute figures. "ms CPU/request" is the endpoint's own process (user + system) over the measured seconds divided by its requests.`,
+    `gateway: one organization with ${data.customers} customers, ${data.campaigns} campaigns, ${data.events} events, a segmentation run (k = 4) and a churn model, created through our gateway, and ${users.length} users (its ADMIN and VIEWERs made with createUser), each signed in for a token of their own. ` +
+      `At N users, N users each send their page again as soon as the last one was answered (one page in flight per user, on connections of their own): the customer pages are 50 customers of one of 5 locations in one of 6 orders, the deep query 5 to 10 campaigns over the user's own 30 to 79 days. ` +
+      `The peers forward the Authorization header and nothing else, with no plugins or caches, over the same supergraph (schema/supergraph.graphql with the bench ports as routing URLs) and the same subgraph processes. ` +
+      `"The subgraphs alone" replays, per user, the subgraph requests of the query plan (recorded once through an in-process @apollo/gateway, the planner of ours and of the bare peer), in the plan's order (sequences and parallel branches), straight from the load generator: a gateway that cost nothing would reach it. Before each operation, every endpoint's data was checked to equal ours for every user.`,
+    `gateway: ${WARMUP_SECONDS} s warm-up then ${MEASURE_SECONDS} s measured per endpoint and number of users, ${ROUNDS} rounds in alternating order; figures are the means (latency percentiles: of all pages of all rounds). ` +
+      `The load generator is the bench's own lean HTTP/1.1 client (bench/harness/lean-http.ts: prepared requests written straight to keep-alive sockets), the same for every endpoint; it, the gateways, the subgraphs and PostgreSQL share the machine's cores, so the ratios matter more than the absolute figures. "ms CPU/page" is the gateway's own process (user + system) over the measured seconds divided by its pages.`,
   );
-  return { rows, notes };
+  return { rows, notes, headline: gatewayHeadline(headline) };
+}
+
+type Figures = Partial<Record<Endpoint, LoadFigures>>;
+
+/**
+ * What each user sends to each endpoint for one operation: the page to each gateway, the page's
+ * document straight to its subgraph (with `direct`), and the plan's subgraph requests (captured).
+ * Throws naming the endpoint and user when an answer is not the same data as ours.
+ */
+async function pagesOf(
+  ctx: BenchContext,
+  operation: GatewayOperation,
+  gateways: Record<string, { url: string }>,
+  tokens: string[],
+  now: Date,
+  capture: PlanCapture,
+): Promise<Partial<Record<Endpoint, RequestTree[]>>> {
+  const trees: Partial<Record<Endpoint, RequestTree[]>> = {};
+  const add = (endpoint: Endpoint, tree: RequestTree) => (trees[endpoint] ??= []).push(tree);
+  for (const [user, token] of tokens.entries()) {
+    const variables = operation.variables(user, now);
+    const body = JSON.stringify({ query: operation.query, variables });
+    const headers = { authorization: `Bearer ${token}` };
+    let reference: string | undefined;
+    for (const [endpoint, { url }] of Object.entries(gateways)) {
+      const tree: RequestTree = { kind: "request", url, body, headers };
+      const data = await dataOf(tree, endpoint as Endpoint, user);
+      reference ??= data;
+      if (data !== reference)
+        throw new Error(
+          `${operation.name}: ${LABELS[endpoint as Endpoint]} gave user ${user} other data than ours.`,
+        );
+      add(endpoint as Endpoint, tree);
+    }
+    if (operation.direct) {
+      const tree: RequestTree = {
+        kind: "request",
+        url: ctx.services.services[operation.direct].url,
+        body,
+        headers,
+      };
+      if ((await dataOf(tree, "direct", user)) !== reference)
+        throw new Error(
+          `${operation.name}: the ${operation.direct} subgraph gave user ${user} other data.`,
+        );
+      add("direct", tree);
+    }
+    const plan = await capture.capture(operation.query, variables, headers.authorization);
+    await sendTreeOnce(plan);
+    add("subgraphs", plan);
+  }
+  return trees;
+}
+
+/** The `data` of the one answer to a one-request tree, as JSON text. */
+async function dataOf(tree: RequestTree, endpoint: Endpoint, user: number): Promise<string> {
+  let bodies: string[];
+  try {
+    bodies = await sendTreeOnce(tree);
+  } catch (error) {
+    throw new Error(`${LABELS[endpoint]} failed for user ${user}: ${(error as Error).message}`);
+  }
+  return JSON.stringify((JSON.parse(bodies[0]) as { data: unknown }).data);
+}
+
+function countRequests(tree: RequestTree): number {
+  return tree.kind === "request"
+    ? 1
+    : tree.nodes.reduce((sum, node) => sum + countRequests(node), 0);
 }
 
 /**
- * Sends the operation once to every target and checks that each answer's `data` equals the first's
- * and has no errors; returns the size of that data. Throws naming the endpoint that differs.
+ * A load with its warm-up, measured after it; with a gateway's pid, that process's CPU time over
+ * the measured part.
  */
-async function sameAnswerEverywhere(
-  operation: GatewayOperation,
-  targets: { key: string; url: string }[],
-  body: string,
-  authorization: string,
-): Promise<number> {
-  let reference: string | undefined;
-  for (const target of targets) {
-    const answer = await postJson(target.url, body, { authorization });
-    const parsed = JSON.parse(answer.body) as { data?: unknown; errors?: { message: string }[] };
-    if (answer.status !== 200 || parsed.errors?.length || !parsed.data) {
-      throw new Error(
-        `${operation.name}: ${LABELS[target.key as Target]} answered HTTP ${answer.status}: ${answer.body.slice(0, 300)}`,
-      );
-    }
-    const data = JSON.stringify(parsed.data);
-    reference ??= data;
-    if (data !== reference)
-      throw new Error(
-        `${operation.name}: ${LABELS[target.key as Target]} gave other data than ${LABELS[targets[0].key as Target]}.`,
-      );
-  }
-  return reference!.length;
-}
-
-/** Measures one load: autocannon's rate and every response time, and the endpoint's CPU time. */
-async function measure(
-  ctx: BenchContext,
-  target: { url: string; pid: number },
-  body: string,
-  authorization: string,
-): Promise<LoadFigures> {
-  const cpu = startCpuAccounting({ endpoint: { pid: target.pid } });
-  const started = performance.now();
-  const result = await load(target.url, body, authorization, MEASURE_SECONDS);
-  const usage = cpu.finish();
+async function measure(ctx: BenchContext, pages: RequestTree[], pid: number): Promise<LoadFigures> {
+  let cpu: CpuAccounting | undefined;
+  let usage: ReturnType<CpuAccounting["finish"]> | undefined;
+  const result = await runUserLoad({
+    users: pages,
+    warmupMs: WARMUP_SECONDS * 1000,
+    durationMs: MEASURE_SECONDS * 1000,
+    verify: graphqlAnswerIsRight,
+    onMeasureStart: () => (cpu = startCpuAccounting(pid ? { endpoint: { pid } } : {})),
+    onMeasureEnd: () => (usage = cpu?.finish()),
+  });
   ctx.services.assertAlive();
-  const seconds = (performance.now() - started) / 1000;
-  const requests = result.latencies.length;
   return {
-    requestsPerSecond: requests / seconds,
+    perSecond: result.perSecond,
     latencies: result.latencies,
     latency: summarize(result.latencies),
-    requests,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    cpuMsPerRequest: requests ? ((usage.seconds.endpoint ?? 0) * 1000) / requests : 0,
+    failed: result.failed,
+    firstFailure: result.firstFailure,
+    cpuMsPerPage:
+      pid && usage && result.latencies.length
+        ? ((usage.seconds.endpoint ?? 0) * 1000) / result.latencies.length
+        : null,
   };
 }
 
-/** Runs autocannon for `seconds`; resolves every 2xx response time (ms) and the failures. */
-function load(
-  url: string,
-  body: string,
-  authorization: string,
-  seconds: number,
-): Promise<{ latencies: number[]; non2xx: number; errors: number }> {
-  const latencies: number[] = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        method: "POST",
-        connections: CONNECTIONS,
-        duration: seconds,
-        body,
-        headers: { "content-type": "application/json", authorization },
-      },
-      (error, result) =>
-        error
-          ? reject(error)
-          : resolve({ latencies, non2xx: result.non2xx, errors: result.errors + result.timeouts }),
-    );
-    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-    });
-  });
-}
-
-/**
- * Several rounds as one: the mean rate and CPU per request, latency percentiles over all their
- * requests.
- */
+/** Several rounds as one: the mean rate and CPU, latency percentiles over all their pages. */
 function meanFigures(rounds: LoadFigures[]): LoadFigures {
   const avg = (pick: (f: LoadFigures) => number) =>
     rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
   const latencies = rounds.flatMap((f) => f.latencies);
   return {
-    requestsPerSecond: avg((f) => f.requestsPerSecond),
+    perSecond: avg((f) => f.perSecond),
     latencies,
     latency: summarize(latencies),
-    requests: rounds.reduce((sum, f) => sum + f.requests, 0),
-    non2xx: rounds.reduce((sum, f) => sum + f.non2xx, 0),
-    errors: rounds.reduce((sum, f) => sum + f.errors, 0),
-    cpuMsPerRequest: avg((f) => f.cpuMsPerRequest),
+    failed: rounds.reduce((sum, f) => sum + f.failed, 0),
+    firstFailure: rounds.find((f) => f.firstFailure)?.firstFailure,
+    cpuMsPerPage: rounds[0].cpuMsPerPage === null ? null : avg((f) => f.cpuMsPerPage ?? 0),
   };
+}
+
+/**
+ * Sends {@link MERGE_PROBE} identical customer-page requests at once, with one token, through each
+ * gateway, and counts the requests the customers subgraph received meanwhile (its
+ * `graphql_requests_total`): which gateways merge identical subgraph requests in flight with their
+ * settings here. A note for the report.
+ */
+async function mergingProbe(
+  ctx: BenchContext,
+  gateways: Record<string, { url: string }>,
+  user: { email: string },
+  token: string,
+): Promise<string> {
+  const metricsUrl = ctx.services.services.customers.url.replace(/\/graphql$/, "/metrics");
+  const served = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    let total = 0;
+    for (const match of text.matchAll(/^graphql_requests_total\{[^}]*\} (\S+)$/gm))
+      total += Number(match[1]);
+    return total;
+  };
+  const page = GATEWAY_OPERATIONS[1];
+  const body = JSON.stringify({ query: page.query, variables: page.variables(0, new Date()) });
+  const counts: string[] = [];
+  for (const [endpoint, { url }] of Object.entries(gateways)) {
+    const tree: RequestTree = {
+      kind: "request",
+      url,
+      body,
+      headers: { authorization: `Bearer ${token}` },
+    };
+    await sendTreeOnce(tree);
+    const before = await served();
+    await Promise.all(Array.from({ length: MERGE_PROBE }, () => sendTreeOnce(tree)));
+    counts.push(`${LABELS[endpoint as Endpoint]} ${(await served()) - before}`);
+  }
+  return `gateway: ${MERGE_PROBE} identical customer-page requests at once with one token (${user.email}) reached the customers subgraph as this many requests: ${counts.join(", ")} (fewer than ${MERGE_PROBE}: merged). With a token per user, as measured above, no two requests in flight are alike.`;
 }

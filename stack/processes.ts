@@ -14,9 +14,12 @@ import {
 import type { RunningStack, StackOptions, StackPorts } from "./stack-options";
 import { Supervisor } from "./supervisor";
 
-/** Variables of the launcher's own environment that would point a service elsewhere. */
+/**
+ * Variables of the launcher's own environment that would point a service elsewhere than where the
+ * launcher puts it (a read replica, `ANALYTICS_READ_DATABASE_URL`, is passed on as it is).
+ */
 const NOT_INHERITED =
-  /_DATABASE_URL$|^DATABASE_URL$|^(USERS|CUSTOMERS|ANALYTICS)_URL$|^USERS_BASE_URL$/;
+  /^(USERS|CUSTOMERS|ANALYTICS)_DATABASE_URL$|^DATABASE_URL$|^(USERS|CUSTOMERS|ANALYTICS)_URL$|^USERS_BASE_URL$/;
 
 /** The order the processes stop in: the gateway, then the subgraphs, then PostgreSQL. */
 const STOP_ORDER: StackProcessName[][] = [

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { AlterChurnPredictionsForBulkWrites1763900005000 } from "../subgraphs/analytics/migrations/1763900005000-AlterChurnPredictionsForBulkWrites";
+import { KeyModelsByOrganization1763900050000 } from "../subgraphs/analytics/migrations/1763900050000-KeyModelsByOrganization";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
 import {
   copyPredictions,
@@ -22,10 +23,16 @@ beforeAll(async () => {
 
 afterAll(() => dataSource?.destroy());
 
-async function newModel(db: DataSource = dataSource): Promise<string> {
+/** The organization of the models made here. */
+const ORGANIZATION = randomUUID();
+
+async function newModel(
+  db: DataSource = dataSource,
+  organizationId = ORGANIZATION,
+): Promise<string> {
   const [{ id }] = await db.query(
     `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed) VALUES ($1, now(), 90, 1) RETURNING id`,
-    [randomUUID()],
+    [organizationId],
   );
   return id;
 }
@@ -72,7 +79,11 @@ describe("storing churn predictions", () => {
       { feature: names[(i + 3) % names.length], weight: i / 7 },
     ]);
     await dataSource.transaction((manager) =>
-      copyPredictions(manager, modelId, [rows.slice(0, 2_000), rows.slice(2_000), []]),
+      copyPredictions(manager, ORGANIZATION, modelId, [
+        rows.slice(0, 2_000),
+        rows.slice(2_000),
+        [],
+      ]),
     );
     const stored = await dataSource.query(
       `SELECT customer_id, probability, log_odds, band, factors FROM churn_predictions WHERE model_id = $1`,
@@ -98,7 +109,9 @@ describe("storing churn predictions", () => {
     const broken = [...rows, { ...rows[0] }]; // the same customer twice: the primary key refuses the COPY
     expect(
       await sqlState(
-        dataSource.transaction((manager) => copyPredictions(manager, modelId, [broken])),
+        dataSource.transaction((manager) =>
+          copyPredictions(manager, ORGANIZATION, modelId, [broken]),
+        ),
       ),
     ).toBe("23505");
     expect(
@@ -107,23 +120,27 @@ describe("storing churn predictions", () => {
         [modelId],
       ),
     ).toEqual([{ n: 0 }]);
-    await expect(copyPredictions(dataSource.manager, modelId, [rows])).rejects.toThrow(TypeError);
+    await expect(
+      copyPredictions(dataSource.manager, ORGANIZATION, modelId, [rows]),
+    ).rejects.toThrow(TypeError);
     await dataSource.query(`DELETE FROM churn_models WHERE id = $1`, [modelId]);
   });
 
   it("keeps the meaning of a foreign key to churn_models: no unknown model, cascade on delete, no change of a referenced id", async () => {
     const modelId = await newModel();
     const unknown = randomUUID();
-    const insert = (model: string) =>
+    const insert = (model: string, organizationId = ORGANIZATION) =>
       dataSource.query(
-        `INSERT INTO churn_predictions (model_id, customer_id, probability, band, factors) VALUES ($1, $2, 0.5, 'LOW', '[]')`,
-        [model, randomUUID()],
+        `INSERT INTO churn_predictions (organization_id, model_id, customer_id, probability, band, factors) VALUES ($1, $2, $3, 0.5, 'LOW', '[]')`,
+        [organizationId, model, randomUUID()],
       );
     expect(await sqlState(insert(unknown))).toBe("23503");
+    // The model of another organization is no model of this one.
+    expect(await sqlState(insert(modelId, randomUUID()))).toBe("23503");
     expect(
       await sqlState(
         dataSource.transaction((manager) =>
-          copyPredictions(manager, unknown, [predictions(3, () => [])]),
+          copyPredictions(manager, ORGANIZATION, unknown, [predictions(3, () => [])]),
         ),
       ),
     ).toBe("23503");
@@ -131,8 +148,8 @@ describe("storing churn predictions", () => {
     expect(
       await sqlState(
         dataSource.query(
-          `INSERT INTO churn_predictions (model_id, customer_id, probability, band, factors) VALUES ($1, $2, 0.5, 'LOW', '[]'), ($3, $4, 0.5, 'LOW', '[]')`,
-          [modelId, randomUUID(), unknown, randomUUID()],
+          `INSERT INTO churn_predictions (organization_id, model_id, customer_id, probability, band, factors) VALUES ($5, $1, $2, 0.5, 'LOW', '[]'), ($5, $3, $4, 0.5, 'LOW', '[]')`,
+          [modelId, randomUUID(), unknown, randomUUID(), ORGANIZATION],
         ),
       ),
     ).toBe("23503");
@@ -151,6 +168,14 @@ describe("storing churn predictions", () => {
         dataSource.query(`UPDATE churn_models SET id = $2 WHERE id = $1`, [modelId, unknown]),
       ),
     ).toBe("23503");
+    expect(
+      await sqlState(
+        dataSource.query(`UPDATE churn_models SET organization_id = $2 WHERE id = $1`, [
+          modelId,
+          randomUUID(),
+        ]),
+      ),
+    ).toBe("23503");
     await dataSource.query(`UPDATE churn_models SET progress = 0.5 WHERE id = $1`, [modelId]);
     const other = await newModel();
     await insert(other);
@@ -164,13 +189,15 @@ describe("storing churn predictions", () => {
     await dataSource.query(`DELETE FROM churn_models WHERE id = $1`, [other]);
   });
 
-  it("comes from a migration whose down() restores the foreign key and jsonb, keeping the predictions", async () => {
+  it("comes from migrations whose down() restore the foreign key and jsonb, then the keys without organization_id, keeping the predictions", async () => {
     const database = await createScratchAnalyticsDatabase("predictions");
     const scratch = database.dataSource;
     try {
       const modelId = await newModel(scratch);
       const rows = predictions(50, (i) => [{ feature: "x", weight: i }]);
-      await scratch.transaction((manager) => copyPredictions(manager, modelId, [rows]));
+      await scratch.transaction((manager) =>
+        copyPredictions(manager, ORGANIZATION, modelId, [rows]),
+      );
       const columnType = async () =>
         (
           await scratch.query(
@@ -184,19 +211,35 @@ describe("storing churn predictions", () => {
           )
         )[0].n;
       expect([await columnType(), await foreignKeys()]).toEqual(["json", 0]);
+      const primaryKey = async () =>
+        (
+          await scratch.query(
+            `SELECT pg_get_constraintdef(oid) AS key FROM pg_constraint WHERE conrelid = 'churn_predictions'::regclass AND contype = 'p'`,
+          )
+        )[0].key;
+      expect(await primaryKey()).toBe("PRIMARY KEY (organization_id, model_id, customer_id)");
       const queryRunner = scratch.createQueryRunner();
       try {
+        // Undone in the reverse order they ran, then run again.
+        const keyed = new KeyModelsByOrganization1763900050000();
         const migration = new AlterChurnPredictionsForBulkWrites1763900005000();
+        await keyed.down(queryRunner);
+        expect(await primaryKey()).toBe("PRIMARY KEY (model_id, customer_id)");
         await migration.down(queryRunner);
         expect([await columnType(), await foreignKeys()]).toEqual(["jsonb", 1]);
         await migration.up(queryRunner);
+        await keyed.up(queryRunner);
       } finally {
         await queryRunner.release();
       }
-      expect([await columnType(), await foreignKeys()]).toEqual(["json", 0]);
+      expect([await columnType(), await foreignKeys(), await primaryKey()]).toEqual([
+        "json",
+        0,
+        "PRIMARY KEY (organization_id, model_id, customer_id)",
+      ]);
       const stored = await scratch.query(
-        `SELECT customer_id, factors FROM churn_predictions WHERE model_id = $1`,
-        [modelId],
+        `SELECT customer_id, factors FROM churn_predictions WHERE organization_id = $2 AND model_id = $1`,
+        [modelId, ORGANIZATION],
       );
       expect(new Map(stored.map((row: any) => [row.customer_id, row.factors]))).toEqual(
         new Map(rows.map((row) => [row.customerId, JSON.parse(row.factors)])),

@@ -9,6 +9,7 @@ import {
 } from "../subgraphs/analytics/src/modules/jobs/background-job";
 import { startAnalyticsService } from "../subgraphs/analytics/src/service";
 import { withDatabase } from "#kit/database/database-url";
+import { ReadReplica } from "#kit/database/read-replica";
 import type { RunningService } from "#kit/server/graphql-service";
 import { useSupergraph } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
@@ -19,6 +20,8 @@ import { TEST_ENV } from "./support/test-database";
 const supergraph = useSupergraph();
 const databaseUrl = withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics");
 const TABLES: JobTable[] = ["segmentation_runs", "churn_models"];
+/** The organization of this file's job rows (no other test writes its rows). */
+const ORGANIZATION = randomUUID();
 
 let dataSource: DataSource;
 const services: RunningService[] = [];
@@ -54,7 +57,7 @@ async function insertJob(table: JobTable, ageSeconds: number): Promise<string> {
            VALUES ($1, now(), 1, '{recency}', now() - make_interval(secs => $2)) RETURNING id`
       : `INSERT INTO churn_models (organization_id, cutoff, horizon_days, seed, heartbeat_at)
            VALUES ($1, now(), 90, 1, now() - make_interval(secs => $2)) RETURNING id`,
-    [randomUUID(), ageSeconds],
+    [ORGANIZATION, ageSeconds],
   );
   return id;
 }
@@ -80,8 +83,9 @@ function heldJob(table: JobTable, id: string, heartbeatIntervalMs?: number) {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   const done = startBackgroundJob(
-    dataSource,
+    new ReadReplica(dataSource, null),
     table,
+    ORGANIZATION,
     id,
     async (progress) => {
       await progress(0.3);

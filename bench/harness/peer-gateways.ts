@@ -7,8 +7,9 @@ import { REPO_ROOT } from "./paths";
 
 /**
  * The gateways a user might pick instead of ours, each run as its own process over the same
- * subgraphs, and ours once more with subgraph query deduplication off (what it costs when no two
- * requests in flight are alike).
+ * subgraphs with its default settings and with its merging of identical subgraph requests in
+ * flight off (bare @apollo/gateway does not merge), and ours once more with that off too
+ * (`SUBGRAPH_DEDUPLICATE_QUERIES=false`).
  */
 export const PEER_GATEWAYS = {
   "apollo-gateway": {
@@ -18,6 +19,11 @@ export const PEER_GATEWAYS = {
   },
   "hive-gateway": {
     label: "@graphql-hive/gateway",
+    entry: "dist/bench/peers/hive-gateway.js",
+    ready: "/healthcheck",
+  },
+  "hive-gateway-without-deduplication": {
+    label: "@graphql-hive/gateway, deduplicateInflightRequests: false",
     entry: "dist/bench/peers/hive-gateway.js",
     ready: "/healthcheck",
   },
@@ -77,6 +83,7 @@ export async function startPeerGateway(
     SUPERGRAPH_PATH: supergraphPath,
     NODE_ENV: "production",
     ...(name === "ours-without-deduplication" ? ours : {}),
+    ...(name === "hive-gateway-without-deduplication" ? { PEER_DEDUPLICATE: "false" } : {}),
   };
   return { name, ...(await startPeerProcess(peer, port, env, nodeArgs)) };
 }

@@ -14,10 +14,14 @@ export interface ResultRow {
   met: "yes" | "no" | "—";
 }
 
-/** What a benchmark hands back: its table rows and observations worth writing down. */
+/**
+ * What a benchmark hands back: its table rows, observations worth writing down, and optionally a
+ * headline (Markdown lines, e.g. a table of the figures that matter most) shown before the table.
+ */
 export interface BenchOutcome {
   rows: ResultRow[];
   notes: string[];
+  headline?: string[];
 }
 
 /** The machine and software a run measured. */
@@ -34,13 +38,7 @@ export interface BenchEnvironment {
   loadAverage: number;
 }
 
-const PACKAGES = [
-  "@apollo/gateway",
-  "@apollo/server",
-  "graphql",
-  "@graphql-hive/gateway",
-  "autocannon",
-];
+const PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql", "@graphql-hive/gateway"];
 
 /**
  * Describes this machine (CPU model from /proc/cpuinfo, cores, memory), Node, PostgreSQL and the
@@ -102,6 +100,8 @@ export interface ReportSection {
   durations: Record<string, number>;
   rows: ResultRow[];
   notes: string[];
+  /** The benchmarks' headlines, shown first. */
+  headlines?: string[];
 }
 
 const INTRO = `# Benchmarks
@@ -130,10 +130,31 @@ the same run (PostgreSQL \`COPY\` for ingestion, plain SQL for queries).
   (each event exactly once per subscriber), gateway memory per connection. \`BENCH_SUBSCRIBER_LEVELS\`
   chooses the levels; \`BENCH_GATEWAY_WORKERS=2\` runs the gateway as 2 processes (\`GATEWAY_WORKERS\`;
   memory and CPU are then those of the primary and its workers together).
+- **gateway**: what many users send. Three operations (the plain page \`customers(first: 50)\`,
+  answered by the customers subgraph alone; the federated customer page, the same with \`stats\`,
+  \`segment\` and \`churnRisk\` from analytics; a query through all three subgraphs) at 1, 20 and 50
+  distinct users: users of one organization, each signed in with a token of its own, on
+  connections of its own, asking for a page of its own (a location and an order of the customer
+  list; a number of campaigns and a date range), and asking again as soon as it is answered.
+  Against our gateway, a bare \`@apollo/gateway\` (bench/peers/apollo-gateway.ts), and
+  \`@graphql-hive/gateway\` (bench/peers/hive-gateway.ts) with its defaults (it merges identical
+  subgraph requests in flight) and with that off (\`deduplicateInflightRequests: false\`), our own
+  with \`SUBGRAPH_DEDUPLICATE_QUERIES=false\`, "the subgraphs alone" (the query plan's subgraph
+  requests, recorded per user and replayed straight by the load generator, in the plan's order:
+  what a gateway that cost nothing would reach), and, for the plain page, its document straight at
+  the customers subgraph; all over the same supergraph and the same subgraph processes. Every
+  endpoint's data is first checked to equal ours for every user. Each run's section starts with a
+  headline table: our requests/s and p95 per operation and number of users, and their ratio to
+  each reference. The load generator is the bench's own lean HTTP/1.1 client
+  (bench/harness/lean-http.ts), the same for every endpoint. \`BENCH_GATEWAY_USERS\` (1,20,50),
+  \`BENCH_GATEWAY_SECONDS\` (8), \`BENCH_GATEWAY_WARMUP_SECONDS\` (2) and \`BENCH_GATEWAY_ROUNDS\` (2)
+  choose the levels and durations. Gateway runs before 2026-12-06 used autocannon at 50
+  connections sharing one token, where merging identical requests in flight made most of the
+  difference between the gateways: not what many users send.
 
 \`\`\`sh
 npm run bench              # everything (about 45 minutes on the machine below)
-npm run bench -- ingest    # or: queries, subscriptions
+npm run bench -- ingest    # or: queries, subscriptions, gateway
 node dist/bench/generate-events.js --events 10000000 --days 180   # the data generator alone (after npm run build)
 \`\`\`
 
@@ -176,6 +197,7 @@ export function appendReport(section: ReportSection, file = BENCHMARKS_DOC): voi
       .map(([name, seconds]) => `${name} ${minutes(seconds)}`)
       .join(", ")}.`,
     "",
+    ...(section.headlines?.length ? [...section.headlines, ""] : []),
     formatTable(section.rows),
     "",
     ...(section.notes.length

@@ -1,7 +1,10 @@
 // `@graphql-hive/gateway` for the gateway benchmark, as its documentation sets it up: the runtime
 // over the supergraph at SUPERGRAPH_PATH on a Node HTTP server on PORT, logging off, forwarding the
-// client's Authorization header to the subgraphs (which need it). Usage: node
-// dist/bench/peers/hive-gateway.js
+// client's Authorization header to the subgraphs (which need it), otherwise its defaults: its HTTP
+// executor (@graphql-tools/executor-http) merges identical query requests in flight to a subgraph
+// (same URL, body and headers). PEER_DEDUPLICATE=false turns that off, with the executor's own
+// option (`deduplicateInflightRequests: false`, given to every subgraph through
+// `transportEntries["*"].options`). Usage: node dist/bench/peers/hive-gateway.js
 import { createServer, type RequestListener } from "node:http";
 import { peerGatewayEnv } from "./peer-env";
 
@@ -17,13 +20,14 @@ interface HiveGatewayModule {
     propagateHeaders: {
       fromClientToSubgraphs(payload: { request: Request }): Record<string, string | null>;
     };
+    transportEntries?: Record<string, { options: Record<string, unknown> }>;
   }): RequestListener & { dispose(): Promise<void> | void };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see HiveGatewayModule
 const { createGatewayRuntime } = require("@graphql-hive/gateway") as HiveGatewayModule;
 
 function main(): void {
-  const { port, supergraphPath } = peerGatewayEnv();
+  const { port, supergraphPath, deduplicate } = peerGatewayEnv();
   const gateway = createGatewayRuntime({
     supergraph: supergraphPath,
     logging: false,
@@ -32,6 +36,9 @@ function main(): void {
         authorization: request.headers.get("authorization"),
       }),
     },
+    ...(deduplicate
+      ? {}
+      : { transportEntries: { "*": { options: { deduplicateInflightRequests: false } } } }),
   });
   const server = createServer(gateway);
   server.listen(port, "127.0.0.1", () =>

@@ -681,6 +681,7 @@ async function againstStack(
     try {
       await trainChurnModel(
         dataSource,
+        organizationId,
         id,
         dataset,
         parameters,

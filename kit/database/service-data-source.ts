@@ -9,12 +9,15 @@ export interface ServiceDataSourceOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type of entity classes
   entities: MixedList<Function | string | EntitySchema>;
   migrations: (new () => MigrationInterface)[];
+  /** `application_name` of its connections. @default the service name */
+  applicationName?: string;
 }
 
 /**
  * A service's TypeORM data source on PostgreSQL: explicit entities and migrations, never
  * `synchronize`; the pool size comes from `<SERVICE>_DB_POOL_SIZE` (default 10) and connections are
- * tagged with the service name (`application_name`) so `pg_stat_activity` shows who is who.
+ * tagged with the service name (`application_name`, or `applicationName`) so `pg_stat_activity`
+ * shows who is who.
  */
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
   return new DataSource({
@@ -26,7 +29,7 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     subscribers: [SqlMetricsSubscriber],
     synchronize: false,
     migrationsRun: false,
-    applicationName: options.name,
+    applicationName: options.applicationName ?? options.name,
     // Every statement goes through the counting logger (see sqlQueryCount), which prints nothing.
     logger: new QueryCountingLogger(options.name),
     logging: ["query"],

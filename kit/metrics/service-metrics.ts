@@ -7,7 +7,8 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /**
  * The Prometheus metrics of one service, served on its `/metrics`: GraphQL requests and errors by
  * operation name with latency, SQL statements with duration, subgraph fetches (gateway), events
- * ingested (analytics), open WebSocket connections and subscriptions, and Node's process metrics.
+ * ingested and reads routed to a read replica or the primary (analytics), open WebSocket
+ * connections and subscriptions, and Node's process metrics.
  * Every series carries `service`. One registry per service, so that services sharing a process
  * (`npm start`, tests) keep their own.
  */
@@ -19,6 +20,7 @@ export class ServiceMetrics {
   readonly sqlDuration: Histogram;
   readonly subgraphFetchDuration: Histogram<"subgraph" | "outcome">;
   readonly eventsIngested: Counter;
+  readonly readsRouted: Counter<"route">;
   private readonly operationNames = new Set<string>();
   private webSockets: () => { connections: number; subscriptions: number } = () => ({
     connections: 0,
@@ -64,6 +66,12 @@ export class ServiceMetrics {
     this.eventsIngested = new Counter({
       name: "events_ingested_total",
       help: "Events stored by trackEvents (duplicates and rejected events not counted).",
+      registers,
+    });
+    this.readsRouted = new Counter({
+      name: "database_reads_routed_total",
+      help: "Read-only queries routed with a read replica configured, by route (replica, replica-after-wait, primary-replica-behind, primary-replica-unavailable).",
+      labelNames: ["route"],
       registers,
     });
     const sockets = () => this.webSockets();

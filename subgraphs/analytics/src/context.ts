@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Viewer } from "#kit/auth/viewer";
+import type { ReadReplica } from "#kit/database/read-replica";
 import type { ServiceContext } from "#kit/server/graphql-service";
 import { createCustomerStatsLoader } from "./modules/customer-stats/customer-stats.loader";
 import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
@@ -9,7 +10,22 @@ import type { RealtimeHub } from "./modules/realtime/realtime-hub";
 
 /** The analytics subgraph's per-request context. */
 export interface AnalyticsContext extends ServiceContext {
+  /**
+   * The primary: every write, and the reads that must see what this service just wrote (metric
+   * definitions, alert rules, segmentation and churn results, job status).
+   */
   dataSource: DataSource;
+  /**
+   * The data source of the request's next read-only analytics query over events and what is
+   * derived from them (timeseries, aggregates, summaries, customer stats, people and cohort
+   * queries, model training features): the read replica (`ANALYTICS_READ_DATABASE_URL`) once it
+   * has replayed the caller's organization's last write known to this process, else the primary
+   * (docs/SCALING.md). Call it for each query (or each DataLoader batch), not once per request.
+   * Without a replica, the primary at once.
+   */
+  readDataSource(): Promise<DataSource>;
+  /** The same routing outside the request's organization (background work, subscriptions). */
+  reads: ReadReplica;
   /** Loaders scoped to the caller's organization; `null` for an anonymous request. */
   loaders: {
     customerStats: ReturnType<typeof createCustomerStatsLoader>;
@@ -26,24 +42,31 @@ export interface AnalyticsContext extends ServiceContext {
 }
 
 export function createAnalyticsContext(
-  dataSource: DataSource,
+  reads: ReadReplica,
   viewer: Viewer | null,
   customersUrl: string,
   accessToken: string | null,
   realtime: RealtimeHub,
 ): AnalyticsContext {
+  const dataSource = reads.primary;
+  const readDataSource = () => reads.forReading(viewer?.organizationId ?? null);
   return {
     realtime,
     viewer,
     dataSource,
+    readDataSource,
+    reads,
     accessToken,
     customersUrl,
     loaders: viewer
       ? {
-          customerStats: createCustomerStatsLoader(dataSource, viewer.organizationId),
+          customerStats: createCustomerStatsLoader(readDataSource, viewer.organizationId),
           customerSegment: createCustomerSegmentLoader(dataSource, viewer.organizationId),
           churnRisk: createChurnRiskLoader(dataSource, viewer.organizationId),
-          campaignPerformance: createCampaignPerformanceLoader(dataSource, viewer.organizationId),
+          campaignPerformance: createCampaignPerformanceLoader(
+            readDataSource,
+            viewer.organizationId,
+          ),
         }
       : null,
   };

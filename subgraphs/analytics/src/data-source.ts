@@ -14,7 +14,22 @@ import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010
 import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000-MergeInvoiceLineEvents";
 import { AddJobHeartbeats1763900040000 } from "../migrations/1763900040000-AddJobHeartbeats";
 import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041000-AddChurnPredictionLogOdds";
+import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
+
+/**
+ * A streaming replica of the analytics database, for read-only queries (read-replica.ts): the same
+ * entities, no migrations (it replays the primary's), connections named `analytics-read`.
+ */
+export function createAnalyticsReadDataSource(url: string): DataSource {
+  return createServiceDataSource({
+    name: "analytics",
+    applicationName: "analytics-read",
+    url,
+    entities: [MetricDefinitionEntity],
+    migrations: [],
+  });
+}
 
 /** The analytics database. */
 export function createAnalyticsDataSource(url: string): DataSource {
@@ -39,6 +54,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       MergeInvoiceLineEvents1763900020000,
       AddJobHeartbeats1763900040000,
       AddChurnPredictionLogOdds1763900041000,
+      KeyModelsByOrganization1763900050000,
     ],
   });
 }

@@ -1,6 +1,7 @@
 import type { DemoDataset } from "#dev/demo/demo-dataset";
 import type { RunningService } from "#kit/server/graphql-service";
 import { startSubgraph, type SubgraphOptions } from "#kit/server/start-subgraph";
+import type { ReadReplica } from "#kit/database/read-replica";
 import { createAnalyticsContext } from "./context";
 import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
@@ -13,6 +14,11 @@ import {
 } from "./modules/ingest/event-partitions";
 import { failInterruptedJobs, JOB_SWEEP_INTERVAL_MS } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
+import {
+  analyticsReadsFromEnv,
+  connectAnalyticsReads,
+  type AnalyticsReadsOptions,
+} from "./read-replica";
 import { buildAnalyticsSchema } from "./schema";
 
 export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
@@ -26,6 +32,11 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
    * process stopped), besides at start-up. @default JOB_SWEEP_INTERVAL_MS
    */
   jobSweepIntervalMs?: number;
+  /**
+   * A streaming replica for the read-only queries, and how long a read waits for it (see
+   * read-replica.ts). @default ANALYTICS_READ_DATABASE_URL, ANALYTICS_READ_REPLICA_MAX_WAIT_MS
+   */
+  reads?: AnalyticsReadsOptions;
 }
 
 /**
@@ -39,7 +50,9 @@ export function startAnalyticsService(
     options.customersUrl ??
     process.env.CUSTOMERS_URL ??
     `http://localhost:${process.env.CUSTOMERS_PORT ?? 4002}/graphql`;
-  // Made once the database is ready: the pub/sub of subscriptions and the alert evaluator.
+  // Made once the database is ready: the read routing, the pub/sub of subscriptions and the alert
+  // evaluator.
+  let reads: ReadReplica | undefined;
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
   let partitionMaintenance: NodeJS.Timeout | undefined;
@@ -49,23 +62,35 @@ export function startAnalyticsService(
       name: "analytics",
       prepare: async (dataSource) => {
         const log = createLogger("analytics");
+        reads = await connectAnalyticsReads(
+          dataSource,
+          { ...analyticsReadsFromEnv(), connect: options.connect, ...options.reads },
+          log,
+        );
+        const replicaReads = reads;
         // Jobs whose process stopped (a stale heartbeat), now and every jobSweepIntervalMs; jobs
-        // other replicas are running keep a fresh heartbeat and go on.
+        // other replicas are running keep a fresh heartbeat and go on. Reads then wait for the
+        // FAILED rows on the read replica.
         const sweep = () =>
-          failInterruptedJobs(dataSource).then(
-            (failed) => {
+          failInterruptedJobs(dataSource)
+            .then(async (failed) => {
+              let any = false;
               for (const [table, ids] of Object.entries(failed))
-                if (ids.length)
+                if (ids.length) {
+                  any = true;
                   log.warn(`interrupted jobs marked FAILED in ${table}: ${ids.join(", ")}`);
-            },
-            (error: Error) => log.error(`the sweep for interrupted jobs failed: ${error.message}`),
-          );
+                }
+              if (any) await replicaReads.noteGlobalWrite();
+            })
+            .catch((error: Error) =>
+              log.error(`the sweep for interrupted jobs failed: ${error.message}`),
+            );
         await sweep();
         jobSweep = setInterval(sweep, options.jobSweepIntervalMs ?? JOB_SWEEP_INTERVAL_MS).unref();
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
-        realtime = new RealtimeHub(pubsub, dataSource);
-        alerts = new AlertEvaluator(dataSource, realtime, createLogger("analytics"));
+        realtime = new RealtimeHub(pubsub, reads);
+        alerts = new AlertEvaluator(reads, realtime, log);
         // Partitions for the months ahead, and retention, now and every 6 hours.
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
@@ -87,13 +112,20 @@ export function startAnalyticsService(
         clearInterval(jobSweep);
         alerts?.stop();
         await realtime?.close();
+        reads?.close();
+        if (reads?.replica?.isInitialized) await reads.replica.destroy();
       },
-      seedDemoData: seedAnalyticsDemoData,
+      // Reads wait for the demo data on the read replica too.
+      seedDemoData: async (dataSource, dataset) => {
+        const loaded = await seedAnalyticsDemoData(dataSource, dataset);
+        if (loaded) await reads?.noteGlobalWrite();
+        return loaded;
+      },
       createDataSource: createAnalyticsDataSource,
       buildSchema: buildAnalyticsSchema,
-      createContext: (dataSource, credential) =>
+      createContext: (_dataSource, credential) =>
         createAnalyticsContext(
-          dataSource,
+          reads!,
           credential?.viewer ?? null,
           customersUrl,
           credential?.accessToken ?? null,

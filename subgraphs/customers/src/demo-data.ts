@@ -10,8 +10,8 @@ export async function seedCustomersDemoData(
   dataset: DemoDataset,
 ): Promise<boolean> {
   const [{ present }] = await dataSource.query(
-    "SELECT count(*)::int AS present FROM customers WHERE id = $1",
-    [dataset.customers[0].id],
+    "SELECT count(*)::int AS present FROM customers WHERE organization_id = $1 AND id = $2",
+    [dataset.customers[0].organizationId, dataset.customers[0].id],
   );
   if (present > 0) return false;
   const customers = dataset.customers;

@@ -3,6 +3,7 @@ import { createServiceDataSource } from "#kit/database/service-data-source";
 import { CreateOrganizationsAndUsers1763900000000 } from "../migrations/1763900000000-CreateOrganizationsAndUsers";
 import { CreateRefreshTokensAndApiKeys1763900001000 } from "../migrations/1763900001000-CreateRefreshTokensAndApiKeys";
 import { AddCustomersWriteScope1763900002000 } from "../migrations/1763900002000-AddCustomersWriteScope";
+import { KeyUsersByOrganization1763900050000 } from "../migrations/1763900050000-KeyUsersByOrganization";
 import { ApiKeyEntity } from "./modules/api-key/api-key.entity";
 import { OrganizationEntity } from "./modules/organization/organization.entity";
 import { UserEntity } from "./modules/user/user.entity";
@@ -17,6 +18,7 @@ export function createUsersDataSource(url: string): DataSource {
       CreateOrganizationsAndUsers1763900000000,
       CreateRefreshTokensAndApiKeys1763900001000,
       AddCustomersWriteScope1763900002000,
+      KeyUsersByOrganization1763900050000,
     ],
   });
 }

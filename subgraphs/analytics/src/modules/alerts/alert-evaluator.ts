@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DataSource } from "typeorm";
+import type { ReadReplica } from "#kit/database/read-replica";
 import type { Logger } from "#kit/logger";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { queryMetrics } from "../timeseries/metric-query";
@@ -39,8 +39,9 @@ export class AlertEvaluator {
    */
   private withRules = new Set<string>();
 
+  /** @param reads the primary for the rules and alerts, and where the rules' metrics are read */
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplica,
     private readonly hub: RealtimeHub,
     private readonly log: Logger,
     options: AlertEvaluatorOptions = {},
@@ -66,7 +67,7 @@ export class AlertEvaluator {
   }
 
   private async loadOrganizationsWithRules(): Promise<string[]> {
-    const rows: { organization_id: string }[] = await this.dataSource
+    const rows: { organization_id: string }[] = await this.reads.primary
       .query(`SELECT DISTINCT organization_id FROM alert_rules`)
       .catch(() => []);
     this.withRules = new Set(rows.map((row) => row.organization_id));
@@ -74,7 +75,7 @@ export class AlertEvaluator {
   }
 
   private async refreshOrganization(organizationId: string): Promise<void> {
-    const rows = await this.dataSource
+    const rows = await this.reads.primary
       .query(`SELECT 1 FROM alert_rules WHERE organization_id = $1 LIMIT 1`, [organizationId])
       .catch(() => [{}]);
     if (rows.length > 0) this.withRules.add(organizationId);
@@ -112,12 +113,12 @@ export class AlertEvaluator {
   }
 
   private async evaluate(organizationId: string): Promise<void> {
-    const rules = await listAlertRules(this.dataSource, organizationId);
+    const rules = await listAlertRules(this.reads.primary, organizationId);
     for (const rule of rules) {
       if (this.stopped) return;
-      const value = await ruleValue(this.dataSource, organizationId, rule);
+      const value = await ruleValue(this.reads, organizationId, rule);
       const alert = await recordEvaluation(
-        this.dataSource,
+        this.reads.primary,
         organizationId,
         rule,
         value,
@@ -139,14 +140,14 @@ export function isBreached(
 
 /** The rule's metric over its trailing window, ending now (0 for no events). */
 async function ruleValue(
-  dataSource: DataSource,
+  reads: ReadReplica,
   organizationId: string,
   rule: AlertRule,
 ): Promise<number> {
-  const [spec] = await resolveMetrics(dataSource, organizationId, [rule.metric]);
+  const [spec] = await resolveMetrics(reads.primary, organizationId, [rule.metric]);
   const to = new Date();
   const from = new Date(to.getTime() - rule.windowMinutes * 60_000);
-  const [row] = await queryMetrics(dataSource, organizationId, {
+  const [row] = await queryMetrics(await reads.forReading(organizationId), organizationId, {
     specs: [spec],
     range: { from, to, timezone: "UTC" },
     interval: null,

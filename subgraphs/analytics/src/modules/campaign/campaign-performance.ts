@@ -72,10 +72,10 @@ const EMPTY: Totals = { impressions: 0, clicks: 0, conversions: 0, revenue: 0, s
 
 /**
  * Per-request loader of campaign performance: all campaigns asked for the same range cost one
- * query.
+ * query, on the data source `reads` gives for it (the read replica when it is current).
  */
 export function createCampaignPerformanceLoader(
-  dataSource: DataSource,
+  reads: () => Promise<DataSource>,
   organizationId: string,
 ): DataLoader<PerformanceKey, CampaignPerformance, string> {
   return new DataLoader<PerformanceKey, CampaignPerformance, string>(
@@ -89,7 +89,7 @@ export function createCampaignPerformanceLoader(
       for (const group of ranges.values()) {
         const ids = [...new Set(group.map((key) => key.campaignId).filter(isUuid))];
         const totals = ids.length
-          ? await campaignTotals(dataSource, organizationId, ids, group[0].from, group[0].to)
+          ? await campaignTotals(await reads(), organizationId, ids, group[0].from, group[0].to)
           : new Map();
         for (const key of group)
           results.set(cacheKey(key), performanceOf(totals.get(key.campaignId) ?? EMPTY));

@@ -43,7 +43,7 @@ export class CampaignRecommendationResolver {
     if (!isUuid(campaignId) || !(await campaignExists(ctx, campaignId)))
       throw badUserInput(`Unknown campaign '${campaignId}'.`, "campaignId");
     return recommendForCampaign(
-      ctx.dataSource,
+      await ctx.readDataSource(),
       viewer.organizationId,
       campaignId.toLowerCase(),
       objective,

@@ -186,8 +186,8 @@ async function segmentResponses(
              GROUP BY customer_id)
      SELECT s.label, count(*) FILTER (WHERE t.exposed OR t.converted)::int AS exposed, count(*) FILTER (WHERE t.converted)::int AS converted, sum(t.revenue)::float8 AS revenue
        FROM touched t JOIN latest ON true
-       JOIN segment_members m ON m.run_id = latest.id AND m.customer_id = t.customer_id
-       JOIN segments s ON s.run_id = m.run_id AND s.index = m.segment_index
+       JOIN segment_members m ON m.organization_id = $1 AND m.run_id = latest.id AND m.customer_id = t.customer_id
+       JOIN segments s ON s.organization_id = $1 AND s.run_id = m.run_id AND s.index = m.segment_index
       GROUP BY s.label ORDER BY s.label`,
     [organizationId, campaignId, from.toISOString(), to.toISOString()],
   );

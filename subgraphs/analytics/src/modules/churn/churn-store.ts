@@ -96,7 +96,7 @@ export function createChurnRiskLoader(
           dataSource,
           "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
-           SELECT p.* FROM latest JOIN churn_predictions p ON p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
+           SELECT p.* FROM latest JOIN churn_predictions p ON p.organization_id = $1 AND p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )
       : [];
@@ -125,6 +125,7 @@ export interface PredictionRow {
  */
 export async function copyPredictions(
   manager: EntityManager,
+  organizationId: string,
   modelId: string,
   chunks: Iterable<readonly PredictionRow[]>,
 ): Promise<void> {
@@ -133,7 +134,7 @@ export async function copyPredictions(
       "copyPredictions needs the entity manager of a transaction (dataSource.transaction).",
     );
   const client = (await manager.queryRunner.connect()) as PoolClient;
-  const model = copyText(modelId);
+  const model = `${copyText(organizationId)}\t${copyText(modelId)}`;
   async function* text(): AsyncGenerator<string> {
     for (const rows of chunks) {
       let lines = "";
@@ -149,7 +150,7 @@ export async function copyPredictions(
     Readable.from(text()),
     client.query(
       copyFrom(
-        `COPY churn_predictions (model_id, customer_id, probability, log_odds, band, factors) FROM STDIN`,
+        `COPY churn_predictions (organization_id, model_id, customer_id, probability, log_odds, band, factors) FROM STDIN`,
       ),
     ),
   );

@@ -86,44 +86,57 @@ export class ChurnResolver {
     let datasetError: unknown;
     let datasetSettled!: () => void;
     const datasetDone = new Promise<void>((resolve) => (datasetSettled = resolve));
-    const job = startBackgroundJob(ctx.dataSource, "churn_models", id, async (progress) => {
-      let dataset: ChurnDataset;
-      try {
-        // The label source decides the cut-off: known from one small query, the event features are
-        // computed while the profiles are read.
-        const recordsChurn = await organizationRecordsChurn(ctx.customersUrl, ctx.accessToken!);
-        const prefetched = prefetchFeatures(
-          ctx.dataSource,
-          user.organizationId,
-          recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON",
-          parameters,
-        );
-        const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
-        dataset = await buildChurnDataset(
-          ctx.dataSource,
-          user.organizationId,
-          profiles,
-          parameters,
-          prefetched,
-        );
-        await ctx.dataSource.query(
-          `UPDATE churn_models SET cutoff = $2, label_source = $3 WHERE id = $1`,
-          [id, dataset.cutoff, dataset.labelSource],
-        );
-      } catch (error) {
-        datasetError = error;
-        throw error;
-      } finally {
-        datasetSettled();
-      }
-      await progress(0.05);
-      await trainChurnModel(ctx.dataSource, id, dataset, parameters, progress);
-    });
+    const organizationId = user.organizationId;
+    const job = startBackgroundJob(
+      ctx.reads,
+      "churn_models",
+      organizationId,
+      id,
+      async (progress) => {
+        let dataset: ChurnDataset;
+        try {
+          // The label source decides the cut-off: known from one small query, the event features are
+          // computed while the profiles are read.
+          const recordsChurn = await organizationRecordsChurn(ctx.customersUrl, ctx.accessToken!);
+          // The features are read where the organization's latest events are (the read replica
+          // once it has them).
+          const reads = await ctx.readDataSource();
+          const prefetched = prefetchFeatures(
+            reads,
+            user.organizationId,
+            recordsChurn ? "RECORDED_STATUS" : "NO_PURCHASE_WITHIN_HORIZON",
+            parameters,
+          );
+          const profiles = await fetchCustomerProfiles(ctx.customersUrl, ctx.accessToken!);
+          dataset = await buildChurnDataset(
+            reads,
+            user.organizationId,
+            profiles,
+            parameters,
+            prefetched,
+          );
+          await ctx.dataSource.query(
+            `UPDATE churn_models SET cutoff = $3, label_source = $4 WHERE organization_id = $1 AND id = $2`,
+            [organizationId, id, dataset.cutoff, dataset.labelSource],
+          );
+        } catch (error) {
+          datasetError = error;
+          throw error;
+        } finally {
+          datasetSettled();
+        }
+        await progress(0.05);
+        await trainChurnModel(ctx.dataSource, organizationId, id, dataset, parameters, progress);
+      },
+    );
     await Promise.race([datasetDone, sleep(startedAt + DATASET_WAIT_MS - Date.now())]);
     if (datasetError !== undefined) {
       // Refused before the mutation answered: no model is left behind.
       await job;
-      await ctx.dataSource.query(`DELETE FROM churn_models WHERE id = $1`, [id]);
+      await ctx.dataSource.query(
+        `DELETE FROM churn_models WHERE organization_id = $1 AND id = $2`,
+        [organizationId, id],
+      );
       throw datasetError;
     }
     await waitFor(job, Math.max(0, (startedAt + waitSeconds * 1000 - Date.now()) / 1000));
@@ -161,14 +174,14 @@ export class ChurnResolver {
     const [afterProbability, afterId] = after ? decodeCursor(after, 2) : [null, null];
     const [rows, [{ count }]] = await Promise.all([
       ctx.dataSource.query(
-        `SELECT * FROM churn_predictions WHERE model_id = $1 AND probability >= $2
+        `SELECT * FROM churn_predictions WHERE organization_id = $6 AND model_id = $1 AND probability >= $2
             AND ($3::float8 IS NULL OR (probability, customer_id) < ($3::float8, $4::uuid))
           ORDER BY probability DESC, customer_id DESC LIMIT $5`,
-        [modelId, minProbability ?? 0, afterProbability, afterId, size + 1],
+        [modelId, minProbability ?? 0, afterProbability, afterId, size + 1, viewer.organizationId],
       ),
       ctx.dataSource.query(
-        `SELECT count(*)::int AS count FROM churn_predictions WHERE model_id = $1 AND probability >= $2`,
-        [modelId, minProbability ?? 0],
+        `SELECT count(*)::int AS count FROM churn_predictions WHERE organization_id = $3 AND model_id = $1 AND probability >= $2`,
+        [modelId, minProbability ?? 0, viewer.organizationId],
       ),
     ]);
     const edges = (rows as any[]).slice(0, size).map((row) => ({

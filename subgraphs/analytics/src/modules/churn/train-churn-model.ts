@@ -225,6 +225,7 @@ export async function buildChurnDataset(
  */
 export async function trainChurnModel(
   dataSource: DataSource,
+  organizationId: string,
   modelId: string,
   dataset: ChurnDataset,
   parameters: ChurnTrainingParameters,
@@ -341,8 +342,9 @@ export async function trainChurnModel(
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
-      `UPDATE churn_models SET label_source = $2, cutoff = $3, training_size = $4, positive_rate = $5, auc = $6, accuracy = $7, precision = $8, recall = $9, threshold = $10, model = $11 WHERE id = $1`,
+      `UPDATE churn_models SET label_source = $3, cutoff = $4, training_size = $5, positive_rate = $6, auc = $7, accuracy = $8, precision = $9, recall = $10, threshold = $11, model = $12 WHERE organization_id = $1 AND id = $2`,
       [
+        organizationId,
         modelId,
         dataset.labelSource,
         dataset.cutoff,
@@ -356,7 +358,7 @@ export async function trainChurnModel(
         JSON.stringify({ intercept: model.intercept, solver: model.solver, coefficients, encoder }),
       ],
     );
-    await copyPredictions(manager, modelId, predictions());
+    await copyPredictions(manager, organizationId, modelId, predictions());
   });
   phaseDone("store");
 }

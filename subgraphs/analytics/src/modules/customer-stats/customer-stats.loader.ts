@@ -23,10 +23,12 @@ const EMPTY: CustomerStats = {
 
 /**
  * Per-request loader of `CustomerStats` for customers of one organization: the stats of N customers
- * cost one grouped query. A customer with no events (or of another organization) gets zeros.
+ * cost one grouped query, on the data source `reads` gives for it (the read replica when it is
+ * current, see AnalyticsContext.readDataSource). A customer with no events (or of another
+ * organization) gets zeros.
  */
 export function createCustomerStatsLoader(
-  dataSource: DataSource,
+  reads: () => Promise<DataSource>,
   organizationId: string,
 ): DataLoader<string, CustomerStats> {
   return new DataLoader<string, CustomerStats>(async (customerIds) => {
@@ -35,7 +37,7 @@ export function createCustomerStatsLoader(
       ids.length === 0
         ? []
         : await queryPrepared<StatsRow>(
-            dataSource,
+            await reads(),
             "analytics.customer-stats",
             `SELECT customer_id,
                     count(*) FILTER (WHERE type = 'purchase')::int AS orders,

@@ -43,10 +43,13 @@ export class TrackEventsResolver {
     });
     const stored = await ingestEvents(ctx.dataSource, viewer.organizationId, rows);
     eventsIngested.inc(stored.length);
-    // Stored and committed: now subscribers hear of them. A failed publish (Redis down) loses no
-    // stored event; only the real-time delivery of this batch.
+    // Committed: the organization's reads on this process now wait for the batch on the read
+    // replica (with one configured; the position also goes to the other replicas of the service).
+    const lsn = stored.length > 0 ? await ctx.reads.noteWrite(viewer.organizationId) : null;
+    // Now subscribers hear of them. A failed publish (Redis down) loses no stored event; only the
+    // real-time delivery of this batch.
     await ctx.realtime
-      .publishEvents(viewer.organizationId, stored)
+      .publishEvents(viewer.organizationId, stored, lsn)
       .catch((error: Error) =>
         log.warn(`could not publish ${stored.length} events: ${error.message}`),
       );

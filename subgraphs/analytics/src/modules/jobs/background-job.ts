@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { ReadReplica } from "#kit/database/read-replica";
 
 /** Reports a job's progress, from 0 to 1; awaiting it also lets other requests run. */
 export type ReportProgress = (fraction: number) => Promise<void>;
@@ -37,11 +38,14 @@ export const INTERRUPTED_ERROR = `interrupted: the analytics process running it 
  * served. The row's `progress` is kept current (at most every half second), its `heartbeat_at` is
  * set to now() with each progress write and every HEARTBEAT_INTERVAL_MS while the job runs (so that
  * other processes on the database see it is alive), and its `status` becomes COMPLETED, or FAILED
- * with the error's message. Resolves when the job ends, never rejects.
+ * with the error's message; then the organization's reads wait for the job's writes on the read
+ * replica (`reads.noteWrite`). Writes go to `reads.primary`. Resolves when the job ends, never
+ * rejects.
  */
 export function startBackgroundJob(
-  dataSource: DataSource,
+  reads: ReadReplica,
   table: JobTable,
+  organizationId: string,
   id: string,
   work: (progress: ReportProgress) => Promise<void>,
   options: {
@@ -49,21 +53,25 @@ export function startBackgroundJob(
     heartbeatIntervalMs?: number;
   } = {},
 ): Promise<void> {
+  const dataSource = reads.primary;
   let lastWrite = 0;
   const progress: ReportProgress = async (fraction) => {
     await new Promise((resolve) => setImmediate(resolve));
     if (Date.now() - lastWrite < 500) return;
     lastWrite = Date.now();
     await dataSource.query(
-      `UPDATE ${table} SET progress = $2, heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING'`,
-      [id, Math.min(0.99, fraction)],
+      `UPDATE ${table} SET progress = $3, heartbeat_at = now() WHERE organization_id = $1 AND id = $2 AND status = 'RUNNING'`,
+      [organizationId, id, Math.min(0.99, fraction)],
     );
   };
   // One at once (the row may have waited), then one every interval; a failed heartbeat is retried
   // by the next one, and six in a row would have to fail before the job looks stopped.
   const beat = () =>
     void dataSource
-      .query(`UPDATE ${table} SET heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING'`, [id])
+      .query(
+        `UPDATE ${table} SET heartbeat_at = now() WHERE organization_id = $1 AND id = $2 AND status = 'RUNNING'`,
+        [organizationId, id],
+      )
       .catch(() => undefined);
   beat();
   const heartbeat = setInterval(beat, options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
@@ -72,22 +80,20 @@ export function startBackgroundJob(
     .finally(() => clearInterval(heartbeat))
     .then(
       () =>
-        dataSource
-          .query(
-            `UPDATE ${table} SET status = 'COMPLETED', progress = 1, error = NULL, heartbeat_at = now() WHERE id = $1`,
-            [id],
-          )
-          .then(() => undefined),
+        dataSource.query(
+          `UPDATE ${table} SET status = 'COMPLETED', progress = 1, error = NULL, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id],
+        ),
       (error: Error) =>
-        dataSource
-          .query(
-            `UPDATE ${table} SET status = 'FAILED', error = $2, heartbeat_at = now() WHERE id = $1`,
-            [id, error.message],
-          )
-          .then(
-            () => undefined,
-            () => undefined,
-          ),
+        dataSource.query(
+          `UPDATE ${table} SET status = 'FAILED', error = $3, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
+          [organizationId, id, error.message],
+        ),
+    )
+    .then(() => reads.noteWrite(organizationId))
+    .then(
+      () => undefined,
+      () => undefined,
     );
 }
 

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { ReadReplica } from "#kit/database/read-replica";
 import type { MetricSpec } from "../metric/metric-spec";
 import type { EventFilter } from "../timeseries/event-filter.input";
 import { INTERVAL_UNIT, type Interval } from "../timeseries/interval";
@@ -35,8 +36,9 @@ export class MetricWatches {
    * @param coalesceMs the shortest time between two updates of one watch
    *   (`METRIC_UPDATE_INTERVAL_MS`)
    */
+  /** @param reads where the watches' metric queries go */
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplica,
     private readonly hub: EventSource,
     private readonly coalesceMs: number,
   ) {}
@@ -55,7 +57,7 @@ export class MetricWatches {
     ]);
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = new MetricWatch(this.dataSource, this.hub, request, this.coalesceMs, () =>
+      watch = new MetricWatch(this.reads, this.hub, request, this.coalesceMs, () =>
         this.watches.delete(key),
       );
       this.watches.set(key, watch);
@@ -96,7 +98,7 @@ class MetricWatch {
   private readonly stopListening: () => void;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplica,
     hub: EventSource,
     private readonly request: MetricWatchRequest,
     private readonly coalesceMs: number,
@@ -146,10 +148,13 @@ class MetricWatch {
     this.lastFlushAt = Date.now();
     const newcomers = new Set(this.newcomers);
     try {
-      const { previous, current, currentEnd } = await bucketsNow(this.dataSource, this.request);
+      // The organization's batch that woke this watch is on the read replica by then (or the
+      // primary answers).
+      const dataSource = await this.reads.forReading(this.request.organizationId);
+      const { previous, current, currentEnd } = await bucketsNow(dataSource, this.request);
       const [previousValue, currentValue] = await Promise.all([
-        this.valueOf(previous, current),
-        this.valueOf(current, currentEnd),
+        this.valueOf(dataSource, previous, current),
+        this.valueOf(dataSource, current, currentEnd),
       ]);
       const points = [
         { bucket: previous, value: previousValue },
@@ -197,8 +202,8 @@ class MetricWatch {
     }
   }
 
-  private async valueOf(from: Date, to: Date): Promise<number> {
-    const [row] = await queryMetrics(this.dataSource, this.request.organizationId, {
+  private async valueOf(dataSource: DataSource, from: Date, to: Date): Promise<number> {
+    const [row] = await queryMetrics(dataSource, this.request.organizationId, {
       specs: [this.request.spec],
       range: { from, to, timezone: this.request.timezone },
       interval: null,

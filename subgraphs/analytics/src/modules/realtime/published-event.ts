@@ -15,6 +15,11 @@ export interface PublishedEvent {
 export interface EventBatchMessage {
   organizationId: string;
   events: PublishedEvent[];
+  /**
+   * The primary's WAL position after the batch committed (with a read replica configured): every
+   * replica of the service makes the organization's reads wait for it (ReadReplica.noteWriteAt).
+   */
+  lsn?: string | null;
 }
 
 export function toPublishedEvent(event: StoredEvent): PublishedEvent {

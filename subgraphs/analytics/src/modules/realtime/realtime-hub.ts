@@ -1,5 +1,5 @@
-import type { DataSource } from "typeorm";
 import { numberFromEnv } from "#kit/config";
+import type { ReadReplica } from "#kit/database/read-replica";
 import type { PubSub } from "#kit/pubsub/pubsub";
 import type { StoredEvent } from "../ingest/ingest-events";
 import { MetricQueryCache } from "../timeseries/query-cache";
@@ -42,17 +42,22 @@ export class RealtimeHub {
   readonly queryCache = new MetricQueryCache();
 
   /**
+   * @param reads where the metric queries of subscriptions go; it hears of every replica's stored
+   *   batches (their WAL positions) before their cached results are retired
    * @param metricUpdateIntervalMs the shortest time between two updates of one metricUpdated
    *   subscription
    */
   constructor(
     readonly pubsub: PubSub,
-    dataSource: DataSource,
+    reads: ReadReplica,
     metricUpdateIntervalMs = metricUpdateIntervalFromEnv(),
   ) {
-    this.metricWatches = new MetricWatches(dataSource, this, metricUpdateIntervalMs);
+    this.metricWatches = new MetricWatches(reads, this, metricUpdateIntervalMs);
     this.stops = [
       pubsub.subscribe<EventBatchMessage>(TOPICS.events, (message) => {
+        // First the position its reads must wait for, then the cache: a result computed after
+        // the retirement waits for the batch on the read replica.
+        if (message.lsn) reads.noteWriteAt(message.organizationId, message.lsn);
         this.queryCache.invalidate(message.organizationId);
         for (const listener of [...(this.eventListeners.get(message.organizationId) ?? [])])
           listener(message.events);
@@ -66,14 +71,23 @@ export class RealtimeHub {
     ];
   }
 
-  /** Publishes a stored batch (only the events really inserted, so a replay publishes nothing). */
-  async publishEvents(organizationId: string, events: StoredEvent[]): Promise<void> {
+  /**
+   * Publishes a stored batch (only the events really inserted, so a replay publishes nothing),
+   * with the primary's WAL position after it committed (`lsn`, with a read replica configured;
+   * already noted in this process).
+   */
+  async publishEvents(
+    organizationId: string,
+    events: StoredEvent[],
+    lsn: string | null = null,
+  ): Promise<void> {
     if (events.length === 0) return;
     // This replica's cache at once (the caller may query next); the others when they hear of it.
     this.queryCache.invalidate(organizationId);
     await this.pubsub.publish<EventBatchMessage>(TOPICS.events, {
       organizationId,
       events: events.map(toPublishedEvent),
+      lsn,
     });
   }
 

@@ -87,6 +87,7 @@ export async function segmentationPopulation(
  */
 export async function runSegmentation(
   dataSource: DataSource,
+  organizationId: string,
   runId: string,
   rows: CustomerFeatureRow[],
   parameters: SegmentationParameters,
@@ -134,12 +135,16 @@ export async function runSegmentation(
 
   await dataSource.transaction(async (manager) => {
     await manager.query(
-      `UPDATE segmentation_runs SET k = $2, silhouette = $3, inertia = $4, customer_count = $5, transforms = $6 WHERE id = $1`,
-      [runId, k, silhouette, result.inertia, rows.length, JSON.stringify(transforms)],
-    );
-    const runRow: { organization_id: string }[] = await manager.query(
-      "SELECT organization_id FROM segmentation_runs WHERE id = $1",
-      [runId],
+      `UPDATE segmentation_runs SET k = $3, silhouette = $4, inertia = $5, customer_count = $6, transforms = $7 WHERE organization_id = $1 AND id = $2`,
+      [
+        organizationId,
+        runId,
+        k,
+        silhouette,
+        result.inertia,
+        rows.length,
+        JSON.stringify(transforms),
+      ],
     );
     for (let c = 0; c < k; c++) {
       const centroid = names.map((feature, j) => ({
@@ -151,7 +156,7 @@ export async function runSegmentation(
         [
           runId,
           c,
-          runRow[0].organization_id,
+          organizationId,
           labels[c],
           sizes[c],
           sizes[c] / rows.length,
@@ -161,8 +166,8 @@ export async function runSegmentation(
       );
     }
     await manager.query(
-      `INSERT INTO segment_members (run_id, customer_id, segment_index) SELECT $1, * FROM unnest($2::uuid[], $3::int[])`,
-      [runId, rows.map((row) => row.customerId), Array.from(result.labels)],
+      `INSERT INTO segment_members (organization_id, run_id, customer_id, segment_index) SELECT $1, $2, * FROM unnest($3::uuid[], $4::int[])`,
+      [organizationId, runId, rows.map((row) => row.customerId), Array.from(result.labels)],
     );
   });
 }

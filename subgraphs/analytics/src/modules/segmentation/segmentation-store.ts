@@ -61,8 +61,8 @@ export async function loadSegmentationRun(
   );
   if (!run) return null;
   const segments: SegmentRow[] = await dataSource.query(
-    `SELECT * FROM segments WHERE run_id = $1 ORDER BY index`,
-    [run.id],
+    `SELECT * FROM segments WHERE organization_id = $1 AND run_id = $2 ORDER BY index`,
+    [organizationId, run.id],
   );
   return {
     id: run.id,
@@ -97,8 +97,8 @@ export function createCustomerSegmentLoader(
           `WITH latest AS (
              SELECT id FROM segmentation_runs WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY created_at DESC LIMIT 1)
            SELECT m.customer_id, s.*
-             FROM latest JOIN segment_members m ON m.run_id = latest.id
-             JOIN segments s ON s.run_id = m.run_id AND s.index = m.segment_index
+             FROM latest JOIN segment_members m ON m.organization_id = $1 AND m.run_id = latest.id
+             JOIN segments s ON s.organization_id = $1 AND s.run_id = m.run_id AND s.index = m.segment_index
             WHERE m.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )

@@ -39,7 +39,11 @@ export class SegmentationResolver {
     const waitSeconds = input.waitSeconds ?? 8;
     if (waitSeconds < 0 || waitSeconds > 60)
       throw badUserInput("waitSeconds must be from 0 to 60.", "input.waitSeconds");
-    const rows = await segmentationPopulation(ctx.dataSource, user.organizationId, parameters);
+    const rows = await segmentationPopulation(
+      await ctx.readDataSource(),
+      user.organizationId,
+      parameters,
+    );
     const profiles = parameters.features.some(isProfileFeature)
       ? await profileFeatures(ctx, parameters.features.filter(isProfileFeature))
       : undefined;
@@ -52,8 +56,21 @@ export class SegmentationResolver {
       `INSERT INTO segmentation_runs (organization_id, as_of, seed, features) VALUES ($1, $2, $3, $4) RETURNING id`,
       [user.organizationId, parameters.asOf, parameters.seed, parameters.features],
     );
-    const job = startBackgroundJob(ctx.dataSource, "segmentation_runs", id, (progress) =>
-      runSegmentation(ctx.dataSource, id, rows, parameters, progress, profiles),
+    const job = startBackgroundJob(
+      ctx.reads,
+      "segmentation_runs",
+      user.organizationId,
+      id,
+      (progress) =>
+        runSegmentation(
+          ctx.dataSource,
+          user.organizationId,
+          id,
+          rows,
+          parameters,
+          progress,
+          profiles,
+        ),
     );
     await waitFor(job, waitSeconds);
     return (await loadSegmentationRun(ctx.dataSource, user.organizationId, id))!;
@@ -111,14 +128,14 @@ export class SegmentResolver {
     const afterId = after ? String(decodeCursor(after, 1)[0]) : null;
     const [rows, [{ count }]] = await Promise.all([
       ctx.dataSource.query(
-        `SELECT m.customer_id FROM segment_members m JOIN segmentation_runs r ON r.id = m.run_id
-          WHERE m.run_id = $1 AND r.organization_id = $2 AND m.segment_index = $3 AND ($4::uuid IS NULL OR m.customer_id > $4::uuid)
-          ORDER BY m.customer_id LIMIT $5`,
+        `SELECT customer_id FROM segment_members
+          WHERE organization_id = $2 AND run_id = $1 AND segment_index = $3 AND ($4::uuid IS NULL OR customer_id > $4::uuid)
+          ORDER BY customer_id LIMIT $5`,
         [segment.runId, viewer.organizationId, segment.index, afterId, size + 1],
       ),
       ctx.dataSource.query(
-        `SELECT count(*)::int AS count FROM segment_members WHERE run_id = $1 AND segment_index = $2`,
-        [segment.runId, segment.index],
+        `SELECT count(*)::int AS count FROM segment_members WHERE organization_id = $1 AND run_id = $2 AND segment_index = $3`,
+        [viewer.organizationId, segment.runId, segment.index],
       ),
     ]);
     const edges = (rows as { customer_id: string }[])

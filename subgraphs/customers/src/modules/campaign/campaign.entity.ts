@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from "typeorm";
@@ -27,7 +28,8 @@ export class CampaignEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Column({ name: "organization_id", type: "uuid" })
+  /** Part of the primary key `(organization_id, id)`. */
+  @PrimaryColumn({ name: "organization_id", type: "uuid" })
   organizationId: string;
 
   @Column("text")

@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from "typeorm";
@@ -17,7 +18,8 @@ export class CustomerEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Column({ name: "organization_id", type: "uuid" })
+  /** Part of the primary key `(organization_id, id)`. */
+  @PrimaryColumn({ name: "organization_id", type: "uuid" })
   organizationId: string;
 
   /** The id in the organization's own systems; unique within the organization. */

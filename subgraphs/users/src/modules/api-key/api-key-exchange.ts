@@ -62,7 +62,7 @@ const EXCHANGE_SQL = `
     SELECT id, organization_id, scopes, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL
   ), touched AS (
     UPDATE api_keys SET last_used_at = now()
-     WHERE id IN (SELECT id FROM key WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+     WHERE (organization_id, id) IN (SELECT organization_id, id FROM key WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
   )
   SELECT id, organization_id, scopes::text[] AS scopes FROM key`;
 

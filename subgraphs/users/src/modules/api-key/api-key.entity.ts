@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from "typeorm";
 import { ApiKeyScope } from "#kit/auth/api-key-scope";
 
 /** An application's credential. Only the SHA-256 of its secret is stored. */
@@ -7,7 +7,8 @@ export class ApiKeyEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Column({ name: "organization_id", type: "uuid" })
+  /** Part of the primary key `(organization_id, id)`. */
+  @PrimaryColumn({ name: "organization_id", type: "uuid" })
   organizationId: string;
 
   @Column("text")

@@ -87,7 +87,9 @@ export class AuthResolver {
     @Ctx() ctx: UsersContext,
   ): Promise<AuthPayload> {
     const rotated = await rotateRefreshToken(ctx.dataSource, refreshToken);
-    const user = await ctx.dataSource.getRepository(UserEntity).findOneBy({ id: rotated.userId });
+    const user = await ctx.dataSource
+      .getRepository(UserEntity)
+      .findOneBy({ organizationId: rotated.organizationId, id: rotated.userId });
     if (!user) throw unauthenticated("The refresh token's user no longer exists.");
     const viewer = {
       kind: "user" as const,

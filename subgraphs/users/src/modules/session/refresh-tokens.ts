@@ -33,7 +33,7 @@ export async function issueRefreshToken(
 export async function rotateRefreshToken(
   dataSource: DataSource,
   token: string,
-): Promise<{ userId: string; refreshToken: string }> {
+): Promise<{ userId: string; organizationId: string; refreshToken: string }> {
   const outcome = await dataSource.transaction(async (manager) => {
     const [row]: {
       id: string;
@@ -56,13 +56,21 @@ export async function rotateRefreshToken(
       );
       return { kind: "reused" as const };
     }
-    await manager.query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", [row.id]);
+    await manager.query(
+      "UPDATE refresh_tokens SET used_at = now() WHERE organization_id = $1 AND id = $2",
+      [row.organization_id, row.id],
+    );
     const refreshToken = await issueRefreshToken(
       manager,
       { id: row.user_id, organizationId: row.organization_id },
       row.family_id,
     );
-    return { kind: "rotated" as const, userId: row.user_id, refreshToken };
+    return {
+      kind: "rotated" as const,
+      userId: row.user_id,
+      organizationId: row.organization_id,
+      refreshToken,
+    };
   });
   if (outcome.kind === "invalid")
     throw unauthenticated("The refresh token is invalid or expired; sign in again.");

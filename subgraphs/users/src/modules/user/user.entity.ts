@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from "typeorm";
 import { Role } from "#kit/auth/role";
 
 @Entity({ name: "users" })
@@ -6,7 +6,8 @@ export class UserEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Column({ name: "organization_id", type: "uuid" })
+  /** Part of the primary key `(organization_id, id)`. */
+  @PrimaryColumn({ name: "organization_id", type: "uuid" })
   organizationId: string;
 
   /** Stored lower-cased; unique across all organizations (it is the login name). */
