@@ -44,6 +44,7 @@ function predictions(
   return Array.from({ length: count }, (_, i) => ({
     customerId: randomUUID(),
     probability: i === 0 ? 1e-9 : i / count,
+    logOdds: i === 0 ? -20.723265837 : Math.log(i / (count - i || 1)),
     band: [RiskBand.LOW, RiskBand.MEDIUM, RiskBand.HIGH][i % 3],
     factors: JSON.stringify(factors(i)),
   }));
@@ -85,7 +86,7 @@ describe("storing churn predictions", () => {
       ]),
     );
     const stored = await dataSource.query(
-      `SELECT customer_id, probability, band, factors FROM churn_predictions WHERE model_id = $1`,
+      `SELECT customer_id, probability, log_odds, band, factors FROM churn_predictions WHERE model_id = $1`,
       [modelId],
     );
     const byCustomer = new Map(stored.map((row: any) => [row.customer_id, row]));
@@ -94,6 +95,7 @@ describe("storing churn predictions", () => {
       expect(byCustomer.get(row.customerId)).toEqual({
         customer_id: row.customerId,
         probability: row.probability,
+        log_odds: row.logOdds,
         band: row.band,
         factors: JSON.parse(row.factors),
       });

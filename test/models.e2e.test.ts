@@ -200,7 +200,7 @@ describe("churn prediction", () => {
     for (const { node } of edges) {
       expect(node.customer.churnRisk.probability).toBe(node.probability);
       expect(node.customer.name).toEqual(expect.any(String));
-      expect(node.factors).toHaveLength(3);
+      expect(node.factors).toHaveLength(4);
     }
     const next = await gql(
       `query($after: String) { churnPredictions(first: 10, minProbability: 0.2, after: $after) { edges { node { probability customer { id } } } } }`,

@@ -115,8 +115,11 @@ export interface ChurnOutcome {
     testRows: number;
     features: number;
     featureNames: string[];
+    /** The encoded columns left out because a kept one stands for them, with that one. */
+    represented: { feature: string; by: string; correlation: number }[];
     auc: number;
     iterations: number;
+    solver: string;
     fitSeconds: number;
     intercept: number;
   };
@@ -181,7 +184,12 @@ type Design = {
 function splitDesign(
   dataset: Dataset,
   seed: number,
-): Design & { train: number[]; test: number[]; all: Matrix } {
+): Design & {
+  train: number[];
+  test: number[];
+  all: Matrix;
+  represented: ChurnOutcome["inProcess"]["represented"];
+} {
   const { train, test } = stratifiedSplit(dataset.labels, 0.2, seed);
   const encoder = fitEncoder(dataset.columns, train);
   const all = encode(dataset.columns, encoder);
@@ -190,6 +198,9 @@ function splitDesign(
     test,
     all,
     names: encoder.map((f) => f.name),
+    represented: encoder.flatMap((f) =>
+      f.represents.map((r) => ({ feature: r.name, by: f.name, correlation: r.correlation })),
+    ),
     xTrain: rowsOf(all, train),
     xTest: rowsOf(all, test),
     yTrain: Uint8Array.from(train, (i) => dataset.labels[i]),
@@ -363,7 +374,7 @@ async function againstStack(
   } finally {
     await client.end();
   }
-  const { train, test, names, xTrain, xTest, yTrain, yTest, all } = splitDesign(
+  const { train, test, names, represented, xTrain, xTest, yTrain, yTest, all } = splitDesign(
     dataset,
     CHURN_PARAMETERS.seed,
   );
@@ -377,7 +388,7 @@ async function againstStack(
     ...names.map((name, j) => Math.abs((gatewayWeights.get(name) ?? NaN) - ours.weights[j])),
   );
   log(
-    `churn: in-process ${train.length} train / ${test.length} test rows x ${all.cols} features: auc ${auc} (${ours.iterations} Newton steps, ${fitSeconds.toFixed(3)} s)`,
+    `churn: in-process ${train.length} train / ${test.length} test rows x ${all.cols} features: auc ${auc} (${ours.iterations} ${ours.solver} iterations, ${fitSeconds.toFixed(3)} s)`,
   );
 
   const outcome: ChurnOutcome = {
@@ -401,8 +412,10 @@ async function againstStack(
       testRows: test.length,
       features: all.cols,
       featureNames: names,
+      represented,
       auc,
       iterations: ours.iterations,
+      solver: ours.solver,
       fitSeconds,
       intercept: ours.intercept,
     },

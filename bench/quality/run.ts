@@ -5,7 +5,8 @@ import path from "node:path";
 import { churnCheck, type ChurnOutcome } from "./churn-check";
 import { churnScale, type ChurnScaleOutcome } from "./churn-scale";
 import { kmeansCase } from "./kmeans-check";
-import { logisticSpeed, rowLimits } from "./logistic-speed";
+import { logisticSpeed, wideLogistic } from "./logistic-speed";
+import { rowLimits } from "./row-limits";
 import { retailSegmentation, type RetailSegmentationOutcome } from "./retail-segmentation";
 import {
   markdownReport,
@@ -140,6 +141,8 @@ async function main(): Promise<void> {
       python: sklearn,
     });
     sampleLoad("after fitLogistic");
+    const wide = await wideLogistic({ rows: 100_000, timedRuns: 3, dir, python: sklearn });
+    sampleLoad("after the wide fit");
     log("probing the row counts prepareFeatures and fitEncoder accept...");
     const limits = rowLimits(1_000_000);
 
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
       kmeansLarge,
       kmeansSmall,
       logistic,
+      wide,
       churn,
       scale,
       retail,

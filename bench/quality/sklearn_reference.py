@@ -9,6 +9,7 @@ ONE JSON object on stdout. Anything else goes to stderr.
   kmeans   --x X.csv --labels ours.csv --k 5 --n-init 10 --random-state 0 --sample-size 3000 [--exact] [--silhouette-seeds 10]
   logistic --train X.csv --train-labels y.csv --test X.csv --test-labels y.csv [--our-scores s.csv] [--our-coef c.csv] [--C 1.0]
   logistic-binary --x X.f64 --y y.f64 --rows N --cols P [--our-coef c.csv] [--C 1.0]
+                  [--x-test X.f64 --y-test y.f64 --test-rows M [--our-scores s.f64]] [--single-thread]
   retail-rfm --csv OnlineRetail.csv --as-of ISO --ours ours.csv --k 4 --n-init 10 --random-state 0
 """
 import argparse
@@ -165,6 +166,24 @@ def cmd_logistic_binary(args):
     out = {"default": describe(model, seconds)}
     tight, seconds = fit_logistic(x, y, args.C, tol=1e-10)
     out["tight"] = describe(tight, seconds)
+    if args.single_thread:
+        # The same default fit on one thread (ours runs on one), for a like-for-like time.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            _, out["default"]["singleThreadSeconds"] = fit_logistic(x, y, args.C)
+    if args.x_test:
+        # Held-out rows (the same split as ours): the AUC of both fits, and of our own scores.
+        from sklearn.metrics import roc_auc_score
+
+        x_test = np.fromfile(args.x_test, dtype="<f8").reshape(args.test_rows, args.cols)
+        y_test = np.fromfile(args.y_test, dtype="<f8").astype(np.int64)
+        out["testRows"] = int(x_test.shape[0])
+        out["default"]["auc"] = float(roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]))
+        out["tight"]["auc"] = float(roc_auc_score(y_test, tight.predict_proba(x_test)[:, 1]))
+        if args.our_scores:
+            ours = np.fromfile(args.our_scores, dtype="<f8")
+            out["aucOfOurScores"] = float(roc_auc_score(y_test, ours))
     add_objectives(out, x, y, args)
     return out
 
@@ -277,6 +296,11 @@ def main():
     lb.add_argument("--cols", type=int, required=True)
     lb.add_argument("--our-coef")
     lb.add_argument("--C", type=float, default=1.0)
+    lb.add_argument("--x-test")
+    lb.add_argument("--y-test")
+    lb.add_argument("--test-rows", type=int)
+    lb.add_argument("--our-scores")
+    lb.add_argument("--single-thread", action="store_true")
     rr = sub.add_parser("retail-rfm")
     rr.add_argument("--csv", required=True)
     rr.add_argument("--as-of", required=True)

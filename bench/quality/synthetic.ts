@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import type { RawColumns } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
 import { matrix, standardize, type Matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
 import { SeededRandom } from "#kit/random";
 
@@ -104,4 +105,81 @@ export async function writeVectorCsv(
 /** Raw little-endian float64 (exact, and fast to read with numpy.fromfile). */
 export async function writeFloat64(file: string, values: ArrayLike<number>): Promise<void> {
   await writeFile(file, Buffer.from(Float64Array.from(values).buffer));
+}
+
+/** The raw inputs {@link syntheticWideCustomers} makes, and what the encoder makes of them. */
+export const WIDE_SHAPE = {
+  /** Numeric inputs n00..n59 (each tenth one log-normal, so skewed). */
+  continuous: 60,
+  /** Of them, n00..n09 are missing for about 5% of the customers: a missing indicator each. */
+  withMissing: 10,
+  /** Yes/no inputs b0..b9: one column each. */
+  binary: 10,
+  /** Categorical inputs c0.. with this many values each: a column per value. */
+  multi: [6, 6, 8],
+  /** Encoded features: 60 + 10 + 10 + 20. */
+  features: 100,
+};
+
+/**
+ * A wide churn-like set of raw inputs (what `buildChurnDataset` gives the encoder) for `n`
+ * customers, seeded: the inputs of {@link WIDE_SHAPE} driven by 10 latent factors (so inputs that
+ * share one correlate, at most about 0.4), plus `n00_copy` (n00 x 2.5: a duplicate, with the same
+ * missing values) and `k_const` (always 1), which the encoder drops. Labels are drawn from a
+ * logistic model of the factors and categories, about a third positive.
+ */
+export function syntheticWideCustomers(
+  n: number,
+  seed: number,
+): { columns: RawColumns; labels: Uint8Array } {
+  const random = new SeededRandom(seed);
+  const factorWeights = [0.8, -0.6, 0.5, 0, 0.3, -0.4, 0, 0.2, 0, -0.3];
+  const { continuous, withMissing, binary, multi } = WIDE_SHAPE;
+  const loading = (j: number) => 0.3 + (0.45 * ((j * 7) % 10)) / 10;
+  const rarity = (j: number) => 0.05 + 0.05 * j;
+  const numericNames = Array.from(
+    { length: continuous },
+    (_, j) => `n${String(j).padStart(2, "0")}`,
+  );
+  const numeric = numericNames.map(() => new Array<number | null>(n));
+  const copy = new Array<number | null>(n);
+  const constant = new Array<number>(n).fill(1);
+  const binaries = Array.from({ length: binary }, () => new Array<string>(n));
+  const categories = multi.map(() => new Array<string>(n));
+  const labels = new Uint8Array(n);
+  const factors = new Float64Array(factorWeights.length);
+  for (let i = 0; i < n; i++) {
+    let z = -1.6;
+    for (let k = 0; k < factors.length; k++) {
+      factors[k] = normal(random);
+      z += factorWeights[k] * factors[k];
+    }
+    for (let j = 0; j < continuous; j++) {
+      const value = loading(j) * factors[j % factors.length] + normal(random);
+      const shaped = j % 10 === 5 ? Math.exp(0.8 * value) : value;
+      numeric[j][i] = j < withMissing && random.next() < 0.05 ? null : shaped;
+    }
+    copy[i] = numeric[0][i] === null ? null : numeric[0][i]! * 2.5;
+    for (let j = 0; j < binary; j++) {
+      const yes = random.next() < rarity(j);
+      binaries[j][i] = yes ? "yes" : "no";
+      if (yes && j % 2 === 1) z += 0.4;
+    }
+    multi.forEach((values, c) => {
+      // Unequal shares: value v is drawn with weight v + 1.
+      let u = random.next() * ((values * (values + 1)) / 2);
+      let v = 0;
+      while ((u -= v + 1) >= 0) v++;
+      categories[c][i] = `v${v}`;
+      z += 0.15 * (v - values / 2);
+    });
+    labels[i] = random.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  const columns: RawColumns = { size: n, numeric: new Map(), categorical: new Map() };
+  numericNames.forEach((name, j) => columns.numeric.set(name, numeric[j]));
+  columns.numeric.set("n00_copy", copy);
+  columns.numeric.set("k_const", constant);
+  binaries.forEach((column, j) => columns.categorical.set(`b${j}`, column));
+  categories.forEach((column, c) => columns.categorical.set(`c${c}`, column));
+  return { columns, labels };
 }

@@ -18,7 +18,7 @@ import {
   eventRetentionMonthsFromEnv,
   maintainEventPartitions,
 } from "./modules/ingest/event-partitions";
-import { failInterruptedJobs } from "./modules/jobs/background-job";
+import { failInterruptedJobs, JOB_SWEEP_INTERVAL_MS } from "./modules/jobs/background-job";
 import { RealtimeHub } from "./modules/realtime/realtime-hub";
 import {
   analyticsReadsFromEnv,
@@ -39,6 +39,11 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
   clock?: Clock;
   /** Alert delivery: poll interval and first retry delay (tests shorten them). */
   delivery?: { pollMs?: number; retryBaseMs?: number };
+  /**
+   * How often this service fails the RUNNING jobs of its database whose heartbeat is stale (their
+   * process stopped), besides at start-up. @default JOB_SWEEP_INTERVAL_MS
+   */
+  jobSweepIntervalMs?: number;
   /**
    * A streaming replica for the read-only queries, and how long a read waits for it (see
    * read-replica.ts). @default ANALYTICS_READ_DATABASE_URL, ANALYTICS_READ_REPLICA_MAX_WAIT_MS
@@ -66,6 +71,7 @@ export function startAnalyticsService(
   let alerting: Alerting | undefined;
   const clock = options.clock ?? systemClock;
   let partitionMaintenance: NodeJS.Timeout | undefined;
+  let jobSweep: NodeJS.Timeout | undefined;
   return startSubgraph(
     {
       name: "analytics",
@@ -76,7 +82,26 @@ export function startAnalyticsService(
           { ...analyticsReadsFromEnv(), connect: options.connect, ...options.reads },
           log,
         );
-        await failInterruptedJobs(dataSource);
+        const replicaReads = reads;
+        // Jobs whose process stopped (a stale heartbeat), now and every jobSweepIntervalMs; jobs
+        // other replicas are running keep a fresh heartbeat and go on. Reads then wait for the
+        // FAILED rows on the read replica.
+        const sweep = () =>
+          failInterruptedJobs(dataSource)
+            .then(async (failed) => {
+              let any = false;
+              for (const [table, ids] of Object.entries(failed))
+                if (ids.length) {
+                  any = true;
+                  log.warn(`interrupted jobs marked FAILED in ${table}: ${ids.join(", ")}`);
+                }
+              if (any) await replicaReads.noteGlobalWrite();
+            })
+            .catch((error: Error) =>
+              log.error(`the sweep for interrupted jobs failed: ${error.message}`),
+            );
+        await sweep();
+        jobSweep = setInterval(sweep, options.jobSweepIntervalMs ?? JOB_SWEEP_INTERVAL_MS).unref();
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
         realtime = new RealtimeHub(pubsub, reads);
@@ -110,6 +135,7 @@ export function startAnalyticsService(
       },
       stop: async () => {
         clearInterval(partitionMaintenance);
+        clearInterval(jobSweep);
         alerts?.stop();
         await dispatcher?.stop();
         await realtime?.close();

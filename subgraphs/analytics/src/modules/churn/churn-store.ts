@@ -5,7 +5,7 @@ import type { PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { DataSource, EntityManager } from "typeorm";
 import { isUuid } from "#kit/data/ids";
-import type { ChurnModel, ChurnRisk, RiskBand } from "./churn.types";
+import type { ChurnModel, ChurnRisk, FeatureWeight, RiskBand } from "./churn.types";
 import { queryPrepared } from "#kit/database/prepared-query";
 
 /**
@@ -41,8 +41,16 @@ export async function loadChurnModel(
     precision: row.precision ?? 0,
     recall: row.recall ?? 0,
     threshold: row.threshold ?? 0,
-    features: (row.model?.coefficients ?? []) as ChurnModel["features"],
+    intercept: row.model?.intercept ?? 0,
+    features: withRepresents(row.model?.coefficients ?? []),
   };
+}
+
+/** Stored weights, with `represents` empty where a model stored before it had none. */
+function withRepresents(
+  weights: (Omit<FeatureWeight, "represents"> & Partial<FeatureWeight>)[],
+): FeatureWeight[] {
+  return weights.map((w) => ({ ...w, represents: w.represents ?? [] }));
 }
 
 /** The id of the organization's latest completed model, or null. */
@@ -60,14 +68,17 @@ export async function latestChurnModelId(
 export function toRisk(row: {
   model_id: string;
   probability: number;
+  log_odds: number | null;
   band: string;
   factors: ChurnRisk["factors"];
 }): ChurnRisk {
   return {
     modelId: row.model_id,
     probability: row.probability,
+    // Predictions stored before log_odds was: from the probability (exact enough away from 0 and 1).
+    logOdds: row.log_odds ?? Math.log(row.probability) - Math.log1p(-row.probability),
     band: row.band as RiskBand,
-    factors: row.factors,
+    factors: withRepresents(row.factors),
   };
 }
 
@@ -98,8 +109,10 @@ export function createChurnRiskLoader(
 export interface PredictionRow {
   customerId: string;
   probability: number;
+  /** The log-odds the probability is the sigmoid of. */
+  logOdds: number;
   band: RiskBand;
-  /** The factors as JSON text (an array of `{ feature, weight }`). */
+  /** The factors as JSON text (an array of `{ feature, weight, represents? }`). */
   factors: string;
 }
 
@@ -126,7 +139,7 @@ export async function copyPredictions(
     for (const rows of chunks) {
       let lines = "";
       for (const row of rows)
-        lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.band}\t${copyText(row.factors)}\n`;
+        lines += `${model}\t${copyText(row.customerId)}\t${row.probability}\t${row.logOdds}\t${row.band}\t${copyText(row.factors)}\n`;
       if (lines) yield lines;
       // The stream asks for the next chunk as soon as the socket takes this one, so without this
       // the whole COPY (and a lazy `chunks` computing its rows) would hold the event loop.
@@ -137,7 +150,7 @@ export async function copyPredictions(
     Readable.from(text()),
     client.query(
       copyFrom(
-        `COPY churn_predictions (organization_id, model_id, customer_id, probability, band, factors) FROM STDIN`,
+        `COPY churn_predictions (organization_id, model_id, customer_id, probability, log_odds, band, factors) FROM STDIN`,
       ),
     ),
   );

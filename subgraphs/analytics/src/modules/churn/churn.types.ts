@@ -16,14 +16,41 @@ registerEnumType(RiskBand, {
 
 @ObjectType({
   description:
-    "A feature and its weight: a model coefficient, or its contribution to one customer's log-odds.",
+    "An encoded column the model leaves out because another one stands for it (see FeatureWeight.represents).",
 })
-export class FeatureWeight {
+export class FeatureCorrelation {
   @Field()
   feature: string;
 
-  @Field(() => Float)
+  @Field(() => Float, {
+    description:
+      "Its Pearson correlation with the feature that stands for it, on the training part: -1 for the other value of a two-valued categorical, beyond 0.98 in magnitude for a near-duplicate. Negative: the weight applies to it with the opposite sign.",
+  })
+  correlation: number;
+}
+
+@ObjectType({
+  description:
+    "A feature of a churn model with a weight: a model coefficient (ChurnModel.features), or its contribution to one customer's log-odds (ChurnRisk.factors). Features are encoded inputs, each standardised on the training part (z-scores; a one-hot column too), so weights compare across features.",
+})
+export class FeatureWeight {
+  @Field({
+    description:
+      'The encoded input: "recency", "age", "age missing" (the indicator of a missing age), "gender=female" (a one-hot category), "attributes.plan=pro", ...',
+  })
+  feature: string;
+
+  @Field(() => Float, {
+    description:
+      "In ChurnModel.features: the change in log-odds per standard deviation of the feature. In ChurnRisk.factors: the weight times the customer's standardised value, the feature's contribution to the customer's log-odds relative to the average customer of the training part (whose standardised values are all 0).",
+  })
   weight: number;
+
+  @Field(() => [FeatureCorrelation], {
+    description:
+      "The encoded columns left out because this feature stands for them: the other value of a two-valued categorical (which becomes one column), and columns correlated with this one beyond 0.98 in magnitude on the training part (near-duplicates, whose weight would otherwise be split between them at random). This weight is theirs too. Empty for most features.",
+  })
+  represents: FeatureCorrelation[];
 }
 
 @ObjectType({
@@ -80,8 +107,15 @@ export class ChurnModel {
   })
   threshold: number;
 
+  @Field(() => Float, {
+    description:
+      "The log-odds of churning of the average customer of the training part (every standardised feature 0): with a customer's factors, it adds up to the customer's logOdds.",
+  })
+  intercept: number;
+
   @Field(() => [FeatureWeight], {
-    description: "Coefficients on standardised features, largest first.",
+    description:
+      "The model's coefficients, one per encoded feature, largest |weight| first. Each weight is on the standardised feature (the change in log-odds per standard deviation), so magnitudes compare. Constant columns are left out, a two-valued categorical is one column, and of near-duplicate columns (|r| > 0.98) the first is kept and lists the others in represents.",
   })
   features: FeatureWeight[];
 }
@@ -97,8 +131,15 @@ export class ChurnRisk {
   @Field(() => ID)
   modelId: string;
 
+  @Field(() => Float, {
+    description:
+      "log(probability / (1 - probability)): the model's intercept plus the customer's factors.",
+  })
+  logOdds: number;
+
   @Field(() => [FeatureWeight], {
-    description: "The three features that move this customer's log-odds most.",
+    description:
+      "Why this customer scores as it does: each feature's contribution to the log-odds relative to the average customer of the training part, its weight times the customer's standardised value (positive raises the risk). The three largest in magnitude, largest first, then \"(other features)\", the sum of every other feature's contribution, so that the model's intercept plus these weights is logOdds.",
   })
   factors: FeatureWeight[];
 }

@@ -1,5 +1,16 @@
 import { matrix, type Matrix } from "../ml/matrix";
 
+/** An encoded column left out because another one stands for it. */
+export interface RepresentedFeature {
+  /** Its name, as an {@link EncodedFeature} would have had it. */
+  name: string;
+  /**
+   * Its Pearson correlation with the column that stands for it, on the training records: -1 for the
+   * other value of a two-valued categorical; beyond {@link COLLINEAR} in magnitude otherwise.
+   */
+  correlation: number;
+}
+
 /** One input of the model: a numeric column, or one category of a categorical column. */
 export interface EncodedFeature {
   /** e.g. "recency", "age", "attributes.tenure", "gender=female", "age missing" */
@@ -11,6 +22,11 @@ export interface EncodedFeature {
   log?: boolean;
   mean: number;
   std: number;
+  /**
+   * The columns left out of the model because this one stands for them (empty when none): its
+   * weight is theirs too, with the sign of the correlation.
+   */
+  represents: RepresentedFeature[];
 }
 
 /** A raw record: numeric values (null when missing) and categorical values (null when missing). */
@@ -58,12 +74,27 @@ export function columnOf<T>(
 const TOP_CATEGORIES = 10;
 
 /**
+ * Columns correlated beyond this (in absolute value) on the training records are near-duplicates:
+ * only the first is kept.
+ */
+export const COLLINEAR = 0.98;
+
+/**
  * Learns an encoding from the training records (`rows` of `data`, in that order; every record
  * when omitted): numeric columns log1p-transformed when skewed and standardised, missing values
  * imputed with the mean plus a "missing" indicator column; categorical columns one-hot encoded over
- * their 10 most frequent values, others as "(other)", missing as "(missing)". Columns that are
- * constant in the training records (zero variance) are left out, and so are columns that none of
- * them has. Apply it with {@link encode}.
+ * their 10 most frequent values, others as "(other)", missing as "(missing)", every column
+ * standardised (so weights on them compare). Then, so that each weight means something:
+ * - a categorical with two values becomes one column, its less frequent value (on a tie, the later
+ *   by name); the other value, its exact opposite, is listed in `represents` (correlation -1);
+ * - columns that are constant in the training records (zero variance) are left out, and so are
+ *   columns that none of them has;
+ * - of columns correlated beyond {@link COLLINEAR} in absolute value on the training records, the
+ *   first in this order (numeric inputs by name, each followed by its missing indicator, then the
+ *   categorical inputs by name) is kept and lists the others in `represents`: the weight of a
+ *   near-duplicate pair would otherwise be split between the two at random, and neither half would
+ *   mean anything.
+ * Apply it with {@link encode}.
  */
 export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedFeature[] {
   const selected = rows ?? Array.from({ length: data.size }, (_, i) => i);
@@ -98,11 +129,12 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
           source: name,
           mean: share,
           std: Math.sqrt(share * (1 - share)) || 1,
+          represents: [],
         });
       }
       continue;
     }
-    features.push({ name, kind: "numeric", source: name, log, mean, std });
+    features.push({ name, kind: "numeric", source: name, log, mean, std, represents: [] });
     if (values.length < n) {
       const share = 1 - values.length / n;
       features.push({
@@ -111,6 +143,7 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
         source: name,
         mean: share,
         std: Math.sqrt(share * (1 - share)) || 1,
+        represents: [],
       });
     }
   }
@@ -128,7 +161,17 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
     const categories = kept.map(([value]) => value);
     if (ordered.length > TOP_CATEGORIES) categories.push("(other)");
     if (categories.length < 2) continue;
-    for (const category of categories) {
+    // Two values: one column says it all; the rarer value is the one that reads as "having it".
+    const encoded =
+      categories.length === 2
+        ? [
+            {
+              category: categories[1],
+              represents: [{ name: `${name}=${categories[0]}`, correlation: -1 }],
+            },
+          ]
+        : categories.map((category) => ({ category, represents: [] }));
+    for (const { category, represents } of encoded) {
       const share =
         (category === "(other)"
           ? ordered.slice(TOP_CATEGORIES).reduce((s, [, c]) => s + c, 0)
@@ -140,20 +183,117 @@ export function fitEncoder(data: RawColumns, rows?: ArrayLike<number>): EncodedF
         category,
         mean: share,
         std: Math.sqrt(share * (1 - share)) || 1,
+        represents,
       });
     }
   }
-  return features;
+  return dropRedundant(data, selected, features);
+}
+
+/**
+ * `features` without the columns that are constant on the training records (`rows` of `data`) or
+ * correlated beyond {@link COLLINEAR} with an earlier kept one; each dropped near-duplicate is
+ * listed in the `represents` of the kept column it correlates with most.
+ */
+function dropRedundant(
+  data: RawColumns,
+  rows: ArrayLike<number>,
+  features: EncodedFeature[],
+): EncodedFeature[] {
+  const n = rows.length;
+  const buckets = categoryBuckets(data, features);
+  const kept: { feature: EncodedFeature; centred: Float64Array; norm: number }[] = [];
+  const column = new Float64Array(n);
+  for (const feature of features) {
+    writeColumn(data, feature, buckets, rows, column, 1, 0);
+    let mean = 0;
+    for (let k = 0; k < n; k++) mean += column[k];
+    mean /= n;
+    let squares = 0;
+    for (let k = 0; k < n; k++) {
+      column[k] -= mean;
+      squares += column[k] * column[k];
+    }
+    const norm = Math.sqrt(squares);
+    // Standardised columns have a norm near sqrt(n); rounding leaves a constant one far below.
+    if (!(norm > 1e-9 * Math.sqrt(n))) continue;
+    let closest: { feature: EncodedFeature; correlation: number } | undefined;
+    const consider = (other: (typeof kept)[number], sum: number) => {
+      const correlation = sum / (norm * other.norm);
+      if (
+        Math.abs(correlation) > COLLINEAR &&
+        (!closest || Math.abs(correlation) > Math.abs(closest.correlation))
+      )
+        closest = { feature: other.feature, correlation };
+    };
+    // Four kept columns a pass, so the candidate is read once per four dot products (the same sums,
+    // each added in row order).
+    let o = 0;
+    for (; o + 4 <= kept.length; o += 4) {
+      const [a, b, c, d] = [
+        kept[o].centred,
+        kept[o + 1].centred,
+        kept[o + 2].centred,
+        kept[o + 3].centred,
+      ];
+      let sa = 0,
+        sb = 0,
+        sc = 0,
+        sd = 0;
+      for (let k = 0; k < n; k++) {
+        const v = column[k];
+        sa += v * a[k];
+        sb += v * b[k];
+        sc += v * c[k];
+        sd += v * d[k];
+      }
+      consider(kept[o], sa);
+      consider(kept[o + 1], sb);
+      consider(kept[o + 2], sc);
+      consider(kept[o + 3], sd);
+    }
+    for (; o < kept.length; o++) {
+      let sum = 0;
+      const centred = kept[o].centred;
+      for (let k = 0; k < n; k++) sum += column[k] * centred[k];
+      consider(kept[o], sum);
+    }
+    // (Set in `consider`, which TypeScript's narrowing does not follow.)
+    const keeper = closest as { feature: EncodedFeature; correlation: number } | undefined;
+    if (keeper) {
+      keeper.feature.represents.push(
+        { name: feature.name, correlation: keeper.correlation },
+        // The other value of a dropped two-valued column goes with it (its correlation is -1, so
+        // its correlation with the kept column is exactly the opposite).
+        ...feature.represents.map((r) => ({
+          name: r.name,
+          correlation: r.correlation * keeper.correlation,
+        })),
+      );
+      continue;
+    }
+    kept.push({ feature, centred: column.slice(), norm });
+  }
+  return kept.map((k) => k.feature);
 }
 
 /** Encodes every record with a fitted encoding, standardised, one row per record. */
 export function encode(data: RawColumns, features: EncodedFeature[]): Matrix {
+  const out = matrix(data.size, features.length);
+  const buckets = categoryBuckets(data, features);
+  features.forEach((f, j) =>
+    writeColumn(data, f, buckets, undefined, out.data, features.length, j),
+  );
+  return out;
+}
+
+/**
+ * Per categorical source of `features`, each record's category as the encoding sees it: its value,
+ * "(missing)", or "(other)" when the encoding did not keep its value.
+ */
+function categoryBuckets(data: RawColumns, features: EncodedFeature[]): Map<string, string[]> {
   const n = data.size;
-  const out = matrix(n, features.length);
-  const cols = features.length;
   const none: undefined[] = new Array(n).fill(undefined);
-  // Column by column, the same arithmetic per cell as a record-by-record pass. A column the
-  // records lack altogether reads as missing everywhere.
   const kept = new Map<string, Set<string>>();
   for (const f of features)
     if (f.kind === "category")
@@ -168,34 +308,51 @@ export function encode(data: RawColumns, features: EncodedFeature[]): Matrix {
     }
     buckets.set(source, bucket);
   }
-  features.forEach((f, j) => {
-    if (f.kind === "numeric") {
-      const column = data.numeric.get(f.source) ?? none;
-      for (let i = 0; i < n; i++) {
-        const value = column[i];
-        const raw =
-          value === null || value === undefined || !Number.isFinite(value)
-            ? NaN
-            : f.log
-              ? Math.log1p(Math.max(0, value))
-              : value;
-        out.data[i * cols + j] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
-      }
-    } else if (f.kind === "missing") {
-      const column = data.numeric.get(f.source) ?? none;
-      for (let i = 0; i < n; i++) {
-        const value = column[i];
-        const raw = value === null || value === undefined || !Number.isFinite(value) ? 1 : 0;
-        out.data[i * cols + j] = (raw - f.mean) / f.std;
-      }
-    } else {
-      const bucket = buckets.get(f.source)!;
-      const one = (1 - f.mean) / f.std;
-      const zero = (0 - f.mean) / f.std;
-      for (let i = 0; i < n; i++) out.data[i * cols + j] = bucket[i] === f.category ? one : zero;
+  return buckets;
+}
+
+/**
+ * Writes feature `f`'s standardised value of each record (`rows[k]` for k = 0.., or every record in
+ * order when `rows` is undefined) to `out[offset + k * stride]`. A column the records lack
+ * altogether reads as missing everywhere.
+ */
+function writeColumn(
+  data: RawColumns,
+  f: EncodedFeature,
+  buckets: Map<string, string[]>,
+  rows: ArrayLike<number> | undefined,
+  out: Float64Array,
+  stride: number,
+  offset: number,
+): void {
+  const count = rows ? rows.length : data.size;
+  const none = () => new Array<undefined>(data.size).fill(undefined);
+  if (f.kind === "numeric") {
+    const column = data.numeric.get(f.source) ?? none();
+    for (let k = 0; k < count; k++) {
+      const value = column[rows ? rows[k] : k];
+      const raw =
+        value === null || value === undefined || !Number.isFinite(value)
+          ? NaN
+          : f.log
+            ? Math.log1p(Math.max(0, value))
+            : value;
+      out[offset + k * stride] = Number.isNaN(raw) ? 0 : (raw - f.mean) / f.std;
     }
-  });
-  return out;
+  } else if (f.kind === "missing") {
+    const column = data.numeric.get(f.source) ?? none();
+    for (let k = 0; k < count; k++) {
+      const value = column[rows ? rows[k] : k];
+      const raw = value === null || value === undefined || !Number.isFinite(value) ? 1 : 0;
+      out[offset + k * stride] = (raw - f.mean) / f.std;
+    }
+  } else {
+    const bucket = buckets.get(f.source)!;
+    const one = (1 - f.mean) / f.std;
+    const zero = (0 - f.mean) / f.std;
+    for (let k = 0; k < count; k++)
+      out[offset + k * stride] = bucket[rows ? rows[k] : k] === f.category ? one : zero;
+  }
 }
 
 function skew(values: number[]): number {

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
-import { predictProbabilities } from "../ml/logistic-regression";
+import { predictLogOdds, sigmoid } from "../ml/logistic-regression";
 import { matrix } from "../ml/matrix";
 import { runMlTask } from "../ml/ml-pool";
 import { transferableBuffers } from "../ml/ml-tasks";
@@ -49,6 +49,15 @@ const PREDICTION_CHUNK = 2_000;
 
 /** Customers needed to train. */
 const MIN_CUSTOMERS = 20;
+
+/** Features a customer's factors name one by one, largest contribution first. */
+export const TOP_FACTORS = 3;
+
+/**
+ * The factor after the top ones: the sum of the contributions of every other feature, so that the
+ * intercept and the factors add up to the customer's log-odds.
+ */
+export const OTHER_FACTORS = "(other features)";
 
 /**
  * The cut-off for a label source: the one asked for, else now with recorded churn, else now -
@@ -249,7 +258,8 @@ export async function trainChurnModel(
   phaseDone("fit");
   await progress(0.6);
   // Every customer scored once; the train and test scores are the same numbers, picked out.
-  const probabilities = predictProbabilities(model, all);
+  const logOdds = predictLogOdds(model, all);
+  const probabilities = logOdds.map(sigmoid);
   const threshold = bestThreshold(
     trainLabels,
     Float64Array.from(train, (i) => probabilities[i]),
@@ -260,18 +270,27 @@ export async function trainChurnModel(
   phaseDone("score");
   await progress(0.8);
 
-  // Each customer's three largest contributions |weight x value|, largest first, ties in encoder
-  // order (what a stable sort of all contributions gives), without allocating per feature.
-  const names = encoder.map((f) => JSON.stringify(f.name));
-  const top = Math.min(3, all.cols);
+  // A customer's factors: each feature's contribution to the log-odds, weight x standardised value
+  // (0 for the average customer of the training part, whose log-odds is the intercept); the
+  // TOP_FACTORS largest |contribution| by name, largest first, ties in encoder order (what a stable
+  // sort of all contributions gives), then the sum of the rest, without allocating per feature.
+  const heads = encoder.map(
+    (f) =>
+      `{"feature":${JSON.stringify(f.name)}${f.represents.length ? `,"represents":${JSON.stringify(f.represents.map((r) => ({ feature: r.name, correlation: r.correlation })))}` : ""},"weight":`,
+  );
+  const otherHead = `{"feature":${JSON.stringify(OTHER_FACTORS)},"weight":`;
+  const top = Math.min(TOP_FACTORS, all.cols);
   const topIndex = new Int32Array(top);
   const topSize = new Float64Array(top);
   const prediction = (i: number): PredictionRow => {
     const p = probabilities[i];
     let kept = 0;
+    let total = 0;
     const offset = i * all.cols;
     for (let j = 0; j < all.cols; j++) {
-      const size = Math.abs(model.weights[j] * all.data[offset + j]);
+      const contribution = model.weights[j] * all.data[offset + j];
+      total += contribution;
+      const size = Math.abs(contribution);
       let k = kept < top ? kept : top;
       while (k > 0 && size > topSize[k - 1]) k--;
       if (k >= top) continue;
@@ -284,13 +303,18 @@ export async function trainChurnModel(
       if (kept < top) kept++;
     }
     let factors = "[";
+    let rest = total;
     for (let k = 0; k < kept; k++) {
       const j = topIndex[k];
-      factors += `${k ? "," : ""}{"feature":${names[j]},"weight":${JSON.stringify(round(model.weights[j] * all.data[offset + j]))}}`;
+      const contribution = model.weights[j] * all.data[offset + j];
+      rest -= contribution;
+      factors += `${k ? "," : ""}${heads[j]}${JSON.stringify(contribution)}}`;
     }
+    if (all.cols > top) factors += `,${otherHead}${JSON.stringify(rest)}}`;
     return {
       customerId: dataset.customerIds[i],
       probability: p,
+      logOdds: logOdds[i],
       band: p >= threshold ? RiskBand.HIGH : p >= threshold / 2 ? RiskBand.MEDIUM : RiskBand.LOW,
       factors: `${factors}]`,
     };
@@ -310,7 +334,11 @@ export async function trainChurnModel(
     }
   }
   const coefficients = encoder
-    .map((f, j) => ({ feature: f.name, weight: model.weights[j] }))
+    .map((f, j) => ({
+      feature: f.name,
+      weight: model.weights[j],
+      represents: f.represents.map((r) => ({ feature: r.name, correlation: r.correlation })),
+    }))
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   await dataSource.transaction(async (manager) => {
     await manager.query(
@@ -327,14 +355,10 @@ export async function trainChurnModel(
         quality.precision,
         quality.recall,
         threshold,
-        JSON.stringify({ intercept: model.intercept, coefficients, encoder }),
+        JSON.stringify({ intercept: model.intercept, solver: model.solver, coefficients, encoder }),
       ],
     );
     await copyPredictions(manager, organizationId, modelId, predictions());
   });
   phaseDone("store");
-}
-
-function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
 }

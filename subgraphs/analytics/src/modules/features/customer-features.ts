@@ -7,7 +7,11 @@ export interface CustomerFeatureRow {
   recency: number;
   /** Purchase events: orders (an importer and applications send one per order, docs/analytics.md). */
   frequency: number;
-  /** Sum of purchase values (refunds, the cancellations, are not purchases). */
+  /**
+   * Sum of purchase values (refunds, the cancellations, are not purchases), added exactly (as
+   * numeric, each value to its 15 significant digits) and rounded once: the same whatever order the
+   * events were stored in, where a float sum would depend on it in the last digits.
+   */
   monetary: number;
   /** Days from the first event to asOf. */
   tenure: number;
@@ -44,7 +48,7 @@ export async function customerFeatures(
     `SELECT customer_id,
             extract(epoch FROM $2::timestamptz - coalesce(max("timestamp") FILTER (WHERE type = 'purchase'), min("timestamp"))) / 86400 AS recency,
             count(*) FILTER (WHERE type = 'purchase') AS frequency,
-            coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0) AS monetary,
+            coalesce(sum(value::numeric) FILTER (WHERE type = 'purchase'), 0)::float8 AS monetary,
             extract(epoch FROM $2::timestamptz - min("timestamp")) / 86400 AS tenure,
             count(*) FILTER (WHERE type = 'purchase' AND "timestamp" >= $2::timestamptz - interval '90 days')
               - count(*) FILTER (WHERE type = 'purchase' AND "timestamp" < $2::timestamptz - interval '90 days' AND "timestamp" >= $2::timestamptz - interval '180 days') AS purchase_trend,

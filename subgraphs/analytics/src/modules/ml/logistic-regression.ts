@@ -1,31 +1,124 @@
+import { minimizeLbfgs } from "./lbfgs";
 import type { Matrix } from "./matrix";
+
+/** How the penalised log-likelihood is maximised (see {@link fitLogistic}). */
+export type LogisticSolver = "newton" | "lbfgs";
 
 export interface LogisticModel {
   intercept: number;
   /** One weight per column of the training matrix. */
   weights: Float64Array;
+  /** Newton steps, or L-BFGS iterations. */
   iterations: number;
+  solver: LogisticSolver;
 }
 
 export interface LogisticOptions {
   /** L2 penalty on the weights (not the intercept), as scikit-learn's 1 / C. @default 1 */
   l2?: number;
-  /** @default 100 */
+  /** @default 100 Newton steps, 2000 L-BFGS iterations */
   maxIterations?: number;
-  /** Stop when the largest Newton step is below this. @default 1e-8 */
+  /**
+   * Newton: stop when the largest step is below this. L-BFGS: when the largest gradient component
+   * of the penalised log-likelihood, divided by the rows, is below this. @default 1e-8 (Newton),
+   * 1e-10 (L-BFGS)
+   */
   tolerance?: number;
+  /**
+   * "auto" takes Newton's method up to {@link LBFGS_FROM_FEATURES} - 1 columns, L-BFGS from there
+   * on. @default "auto"
+   */
+  solver?: LogisticSolver | "auto";
 }
 
 /**
- * L2-regularised logistic regression fitted by Newton's method (iteratively reweighted least
- * squares) on the penalised log-likelihood, the objective of scikit-learn's
- * `LogisticRegression(C=1/l2)` with the lbfgs solver. `y` holds 0 or 1.
+ * From this many columns on, "auto" fits with L-BFGS: a Newton step costs n x p^2 / 2 operations
+ * for the Hessian, an L-BFGS iteration about 2 n x p, and Newton's fewer steps no longer make up
+ * for that (docs/MODEL-QUALITY.md times both at 100,000 x 30 and x 100).
+ */
+export const LBFGS_FROM_FEATURES = 40;
+
+/**
+ * L2-regularised logistic regression: maximises the penalised log-likelihood (the intercept
+ * unpenalised), the objective of scikit-learn's `LogisticRegression(C=1/l2)`. `y` holds 0 or 1.
+ * Newton's method (iteratively reweighted least squares) reaches the optimum in a few exact steps,
+ * each O(n p^2); L-BFGS ({@link minimizeLbfgs}) takes more steps of O(n p) each, so it is the one
+ * for many columns.
  */
 export function fitLogistic(
   x: Matrix,
   y: ArrayLike<number>,
   options: LogisticOptions = {},
 ): LogisticModel {
+  const solver =
+    options.solver === undefined || options.solver === "auto"
+      ? x.cols >= LBFGS_FROM_FEATURES
+        ? "lbfgs"
+        : "newton"
+      : options.solver;
+  return solver === "lbfgs" ? fitLbfgs(x, y, options) : fitNewton(x, y, options);
+}
+
+/**
+ * The penalised negative log-likelihood at `beta` (intercept first) and its gradient (written into
+ * `gradient`): one pass over the rows.
+ */
+export function logisticLoss(
+  x: Matrix,
+  y: ArrayLike<number>,
+  l2: number,
+  beta: Float64Array,
+  gradient: Float64Array,
+): number {
+  const n = x.rows;
+  const cols = x.cols;
+  const data = x.data;
+  const intercept = beta[0];
+  let loss = 0;
+  gradient.fill(0);
+  let interceptGradient = 0;
+  for (let i = 0; i < n; i++) {
+    const offset = i * cols;
+    let z = intercept;
+    for (let j = 0; j < cols; j++) z += beta[j + 1] * data[offset + j];
+    // log(1 + e^-|z|) once gives both the loss and the probability, without overflow.
+    const e = Math.exp(-Math.abs(z));
+    const mu = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const softplus = Math.log1p(e);
+    // -log P(y | z): log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0.
+    loss += y[i] === 1 ? (z >= 0 ? softplus : softplus - z) : z >= 0 ? softplus + z : softplus;
+    const r = mu - y[i];
+    interceptGradient += r;
+    for (let j = 0; j < cols; j++) gradient[j + 1] += r * data[offset + j];
+  }
+  gradient[0] = interceptGradient;
+  for (let j = 1; j <= cols; j++) {
+    loss += 0.5 * l2 * beta[j] * beta[j];
+    gradient[j] += l2 * beta[j];
+  }
+  return loss;
+}
+
+function fitLbfgs(x: Matrix, y: ArrayLike<number>, options: LogisticOptions): LogisticModel {
+  const l2 = options.l2 ?? 1;
+  const result = minimizeLbfgs(
+    (beta, gradient) => logisticLoss(x, y, l2, beta, gradient),
+    new Float64Array(x.cols + 1),
+    {
+      gradientTolerance: (options.tolerance ?? 1e-10) * Math.max(1, x.rows),
+      maxIterations: options.maxIterations ?? 2000,
+    },
+  );
+  return {
+    intercept: result.x[0],
+    weights: result.x.slice(1),
+    iterations: result.iterations,
+    solver: "lbfgs",
+  };
+}
+
+/** Newton's method; once the steps are small, the last Hessian is reused (see below). */
+function fitNewton(x: Matrix, y: ArrayLike<number>, options: LogisticOptions): LogisticModel {
   const n = x.rows;
   const p = x.cols + 1; // intercept first
   const l2 = options.l2 ?? 1;
@@ -79,18 +172,23 @@ export function fitLogistic(
     // A kept Hessian that no longer halves the step is stale: refresh it next time.
     previousStep = !refresh && largest > previousStep / 2 ? Infinity : largest;
   }
-  return { intercept: beta[0], weights: beta.slice(1), iterations };
+  return { intercept: beta[0], weights: beta.slice(1), iterations, solver: "newton" };
 }
 
-/** P(y = 1) for each row. */
-export function predictProbabilities(model: LogisticModel, x: Matrix): Float64Array {
+/** The log-odds of y = 1 for each row: intercept + weights . row. */
+export function predictLogOdds(model: LogisticModel, x: Matrix): Float64Array {
   const out = new Float64Array(x.rows);
   for (let i = 0; i < x.rows; i++) {
     let z = model.intercept;
     for (let j = 0; j < x.cols; j++) z += model.weights[j] * x.data[i * x.cols + j];
-    out[i] = sigmoid(z);
+    out[i] = z;
   }
   return out;
+}
+
+/** P(y = 1) for each row. */
+export function predictProbabilities(model: LogisticModel, x: Matrix): Float64Array {
+  return predictLogOdds(model, x).map(sigmoid);
 }
 
 export function sigmoid(z: number): number {

@@ -1,7 +1,13 @@
 import { SeededRandom } from "#kit/random";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "./evaluation";
 import { kmeans, kmeansPlusPlus } from "./kmeans";
-import { fitLogistic, predictProbabilities } from "./logistic-regression";
+import { minimizeLbfgs } from "./lbfgs";
+import {
+  fitLogistic,
+  LBFGS_FROM_FEATURES,
+  logisticLoss,
+  predictProbabilities,
+} from "./logistic-regression";
 import { columnStats, fromRows, squaredDistance, standardize, type Matrix } from "./matrix";
 import { silhouetteScore } from "./silhouette";
 
@@ -194,6 +200,60 @@ describe("silhouette", () => {
   });
 });
 
+/** Rows of uniform features, every fourth one sharing a common part, and labels from a logistic model. */
+function correlatedSet(n: number, p: number): { rows: number[][]; y: number[] } {
+  const generator = new SeededRandom(8);
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = generator.next() * 2 - 1;
+    const row = Array.from({ length: p }, (_, j) =>
+      j % 4 === 0 ? base + 0.1 * generator.next() : generator.next() * 2 - 1,
+    );
+    rows.push(row);
+    const z = -0.5 + row.reduce((s, v, j) => s + (j % 3 === 0 ? 0.8 : -0.2) * v, 0);
+    y.push(generator.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
+  }
+  return { rows, y };
+}
+
+describe("L-BFGS", () => {
+  it("minimises the Rosenbrock function from the textbook start", () => {
+    const rosenbrock = (x: Float64Array, gradient: Float64Array) => {
+      const [a, b] = [x[0], x[1]];
+      gradient[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+      gradient[1] = 200 * (b - a * a);
+      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+    };
+    const result = minimizeLbfgs(rosenbrock, [-1.2, 1], { gradientTolerance: 1e-10 });
+    expect(result.stop).toBe("gradient");
+    expect(result.x[0]).toBeCloseTo(1, 8);
+    expect(result.x[1]).toBeCloseTo(1, 8);
+    expect(result.iterations).toBeLessThan(100);
+  });
+
+  it("minimises a badly scaled quadratic exactly, and says when it ran out of iterations", () => {
+    const scales = [1, 10, 100, 1_000, 10_000];
+    const quadratic = (x: Float64Array, gradient: Float64Array) => {
+      let value = 0;
+      for (let j = 0; j < x.length; j++) {
+        gradient[j] = scales[j] * (x[j] - j);
+        value += 0.5 * scales[j] * (x[j] - j) ** 2;
+      }
+      return value;
+    };
+    const result = minimizeLbfgs(quadratic, new Float64Array(5), { gradientTolerance: 1e-9 });
+    expect(result.stop).toBe("gradient");
+    result.x.forEach((v, j) => expect(v).toBeCloseTo(j, 9));
+    expect(result.gradientMax).toBeLessThanOrEqual(1e-9);
+    const short = minimizeLbfgs(quadratic, new Float64Array(5), {
+      gradientTolerance: 1e-9,
+      maxIterations: 2,
+    });
+    expect([short.stop, short.iterations]).toEqual(["iterations", 2]);
+  });
+});
+
 describe("logistic regression", () => {
   it("recovers known coefficients on a large sample without regularisation", () => {
     // y ~ Bernoulli(sigmoid(-1 + 2 x1 - 0.5 x2)), generated deterministically.
@@ -213,30 +273,70 @@ describe("logistic regression", () => {
     expect(model.weights[1]).toBeCloseTo(-0.5, 1);
   });
 
-  it("reaches the penalised optimum with many correlated features (gradient zero)", () => {
-    const generator = new SeededRandom(8);
-    const n = 3_000;
-    const p = 40;
-    const rows: number[][] = [];
-    const y: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const base = generator.next() * 2 - 1;
-      const row = Array.from({ length: p }, (_, j) =>
-        j % 4 === 0 ? base + 0.1 * generator.next() : generator.next() * 2 - 1,
-      );
-      rows.push(row);
-      const z = -0.5 + row.reduce((s, v, j) => s + (j % 3 === 0 ? 0.8 : -0.2) * v, 0);
-      y.push(generator.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
-    }
+  it.each(["newton", "lbfgs"] as const)(
+    "reaches the penalised optimum with many correlated features (gradient zero) with %s",
+    (solver) => {
+      const { rows, y } = correlatedSet(3_000, 40);
+      const x = fromRows(rows);
+      const model = fitLogistic(x, y, { l2: 1, solver });
+      expect(model.solver).toBe(solver);
+      const prob = predictProbabilities(model, x);
+      let largest = Math.abs(y.reduce((s, yi, i) => s + yi - prob[i], 0));
+      for (let j = 0; j < rows[0].length; j++) {
+        const g = y.reduce((s, yi, i) => s + (yi - prob[i]) * rows[i][j], 0) - model.weights[j];
+        largest = Math.max(largest, Math.abs(g));
+      }
+      expect(largest).toBeLessThan(1e-6);
+    },
+  );
+
+  it("gives the same model with L-BFGS as with Newton's method, and picks L-BFGS for many columns", () => {
+    const { rows, y } = correlatedSet(2_000, 60);
     const x = fromRows(rows);
-    const model = fitLogistic(x, y, { l2: 1 });
-    const prob = predictProbabilities(model, x);
-    let largest = Math.abs(y.reduce((s, yi, i) => s + yi - prob[i], 0));
-    for (let j = 0; j < p; j++) {
-      const g = y.reduce((s, yi, i) => s + (yi - prob[i]) * rows[i][j], 0) - model.weights[j];
-      largest = Math.max(largest, Math.abs(g));
+    const newton = fitLogistic(x, y, { l2: 1, solver: "newton" });
+    const lbfgs = fitLogistic(x, y, { l2: 1, solver: "lbfgs" });
+    expect(Math.abs(lbfgs.intercept - newton.intercept)).toBeLessThan(1e-7);
+    for (let j = 0; j < x.cols; j++)
+      expect(Math.abs(lbfgs.weights[j] - newton.weights[j])).toBeLessThan(1e-7);
+    // The same objective at both, to rounding.
+    const at = (m: typeof newton) =>
+      logisticLoss(x, y, 1, Float64Array.from([m.intercept, ...m.weights]), new Float64Array(61));
+    expect(at(lbfgs)).toBeCloseTo(at(newton), 8);
+    expect(fitLogistic(x, y).solver).toBe("lbfgs");
+    const narrow = fromRows(rows.map((row) => row.slice(0, LBFGS_FROM_FEATURES - 1)));
+    expect(fitLogistic(narrow, y).solver).toBe("newton");
+    expect(
+      fitLogistic(fromRows(rows.map((row) => row.slice(0, LBFGS_FROM_FEATURES))), y).solver,
+    ).toBe("lbfgs");
+  });
+
+  it("computes the penalised negative log-likelihood and its gradient", () => {
+    const x = fromRows([
+      [0.5, -1],
+      [2, 0],
+      [-1, 3],
+    ]);
+    const y = [1, 0, 1];
+    const beta = Float64Array.from([0.2, -0.7, 0.4]);
+    const gradient = new Float64Array(3);
+    const loss = logisticLoss(x, y, 2, beta, gradient);
+    // Directly from the definition.
+    let expected = 0.5 * 2 * (0.7 ** 2 + 0.4 ** 2);
+    const g = [0, 2 * -0.7, 2 * 0.4];
+    for (let i = 0; i < 3; i++) {
+      const z = 0.2 - 0.7 * x.data[2 * i] + 0.4 * x.data[2 * i + 1];
+      const p = 1 / (1 + Math.exp(-z));
+      expected -= y[i] ? Math.log(p) : Math.log(1 - p);
+      g[0] += p - y[i];
+      g[1] += (p - y[i]) * x.data[2 * i];
+      g[2] += (p - y[i]) * x.data[2 * i + 1];
     }
-    expect(largest).toBeLessThan(1e-6);
+    expect(loss).toBeCloseTo(expected, 12);
+    for (let j = 0; j < 3; j++) expect(gradient[j]).toBeCloseTo(g[j], 12);
+    // No overflow far from the optimum.
+    expect(
+      Number.isFinite(logisticLoss(x, y, 0, Float64Array.from([0, 800, -800]), gradient)),
+    ).toBe(true);
   });
 
   it("solves a tiny case to the penalised optimum (gradient zero)", () => {
