@@ -12,6 +12,7 @@ module.exports = {
     "<rootDir>/dev",
     "<rootDir>/stack",
     "<rootDir>/cli",
+    "<rootDir>/bench",
     "<rootDir>/test",
   ],
   // package.json "imports": the shared kit and the dev-only folder by name, not by climbing ../

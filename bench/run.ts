@@ -19,6 +19,7 @@ import { runGatewayBenchmark } from "./gateway";
 import { runIngestBenchmark } from "./ingest";
 import { runQueriesBenchmark } from "./queries";
 import { runSubscriptionsBenchmark } from "./subscriptions";
+import { runNabBenchmark } from "./nab/nab-benchmark";
 
 /** The benchmarks by name, in the order `npm run bench` runs them. */
 export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchOutcome>> = {
@@ -26,6 +27,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchOutc
   queries: runQueriesBenchmark,
   subscriptions: runSubscriptionsBenchmark,
   gateway: runGatewayBenchmark,
+  nab: runNabBenchmark,
 };
 
 /** The whole run is abandoned (everything stopped) after this long. */

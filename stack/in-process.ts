@@ -51,6 +51,7 @@ export async function startInProcessStack(
       demoData,
       usersBaseUrl,
       customersUrl: customers.url,
+      keysDir: options.keysDir,
     });
     started.push(analytics);
     const gateway = await startGateway({

@@ -14,7 +14,13 @@ const operations = document.definitions.filter(
 );
 // Segmentation and training change the demo organization's latest models, which other test files
 // read at the same time: those two are validated here and run by test/models.e2e.test.ts.
-const VALIDATED_ONLY = new Set(["Segment", "TrainChurn"]);
+// Mutations that change the demo data (or call out: a webhook at example.com) are validated only.
+const VALIDATED_ONLY = new Set([
+  "Segment",
+  "TrainChurn",
+  "CreateWebhookChannel",
+  "CreateAnomalyRule",
+]);
 
 const supergraph = useSupergraph();
 let token: string;
@@ -41,6 +47,8 @@ describe("docs/examples.graphql", () => {
         "LiveEvents",
         "LiveRevenue",
         "Alerts",
+        "RevenueAnomalies",
+        "AlertsAndDeliveries",
       ]),
     );
     const schema = Supergraph.build(

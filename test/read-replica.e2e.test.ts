@@ -286,6 +286,48 @@ describe("analytics reads on a streaming replica", () => {
     expect(await stats(token)).toEqual({ orders: 2, totalSpent: 15 });
   }, 60_000);
 
+  it("reads the metric of anomalies from the replica, as of the replica's replay", async () => {
+    const { token, organizationId, customerId } = await organizationWithCustomer();
+    await track(token, [purchase(customerId, 10)]);
+    await caughtUp();
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    // A customer filter: the raw events answer (not the rollups the direct insert below skips).
+    const revenue = async () => {
+      const data = await gql<{ anomalies: { value: number }[] }>(
+        `query($from: DateTime!, $to: DateTime!, $filter: EventFilter) {
+           anomalies(metric: "revenue", from: $from, to: $to, interval: HOUR, filter: $filter) { value } }`,
+        {
+          from: new Date(hour - 3_600_000).toISOString(),
+          to: new Date(hour + 3_600_000).toISOString(),
+          filter: { customerId },
+        },
+        token,
+      );
+      return data.anomalies.reduce((sum, point) => sum + point.value, 0);
+    };
+    expect(await revenue()).toBe(10);
+
+    await pauseReplay();
+    try {
+      const at = new Date(Date.now() - 30_000).toISOString();
+      await sql(primary, "analytics", "SELECT ensure_event_partition($1::timestamptz)", [at]);
+      await sql(
+        primary,
+        "analytics",
+        `WITH ids AS (INSERT INTO event_ids (organization_id, id, "timestamp") VALUES ($1, 'direct-anomaly', $3) RETURNING id)
+         INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) SELECT $1, id, 'purchase', $2, $3, 5 FROM ids`,
+        [organizationId, customerId, at],
+      );
+      const before = await routes();
+      expect(await revenue()).toBe(10);
+      expect(Object.keys(increase(before, await routes()))).toEqual(["replica"]);
+    } finally {
+      await resumeReplay();
+    }
+    await caughtUp();
+    expect(await revenue()).toBe(15);
+  }, 60_000);
+
   it("answers a query right after ingest from the primary when the replica stays behind, and others' reads from the replica meanwhile", async () => {
     const writer = await organizationWithCustomer();
     const other = await organizationWithCustomer();

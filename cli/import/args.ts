@@ -190,7 +190,7 @@ function isImportKind(value: string): value is ImportKind {
   return (IMPORT_KINDS as readonly string[]).includes(value);
 }
 
-interface CredentialValues {
+export interface CredentialValues {
   token?: string;
   "api-key"?: string;
   email?: string;
@@ -198,7 +198,7 @@ interface CredentialValues {
 }
 
 /** The one credential given: an option, else FA_TOKEN or FA_API_KEY. */
-function credentials(values: CredentialValues, env: NodeJS.ProcessEnv): Credentials {
+export function credentials(values: CredentialValues, env: NodeJS.ProcessEnv): Credentials {
   const login = values.email !== undefined || values.password !== undefined;
   const given = [
     values.token !== undefined && "--token",

@@ -15,6 +15,9 @@ import { TEST_ENV, testDataDir } from "./test-database";
 export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL ??= "silent";
   process.env.NODE_ENV ??= "test";
+  // Alert messages are sent by any replica on the database, every test file's included: only the
+  // file that tests delivery turns it on, so that no other file's services send its messages.
+  process.env.ALERT_DELIVERY_ENABLED ??= "false";
   const dir = testDataDir();
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {

@@ -7,12 +7,23 @@ import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation
 import { createChurnRiskLoader } from "./modules/churn/churn-store";
 import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-performance";
 import type { RealtimeHub } from "./modules/realtime/realtime-hub";
+import { createChannelLoader } from "./modules/notifications/channel-store";
+import { createDeliveriesLoader } from "./modules/notifications/delivery-store";
+import type { Clock } from "./modules/notifications/outbox";
+import type { SecretBox } from "./modules/notifications/secret-box";
+
+/** What alerting needs in a request: the secrets' key and the time. */
+export interface Alerting {
+  secrets: SecretBox;
+  clock: Clock;
+}
 
 /** The analytics subgraph's per-request context. */
 export interface AnalyticsContext extends ServiceContext {
   /**
    * The primary: every write, and the reads that must see what this service just wrote (metric
-   * definitions, alert rules, segmentation and churn results, job status).
+   * definitions, alert rules, alerts, channels and deliveries, segmentation and churn results, job
+   * status).
    */
   dataSource: DataSource;
   /**
@@ -32,6 +43,8 @@ export interface AnalyticsContext extends ServiceContext {
     customerSegment: ReturnType<typeof createCustomerSegmentLoader>;
     churnRisk: ReturnType<typeof createChurnRiskLoader>;
     campaignPerformance: ReturnType<typeof createCampaignPerformanceLoader>;
+    notificationChannel: ReturnType<typeof createChannelLoader>;
+    alertDeliveries: ReturnType<typeof createDeliveriesLoader>;
   } | null;
   /** The caller's access token, to read customers through their public API as the caller. */
   accessToken: string | null;
@@ -39,6 +52,7 @@ export interface AnalyticsContext extends ServiceContext {
   customersUrl: string;
   /** Publishes stored events and serves subscriptions (one per process). */
   realtime: RealtimeHub;
+  alerting: Alerting;
 }
 
 export function createAnalyticsContext(
@@ -47,11 +61,13 @@ export function createAnalyticsContext(
   customersUrl: string,
   accessToken: string | null,
   realtime: RealtimeHub,
+  alerting: Alerting,
 ): AnalyticsContext {
   const dataSource = reads.primary;
   const readDataSource = () => reads.forReading(viewer?.organizationId ?? null);
   return {
     realtime,
+    alerting,
     viewer,
     dataSource,
     readDataSource,
@@ -67,6 +83,8 @@ export function createAnalyticsContext(
             readDataSource,
             viewer.organizationId,
           ),
+          notificationChannel: createChannelLoader(dataSource, viewer.organizationId),
+          alertDeliveries: createDeliveriesLoader(dataSource, viewer.organizationId),
         }
       : null,
   };

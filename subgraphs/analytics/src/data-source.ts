@@ -15,6 +15,7 @@ import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000
 import { AddJobHeartbeats1763900040000 } from "../migrations/1763900040000-AddJobHeartbeats";
 import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041000-AddChurnPredictionLogOdds";
 import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
+import { CreateNotificationChannels1763900060000 } from "../migrations/1763900060000-CreateNotificationChannels";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /**
@@ -55,6 +56,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       AddJobHeartbeats1763900040000,
       AddChurnPredictionLogOdds1763900041000,
       KeyModelsByOrganization1763900050000,
+      CreateNotificationChannels1763900060000,
     ],
   });
 }

@@ -13,6 +13,14 @@ import {
 import { Campaign } from "./modules/campaign/campaign.type";
 import { TimeseriesResolver } from "./modules/timeseries/timeseries.resolver";
 import { AlertResolver } from "./modules/alerts/alert.resolver";
+import {
+  AlertFieldsResolver,
+  AlertRuleFieldsResolver,
+} from "./modules/alerts/alert-fields.resolver";
+import { User } from "./modules/alerts/user.type";
+import { AnomalyResolver } from "./modules/anomaly/anomaly.resolver";
+import { NotificationChannelResolver } from "./modules/notifications/channel.resolver";
+import { AlertDeliveryResolver } from "./modules/notifications/delivery.resolver";
 import { JobProgressResolver } from "./modules/jobs/job-progress.resolver";
 import { EventTrackedResolver } from "./modules/realtime/event-tracked.resolver";
 import { MetricUpdatedResolver } from "./modules/realtime/metric-updated.resolver";
@@ -61,9 +69,14 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         EventTrackedResolver,
         MetricUpdatedResolver,
         AlertResolver,
+        AlertFieldsResolver,
+        AlertRuleFieldsResolver,
+        NotificationChannelResolver,
+        AlertDeliveryResolver,
+        AnomalyResolver,
         JobProgressResolver,
       ],
-      orphanedTypes: [Customer, Campaign],
+      orphanedTypes: [Customer, Campaign, User],
     },
     {
       Customer: { __resolveReference: extendedEntityReference },

@@ -7,7 +7,13 @@ import { createAnalyticsDataSource } from "./data-source";
 import { seedAnalyticsDemoData } from "./demo-data";
 import { createPubSubFromEnv } from "#kit/pubsub/create-pubsub";
 import { createLogger } from "#kit/logger";
+import path from "node:path";
+import { dataDir } from "#kit/config";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator";
+import { escalateDueAlerts } from "./modules/alerts/alert-firing";
+import { NotificationDispatcher, systemClock, type Clock } from "./modules/notifications/outbox";
+import { SecretBox } from "./modules/notifications/secret-box";
+import type { Alerting } from "./context";
 import {
   eventRetentionMonthsFromEnv,
   maintainEventPartitions,
@@ -27,6 +33,12 @@ export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
    * CUSTOMERS_URL or http://localhost:4002/graphql
    */
   customersUrl?: string;
+  /** Where the development key of the webhook secrets lives. @default <DATA_DIR>/keys */
+  keysDir?: string;
+  /** The time alerts are evaluated, escalated and sent at (tests inject one). @default now */
+  clock?: Clock;
+  /** Alert delivery: poll interval and first retry delay (tests shorten them). */
+  delivery?: { pollMs?: number; retryBaseMs?: number };
   /**
    * How often this service fails the RUNNING jobs of its database whose heartbeat is stale (their
    * process stopped), besides at start-up. @default JOB_SWEEP_INTERVAL_MS
@@ -55,6 +67,9 @@ export function startAnalyticsService(
   let reads: ReadReplica | undefined;
   let realtime: RealtimeHub | undefined;
   let alerts: AlertEvaluator | undefined;
+  let dispatcher: NotificationDispatcher | undefined;
+  let alerting: Alerting | undefined;
+  const clock = options.clock ?? systemClock;
   let partitionMaintenance: NodeJS.Timeout | undefined;
   let jobSweep: NodeJS.Timeout | undefined;
   return startSubgraph(
@@ -90,7 +105,18 @@ export function startAnalyticsService(
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
         realtime = new RealtimeHub(pubsub, reads);
-        alerts = new AlertEvaluator(reads, realtime, log);
+        alerts = new AlertEvaluator(reads, realtime, log, { clock });
+        const secrets = await SecretBox.load(options.keysDir ?? path.join(dataDir(), "keys"));
+        alerting = { secrets, clock };
+        dispatcher = new NotificationDispatcher(dataSource, secrets, log, {
+          clock,
+          ...options.delivery,
+          beforeRound: async (now) => {
+            await escalateDueAlerts(dataSource, now);
+          },
+        });
+        // Replicas that must not call out (no egress) leave delivery and escalation to the others.
+        if (process.env.ALERT_DELIVERY_ENABLED !== "false") dispatcher.start();
         // Partitions for the months ahead, and retention, now and every 6 hours.
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
@@ -111,6 +137,7 @@ export function startAnalyticsService(
         clearInterval(partitionMaintenance);
         clearInterval(jobSweep);
         alerts?.stop();
+        await dispatcher?.stop();
         await realtime?.close();
         reads?.close();
         if (reads?.replica?.isInitialized) await reads.replica.destroy();
@@ -130,6 +157,7 @@ export function startAnalyticsService(
           customersUrl,
           credential?.accessToken ?? null,
           realtime!,
+          alerting!,
         ),
     },
     options,

@@ -4,7 +4,11 @@ import type { Logger } from "#kit/logger";
 import { resolveMetrics } from "../metric/metric-catalog";
 import { queryMetrics } from "../timeseries/metric-query";
 import type { RealtimeHub } from "../realtime/realtime-hub";
-import { listAlertRules, recordEvaluation, type AlertMessage } from "./alert-store";
+import { anomalySeries, everyBucketHasValue, INTERVAL_MS } from "../anomaly/anomaly-series";
+import { systemClock, type Clock } from "../notifications/outbox";
+import { Interval } from "../timeseries/interval";
+import { recordEvaluation, type Crossing } from "./alert-firing";
+import { listAlertRules, type AlertMessage } from "./alert-store";
 import { AlertCondition, type AlertRule } from "./alert.types";
 
 export interface AlertEvaluatorOptions {
@@ -18,6 +22,8 @@ export interface AlertEvaluatorOptions {
    * BELOW rules fire). @default 30_000
    */
   sweepMs?: number;
+  /** The time rules are evaluated at. @default the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -38,6 +44,7 @@ export class AlertEvaluator {
    * again at every sweep, and updated when a replica says an organization's rules changed.
    */
   private withRules = new Set<string>();
+  private readonly clock: Clock;
 
   /** @param reads the primary for the rules and alerts, and where the rules' metrics are read */
   constructor(
@@ -47,6 +54,7 @@ export class AlertEvaluator {
     options: AlertEvaluatorOptions = {},
   ) {
     const debounceMs = options.debounceMs ?? 200;
+    this.clock = options.clock ?? systemClock;
     this.stopListening = hub.onAnyEvents((organizationId) => {
       if (!this.withRules.has(organizationId) || this.pending.has(organizationId) || this.stopped)
         return;
@@ -116,18 +124,30 @@ export class AlertEvaluator {
     const rules = await listAlertRules(this.reads.primary, organizationId);
     for (const rule of rules) {
       if (this.stopped) return;
-      const value = await ruleValue(this.reads, organizationId, rule);
+      const now = this.clock();
+      const evaluation =
+        rule.condition === AlertCondition.ANOMALY
+          ? await anomalyEvaluation(this.reads, organizationId, rule, now)
+          : await thresholdEvaluation(this.reads, organizationId, rule, now);
       const alert = await recordEvaluation(
         this.reads.primary,
         organizationId,
         rule,
-        value,
-        isBreached(rule, value),
+        evaluation.value,
+        evaluation.breached,
         randomUUID(),
+        now,
+        evaluation.crossing,
       );
       if (alert) await this.hub.publishAlert<AlertMessage>(organizationId, alert);
     }
   }
+}
+
+interface Evaluation {
+  value: number;
+  breached: boolean;
+  crossing?: Crossing;
 }
 
 /** True when `value` is on the wrong side of the rule's threshold. */
@@ -138,20 +158,67 @@ export function isBreached(
   return rule.condition === AlertCondition.ABOVE ? value > rule.threshold : value < rule.threshold;
 }
 
-/** The rule's metric over its trailing window, ending now (0 for no events). */
-async function ruleValue(
+/**
+ * The rule's metric over its trailing window ending now (0 for no events), read where the
+ * organization's reads go, against its threshold.
+ */
+async function thresholdEvaluation(
   reads: ReadReplica,
   organizationId: string,
   rule: AlertRule,
-): Promise<number> {
+  now: Date,
+): Promise<Evaluation> {
   const [spec] = await resolveMetrics(reads.primary, organizationId, [rule.metric]);
-  const to = new Date();
-  const from = new Date(to.getTime() - rule.windowMinutes * 60_000);
+  const from = new Date(now.getTime() - rule.windowMinutes * 60_000);
   const [row] = await queryMetrics(await reads.forReading(organizationId), organizationId, {
     specs: [spec],
-    range: { from, to, timezone: "UTC" },
+    range: { from, to: now, timezone: "UTC" },
     interval: null,
     filter: rule.filter,
   });
-  return row?.values[0] ?? 0;
+  const value = row?.values[0] ?? 0;
+  return { value, breached: isBreached(rule, value) };
+}
+
+/**
+ * An ANOMALY rule's latest buckets through the detector: breached when the last complete bucket is
+ * an anomaly, or when the bucket in progress already is (above the band only, for counts and sums,
+ * which only grow as the bucket fills).
+ */
+async function anomalyEvaluation(
+  reads: ReadReplica,
+  organizationId: string,
+  rule: AlertRule,
+  now: Date,
+): Promise<Evaluation> {
+  const [spec] = await resolveMetrics(reads.primary, organizationId, [rule.metric]);
+  const interval = rule.interval ?? Interval.HOUR;
+  const points = await anomalySeries(await reads.forReading(organizationId), organizationId, {
+    spec,
+    range: {
+      from: new Date(now.getTime() - 2 * INTERVAL_MS[interval]),
+      to: now,
+      timezone: "UTC",
+    },
+    interval,
+    filter: rule.filter,
+    sensitivity: rule.sensitivity ?? 0.5,
+  });
+  const last = points.at(-1);
+  const inProgress =
+    last && last.bucket.getTime() + INTERVAL_MS[interval] > now.getTime() ? last : undefined;
+  const complete = points.filter((point) => point !== inProgress).at(-1);
+  const partialBreach =
+    inProgress?.anomaly === true &&
+    (!everyBucketHasValue(spec) ||
+      (inProgress.upper !== null && inProgress.value > inProgress.upper));
+  const hit = partialBreach ? inProgress! : complete?.anomaly ? complete : null;
+  const shown = hit ?? complete ?? inProgress ?? null;
+  if (!shown) return { value: 0, breached: false };
+  const bound = shown.value > (shown.expected ?? shown.value) ? shown.upper : shown.lower;
+  return {
+    value: shown.value,
+    breached: hit !== null,
+    crossing: { threshold: bound ?? 0, bucket: shown.bucket },
+  };
 }

@@ -1,16 +1,68 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { AlertCondition, AlertRuleState, type Alert, type AlertRule } from "./alert.types";
+import { cancelNotifications } from "../notifications/outbox";
+import { AlertCondition, AlertStatus, type Alert, type AlertRule } from "./alert.types";
 
-const RULE_COLUMNS = `id, name, metric, condition, threshold, window_minutes AS "windowMinutes", state, last_value AS "lastValue", created_at AS "createdAt", filter`;
+const RULE_FIELDS = {
+  id: "id",
+  name: "name",
+  metric: "metric",
+  condition: "condition",
+  threshold: "threshold",
+  windowMinutes: "window_minutes",
+  state: "state",
+  lastValue: "last_value",
+  createdAt: "created_at",
+  filter: "filter",
+  channelIds: "channel_ids",
+  escalateAfterMinutes: "escalate_after_minutes",
+  interval: "interval",
+  sensitivity: "sensitivity",
+  silencedUntil: "silenced_until",
+  lastNotifiedAt: "last_notified_at",
+};
+export const RULE_COLUMNS = Object.entries(RULE_FIELDS)
+  .map(([field, column]) => `${column} AS "${field}"`)
+  .join(", ");
+const RULE_JSON = `json_build_object(${Object.entries(RULE_FIELDS)
+  .map(([field, column]) => `'${field}', r.${column}`)
+  .join(", ")})`;
+const ALERT_COLUMNS = `a.id, a.value, a.threshold, a.condition, a.triggered_at AS "triggeredAt", a.status,
+  a.acknowledged_by AS "acknowledgedById", a.acknowledged_at AS "acknowledgedAt", a.resolved_at AS "resolvedAt",
+  a.bucket, ${RULE_JSON} AS rule`;
 
 /** An alert as stored and published (JSON-safe: dates as ISO strings). */
 export interface AlertMessage {
   id: string;
-  rule: Omit<AlertRule, "createdAt"> & { createdAt: string };
+  rule: Omit<AlertRule, "createdAt" | "silencedUntil" | "lastNotifiedAt"> & {
+    createdAt: string;
+    silencedUntil: string | null;
+    lastNotifiedAt: string | null;
+  };
   value: number;
   threshold: number;
   condition: AlertCondition;
   triggeredAt: string;
+  bucket: string | null;
+}
+
+/** A rule read back from JSON (dates as strings). */
+export function ruleFromJson(rule: Record<string, any>): AlertRule {
+  return {
+    ...(rule as AlertRule),
+    createdAt: new Date(rule.createdAt),
+    silencedUntil: rule.silencedUntil ? new Date(rule.silencedUntil) : null,
+    lastNotifiedAt: rule.lastNotifiedAt ? new Date(rule.lastNotifiedAt) : null,
+    channelIds: rule.channelIds ?? [],
+  };
+}
+
+function alertFromRow(row: Record<string, any>): Alert {
+  return {
+    ...(row as Alert),
+    rule: ruleFromJson(row.rule),
+    triggeredAt: new Date(row.triggeredAt),
+    bucket: row.bucket ? new Date(row.bucket) : null,
+  };
 }
 
 export function listAlertRules(
@@ -26,12 +78,26 @@ export function listAlertRules(
 export async function insertAlertRule(
   db: DataSource | EntityManager,
   organizationId: string,
-  rule: Omit<AlertRule, "state" | "lastValue" | "createdAt">,
+  rule: Pick<
+    AlertRule,
+    | "id"
+    | "name"
+    | "metric"
+    | "condition"
+    | "threshold"
+    | "windowMinutes"
+    | "filter"
+    | "channelIds"
+    | "escalateAfterMinutes"
+    | "interval"
+    | "sensitivity"
+  >,
   createdBy: string,
 ): Promise<AlertRule> {
   const [row] = await db.query(
-    `INSERT INTO alert_rules (organization_id, id, name, metric, condition, threshold, window_minutes, filter, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${RULE_COLUMNS}`,
+    `INSERT INTO alert_rules (organization_id, id, name, metric, condition, threshold, window_minutes, filter, created_by,
+                              channel_ids, escalate_after_minutes, interval, sensitivity)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${RULE_COLUMNS}`,
     [
       organizationId,
       rule.id,
@@ -42,6 +108,10 @@ export async function insertAlertRule(
       rule.windowMinutes,
       rule.filter ? JSON.stringify(rule.filter) : null,
       createdBy,
+      rule.channelIds,
+      rule.escalateAfterMinutes,
+      rule.interval,
+      rule.sensitivity,
     ],
   );
   return row;
@@ -61,68 +131,77 @@ export async function deleteAlertRule(
   return rows.length > 0;
 }
 
-/** The organization's latest alerts, newest first. */
+/** Silences a rule until `until` (a past time lifts the silence); null when there is no such rule. */
+export async function silenceAlertRule(
+  db: DataSource,
+  organizationId: string,
+  id: string,
+  until: Date,
+): Promise<AlertRule | null> {
+  const [rows] = await db.query(
+    `UPDATE alert_rules SET silenced_until = $3 WHERE organization_id = $1 AND id = $2 RETURNING ${RULE_COLUMNS}`,
+    [organizationId, id, until],
+  );
+  return rows[0] ?? null;
+}
+
+/** The organization's latest alerts, newest first, optionally of some statuses. */
 export async function listAlerts(
   db: DataSource,
   organizationId: string,
   limit: number,
+  statuses: AlertStatus[] | null = null,
 ): Promise<Alert[]> {
   const rows = await db.query(
-    `SELECT a.id, a.value, a.threshold, a.condition, a.triggered_at AS "triggeredAt",
-            json_build_object('id', r.id, 'name', r.name, 'metric', r.metric, 'condition', r.condition, 'threshold', r.threshold,
-                              'windowMinutes', r.window_minutes, 'state', r.state, 'lastValue', r.last_value, 'createdAt', r.created_at, 'filter', r.filter) AS rule
+    `SELECT ${ALERT_COLUMNS}
        FROM alerts a JOIN alert_rules r ON r.organization_id = a.organization_id AND r.id = a.rule_id
-      WHERE a.organization_id = $1 ORDER BY a.triggered_at DESC, a.id LIMIT $2`,
-    [organizationId, limit],
+      WHERE a.organization_id = $1 AND ($3::text[] IS NULL OR a.status = ANY ($3::text[]))
+      ORDER BY a.triggered_at DESC, a.id LIMIT $2`,
+    [organizationId, limit, statuses],
   );
-  return rows.map((row: Alert & { rule: AlertRule & { createdAt: string } }) => ({
-    ...row,
-    rule: { ...row.rule, createdAt: new Date(row.rule.createdAt) },
-  }));
+  return rows.map(alertFromRow);
 }
 
 /**
- * Records one evaluation: the rule's value, and its state change. Moving OK -> FIRING inserts the
- * alert in the same transaction and resolves it; a rule already FIRING (here or by another
- * replica) or recovering resolves null. The conditional update is what makes a crossing fire once.
+ * Moves an alert on: to ACKNOWLEDGED (from FIRING; by `userId`) or RESOLVED (from FIRING or
+ * ACKNOWLEDGED). Resolves the alert after the change, the alert unchanged when it already has that
+ * status (or, acknowledging, is RESOLVED: see `refused`), or null when there is no such alert.
  */
-export async function recordEvaluation(
+export async function moveAlert(
   db: DataSource,
   organizationId: string,
-  rule: AlertRule,
-  value: number,
-  breached: boolean,
-  alertId: string,
-): Promise<AlertMessage | null> {
-  return db.transaction(async (manager) => {
-    const from = breached ? AlertRuleState.OK : AlertRuleState.FIRING;
-    const to = breached ? AlertRuleState.FIRING : AlertRuleState.OK;
-    // TypeORM answers an UPDATE with [rows, affected].
-    const changed = await manager.query(
-      `UPDATE alert_rules SET state = $4, last_value = $5, last_evaluated_at = now()
-        WHERE organization_id = $1 AND id = $2 AND state = $3 RETURNING ${RULE_COLUMNS}`,
-      [organizationId, rule.id, from, to, value],
+  id: string,
+  to: AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED,
+  userId: string,
+  now: Date,
+): Promise<{ alert: Alert; refused: boolean } | null> {
+  const from =
+    to === AlertStatus.ACKNOWLEDGED
+      ? [AlertStatus.FIRING]
+      : [AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED];
+  if (to === AlertStatus.ACKNOWLEDGED)
+    await db.query(
+      `UPDATE alerts SET status = 'ACKNOWLEDGED', acknowledged_by = $4, acknowledged_at = $5
+        WHERE organization_id = $1 AND id = $2 AND status = ANY ($3::text[])`,
+      [organizationId, id, from, userId, now],
     );
-    if (changed[0].length === 0) {
-      await manager.query(
-        `UPDATE alert_rules SET last_value = $3, last_evaluated_at = now() WHERE organization_id = $1 AND id = $2`,
-        [organizationId, rule.id, value],
+  else
+    await db.transaction(async (manager) => {
+      const [resolved]: [{ id: string }[], number] = await manager.query(
+        `UPDATE alerts SET status = 'RESOLVED', resolved_at = $4
+          WHERE organization_id = $1 AND id = $2 AND status = ANY ($3::text[]) RETURNING id`,
+        [organizationId, id, from, now],
       );
-      return null;
-    }
-    if (!breached) return null;
-    const updated: AlertRule = changed[0][0];
-    const [alert] = await manager.query(
-      `INSERT INTO alerts (organization_id, id, rule_id, value, threshold, condition) VALUES ($1, $2, $3, $4, $5, $6) RETURNING triggered_at AS "triggeredAt"`,
-      [organizationId, alertId, rule.id, value, rule.threshold, rule.condition],
-    );
-    return {
-      id: alertId,
-      rule: { ...updated, createdAt: new Date(updated.createdAt).toISOString() },
-      value,
-      threshold: rule.threshold,
-      condition: rule.condition,
-      triggeredAt: new Date(alert.triggeredAt).toISOString(),
-    };
-  });
+      // What was not delivered yet of a resolved alert is not sent any more.
+      if (resolved.length) await cancelNotifications(manager, organizationId, [id]);
+    });
+  const [row] = await db.query(
+    `SELECT ${ALERT_COLUMNS}
+       FROM alerts a JOIN alert_rules r ON r.organization_id = a.organization_id AND r.id = a.rule_id
+      WHERE a.organization_id = $1 AND a.id = $2`,
+    [organizationId, id],
+  );
+  if (!row) return null;
+  const alert = alertFromRow(row);
+  return { alert, refused: alert.status !== to };
 }

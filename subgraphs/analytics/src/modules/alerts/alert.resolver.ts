@@ -7,14 +7,19 @@ import { badUserInput, notFound } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
+import { existingChannelIds } from "../notifications/channel-store";
+import { Interval } from "../timeseries/interval";
 import {
   deleteAlertRule,
   insertAlertRule,
   listAlertRules,
   listAlerts,
+  moveAlert,
+  ruleFromJson,
+  silenceAlertRule,
   type AlertMessage,
 } from "./alert-store";
-import { Alert, AlertRule, AlertRuleInput } from "./alert.types";
+import { Alert, AlertCondition, AlertRule, AlertRuleInput, AlertStatus } from "./alert.types";
 
 /** Most alert rules one organization may have. */
 export const MAX_ALERT_RULES = 100;
@@ -30,17 +35,82 @@ export class AlertResolver {
   @Query(() => [Alert], { description: "Your organization's latest alerts, newest first." })
   alerts(
     @Arg("first", () => Int, { defaultValue: 20, description: "1 to 100." }) first: number,
+    @Arg("status", () => [AlertStatus], {
+      nullable: true,
+      description: "Only alerts with one of these statuses.",
+    })
+    status: AlertStatus[] | null,
     @Ctx() ctx: AnalyticsContext,
   ): Promise<Alert[]> {
     const viewer = requireViewer(ctx.viewer);
     if (!Number.isInteger(first) || first < 1 || first > 100)
       throw badUserInput("first must be between 1 and 100.", "first");
-    return listAlerts(ctx.dataSource, viewer.organizationId, first);
+    return listAlerts(ctx.dataSource, viewer.organizationId, first, status?.length ? status : null);
+  }
+
+  @Mutation(() => Alert, {
+    description:
+      "Acknowledges a FIRING alert: it is not escalated. Acknowledging it again changes nothing; a RESOLVED one is BAD_USER_INPUT. ANALYST or ADMIN.",
+  })
+  acknowledgeAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<Alert> {
+    return this.move(ctx, id, AlertStatus.ACKNOWLEDGED);
+  }
+
+  @Mutation(() => Alert, {
+    description:
+      "Resolves an alert (FIRING or ACKNOWLEDGED); resolving it again changes nothing. ANALYST or ADMIN.",
+  })
+  resolveAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: AnalyticsContext): Promise<Alert> {
+    return this.move(ctx, id, AlertStatus.RESOLVED);
+  }
+
+  private async move(
+    ctx: AnalyticsContext,
+    id: string,
+    to: AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED,
+  ): Promise<Alert> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    const moved = isUuid(id)
+      ? await moveAlert(
+          ctx.dataSource,
+          user.organizationId,
+          id,
+          to,
+          user.userId,
+          ctx.alerting.clock(),
+        )
+      : null;
+    if (!moved) throw notFound("Alert", id);
+    if (moved.refused)
+      throw badUserInput(
+        `The alert is ${moved.alert.status}; it cannot be ${to.toLowerCase()}.`,
+        "id",
+      );
+    return moved.alert;
   }
 
   @Mutation(() => AlertRule, {
     description:
-      "Adds an alert rule: fires on alertTriggered when the metric over the trailing window crosses the threshold, again only after it recovered. ANALYST or ADMIN.",
+      "Silences a rule: its alerts are still recorded, but nothing is sent (no notification, retry or escalation) until `until`; a past time lifts the silence. ANALYST or ADMIN.",
+  })
+  async silenceAlertRule(
+    @Arg("id", () => ID) id: string,
+    @Arg("until") until: Date,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<AlertRule> {
+    const user = requireUser(ctx.viewer, Role.ANALYST);
+    if (!(until instanceof Date) || Number.isNaN(until.getTime()))
+      throw badUserInput("until is not a valid date-time.", "until");
+    const rule = isUuid(id)
+      ? await silenceAlertRule(ctx.dataSource, user.organizationId, id, until)
+      : null;
+    if (!rule) throw notFound("AlertRule", id);
+    return rule;
+  }
+
+  @Mutation(() => AlertRule, {
+    description:
+      "Adds an alert rule: fires (alertTriggered, and a message to each of its channels) when the metric over the trailing window crosses the threshold, or for ANOMALY when its latest bucket leaves the detector's band; again only after it recovered. ANALYST or ADMIN.",
   })
   async createAlertRule(
     @Arg("input", () => AlertRuleInput) input: AlertRuleInput,
@@ -48,8 +118,35 @@ export class AlertResolver {
   ): Promise<AlertRule> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
     await resolveMetrics(ctx.dataSource, user.organizationId, [input.metric], "input.metric");
-    if (!Number.isFinite(input.threshold))
-      throw badUserInput("threshold must be a finite number.", "input.threshold");
+    const anomaly = input.condition === AlertCondition.ANOMALY;
+    const threshold = anomaly ? 0 : input.threshold;
+    if (threshold === null || threshold === undefined || !Number.isFinite(threshold))
+      throw badUserInput(
+        "threshold must be a finite number (ABOVE and BELOW need one).",
+        "input.threshold",
+      );
+    const sensitivity = anomaly ? (input.sensitivity ?? 0.5) : null;
+    if (sensitivity !== null && !(sensitivity >= 0 && sensitivity <= 1))
+      throw badUserInput("sensitivity must be between 0 and 1.", "input.sensitivity");
+    const interval = anomaly ? (input.interval ?? Interval.HOUR) : null;
+    const escalate = input.escalateAfterMinutes ?? null;
+    if (escalate !== null && (!Number.isInteger(escalate) || escalate < 1 || escalate > 10080))
+      throw badUserInput(
+        "escalateAfterMinutes must be between 1 and 10080 (a week).",
+        "input.escalateAfterMinutes",
+      );
+    const channelIds = [...new Set(input.channelIds ?? [])];
+    if (channelIds.length > 20)
+      throw badUserInput("A rule sends to at most 20 channels.", "input.channelIds");
+    const badId = channelIds.find((channelId) => !isUuid(channelId));
+    if (badId) throw badUserInput(`'${badId}' is not a channel id.`, "input.channelIds");
+    const known = await existingChannelIds(ctx.dataSource, user.organizationId, channelIds);
+    const unknown = channelIds.find((channelId) => !known.has(channelId));
+    if (unknown)
+      throw badUserInput(
+        `No notification channel ${unknown} in your organization.`,
+        "input.channelIds",
+      );
     if (
       !Number.isInteger(input.windowMinutes) ||
       input.windowMinutes < 1 ||
@@ -62,7 +159,9 @@ export class AlertResolver {
     }
     const name = (
       input.name ??
-      `${input.metric} ${input.condition.toLowerCase()} ${input.threshold} over ${input.windowMinutes} min`
+      (anomaly
+        ? `${input.metric} anomaly by ${interval!.toLowerCase()}`
+        : `${input.metric} ${input.condition.toLowerCase()} ${threshold} over ${input.windowMinutes} min`)
     ).trim();
     if (name.length < 1 || name.length > 100)
       throw badUserInput("name must be 1 to 100 characters.", "input.name");
@@ -102,9 +201,13 @@ export class AlertResolver {
           name,
           metric: input.metric,
           condition: input.condition,
-          threshold: input.threshold,
+          threshold,
           windowMinutes: input.windowMinutes,
           filter: input.filter ?? null,
+          channelIds,
+          escalateAfterMinutes: escalate,
+          interval,
+          sensitivity,
         },
         user.userId,
       );
@@ -137,7 +240,12 @@ export class AlertResolver {
     return {
       ...alert,
       triggeredAt: new Date(alert.triggeredAt),
-      rule: { ...alert.rule, createdAt: new Date(alert.rule.createdAt) },
+      bucket: alert.bucket ? new Date(alert.bucket) : null,
+      status: AlertStatus.FIRING,
+      acknowledgedAt: null,
+      acknowledgedById: null,
+      resolvedAt: null,
+      rule: ruleFromJson(alert.rule),
     };
   }
 }
