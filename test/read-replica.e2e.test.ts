@@ -328,6 +328,55 @@ describe("analytics reads on a streaming replica", () => {
     expect(await revenue()).toBe(15);
   }, 60_000);
 
+  it("serves timeseries, aggregate and summary from the replica, as of the replica's replay", async () => {
+    const { token, organizationId, customerId } = await organizationWithCustomer();
+    await track(token, [purchase(customerId, 10)]);
+    await caughtUp();
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const variables = {
+      from: new Date(day - 86_400_000).toISOString(),
+      to: new Date(day + 86_400_000).toISOString(),
+      filter: { customerId },
+    };
+    // A customer filter: the raw events answer (not the rollups the direct insert below skips).
+    const answers = async () => {
+      const data = await gql<{
+        timeseries: { total: number };
+        aggregate: { values: { value: number }[] }[];
+        summary: { revenue: { value: number } };
+      }>(
+        `query($from: DateTime!, $to: DateTime!, $filter: EventFilter) {
+           timeseries(metric: "revenue", from: $from, to: $to, interval: HOUR, filter: $filter) { total }
+           aggregate(metrics: ["revenue"], from: $from, to: $to, filter: $filter) { values { value } }
+           summary(from: $from, to: $to) { revenue { value } } }`,
+        variables,
+        token,
+      );
+      return [data.timeseries.total, data.aggregate[0].values[0].value, data.summary.revenue.value];
+    };
+    expect(await answers()).toEqual([10, 10, 10]);
+
+    await pauseReplay();
+    try {
+      const at = new Date(Date.now() - 30_000).toISOString();
+      await sql(primary, "analytics", "SELECT ensure_event_partition($1::timestamptz)", [at]);
+      await sql(
+        primary,
+        "analytics",
+        `WITH ids AS (INSERT INTO event_ids (organization_id, id, "timestamp") VALUES ($1, 'direct-series', $3) RETURNING id)
+         INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) SELECT $1, id, 'purchase', $2, $3, 5 FROM ids`,
+        [organizationId, customerId, at],
+      );
+      const before = await routes();
+      expect((await answers()).slice(0, 2)).toEqual([10, 10]);
+      expect(Object.keys(increase(before, await routes()))).toEqual(["replica"]);
+    } finally {
+      await resumeReplay();
+    }
+    await caughtUp();
+    expect((await answers()).slice(0, 2)).toEqual([15, 15]);
+  }, 60_000);
+
   it("answers a query right after ingest from the primary when the replica stays behind, and others' reads from the replica meanwhile", async () => {
     const writer = await organizationWithCustomer();
     const other = await organizationWithCustomer();

@@ -257,7 +257,9 @@ async function bucketStarts(
   interval: Interval,
 ): Promise<Date[]> {
   const unit = INTERVAL_UNIT[interval];
-  const rows: { bucket: Date }[] = await ctx.dataSource.query(
+  const rows: { bucket: Date }[] = await (
+    await ctx.readDataSource()
+  ).query(
     `SELECT generate_series(date_trunc($1, $2::timestamptz, $4), $3::timestamptz - interval '1 microsecond', ('1 ' || $1)::interval, $4) AS bucket`,
     [unit, range.from.toISOString(), range.to.toISOString(), range.timezone],
   );
@@ -360,13 +362,17 @@ export function bucketStartsUtc(
   return starts;
 }
 
-/** queryMetrics through the organization's result cache (see MetricQueryCache). */
+/**
+ * queryMetrics through the organization's result cache (see MetricQueryCache), on the read
+ * replica when it has the organization's writes (ctx.readDataSource), chosen once the cache has
+ * missed.
+ */
 function cachedMetrics(
   ctx: AnalyticsContext,
   organizationId: string,
   query: MetricQuery,
 ): Promise<MetricRow[]> {
-  return ctx.realtime.queryCache.rows(organizationId, query, () =>
-    queryMetrics(ctx.dataSource, organizationId, query),
+  return ctx.realtime.queryCache.rows(organizationId, query, async () =>
+    queryMetrics(await ctx.readDataSource(), organizationId, query),
   );
 }
