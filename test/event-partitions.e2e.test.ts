@@ -37,6 +37,7 @@ const row = (id: string, iso: string, type = "purchase") => ({
   id,
   type,
   customerId: null,
+  anonymousId: null,
   campaignId: null,
   timestamp: new Date(iso),
   value: 10,

@@ -13,6 +13,7 @@ export const TOPICS = {
   events: "analytics.events",
   alerts: "analytics.alerts",
   alertRules: "analytics.alert-rules",
+  dataChanged: "analytics.data-changed",
 } as const;
 
 /** Receives the new events of one organization, a stored batch at a time. */
@@ -64,6 +65,9 @@ export class RealtimeHub {
         for (const listener of [...this.anyEventListeners])
           listener(message.organizationId, message.events);
       }),
+      pubsub.subscribe<OrganizationMessage<null>>(TOPICS.dataChanged, (message) =>
+        this.queryCache.invalidate(message.organizationId),
+      ),
       pubsub.subscribe<OrganizationMessage<unknown>>(TOPICS.alerts, (message) => {
         for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])])
           listener(message.payload);
@@ -88,6 +92,18 @@ export class RealtimeHub {
       organizationId,
       events: events.map(toPublishedEvent),
       lsn,
+    });
+  }
+
+  /**
+   * The organization's stored events changed other than by new events (`identify` gave a visitor's
+   * events their customer): every replica retires its cached results of that organization.
+   */
+  async publishDataChanged(organizationId: string): Promise<void> {
+    this.queryCache.invalidate(organizationId);
+    await this.pubsub.publish<OrganizationMessage<null>>(TOPICS.dataChanged, {
+      organizationId,
+      payload: null,
     });
   }
 
