@@ -7,6 +7,7 @@ import { MetricResolver } from "./modules/metric/metric.resolver";
 import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
 import { IdentityResolver } from "./modules/actors/identity.resolver";
 import { FunnelResolver, FunnelStepResolver } from "./modules/funnel/funnel.resolver";
+import { RetentionCohortResolver, RetentionResolver } from "./modules/retention/retention.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
 import {
   CampaignPerformanceResolver,
@@ -55,6 +56,8 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         IdentityResolver,
         FunnelResolver,
         FunnelStepResolver,
+        RetentionResolver,
+        RetentionCohortResolver,
         TimeseriesResolver,
         SegmentationResolver,
         SegmentResolver,
