@@ -41,6 +41,9 @@ describe("docs/examples.graphql", () => {
         "LiveEvents",
         "LiveRevenue",
         "Alerts",
+        "Identify",
+        "SignupFunnel",
+        "WeeklyRetention",
       ]),
     );
     const schema = Supergraph.build(

@@ -60,7 +60,10 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
 /**
  * The cohort table in one SQL statement: the cohorts' members ({@link membersSql}); each
  * member's return events, as the distinct intervals they fall in (events of [first cohort's start,
- * to)); per cohort and period the members back, for the periods whose interval starts before `to`.
+ * to)); per actor its cohorts and its intervals back, grouped (no join, so no plan that
+ * compares every member with every return when the statistics are off); per cohort and period the
+ * members back, for the periods whose interval starts before `to`. Each part is computed once
+ * (MATERIALIZED), not again for every cohort that reads it.
  */
 export async function queryRetention(
   dataSource: DataSource,
@@ -81,13 +84,21 @@ export async function queryRetention(
   ].join(" AND ");
   const sql = `
     WITH ${members},
-    returns AS (
+    returns AS MATERIALIZED (
       SELECT DISTINCT ${actorKeySql("e")} AS actor, width_bucket(e."timestamp", b.bounds) - 1 AS bucket
         FROM events e, bounds b WHERE ${returns}
     ),
-    counts AS (
-      SELECT m.cohort, r.bucket - m.cohort AS period, count(*)::int AS count
-        FROM members m JOIN returns r ON r.actor = m.actor AND r.bucket > m.cohort AND r.bucket <= m.cohort + ${periods}::int
+    visits AS (
+      SELECT u.actor, array_agg(u.bucket) FILTER (WHERE NOT u.returning) AS cohorts,
+             array_agg(u.bucket) FILTER (WHERE u.returning) AS buckets
+        FROM (SELECT actor, cohort AS bucket, false AS returning FROM members
+              UNION ALL SELECT actor, bucket, true FROM returns) u
+       GROUP BY u.actor
+    ),
+    counts AS MATERIALIZED (
+      SELECT c.cohort, b.bucket - c.cohort AS period, count(*)::int AS count
+        FROM visits v CROSS JOIN LATERAL unnest(v.cohorts) AS c(cohort) CROSS JOIN LATERAL unnest(v.buckets) AS b(bucket)
+       WHERE b.bucket > c.cohort AND b.bucket <= c.cohort + ${periods}::int
        GROUP BY 1, 2
     ),
     sizes AS (
