@@ -231,7 +231,9 @@ describe("people analytics", () => {
   let globexOrganizationId: string;
 
   beforeAll(() => {
-    globexOrganizationId = JSON.parse(Buffer.from(globex.split(".")[1], "base64url").toString()).org;
+    globexOrganizationId = JSON.parse(
+      Buffer.from(globex.split(".")[1], "base64url").toString(),
+    ).org;
   });
 
   it.each(["the gateway", "the analytics subgraph"])(
@@ -257,7 +259,9 @@ describe("people analytics", () => {
       expect(first.customers.totalCount).toBe(own.customers);
       const listed = new Set<string>([
         ...first.customers.edges.map((edge: any) => edge.node.id),
-        ...body.data!.retention.cohorts.flatMap((c: any) => c.customers.edges.map((e: any) => e.node.id)),
+        ...body.data!.retention.cohorts.flatMap((c: any) =>
+          c.customers.edges.map((e: any) => e.node.id),
+        ),
       ]);
       const acmeCustomers = await supergraph.sql(
         "analytics",
