@@ -5,7 +5,7 @@
 --
 -- Every primary and unique key of these tables contains organization_id, the distribution column,
 -- and their foreign keys pair it (test/citus-readiness.e2e.test.ts holds that for every migration),
--- so each organization's events, ids, rollups, activity, metrics, alerts and segments live on one
+-- so each organization's events, ids, rollups, activity, identities, metrics, alerts and segments live on one
 -- shard group together and an organization's ingest statement and queries run on one worker. New
 -- monthly partitions of events (ensure_event_partition) are distributed like their parent. Tables
 -- referenced by a foreign key come before the tables that reference them.
@@ -21,7 +21,7 @@ BEGIN
   FOREACH t IN ARRAY ARRAY[
     'events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'event_type_rollups_hour',
     'customer_activity', 'metric_definitions', 'alert_rules', 'alerts', 'segmentation_runs',
-    'segments', 'segment_members', 'merged_invoice_lines'
+    'segments', 'segment_members', 'merged_invoice_lines', 'identities'
   ] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = t::regclass) THEN
       IF t = 'events' THEN

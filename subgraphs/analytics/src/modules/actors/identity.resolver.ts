@@ -28,9 +28,11 @@ export class IdentityResolver {
       customersSubgraphCheck(ctx.customersUrl, ctx.accessToken!),
     );
     if (changed) {
-      // Committed: cached results that counted the visitor's events apart are retired.
+      // Committed: the organization's reads wait for the rewrite on the read replica, and cached
+      // results that counted the visitor's events apart are retired.
+      const lsn = await ctx.reads.noteWrite(viewer.organizationId);
       await ctx.realtime
-        .publishDataChanged(viewer.organizationId)
+        .publishDataChanged(viewer.organizationId, lsn)
         .catch((error: Error) =>
           log.warn(`could not announce the identified events: ${error.message}`),
         );

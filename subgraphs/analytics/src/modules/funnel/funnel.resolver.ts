@@ -55,7 +55,11 @@ export class FunnelResolver {
       breakdown: breakdown ?? null,
       filter: filter ?? null,
     });
-    const outcomes = await queryFunnelOutcomes(ctx.dataSource, viewer.organizationId, spec);
+    const outcomes = await queryFunnelOutcomes(
+      await ctx.readDataSource(),
+      viewer.organizationId,
+      spec,
+    );
     return funnelResult(spec, outcomes);
   }
 }

@@ -8,15 +8,17 @@ export type RetentionMembersLoader = DataLoader<MembersPageRequest, string[], st
 
 /**
  * The loader of one retention table's member pages, made with the table for one request: the pages
- * asked for (any cohorts, any `first` and `after`) are read in one SQL statement.
+ * asked for (any cohorts, any `first` and `after`) are read in one SQL statement, on the data
+ * source `readDataSource` gives for the batch (the read replica when it is up to date).
  */
 export function createRetentionMembersLoader(
-  dataSource: DataSource,
+  readDataSource: () => Promise<DataSource>,
   organizationId: string,
   spec: RetentionSpec,
 ): RetentionMembersLoader {
   return new DataLoader(
-    (requests) => queryRetentionMembers(dataSource, organizationId, spec, requests),
+    async (requests) =>
+      queryRetentionMembers(await readDataSource(), organizationId, spec, requests),
     { cacheKeyFn: (request) => JSON.stringify(request) },
   );
 }

@@ -56,8 +56,8 @@ export class RetentionResolver {
       type,
       filter: filter ?? null,
     });
-    const rows = await queryRetention(ctx.dataSource, viewer.organizationId, spec);
-    const loader = createRetentionMembersLoader(ctx.dataSource, viewer.organizationId, spec);
+    const rows = await queryRetention(await ctx.readDataSource(), viewer.organizationId, spec);
+    const loader = createRetentionMembersLoader(ctx.readDataSource, viewer.organizationId, spec);
     return {
       interval,
       timezone,
