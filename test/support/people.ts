@@ -157,9 +157,13 @@ export function passes(
 
 const ms = (event: SentEvent) => new Date(event.timestamp).getTime();
 
-/** Events in time order, then id order. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Events in time order; at the same time, in type order, then id order. */
 function chronological(events: SentEvent[]): SentEvent[] {
-  return [...events].sort((a, b) => ms(a) - ms(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...events].sort(
+    (a, b) => ms(a) - ms(b) || compare(a.type, b.type) || compare(a.id, b.id),
+  );
 }
 
 export interface FunnelQuery {

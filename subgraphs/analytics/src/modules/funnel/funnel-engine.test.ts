@@ -108,7 +108,7 @@ describe("STRICT funnels", () => {
     });
   });
 
-  it("orders events of the same time by id: only the next one counts", () => {
+  it("orders events of the same time (by type, then id): only the next one counts", () => {
     expect(countedAttempt(events([0, A], [0, B]), strict()).level).toBe(2);
     expect(countedAttempt(events([0, B], [0, A]), strict()).level).toBe(1);
   });

@@ -3,8 +3,8 @@ import { FunnelOrder } from "./funnel.input";
 /**
  * The funnel rules of product.md applied to one actor's events: which attempt counts, how far it
  * got, and when each of its steps happened. Pure and synchronous; funnel-query.ts feeds it every
- * actor of a funnel. Events are in time order, events at the same time in id order (the order
- * STRICT's "next event" and ties between candidates follow).
+ * actor of a funnel. Events are in time order, events at the same time in type order, then id
+ * order (the order STRICT's "next event" and ties between candidates follow).
  */
 
 /** The rules of one funnel, with 0-based step indexes. */
@@ -18,7 +18,7 @@ export interface FunnelRules {
   exclusions: readonly { from: number; to: number }[];
 }
 
-/** One actor's events of the funnel in order, as parallel arrays. */
+/** One actor's events of the funnel in order (time, type, id), as parallel arrays. */
 export interface ActorEvents {
   length: number;
   /** Microseconds from any fixed origin. */
@@ -48,7 +48,7 @@ const NONE: CountedAttempt = { level: 0, start: -1, stepTimes: [] };
  * The counted attempt of one actor: an attempt starts at each step-1 event (UNORDERED: each event
  * of any step); the one reaching the furthest step counts, the earliest among equals; a
  * disqualified attempt (an exclusion event strictly between its fromStep and toStep events)
- * counts at no step. ORDERED: step k+1 is the first event (time, then id order) matching it, not
+ * counts at no step. ORDERED: step k+1 is the first event (time, type, then id order) matching it, not
  * before step k's event, not already used by the attempt, within the window of the attempt's
  * start. STRICT: step k+1 must be the actor's very next event. UNORDERED: the attempt's events are
  * those from its start to the window's end; it reached k steps when k distinct steps can be given
@@ -63,44 +63,60 @@ export function countedAttempt(events: ActorEvents, rules: FunnelRules): Counted
 }
 
 /**
+ * Memory the lookups of one actor use, kept for the next actor (the engine runs synchronously, one
+ * actor at a time): a funnel's actors cost no allocation each.
+ */
+let scratch = new Int32Array(1 << 16);
+
+/**
  * Lookups over one actor's events: where each run of equal times starts and ends, and for every
- * position the next event at or after it matching each step and each exclusion.
+ * position the next event at or after it matching each step and each exclusion. Laid out in
+ * {@link scratch}: runStart, runEnd (n each), then per step and per exclusion n + 1 positions.
  */
 class EventIndex {
-  /** First index of the run of equal times each event is in. */
-  readonly runStart: Int32Array;
-  /** First index after that run. */
-  readonly runEnd: Int32Array;
-  private readonly nextStep: Int32Array;
-  private readonly nextExclusion: Int32Array;
+  private readonly memory: Int32Array;
+  private readonly n: number;
   private readonly stride: number;
+  private readonly exclusionBase: number;
 
   constructor(
     private readonly events: ActorEvents,
     rules: FunnelRules,
   ) {
     const n = events.length;
+    this.n = n;
     this.stride = n + 1;
-    this.runStart = new Int32Array(n);
-    this.runEnd = new Int32Array(n);
-    for (let i = 0; i < n; i++)
-      this.runStart[i] =
-        i > 0 && events.times[i] === events.times[i - 1] ? this.runStart[i - 1] : i;
+    const bits = rules.steps + rules.exclusions.length;
+    const size = 2 * n + bits * this.stride;
+    if (scratch.length < size) scratch = new Int32Array(Math.max(size, scratch.length * 2));
+    const memory = (this.memory = scratch);
+    const times = events.times;
+    for (let i = 0; i < n; i++) memory[i] = i > 0 && times[i] === times[i - 1] ? memory[i - 1] : i;
     for (let i = n - 1; i >= 0; i--)
-      this.runEnd[i] =
-        i < n - 1 && events.times[i] === events.times[i + 1] ? this.runEnd[i + 1] : i + 1;
-    this.nextStep = nextOccurrences(events.steps, rules.steps, n);
-    this.nextExclusion = nextOccurrences(events.exclusions, rules.exclusions.length, n);
+      memory[n + i] = i < n - 1 && times[i] === times[i + 1] ? memory[n + i + 1] : i + 1;
+    this.exclusionBase = 2 * n + rules.steps * this.stride;
+    nextOccurrences(memory, 2 * n, events.steps, rules.steps, n);
+    nextOccurrences(memory, this.exclusionBase, events.exclusions, rules.exclusions.length, n);
+  }
+
+  /** First index of the run of equal times the event at `i` is in. */
+  runStart(i: number): number {
+    return this.memory[i];
+  }
+
+  /** First index after the run of equal times the event at `i` is in. */
+  runEnd(i: number): number {
+    return this.memory[this.n + i];
   }
 
   /** The first index at or after `from` of an event matching step `step`; `length` when none. */
   nextOfStep(step: number, from: number): number {
-    return this.nextStep[step * this.stride + from];
+    return this.memory[2 * this.n + step * this.stride + from];
   }
 
   /** The first index at or after `from` of an event matching exclusion `exclusion`. */
   nextOfExclusion(exclusion: number, from: number): number {
-    return this.nextExclusion[exclusion * this.stride + from];
+    return this.memory[this.exclusionBase + exclusion * this.stride + from];
   }
 
   /**
@@ -108,22 +124,31 @@ class EventIndex {
    * `after` and `before`.
    */
   excludedBetween(exclusion: number, after: number, before: number): boolean {
-    const at = this.nextOfExclusion(exclusion, this.runEnd[after]);
+    const at = this.nextOfExclusion(exclusion, this.runEnd(after));
     return at < this.events.length && this.events.times[at] < this.events.times[before];
   }
 }
 
-/** For each bit b < bits and position i: the first position at or after i whose mask has bit b. */
-function nextOccurrences(masks: ArrayLike<number>, bits: number, n: number): Int32Array {
-  const stride = n + 1;
-  const next = new Int32Array(bits * stride);
+/**
+ * Writes into `memory` from `base`, for each bit b < bits and position i: the first position at or
+ * after i whose mask has bit b (n when none), n + 1 positions per bit.
+ */
+function nextOccurrences(
+  memory: Int32Array,
+  base: number,
+  masks: ArrayLike<number>,
+  bits: number,
+  n: number,
+): void {
   for (let b = 0; b < bits; b++) {
-    const base = b * stride;
-    next[base + n] = n;
-    for (let i = n - 1; i >= 0; i--) next[base + i] = (masks[i] >> b) & 1 ? i : next[base + i + 1];
+    const at = base + b * (n + 1);
+    memory[at + n] = n;
+    for (let i = n - 1; i >= 0; i--) memory[at + i] = (masks[i] >> b) & 1 ? i : memory[at + i + 1];
   }
-  return next;
 }
+
+/** The events an ORDERED or STRICT attempt matched, by step (at most 10 steps). */
+const MATCHED = new Int32Array(16);
 
 /** ORDERED and STRICT: attempts at each step-1 event, in order. */
 function countedOrdered(
@@ -133,7 +158,8 @@ function countedOrdered(
 ): CountedAttempt {
   const n = events.length;
   const strict = rules.order === FunnelOrder.STRICT;
-  const matched = new Int32Array(rules.steps);
+  const matched = MATCHED;
+  const eventOf = (step: number) => matched[step];
   let best = NONE;
   for (let start = index.nextOfStep(0, 0); start < n; start = index.nextOfStep(0, start + 1)) {
     const end = events.times[start] + rules.windowMicros;
@@ -148,14 +174,14 @@ function countedOrdered(
       } else {
         // Not before the previous step's event: from the first event of its time; not one the
         // attempt already used (only events of that same time can be).
-        at = index.nextOfStep(level, index.runStart[previous]);
+        at = index.nextOfStep(level, index.runStart(previous));
         while (at < n && usedBefore(matched, level, at)) at = index.nextOfStep(level, at + 1);
         if (at >= n) break;
       }
       if (events.times[at] > end) break;
       matched[level] = at;
     }
-    if (disqualified(rules, index, level, (step) => matched[step])) continue;
+    if (rules.exclusions.length > 0 && disqualified(rules, index, level, eventOf)) continue;
     if (level > best.level) {
       best = {
         level,
@@ -203,11 +229,12 @@ function countedUnordered(
   const matching = new StepMatching(rules.steps);
   // reachedAt[k]: the index of the event at which the attempt first had k + 1 distinct steps.
   const reachedAt = new Int32Array(rules.steps);
+  const eventOf = (step: number) => reachedAt[step];
   const candidates: number[] = [];
   let best = NONE;
   for (let start = 0; start < n; start++) {
     if (events.steps[start] === 0) continue;
-    const from = index.runStart[start];
+    const from = index.runStart(start);
     const end = events.times[start] + rules.windowMicros;
     // Every step's first few events in the window: with k steps to fill, a step never needs
     // more than its first k candidates (the others can only be taken by k - 1 other steps).
@@ -234,7 +261,7 @@ function countedUnordered(
       // Each event matches one step: the first event of each step reaches one more.
       for (const at of candidates) reachedAt[level++] = at;
     }
-    if (disqualified(rules, index, level, (step) => reachedAt[step])) continue;
+    if (rules.exclusions.length > 0 && disqualified(rules, index, level, eventOf)) continue;
     if (level > best.level) {
       best = { level, start, stepTimes: [] };
       if (level === rules.steps) break;

@@ -36,8 +36,8 @@ interface SequenceRow {
  * The counted attempt of every actor of the funnel that has one, from one SQL statement: the
  * events in [from, to) of the organization that have an actor and pass the funnel's filter (for
  * ORDERED and UNORDERED only those of the steps' and exclusions' types and filters; STRICT needs
- * all of them, any event between two steps breaking it), grouped per actor and packed in time then
- * id order, each with a mask of the steps and exclusions it matches; actors without an event that
+ * all of them, any event between two steps breaking it), grouped per actor and packed in time,
+ * type, then id order, each with a mask of the steps and exclusions it matches; actors without an event that
  * could start an attempt are left out by the statement. The step logic (funnel-engine.ts) runs here
  * on each actor's sequence.
  */
@@ -99,7 +99,13 @@ export function funnelSequencesSql(
     where.push(`(${[...stepConditions, ...exclusionConditions].join(" OR ")})`);
   // Which events can start an attempt: step 1's; UNORDERED, any step's.
   const starts = spec.order === FunnelOrder.UNORDERED ? "s.steps <> 0" : "(s.steps & 1) <> 0";
-  const order = `ORDER BY s."timestamp", s.id`;
+  // Events of the same time in type, then id order. Without conditions on properties or campaigns
+  // (nor a breakdown), two events of an actor of the same type and time match the same steps and
+  // exclusions, so their order changes nothing: the statement then needs no id and reads the
+  // covering index alone.
+  const order = readsEventDetails(spec)
+    ? `ORDER BY s."timestamp", s.type, s.id`
+    : `ORDER BY s."timestamp", s.type`;
   const breakdown = spec.breakdown
     ? `, array_agg(CASE WHEN ${starts} THEN s.breakdown_value END ${order}) AS breakdown`
     : "";
@@ -108,7 +114,7 @@ export function funnelSequencesSql(
     SELECT s.customer_id, s.anonymous_id,
            string_agg(int8send(s.micros) || int4send(s.steps) || int4send(s.exclusions), ''::bytea ${order}) AS seq${breakdown}
       FROM (SELECT e.customer_id, CASE WHEN e.customer_id IS NULL THEN e.anonymous_id END COLLATE "C" AS anonymous_id,
-                   e."timestamp", e.id COLLATE "C" AS id,
+                   e."timestamp", e.type COLLATE "C" AS type${readsEventDetails(spec) ? `, e.id COLLATE "C" AS id` : ""},
                    round(date_part('epoch', e."timestamp" - $2::timestamptz) * 1000000)::int8 AS micros,
                    ${mask(stepConditions)} AS steps, ${mask(exclusionConditions)} AS exclusions${value}
               FROM events e
@@ -118,12 +124,42 @@ export function funnelSequencesSql(
   return { sql, params };
 }
 
-/** An actor's packed sequence as the engine's arrays. */
+/** True when a condition or the breakdown reads more of an event than its type, time and actor. */
+function readsEventDetails(spec: FunnelSpec): boolean {
+  const detailed = (filter: EventFilter | null) =>
+    Boolean(
+      filter?.campaignId || (filter?.properties && Object.keys(filter.properties).length > 0),
+    );
+  return (
+    spec.breakdown !== null ||
+    detailed(spec.filter) ||
+    spec.steps.some((step) => detailed(step.filter)) ||
+    spec.exclusions.some((exclusion) => detailed(exclusion.filter))
+  );
+}
+
+/** The arrays actors are unpacked into, kept from one actor to the next. */
+let unpacked = {
+  times: new Float64Array(4096),
+  steps: new Int32Array(4096),
+  exclusions: new Int32Array(4096),
+};
+
+/**
+ * An actor's packed sequence as the engine's arrays (in {@link unpacked}: valid until the next
+ * actor's).
+ */
 function unpack(seq: Buffer) {
   const length = seq.length / EVENT_BYTES;
-  const times = new Float64Array(length);
-  const steps = new Int32Array(length);
-  const exclusions = new Int32Array(length);
+  if (unpacked.times.length < length) {
+    const size = Math.max(length, unpacked.times.length * 2);
+    unpacked = {
+      times: new Float64Array(size),
+      steps: new Int32Array(size),
+      exclusions: new Int32Array(size),
+    };
+  }
+  const { times, steps, exclusions } = unpacked;
   for (let i = 0, at = 0; i < length; i++, at += EVENT_BYTES) {
     times[i] = seq.readUInt32BE(at) * 4_294_967_296 + seq.readUInt32BE(at + 4);
     steps[i] = seq.readInt32BE(at + 8);
