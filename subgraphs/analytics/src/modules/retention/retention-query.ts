@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { actorKeySql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
+import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import { INTERVAL_UNIT } from "../timeseries/interval";
 import type { RetentionSpec } from "./retention-spec";
 import { RetentionType } from "./retention.type";
@@ -18,7 +18,7 @@ export interface CohortRow {
 /**
  * The CTEs every retention statement starts with: `bounds` (one row: `bounds`, the start of every
  * cohort's interval, aligned in the time zone by PostgreSQL's calendar, then `to`), and `members`
- * (actor, customer_id, cohort: the actors of each cohort; computed once however often the
+ * (customer_id, anonymous_id, cohort: the actors of each cohort; computed once however often the
  * statement reads it). An event's interval is its
  * `width_bucket` in `bounds`, 1 for the first cohort's.
  */
@@ -37,11 +37,11 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
   const members =
     spec.type === RetentionType.FIRST_TIME
       ? // Each actor's first start event ever, before the range too; its interval when in range.
-        `SELECT f.actor, width_bucket(f.first, b.bounds) AS bucket
-           FROM (SELECT ${actorKeySql("e")} AS actor, min(e."timestamp") AS first
-                   FROM events e WHERE ${startEvents} GROUP BY 1) f, bounds b
+        `SELECT f.customer_id, f.anonymous_id, width_bucket(f.first, b.bounds) AS bucket
+           FROM (SELECT ${actorColumnsSql("e")}, min(e."timestamp") AS first
+                   FROM events e WHERE ${startEvents} GROUP BY 1, 2) f, bounds b
           WHERE f.first >= b.bounds[1] AND f.first < ${to}::timestamptz`
-      : `SELECT DISTINCT ${actorKeySql("e")} AS actor, width_bucket(e."timestamp", b.bounds) AS bucket
+      : `SELECT DISTINCT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) AS bucket
            FROM events e, bounds b
           WHERE ${startEvents} AND e."timestamp" >= b.bounds[1] AND e."timestamp" < ${to}::timestamptz`;
   return `
@@ -51,8 +51,7 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
                              ${to}::timestamptz - interval '1 microsecond', ('1 ' || ${unit})::interval, ${zone}) AS s
     ),
     members AS MATERIALIZED (
-      SELECT m.actor, CASE WHEN left(m.actor, 2) = 'a:' THEN NULL ELSE m.actor::uuid END AS customer_id,
-             m.bucket - 1 AS cohort
+      SELECT m.customer_id, m.anonymous_id, m.bucket - 1 AS cohort
         FROM (${members}) m
     )`;
 }
@@ -85,15 +84,15 @@ export async function queryRetention(
   const sql = `
     WITH ${members},
     returns AS MATERIALIZED (
-      SELECT DISTINCT ${actorKeySql("e")} AS actor, width_bucket(e."timestamp", b.bounds) - 1 AS bucket
+      SELECT DISTINCT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) - 1 AS bucket
         FROM events e, bounds b WHERE ${returns}
     ),
     visits AS (
-      SELECT u.actor, array_agg(u.bucket) FILTER (WHERE NOT u.returning) AS cohorts,
+      SELECT array_agg(u.bucket) FILTER (WHERE NOT u.returning) AS cohorts,
              array_agg(u.bucket) FILTER (WHERE u.returning) AS buckets
-        FROM (SELECT actor, cohort AS bucket, false AS returning FROM members
-              UNION ALL SELECT actor, bucket, true FROM returns) u
-       GROUP BY u.actor
+        FROM (SELECT customer_id, anonymous_id, cohort AS bucket, false AS returning FROM members
+              UNION ALL SELECT customer_id, anonymous_id, bucket, true FROM returns) u
+       GROUP BY u.customer_id, u.anonymous_id
     ),
     counts AS MATERIALIZED (
       SELECT c.cohort, b.bucket - c.cohort AS period, count(*)::int AS count
