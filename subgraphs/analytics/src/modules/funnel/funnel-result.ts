@@ -1,44 +1,12 @@
 import { OTHER_GROUP } from "../timeseries/metric-query";
 import type { ActorOutcome } from "./funnel-query";
+import { FunnelMembers } from "./funnel-members";
 import type { Funnel, FunnelBreakdown, FunnelStep } from "./funnel.type";
 import { FunnelOrder } from "./funnel.input";
 import type { FunnelSpec } from "./funnel-spec";
 
 /** Breakdown values shown by name; the others are folded into `other`. */
 export const FUNNEL_TOP_BREAKDOWNS = 10;
-
-/**
- * The customers (identified actors) of one step of a funnel or of one of its breakdowns: those
- * whose counted attempt reached the step, or, `dropped`, reached it and not the next. Ids in
- * ascending order, computed when first asked.
- */
-export class FunnelMembers {
-  private reached?: string[];
-  private dropped?: string[];
-
-  constructor(
-    private readonly outcomes: readonly ActorOutcome[],
-    /** 0-based. */
-    private readonly step: number,
-    private readonly steps: number,
-  ) {}
-
-  customerIds(dropped: boolean): string[] {
-    if (dropped) {
-      // Nobody drops after the last step.
-      return (this.dropped ??=
-        this.step === this.steps - 1 ? [] : this.collect((level) => level === this.step + 1));
-    }
-    return (this.reached ??= this.collect((level) => level > this.step));
-  }
-
-  private collect(keep: (level: number) => boolean): string[] {
-    const ids: string[] = [];
-    for (const outcome of this.outcomes)
-      if (outcome.customerId !== null && keep(outcome.level)) ids.push(outcome.customerId);
-    return ids.sort();
-  }
-}
 
 /**
  * The funnel's steps over the actors' counted attempts, and with a breakdown the same per value of

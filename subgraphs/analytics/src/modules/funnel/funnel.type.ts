@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
-import type { FunnelMembers } from "./funnel-result";
+import type { FunnelMembers } from "./funnel-members";
 
 @ObjectType({ description: "One step of a funnel: the actors who reached it and how fast." })
 export class FunnelStep {

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import { INTERVAL_UNIT } from "../timeseries/interval";
 import type { RetentionSpec } from "./retention-spec";
-import { RetentionType } from "./retention.type";
+import { RetentionType } from "./retention-type";
 
 /** One cohort as the table statement returns it. */
 export interface CohortRow {

@@ -3,7 +3,7 @@ import { validateEventFilter } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
 import { Interval, INTERVAL_MIN_MS } from "../timeseries/interval";
 import { timeRange, type TimeRange } from "../timeseries/time-range";
-import { RetentionType } from "./retention.type";
+import { RetentionType } from "./retention-type";
 
 /** The intervals a retention table is made of. */
 export const RETENTION_INTERVALS: readonly Interval[] = [

@@ -10,7 +10,8 @@ import { Interval } from "../timeseries/interval";
 import { createRetentionMembersLoader, RetentionMembers } from "./retention-members";
 import { queryRetention } from "./retention-query";
 import { retentionSpec } from "./retention-spec";
-import { Retention, RetentionCohort, RetentionType } from "./retention.type";
+import { RetentionType } from "./retention-type";
+import { Retention, RetentionCohort } from "./retention.type";
 
 @Resolver(() => Retention)
 export class RetentionResolver {
