@@ -22,6 +22,16 @@ export interface GenerateEventsOptions {
   customers?: number;
   /** @default 20 */
   campaigns?: number;
+  /**
+   * Anonymous visitors the anonymous page views come from (a share of them identified as customers,
+   * their links written to `identities`); 0: those page views have no actor. @default 0
+   */
+  visitors?: number;
+  /**
+   * Customers arrive one after another over the range, so each has a first event somewhere in it
+   * (see EventMix). @default false
+   */
+  arrivals?: boolean;
   /** @default 7 */
   seed?: number;
   /** The newest possible event time. @default now */
@@ -48,6 +58,8 @@ export interface GenerateEventsResult {
   /** Bulk-load rows per second. */
   rowsPerSecond: number;
   rollupRows: { minute: number; hour: number; activity: number };
+  /** Visitors identified as customers (rows of `identities`). */
+  identities: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -81,13 +93,17 @@ export async function generateEvents(
    * Events [first, end) of the whole sequence, in time order; each stream has a random stream of
    * its own.
    */
-  function* events(first: number, end: number, stream: number): Generator<BenchEvent> {
-    const mix = new EventMix({
+  const mixOf = (stream: number) =>
+    new EventMix({
       seed: options.seed ?? 7,
       stream,
       customers: options.customers ?? 50_000,
       campaigns: options.campaigns ?? 20,
+      visitors: options.visitors ?? 0,
+      arrivals: options.arrivals ? { startMs, endMs } : undefined,
     });
+  function* events(first: number, end: number, stream: number): Generator<BenchEvent> {
+    const mix = mixOf(stream);
     const span = endMs - startMs;
     for (let i = first; i < end; i++) {
       if (i % 10_000 === 0 && performance.now() > deadline) {
@@ -171,6 +187,7 @@ export async function generateEvents(
 
     const rollupStarted = performance.now();
     const rollupRows = { minute: 0, hour: 0, activity: 0 };
+    let identityRows = 0;
     // The ids (the largest index to build) on a second connection meanwhile, when there is one;
     // both transactions commit once both succeeded.
     const idsClient = clients[1] ?? client;
@@ -263,6 +280,21 @@ export async function generateEvents(
       log(
         `generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
       );
+      // The visitors' links, as identify writes them (their events already carry the customer).
+      const identities = mixOf(0).identities();
+      await client.query(`DELETE FROM identities WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
+      await client.query(
+        `INSERT INTO identities (organization_id, anonymous_id, customer_id)
+         SELECT $1, a, c FROM unnest($2::text[], $3::uuid[]) AS l(a, c)`,
+        [
+          options.organizationId,
+          identities.map((link) => link.anonymousId),
+          identities.map((link) => link.customerId),
+        ],
+      );
+      identityRows = identities.length;
       if (ids) await ids;
       else await fillIds();
       await client.query("COMMIT");
@@ -276,7 +308,7 @@ export async function generateEvents(
 
     const analyzeStarted = performance.now();
     await client.query(
-      "VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity",
+      "VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity, identities",
     );
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);
@@ -290,6 +322,7 @@ export async function generateEvents(
       totalMs,
       rowsPerSecond: (loaded.rows / loaded.elapsedMs) * 1000,
       rollupRows,
+      identities: identityRows,
     };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
@@ -297,10 +330,12 @@ export async function generateEvents(
 }
 
 const USAGE = `Usage: node dist/bench/generate-events.js [--events 10000000] [--days 180] [--customers 50000]
-         [--organization <uuid>] [--database-url <url>] [--seed 7] [--streams 2]
+         [--visitors 0] [--arrivals false] [--organization <uuid>] [--database-url <url>] [--seed 7] [--streams 2]
 
 Writes events for one organization straight into the analytics database (COPY), then fills its
-minute and hour rollups and analyzes the tables. The database defaults to ANALYTICS_DATABASE_URL,
+minute and hour rollups, customer_activity and identities (with --visitors, the anonymous page
+views are visitors', some identified; --arrivals true spreads the customers' first events over the
+range) and analyzes the tables. The database defaults to ANALYTICS_DATABASE_URL,
 DATABASE_URL's analytics database, or the embedded server's (port EMBEDDED_POSTGRES_PORT, 5433);
 the organization to a new random id, printed at the end.`;
 
@@ -327,6 +362,8 @@ async function main(argv: string[]): Promise<void> {
     "database-url",
     "seed",
     "streams",
+    "visitors",
+    "arrivals",
   ]);
   for (const name of args.keys())
     if (!known.has(name)) throw new Error(`Unknown option --${name}.\n${USAGE}`);
@@ -347,6 +384,8 @@ async function main(argv: string[]): Promise<void> {
     customers: number("customers", 50_000, 10_000_000),
     seed: number("seed", 7, 2 ** 31 - 1),
     streams: number("streams", 2, 8),
+    visitors: args.has("visitors") ? number("visitors", 0, 100_000_000) : 0,
+    arrivals: args.get("arrivals") === "true",
   });
   console.log(JSON.stringify({ organizationId, ...result }));
 }

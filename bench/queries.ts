@@ -3,31 +3,33 @@ import { Pool } from "pg";
 import type { BenchContext } from "./harness/context";
 import { formatCpuShares, startCpuAccounting } from "./harness/cpu-usage";
 import { postJson, parseGraphQL } from "./harness/http-client";
-import { formatLatency, runLoad, type LoadResult } from "./harness/load";
+import { formatLatency, runLoad } from "./harness/load";
 import { waitForIdleQueries, type IdleWait } from "./harness/database-idle";
 import { login, signUpOrganization } from "./harness/organization";
 import { formatMegabytes, PeakRssSampler } from "./harness/process-memory";
+import {
+  describeLoad,
+  expect,
+  fmt,
+  MAX_REQUESTS,
+  QUERY_CLIENTS,
+  runSingleClient,
+  type QueryCase,
+} from "./harness/query-cases";
 import type { BenchOutcome, ResultRow } from "./harness/report";
 import { generateEvents } from "./generate-events";
+import { comparePeopleWithSql, peopleCases } from "./people-queries";
 
 /** The data set. */
 export const QUERY_EVENTS = 10_000_000;
 export const QUERY_DAYS = 180;
 export const QUERY_CUSTOMERS = 50_000;
-/** The load per query. */
-export const QUERY_CLIENTS = 10;
+/** Anonymous visitors (a fifth of the page views; 30% of them identified as customers). */
+export const QUERY_VISITORS = 100_000;
+/** Seconds of load per query. */
 export const QUERY_SECONDS = 20;
 /** The data generation is abandoned after this long. */
 const GENERATE_TIME_LIMIT_MS = 25 * 60_000;
-/**
- * Seconds of the single-client run after each query's load (longer for slow queries, see below).
- */
-const SINGLE_CLIENT_SECONDS = 5;
-/** The single-client run goes on (up to 30 s) until it has this many requests: a p95 needs them. */
-const SINGLE_CLIENT_MIN_REQUESTS = 40;
-const SINGLE_CLIENT_MAX_SECONDS = 30;
-/** A bound on requests per query even if they are very fast. */
-const MAX_REQUESTS = 200_000;
 /** Unmeasured requests first, so that plans, JIT and caches are warm. */
 const WARMUP_REQUESTS = 20;
 const HOUR_MS = 3_600_000;
@@ -35,42 +37,42 @@ const DAY_MS = 86_400_000;
 
 /** Overrides for a quick trial run; `npm run bench` uses the defaults. */
 export interface QueriesBenchmarkOptions {
-  /** @default QUERY_EVENTS */
+  /** @default BENCH_QUERY_EVENTS or QUERY_EVENTS */
   events?: number;
-  /** Seconds of load per query. @default QUERY_SECONDS */
+  /** Seconds of load per query. @default BENCH_QUERY_SECONDS or QUERY_SECONDS */
   seconds?: number;
-}
-
-/** One measured GraphQL query: its document, variables, target p95 and a check of its answer. */
-interface QueryCase {
-  name: string;
-  targetP95Ms: number;
   /**
-   * Which load the target holds for: the issue asks the two series for 10 concurrent clients, and
-   * names no concurrency for the group-by and the summary (their target is then one client's p95;
-   * the 10-client figures are reported all the same).
+   * Only the queries whose name contains one of these (e.g. `funnel`, `retention`); the revenue
+   * references run only with the revenue series. @default BENCH_QUERY_CASES (comma-separated) or all
    */
-  judgedAt: "10 clients" | "1 client";
-  query: string;
-  variables: Record<string, unknown>;
-  /** Throws when the answer is not what the data set should give. */
-  check(data: any): void;
+  only?: string[];
 }
 
 /**
  * The `queries` benchmark: generates 10,000,000 events over 180 days for a new organization
  * (bench/generate-events.ts), then measures, through the gateway with a user token and 10
  * concurrent clients for 20 s each: the 30-day daily revenue, the 7-day hourly event count, the
- * 30-day daily revenue grouped by the `category` property (raw events) and the 30-day summary.
+ * 30-day daily revenue grouped by the `category` property (raw events), the 30-day summary, a
+ * 3-step funnel over 30 days and an 8-week weekly retention table (bench/people-queries.ts).
  * Every range ends on the current hour so the hourly rollups apply where they can. References:
- * the same daily revenue as plain SQL on the raw events table, and on the hourly rollups.
+ * the same daily revenue as plain SQL on the raw events table, and on the hourly rollups; the
+ * funnel and the retention table in plain SQL, which must give the same answers. A fifth of the
+ * page views are anonymous visitors' (100,000 of them, 30% identified as customers) and customers
+ * arrive over the 180 days, so that first-time cohorts are not all in the first weeks.
+ * `BENCH_QUERY_EVENTS`, `BENCH_QUERY_SECONDS` and `BENCH_QUERY_CASES` make a smaller trial run.
  */
 export async function runQueriesBenchmark(
   ctx: BenchContext,
   options: QueriesBenchmarkOptions = {},
 ): Promise<BenchOutcome> {
-  const events = options.events ?? QUERY_EVENTS;
-  const seconds = options.seconds ?? QUERY_SECONDS;
+  const events = options.events ?? (Number(process.env.BENCH_QUERY_EVENTS) || QUERY_EVENTS);
+  const seconds = options.seconds ?? (Number(process.env.BENCH_QUERY_SECONDS) || QUERY_SECONDS);
+  const only =
+    options.only ??
+    (process.env.BENCH_QUERY_CASES ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
   const notes: string[] = [];
   const rows: ResultRow[] = [];
   const organization = await signUpOrganization(ctx.gatewayUrl, "queries");
@@ -82,6 +84,8 @@ export async function runQueriesBenchmark(
     events,
     days: QUERY_DAYS,
     customers: QUERY_CUSTOMERS,
+    visitors: QUERY_VISITORS,
+    arrivals: true,
     endMs,
     log: ctx.log,
     timeLimitMs: GENERATE_TIME_LIMIT_MS,
@@ -92,7 +96,7 @@ export async function runQueriesBenchmark(
     target: "minutes, not hours (~5 min)",
     measured:
       `${(generated.totalMs / 1000).toFixed(0)} s: load ${(generated.loadMs / 1000).toFixed(0)} s (${fmt(generated.rowsPerSecond)} rows/s), ` +
-      `rollups ${(generated.rollupMs / 1000).toFixed(0)} s (${fmt(generated.rollupRows.minute)} minute + ${fmt(generated.rollupRows.hour)} hour rollup rows, ${fmt(generated.rollupRows.activity)} customer_activity rows), VACUUM ANALYZE ${(generated.analyzeMs / 1000).toFixed(0)} s`,
+      `rollups ${(generated.rollupMs / 1000).toFixed(0)} s (${fmt(generated.rollupRows.minute)} minute + ${fmt(generated.rollupRows.hour)} hour rollup rows, ${fmt(generated.rollupRows.activity)} customer_activity rows, ${fmt(generated.identities)} identities), VACUUM ANALYZE ${(generated.analyzeMs / 1000).toFixed(0)} s`,
     reference: "—",
     met: generatorMinutes <= 5 ? "yes" : "no",
   });
@@ -176,9 +180,13 @@ export async function runQueriesBenchmark(
       },
     },
   ];
+  const people = peopleCases(to);
+  cases.push(...people.cases);
+  const chosen = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
+  const measuredCases = cases.filter((item) => chosen(item.name));
 
   let analyticsPeak = 0;
-  for (const item of cases) {
+  for (const item of measuredCases) {
     try {
       analyticsPeak = Math.max(
         analyticsPeak,
@@ -198,66 +206,93 @@ export async function runQueriesBenchmark(
     }
   }
 
-  // The references: the daily revenue in plain SQL, on the raw events and on the hourly rollups.
+  // The references: the daily revenue in plain SQL, on the raw events and on the hourly rollups;
+  // the people queries' answers in plain SQL.
   const pool = new Pool({
     connectionString: ctx.database.databaseUrl("analytics"),
     max: QUERY_CLIENTS,
     application_name: "bench-reference",
   });
   try {
-    const references = [
-      {
-        name: "raw events",
-        sql: `SELECT date_trunc('day', "timestamp", 'UTC') AS day, sum(value) AS revenue FROM events
-               WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3 GROUP BY 1 ORDER BY 1`,
-      },
-      {
-        name: "event_rollups_hour",
-        sql: `SELECT date_trunc('day', bucket, 'UTC') AS day, sum(value_sum) AS revenue FROM event_rollups_hour
-               WHERE organization_id = $1 AND type = 'purchase' AND bucket >= $2 AND bucket < $3 GROUP BY 1 ORDER BY 1`,
-      },
-    ];
-    const measured: string[] = [];
-    for (const reference of references) {
-      const params = [organization.organizationId, range30.from, range30.to];
-      const first = await pool.query<{ revenue: number }>(reference.sql, params);
-      const sqlTotal = first.rows.reduce((sum, row) => sum + Number(row.revenue), 0);
-      const agrees =
-        Math.abs(sqlTotal - graphqlRevenueTotal) <= 1e-6 * Math.max(1, Math.abs(sqlTotal));
-      notes.push(
-        `queries: SQL on ${reference.name}: ${first.rows.length} days, revenue ${sqlTotal.toFixed(2)}; the GraphQL total is ${graphqlRevenueTotal.toFixed(2)} (${agrees ? "equal" : "DIFFERENT"}).`,
+    if (chosen(cases[0].name)) {
+      const references = [
+        {
+          name: "raw events",
+          sql: `SELECT date_trunc('day', "timestamp", 'UTC') AS day, sum(value) AS revenue FROM events
+                 WHERE organization_id = $1 AND type = 'purchase' AND "timestamp" >= $2 AND "timestamp" < $3 GROUP BY 1 ORDER BY 1`,
+        },
+        {
+          name: "event_rollups_hour",
+          sql: `SELECT date_trunc('day', bucket, 'UTC') AS day, sum(value_sum) AS revenue FROM event_rollups_hour
+                 WHERE organization_id = $1 AND type = 'purchase' AND bucket >= $2 AND bucket < $3 GROUP BY 1 ORDER BY 1`,
+        },
+      ];
+      const measured: string[] = [];
+      for (const reference of references) {
+        const params = [organization.organizationId, range30.from, range30.to];
+        const first = await pool.query<{ revenue: number }>(reference.sql, params);
+        const sqlTotal = first.rows.reduce((sum, row) => sum + Number(row.revenue), 0);
+        const agrees =
+          Math.abs(sqlTotal - graphqlRevenueTotal) <= 1e-6 * Math.max(1, Math.abs(sqlTotal));
+        notes.push(
+          `queries: SQL on ${reference.name}: ${first.rows.length} days, revenue ${sqlTotal.toFixed(2)}; the GraphQL total is ${graphqlRevenueTotal.toFixed(2)} (${agrees ? "equal" : "DIFFERENT"}).`,
+        );
+        for (let i = 0; i < 5; i++) await pool.query(reference.sql, params);
+        ctx.log(
+          `queries: reference SQL on ${reference.name}: ${QUERY_CLIENTS} clients for ${seconds} s`,
+        );
+        const result = await runLoad({
+          concurrency: QUERY_CLIENTS,
+          durationMs: seconds * 1000,
+          maxRequests: MAX_REQUESTS,
+          request: async () => void (await pool.query(reference.sql, params)),
+        });
+        ctx.log(
+          `queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`,
+        );
+        const single = await runSingleClient(() => pool.query(reference.sql, params));
+        measured.push(
+          `SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
+        );
+      }
+      const revenueRow = rows.find((row) =>
+        row.benchmark.includes("timeseries revenue, 30 days, DAY ("),
       );
-      for (let i = 0; i < 5; i++) await pool.query(reference.sql, params);
-      ctx.log(
-        `queries: reference SQL on ${reference.name}: ${QUERY_CLIENTS} clients for ${seconds} s`,
-      );
-      const result = await runLoad({
-        concurrency: QUERY_CLIENTS,
-        durationMs: seconds * 1000,
-        maxRequests: MAX_REQUESTS,
-        request: async () => void (await pool.query(reference.sql, params)),
-      });
-      ctx.log(
-        `queries: reference SQL on ${reference.name}: ${formatLatency(result.latency)}, ${result.perSecond.toFixed(0)} req/s`,
-      );
-      const single = await runSingleClient(() => pool.query(reference.sql, params));
-      measured.push(
-        `SQL on ${reference.name}: ${describeLoad(result)}; 1 client: ${describeLoad(single)}`,
-      );
+      if (revenueRow) revenueRow.reference = measured.join("; ");
     }
-    const revenueRow = rows.find((row) =>
-      row.benchmark.includes("timeseries revenue, 30 days, DAY ("),
-    );
-    if (revenueRow) revenueRow.reference = measured.join("; ");
   } catch (error) {
     notes.push(`queries: the reference SQL failed: ${(error as Error).message}`);
+  }
+  try {
+    const measuredPeople = people.cases.filter((item) => chosen(item.name));
+    if (measuredPeople.length > 0) {
+      for (const reference of await comparePeopleWithSql(
+        pool,
+        organization.organizationId,
+        people,
+        new Set(measuredPeople.map((item) => item.name)),
+        seconds,
+        ctx.log,
+      )) {
+        notes.push(reference.note);
+        const row = rows.find((r) => r.benchmark.includes(`${reference.name} (`));
+        if (!row) continue;
+        row.reference = reference.measured;
+        if (!reference.equal) {
+          row.measured = `DIFFERENT FROM PLAIN SQL; ${row.measured}`;
+          row.met = "no";
+        }
+      }
+    }
+  } catch (error) {
+    notes.push(`queries: the people queries' reference SQL failed: ${(error as Error).message}`);
   } finally {
     await pool.end();
   }
   notes.push(`queries: analytics peak RSS while queried: ${formatMegabytes(analyticsPeak)}.`);
   notes.push(
-    `queries: data set ${fmt(events)} events (${fmt(QUERY_CUSTOMERS)} customers; 60% page_view, 10% purchase, 5% signup, 25% campaign events), ` +
-      `ranges [${range30.from}, ${range30.to}) and 7 days to the same hour, time zone UTC.`,
+    `queries: data set ${fmt(events)} events (${fmt(QUERY_CUSTOMERS)} customers arriving over the ${QUERY_DAYS} days, ${fmt(QUERY_VISITORS)} anonymous visitors, ${fmt(generated.identities)} of them identified; 60% page_view, a fifth of them anonymous, 10% purchase, 5% signup, 25% campaign events), ` +
+      `ranges [${range30.from}, ${range30.to}) and 7 days to the same hour, time zone UTC; retention over [${people.ranges.retention.from}, ${people.ranges.retention.to}).${only.length ? ` Only the queries matching ${only.join(", ")} (BENCH_QUERY_CASES).` : ""}`,
   );
   return { rows, notes };
 }
@@ -358,31 +393,6 @@ async function measureQuery(
   return peak;
 }
 
-/**
- * One client's requests, one after another, for SINGLE_CLIENT_SECONDS, or longer (at most
- * SINGLE_CLIENT_MAX_SECONDS) until SINGLE_CLIENT_MIN_REQUESTS were timed.
- */
-async function runSingleClient(send: () => Promise<unknown>): Promise<LoadResult> {
-  const first = await runLoad({
-    concurrency: 1,
-    durationMs: SINGLE_CLIENT_SECONDS * 1000,
-    maxRequests: MAX_REQUESTS,
-    request: async () => void (await send()),
-  });
-  if (first.requests >= SINGLE_CLIENT_MIN_REQUESTS) return first;
-  const perRequestMs = (SINGLE_CLIENT_SECONDS * 1000) / Math.max(1, first.requests);
-  const durationMs = Math.min(
-    SINGLE_CLIENT_MAX_SECONDS * 1000,
-    Math.ceil(SINGLE_CLIENT_MIN_REQUESTS * perRequestMs * 1.1),
-  );
-  return runLoad({
-    concurrency: 1,
-    durationMs,
-    maxRequests: SINGLE_CLIENT_MIN_REQUESTS,
-    request: async () => void (await send()),
-  });
-}
-
 /** Notes statements the analytics service left running in PostgreSQL after a load had stopped. */
 function noteLeftovers(name: string, phase: string, wait: IdleWait, notes: string[]): void {
   if (wait.activeAtStart === 0) return;
@@ -414,17 +424,4 @@ async function countRolledUp(
   } finally {
     await pool.end();
   }
-}
-
-function describeLoad(result: LoadResult): string {
-  const rate = result.perSecond >= 10 ? result.perSecond.toFixed(0) : result.perSecond.toFixed(1);
-  return `${formatLatency(result.latency)}, ${rate} req/s (${fmt(result.requests)} requests)${result.errors ? `, ${result.errors} errors (first: ${result.firstError})` : ""}`;
-}
-
-function expect(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`Unexpected answer: expected ${what}.`);
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en");
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { PartitionEventsByMonth1763900006000 } from "../subgraphs/analytics/migrations/1763900006000-PartitionEventsByMonth";
+import { CreateIdentities1763900030000 } from "../subgraphs/analytics/migrations/1763900030000-CreateIdentities";
+import { CoverEventTypeIndexWithActors1763900031000 } from "../subgraphs/analytics/migrations/1763900031000-CoverEventTypeIndexWithActors";
 import {
   maintainEventPartitions,
   PARTITIONS_AHEAD_MONTHS,
@@ -37,6 +39,7 @@ const row = (id: string, iso: string, type = "purchase") => ({
   id,
   type,
   customerId: null,
+  anonymousId: null,
   campaignId: null,
   timestamp: new Date(iso),
   value: 10,
@@ -45,8 +48,14 @@ const row = (id: string, iso: string, type = "purchase") => ({
 
 it("moves the events of an unpartitioned table into monthly partitions, and their ids into event_ids", async () => {
   const migration = new PartitionEventsByMonth1763900006000();
+  // The later migrations that change events come off first and go on again after.
+  const later = [
+    new CreateIdentities1763900030000(),
+    new CoverEventTypeIndexWithActors1763900031000(),
+  ];
   const runner = scratch.createQueryRunner();
   try {
+    for (const step of [...later].reverse()) await step.down(runner);
     await migration.down(runner);
     const organizationId = randomUUID();
     for (const [id, at] of [
@@ -60,6 +69,7 @@ it("moves the events of an unpartitioned table into monthly partitions, and thei
       );
     }
     await migration.up(runner);
+    for (const step of later) await step.up(runner);
     expect(
       (
         await runner.query(

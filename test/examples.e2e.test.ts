@@ -49,6 +49,9 @@ describe("docs/examples.graphql", () => {
         "Alerts",
         "RevenueAnomalies",
         "AlertsAndDeliveries",
+        "Identify",
+        "SignupFunnel",
+        "WeeklyRetention",
       ]),
     );
     const schema = Supergraph.build(

@@ -423,4 +423,36 @@ describe("analytics reads on a streaming replica", () => {
       await resumeReplay();
     }
   }, 60_000);
+
+  it("answers people queries from the replica, and sees an identify at once", async () => {
+    const writer = await organizationWithCustomer();
+    const visit = {
+      type: "purchase",
+      anonymousId: "replica-visitor",
+      value: 9,
+      timestamp: new Date(Date.now() - 60_000).toISOString(),
+    };
+    await track(writer.token, [visit]);
+    await caughtUp();
+    const funnel = `{ funnel(steps: [{ type: "purchase" }, { type: "signup" }], from: "${new Date(Date.now() - 3_600_000).toISOString()}", to: "${new Date(Date.now() + 60_000).toISOString()}") { steps { count } } }`;
+    const before = await routes();
+    const counted = await gql<{ funnel: { steps: { count: number }[] } }>(funnel, {}, writer.token);
+    expect(counted.funnel.steps[0].count).toBe(1);
+    // From the standby (at once, or once it replayed the batch this process knows of).
+    expect(Object.entries(increase(before, await routes()))).toEqual([
+      [expect.stringMatching(/^replica/), 1],
+    ]);
+    await pauseReplay();
+    try {
+      await gql(
+        `mutation($c: ID!) { identify(anonymousId: "replica-visitor", customerId: $c) { linkedEvents } }`,
+        { c: writer.customerId },
+        writer.token,
+      );
+      // The visitor's purchase is now the customer's, although the standby has not replayed it.
+      expect(await stats(writer.token)).toEqual({ orders: 1, totalSpent: 9 });
+    } finally {
+      await resumeReplay();
+    }
+  }, 60_000);
 });

@@ -219,3 +219,98 @@ describe("by entity reference", () => {
     expect(body.data!._entities[0].stats.orders).toBeGreaterThan(0);
   });
 });
+
+describe("people analytics", () => {
+  const FROM = new Date(Date.now() - 100 * 86_400_000).toISOString();
+  const TO = new Date(Date.now() + 86_400_000).toISOString();
+  const PEOPLE = `query($from: DateTime!, $to: DateTime!) {
+    funnel(steps: [{ type: "page_view" }, { type: "signup" }], from: $from, to: $to) {
+      steps { count customers(first: 100) { totalCount edges { node { id } } } } }
+    retention(startEvent: "page_view", interval: WEEK, from: $from, to: $to, type: RECURRING) {
+      cohorts { size customers(first: 100) { totalCount edges { node { id } } } } } }`;
+  let globexOrganizationId: string;
+
+  beforeAll(() => {
+    globexOrganizationId = JSON.parse(
+      Buffer.from(globex.split(".")[1], "base64url").toString(),
+    ).org;
+  });
+
+  it.each(["the gateway", "the analytics subgraph"])(
+    "funnel and retention through %s count and list only the caller's actors",
+    async (through) => {
+      const url = through === "the gateway" ? undefined : supergraph.stack.subgraphs.analytics.url;
+      const { body } = await supergraph.request(PEOPLE, {
+        token: globex,
+        url,
+        variables: { from: FROM, to: TO },
+      });
+      expect(body.errors).toBeUndefined();
+      const [own] = await supergraph.sql(
+        "analytics",
+        `SELECT count(DISTINCT coalesce(customer_id::text, anonymous_id))::int AS actors,
+                count(DISTINCT customer_id)::int AS customers
+           FROM events WHERE organization_id = $1 AND type = 'page_view' AND "timestamp" >= $2 AND "timestamp" < $3`,
+        [globexOrganizationId, FROM, TO],
+      );
+      const [first] = body.data!.funnel.steps;
+      expect(own.actors).toBeGreaterThan(0);
+      expect(first.count).toBe(own.actors);
+      expect(first.customers.totalCount).toBe(own.customers);
+      const listed = new Set<string>([
+        ...first.customers.edges.map((edge: any) => edge.node.id),
+        ...body.data!.retention.cohorts.flatMap((c: any) =>
+          c.customers.edges.map((e: any) => e.node.id),
+        ),
+      ]);
+      const acmeCustomers = await supergraph.sql(
+        "analytics",
+        `SELECT DISTINCT customer_id FROM events WHERE organization_id = $1 AND customer_id IS NOT NULL`,
+        [DEMO_ORGANIZATION_ID],
+      );
+      expect(acmeCustomers.length).toBeGreaterThan(0);
+      for (const { customer_id } of acmeCustomers) expect(listed.has(customer_id)).toBe(false);
+    },
+  );
+
+  it("refuses people queries without a token, at the gateway and at the subgraph", async () => {
+    for (const url of [undefined, supergraph.stack.subgraphs.analytics.url]) {
+      const { body } = await supergraph.request(PEOPLE, { url, variables: { from: FROM, to: TO } });
+      expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("identify cannot reach another organization: its customers are unknown, its visitors untouched", async () => {
+    const [visitor] = await supergraph.sql(
+      "analytics",
+      `SELECT anonymous_id, customer_id FROM events WHERE organization_id = $1 AND anonymous_id IS NOT NULL AND customer_id IS NULL LIMIT 1`,
+      [DEMO_ORGANIZATION_ID],
+    );
+    const identify = `mutation($a: String!, $c: ID!) { identify(anonymousId: $a, customerId: $c) { linkedEvents } }`;
+    const foreignCustomer = await supergraph.request(identify, {
+      token: globex,
+      variables: { a: visitor.anonymous_id, c: acme.customerId },
+    });
+    expect(foreignCustomer.body.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "customerId",
+    });
+    // The same visitor id in Globex is Globex's own visitor: linking it changes no Acme event.
+    const [globexCustomer] = await supergraph.sql(
+      "analytics",
+      `SELECT customer_id FROM events WHERE organization_id = $1 AND customer_id IS NOT NULL LIMIT 1`,
+      [globexOrganizationId],
+    );
+    const own = await supergraph.request(identify, {
+      token: globex,
+      variables: { a: visitor.anonymous_id, c: globexCustomer.customer_id },
+    });
+    expect(own.body.errors).toBeUndefined();
+    const [still] = await supergraph.sql(
+      "analytics",
+      `SELECT count(*) FILTER (WHERE customer_id IS NOT NULL)::int AS linked FROM events WHERE organization_id = $1 AND anonymous_id = $2`,
+      [DEMO_ORGANIZATION_ID, visitor.anonymous_id],
+    );
+    expect(still.linked).toBe(0);
+  });
+});

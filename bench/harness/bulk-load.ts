@@ -32,7 +32,7 @@ export function bulkMethod(): BulkMethod {
 }
 
 /** The columns written, in the `events` table's order (received_at keeps its default). */
-export const EVENT_COLUMNS = `organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties`;
+export const EVENT_COLUMNS = `organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties, anonymous_id`;
 
 export interface BulkLoadOptions {
   /** Called after each chunk with the rows written so far. */
@@ -90,7 +90,7 @@ export async function bulkLoadEvents(
   } else {
     const chunkRows = options.chunkRows ?? 10_000;
     const sql = `INSERT INTO ${table} (${EVENT_COLUMNS})
-      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[])`;
+      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[], $9::text[])`;
     let batch: BenchEvent[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
@@ -103,6 +103,7 @@ export async function bulkLoadEvents(
         batch.map((e) => new Date(e.timestampMs).toISOString()),
         batch.map((e) => e.value),
         batch.map((e) => JSON.stringify(e.properties)),
+        batch.map((e) => e.anonymousId),
       ]);
       rows += batch.length;
       batch = [];
@@ -121,7 +122,8 @@ export async function bulkLoadEvents(
 export function copyLine(organizationId: string, event: BenchEvent): string {
   return (
     `${organizationId}\t${escapeCopy(event.id)}\t${escapeCopy(event.type)}\t${event.customerId ?? "\\N"}\t${event.campaignId ?? "\\N"}\t` +
-    `${isoTimestamp(event.timestampMs)}\t${event.value ?? "\\N"}\t${propertiesCopyText(event.properties)}\n`
+    `${isoTimestamp(event.timestampMs)}\t${event.value ?? "\\N"}\t${propertiesCopyText(event.properties)}\t` +
+    `${event.anonymousId === null ? "\\N" : escapeCopy(event.anonymousId)}\n`
   );
 }
 

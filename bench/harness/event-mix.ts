@@ -10,6 +10,8 @@ export interface BenchEvent {
   id: string;
   type: string;
   customerId: string | null;
+  /** The visitor of an anonymous page view (null without a visitor pool). */
+  anonymousId: string | null;
   campaignId: string | null;
   timestampMs: number;
   value: number | null;
@@ -25,6 +27,29 @@ export interface EventMixOptions {
   customers?: number;
   /** Size of the campaign pool. @default 20 */
   campaigns?: number;
+  /**
+   * Size of the pool of anonymous visitors the anonymous page views come from; 0: those page views
+   * have no actor at all. @default 0
+   */
+  visitors?: number;
+  /**
+   * The share of visitors identified as a customer (visitor v as customer v mod the pool's size):
+   * their page views carry that customer too, as ingestion stores them once identify ran.
+   * @default 0.3
+   */
+  identifiedShare?: number;
+  /**
+   * Customers arrive one after another over this time range, the first at its start: an event at
+   * time t picks among the customers arrived by t, so each has a first event and a first signup
+   * at some point of the range (not all in its first days). @default none: all from the start
+   */
+  arrivals?: { startMs: number; endMs: number };
+}
+
+/** A visitor identified as a customer, as `identities` holds it. */
+export interface BenchIdentity {
+  anonymousId: string;
+  customerId: string;
 }
 
 /** Event types and their shares of the mix. */
@@ -111,6 +136,10 @@ const hex8 = (n: number) => {
 export class EventMix {
   readonly customerIds: string[];
   readonly campaignIds: string[];
+  /** The visitor pool, and the customer each visitor is identified as (or null). */
+  readonly visitorIds: string[];
+  private readonly visitorCustomers: (string | null)[];
+  private readonly arrivals: EventMixOptions["arrivals"];
   private readonly random: () => number;
   private readonly categoryTotal = CATEGORY_WEIGHTS.reduce((sum, w) => sum + w, 0);
   private lastV7Ms = NaN;
@@ -120,7 +149,32 @@ export class EventMix {
     const pool = createRandom(options.seed ^ 0x5bd1e995);
     this.customerIds = Array.from({ length: options.customers ?? 50_000 }, () => randomUuid(pool));
     this.campaignIds = Array.from({ length: options.campaigns ?? 20 }, () => randomUuid(pool));
+    this.visitorIds = Array.from({ length: options.visitors ?? 0 }, (_, v) => `visitor-${v}`);
+    const share = options.identifiedShare ?? 0.3;
+    this.visitorCustomers = this.visitorIds.map((_, v) =>
+      pool() < share ? this.customerIds[v % this.customerIds.length] : null,
+    );
+    this.arrivals = options.arrivals;
     this.random = createRandom(options.seed + 7919 * (options.stream ?? 0));
+  }
+
+  /** The visitors identified as customers. */
+  identities(): BenchIdentity[] {
+    return this.visitorIds.flatMap((anonymousId, v) => {
+      const customerId = this.visitorCustomers[v];
+      return customerId ? [{ anonymousId, customerId }] : [];
+    });
+  }
+
+  /** The customers arrived by a time (all without arrivals; at least one). */
+  private arrivedBy(timestampMs: number): number {
+    if (!this.arrivals) return this.customerIds.length;
+    const { startMs, endMs } = this.arrivals;
+    const share = (timestampMs - startMs) / (endMs - startMs);
+    return Math.min(
+      this.customerIds.length,
+      Math.max(1, Math.ceil(share * this.customerIds.length)),
+    );
   }
 
   /** A random UUID (version 4 layout) from this stream. */
@@ -164,14 +218,22 @@ export class EventMix {
       }
       roll -= share;
     }
-    let customerId: string | null = pick(this.customerIds);
+    let customerId: string | null = this.customerIds[Math.floor(r() * this.arrivedBy(timestampMs))];
+    let anonymousId: string | null = null;
     let campaignId: string | null = null;
     let value: number | null = null;
     let properties: Record<string, string>;
     switch (type) {
       case "page_view":
-        // A fifth of page views are anonymous.
-        if (r() < 0.2) customerId = null;
+        // A fifth of page views are anonymous: a visitor's, when there are visitors.
+        if (r() < 0.2) {
+          customerId = null;
+          if (this.visitorIds.length > 0) {
+            const v = Math.floor(r() * this.visitorIds.length);
+            anonymousId = this.visitorIds[v];
+            customerId = this.visitorCustomers[v];
+          }
+        }
         properties = {
           path: `/products/${Math.floor(r() * 2000)}`,
           referrer: pick(REFERRERS),
@@ -193,7 +255,7 @@ export class EventMix {
           device,
         };
     }
-    return { id, type, customerId, campaignId, timestampMs, value, properties };
+    return { id, type, customerId, anonymousId, campaignId, timestampMs, value, properties };
   }
 
   private category(): string {

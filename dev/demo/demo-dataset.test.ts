@@ -37,3 +37,38 @@ describe("the demo data set", () => {
     }
   });
 });
+
+describe("the demo's anonymous visitors", () => {
+  const asOf = new Date("2026-11-23T12:00:00Z");
+  const data = generateDemoDataset(asOf);
+
+  it("browse before signing up, and are identified as the customer they became", () => {
+    const customers = new Map(data.customers.map((customer) => [customer.id, customer]));
+    expect(data.identities.length).toBeGreaterThan(20);
+    for (const identity of data.identities) {
+      const customer = customers.get(identity.customerId)!;
+      expect(customer.organizationId).toBe(identity.organizationId);
+      const visits = data.events.filter((event) => event.anonymousId === identity.anonymousId);
+      expect(visits.length).toBeGreaterThan(0);
+      expect(visits.every((event) => event.customerId === null && event.type === "page_view")).toBe(
+        true,
+      );
+      // The first visit comes before the sign-up.
+      expect(Math.min(...visits.map((event) => event.timestamp.getTime()))).toBeLessThan(
+        customer.registeredAt.getTime(),
+      );
+    }
+    expect(new Set(data.identities.map((identity) => identity.anonymousId)).size).toBe(
+      data.identities.length,
+    );
+  });
+
+  it("are mostly never identified, so that a page_view → signup → purchase funnel drops most of them", () => {
+    const identified = new Set(data.identities.map((identity) => identity.anonymousId));
+    const visitors = new Set(
+      data.events.flatMap((event) => (event.anonymousId ? [event.anonymousId] : [])),
+    );
+    const never = [...visitors].filter((visitor) => !identified.has(visitor));
+    expect(never.length).toBeGreaterThan(identified.size * 5);
+  });
+});

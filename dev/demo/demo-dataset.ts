@@ -3,7 +3,8 @@ import { SeededRandom, stableUuid } from "#kit/random";
 
 /**
  * The demo data set that `npm start` loads the first time: two organizations, their users,
- * customers, campaigns and ~90 days of events. It is generated, not stored: every subgraph calls
+ * customers, campaigns and ~90 days of events, anonymous visitors among them (some of whom sign up
+ * and are identified as the customer they became). It is generated, not stored: every subgraph calls
  * {@link generateDemoDataset} with the same `asOf` and inserts only its own part, so ids agree
  * across services without any service reading another's tables.
  */
@@ -13,6 +14,8 @@ export interface DemoDataset {
   customers: DemoCustomer[];
   campaigns: DemoCampaign[];
   events: DemoEvent[];
+  /** Anonymous visitors who signed up: their anonymous id identified as their customer. */
+  identities: DemoIdentity[];
 }
 
 export interface DemoOrganization {
@@ -55,11 +58,18 @@ export interface DemoCampaign {
   endDate: Date | null;
   createdByUserId: string;
 }
+export interface DemoIdentity {
+  organizationId: string;
+  anonymousId: string;
+  customerId: string;
+}
 export interface DemoEvent {
   id: string;
   organizationId: string;
   type: string;
   customerId: string | null;
+  /** A visitor's id, on the page views of visitors before (or without) signing up. */
+  anonymousId: string | null;
   campaignId: string | null;
   timestamp: Date;
   value: number | null;
@@ -160,6 +170,7 @@ export function generateDemoDataset(asOf: Date, seed = 20261123): DemoDataset {
     customers: [],
     campaigns: [],
     events: [],
+    identities: [],
   };
   addOrganization(dataset, random, asOf, {
     key: "acme",
@@ -272,6 +283,15 @@ function addOrganization(
     addCustomerEvents(dataset, random, customer, running, horizonStart, asOf);
   }
 
+  addVisitors(
+    dataset,
+    new SeededRandom(seedOf(plan.key)),
+    organizationId,
+    plan,
+    horizonStart,
+    asOf,
+  );
+
   for (const campaign of running) {
     const end = Math.min(campaign.endDate?.getTime() ?? asOf.getTime(), asOf.getTime());
     for (let day = campaign.startDate.getTime(); day < end; day += DAY) {
@@ -287,6 +307,74 @@ function addOrganization(
           { channel: campaign.channel },
         ),
       );
+    }
+  }
+}
+
+/** A seed from a name, so that each organization's visitors have a random stream of their own. */
+function seedOf(name: string): number {
+  let hash = 2166136261;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return hash;
+}
+
+/** Pages anonymous visitors land on. */
+const LANDING_PAGES = ["/", "/products", "/pricing", "/blog", "/sale"];
+
+/**
+ * Anonymous visitors (their own random stream, after everything else, so the customers and their
+ * events are those of the data set without visitors): each customer who signed up in the 90 days
+ * browsed anonymously first, one to four page views from a few days to minutes before signing up,
+ * and is identified as that customer at sign-up; about a third of them kept browsing on the same
+ * device, anonymously, in the days after. Beside them, 1.5 visitors per customer who never sign up
+ * browse one or two sessions of one to five pages. So a funnel page_view → signup → purchase drops
+ * most visitors at the first step and some sign-ups at the second.
+ */
+function addVisitors(
+  dataset: DemoDataset,
+  random: SeededRandom,
+  organizationId: string,
+  plan: OrganizationPlan,
+  horizonStart: number,
+  asOf: Date,
+): void {
+  const pageView = (anonymousId: string, at: number, path = random.pick(LANDING_PAGES)) =>
+    dataset.events.push({
+      ...event(dataset, organizationId, "page_view", null, null, new Date(at), null, {
+        path,
+        referrer: random.pick(["google", "direct", "newsletter", "social"]),
+      }),
+      anonymousId,
+    });
+  const signedUp = dataset.customers.filter(
+    (customer) =>
+      customer.organizationId === organizationId && customer.registeredAt.getTime() >= horizonStart,
+  );
+  for (const customer of signedUp) {
+    const anonymousId = `visitor-${stableUuid(`visitor:${customer.id}`).slice(0, 13)}`;
+    const signUp = customer.registeredAt.getTime();
+    // Browsing before signing up: the last page view minutes before, the first up to 3 days before.
+    const pages = random.int(1, 4);
+    const first = Math.max(horizonStart, signUp - random.int(10, 3 * 24 * 60) * 60_000);
+    for (let p = 0; p < pages; p++) {
+      const at = p === pages - 1 ? signUp - random.int(1, 9) * 60_000 : first + p * 45_000;
+      pageView(anonymousId, Math.max(horizonStart, Math.min(at, signUp - 30_000)));
+    }
+    dataset.identities.push({ organizationId, anonymousId, customerId: customer.id });
+    if (random.chance(0.35)) {
+      const end = Math.min(asOf.getTime(), customer.churnedAt?.getTime() ?? Infinity);
+      const later = signUp + random.int(1, 10) * DAY;
+      if (later < end) pageView(anonymousId, later, random.pick(PAGES));
+    }
+  }
+  const visitors = Math.round(plan.customers * 1.5);
+  for (let v = 0; v < visitors; v++) {
+    const anonymousId = `visitor-${stableUuid(`visitor:${plan.key}:${v}`).slice(0, 13)}`;
+    const sessions = random.chance(0.25) ? 2 : 1;
+    for (let s = 0; s < sessions; s++) {
+      const start = horizonStart + random.next() * (asOf.getTime() - horizonStart - 3_600_000);
+      const pages = random.int(1, 5);
+      for (let p = 0; p < pages; p++) pageView(anonymousId, start + p * random.int(20, 120) * 1000);
     }
   }
 }
@@ -405,6 +493,7 @@ function event(
     organizationId,
     type,
     customerId,
+    anonymousId: null,
     campaignId,
     timestamp,
     value,

@@ -2,24 +2,24 @@ import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { Kind, type OperationDefinitionNode } from "graphql";
 import { GraphQLError } from "graphql";
 import { ErrorCode } from "../errors";
-import { ApiKeyScope, SCOPE_MUTATIONS } from "./api-key-scope";
+import { ApiKeyScope, SCOPE_MUTATIONS, SCOPE_QUERIES } from "./api-key-scope";
 import type { Viewer } from "./viewer";
 
 /**
  * Throws `FORBIDDEN` when an API key's scopes do not allow the operation: `READ` allows queries and
- * subscriptions; `EVENTS_WRITE` allows mutations whose root fields are all `trackEvents`, and
- * `CUSTOMERS_WRITE` those that are all `upsertCustomers`. Users are not affected (their role
- * decides, in the resolvers).
+ * subscriptions; `EVENTS_WRITE` allows mutations whose root fields are all `trackEvents` or
+ * `identify` (and queries of `knownCustomerIds` alone), and `CUSTOMERS_WRITE` those that are all
+ * `upsertCustomers`. Users are not affected (their role decides, in the resolvers).
  */
 export function assertApiKeyScopes(
   viewer: Viewer | null,
   operation: OperationDefinitionNode,
 ): void {
   if (viewer?.kind !== "apiKey") return;
+  const fields = operation.selectionSet.selections.map((selection) =>
+    selection.kind === Kind.FIELD ? selection.name.value : "...",
+  );
   if (operation.operation === "mutation") {
-    const fields = operation.selectionSet.selections.map((selection) =>
-      selection.kind === Kind.FIELD ? selection.name.value : "...",
-    );
     const allowed = viewer.scopes.flatMap((scope) => SCOPE_MUTATIONS[scope] ?? []);
     if (
       allowed.length > 0 &&
@@ -33,6 +33,13 @@ export function assertApiKeyScopes(
     );
   }
   if (!viewer.scopes.includes(ApiKeyScope.READ)) {
+    const queries = viewer.scopes.flatMap((scope) => SCOPE_QUERIES[scope] ?? []);
+    if (
+      operation.operation === "query" &&
+      queries.length > 0 &&
+      fields.every((name) => queries.includes(name) || name === "__typename")
+    )
+      return;
     const allowed = viewer.scopes.flatMap((scope) => SCOPE_MUTATIONS[scope] ?? []);
     throw scopeError(`This API key has no READ scope: it can only call ${allowed.join(" and ")}.`);
   }

@@ -12,6 +12,8 @@ import { CoverCustomerActivityDays1763900008000 } from "../migrations/1763900008
 import { CreateEventTypeRollups1763900009000 } from "../migrations/1763900009000-CreateEventTypeRollups";
 import { CustomerActivityTwoMonths1763900010000 } from "../migrations/1763900010000-CustomerActivityTwoMonths";
 import { MergeInvoiceLineEvents1763900020000 } from "../migrations/1763900020000-MergeInvoiceLineEvents";
+import { CreateIdentities1763900030000 } from "../migrations/1763900030000-CreateIdentities";
+import { CoverEventTypeIndexWithActors1763900031000 } from "../migrations/1763900031000-CoverEventTypeIndexWithActors";
 import { AddJobHeartbeats1763900040000 } from "../migrations/1763900040000-AddJobHeartbeats";
 import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041000-AddChurnPredictionLogOdds";
 import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
@@ -53,6 +55,8 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateEventTypeRollups1763900009000,
       CustomerActivityTwoMonths1763900010000,
       MergeInvoiceLineEvents1763900020000,
+      CreateIdentities1763900030000,
+      CoverEventTypeIndexWithActors1763900031000,
       AddJobHeartbeats1763900040000,
       AddChurnPredictionLogOdds1763900041000,
       KeyModelsByOrganization1763900050000,

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { DemoDataset } from "#dev/demo/demo-dataset";
+import { identify } from "./modules/actors/identify";
 import { ingestEvents } from "./modules/ingest/ingest-events";
 
 /** Events per statement when loading demo events. */
@@ -7,7 +8,9 @@ const CHUNK = 2_000;
 
 /**
  * Inserts the demo events through the ingest path, so the rollups are filled exactly as for
- * tracked events. Returns false (writing nothing) when they are already there.
+ * tracked events, then identifies the demo's visitors as the customers they became (through
+ * `identify`, which gives their anonymous events their customer). Returns false (writing nothing)
+ * when they are already there.
  */
 export async function seedAnalyticsDemoData(
   dataSource: DataSource,
@@ -25,6 +28,13 @@ export async function seedAnalyticsDemoData(
         .slice(start, start + CHUNK)
         .map((e) => ({ ...e, properties: e.properties ? JSON.stringify(e.properties) : null }));
       await ingestEvents(dataSource, organization.id, rows);
+    }
+    // The demo's customers exist in the customers subgraph's part of the same data set.
+    const known = new Set(dataset.customers.map((customer) => customer.id));
+    for (const link of dataset.identities.filter((i) => i.organizationId === organization.id)) {
+      await identify(dataSource, organization.id, link.anonymousId, link.customerId, async (id) =>
+        known.has(id),
+      );
     }
   }
   return true;

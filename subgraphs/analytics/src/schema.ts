@@ -5,6 +5,9 @@ import { extendedEntityReference } from "./extended-entity-reference";
 import { CustomerStatsResolver } from "./modules/customer-stats/customer-stats.resolver";
 import { MetricResolver } from "./modules/metric/metric.resolver";
 import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
+import { IdentityResolver } from "./modules/actors/identity.resolver";
+import { FunnelResolver, FunnelStepResolver } from "./modules/funnel/funnel.resolver";
+import { RetentionCohortResolver, RetentionResolver } from "./modules/retention/retention.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
 import {
   CampaignPerformanceResolver,
@@ -58,6 +61,11 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         MetricResolver,
         CustomerStatsResolver,
         TrackEventsResolver,
+        IdentityResolver,
+        FunnelResolver,
+        FunnelStepResolver,
+        RetentionResolver,
+        RetentionCohortResolver,
         TimeseriesResolver,
         SegmentationResolver,
         SegmentResolver,

@@ -54,7 +54,7 @@ type GraphQLBody<T> = { data?: T | null; errors?: { message: string }[] };
  * One query to the customers subgraph as the caller; `SERVICE_UNAVAILABLE` when it fails or
  * refuses.
  */
-async function customersQuery<T>(
+export async function customersQuery<T>(
   customersUrl: string,
   accessToken: string,
   query: string,

@@ -7,6 +7,8 @@ export interface EventRow {
   id: string;
   type: string;
   customerId: string | null;
+  /** The visitor's id when the customer is not known (yet), 1 to 128 characters. */
+  anonymousId: string | null;
   campaignId: string | null;
   timestamp: Date;
   value: number | null;
@@ -65,6 +67,7 @@ export function validateEvent(
       id,
       type,
       customerId: input.customerId?.toLowerCase() ?? null,
+      anonymousId: input.anonymousId ?? null,
       campaignId: input.campaignId?.toLowerCase() ?? null,
       timestamp: input.timestamp,
       value: input.value ?? null,

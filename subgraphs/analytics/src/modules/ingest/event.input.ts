@@ -22,6 +22,13 @@ export class EventInput {
   })
   customerId?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A visitor not yet known as a customer (at most 128 characters), e.g. a cookie id. identify(anonymousId, customerId) makes its events, before and after, count as the customer's.",
+  })
+  anonymousId?: string | null;
+
   @Field(() => ID, { nullable: true, description: "A campaign's id (UUID)." })
   campaignId?: string | null;
 

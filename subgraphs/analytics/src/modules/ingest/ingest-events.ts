@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
-import { queryPrepared } from "#kit/database/prepared-query";
+import { queryPrepared, transactionPrepared } from "#kit/database/prepared-query";
+import { identityLockKeySql } from "../actors/actor-sql";
 import { activityMarksSql, ANY_TYPE, NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
@@ -9,7 +10,9 @@ import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 export interface StoredEvent {
   id: string;
   type: string;
+  /** Its customer: the one it was sent with, else the one its anonymous id is identified as. */
   customerId: string | null;
+  anonymousId: string | null;
   campaignId: string | null;
   timestamp: Date;
   value: number | null;
@@ -73,11 +76,15 @@ const activity = `
  */
 const PREPARED_BATCH_MAX = 100;
 
-/** The statement that stores a batch (see {@link ingestEvents}). */
-const INGEST_SQL = `
+/**
+ * The statement that stores a batch (see {@link ingestEvents}). `resolveIdentities`: the batch has
+ * anonymous ids, and an event without a customer takes the one its anonymous id is identified as
+ * (`identities`); batches without anonymous ids skip that join.
+ */
+const ingestSql = (resolveIdentities: boolean) => `
   WITH batch AS (
-    SELECT * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[])
-      WITH ORDINALITY AS b(id, type, customer_id, campaign_id, "timestamp", value, properties, position)
+    SELECT * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::jsonb[], $9::text[])
+      WITH ORDINALITY AS b(id, type, customer_id, campaign_id, "timestamp", value, properties, anonymous_id, position)
   ),
   new_ids AS (
     INSERT INTO event_ids (organization_id, id, "timestamp")
@@ -86,29 +93,50 @@ const INGEST_SQL = `
     RETURNING id, "timestamp"
   ),
   inserted AS (
-    INSERT INTO events (organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties)
-    SELECT DISTINCT ON (b.id) $1, b.id, b.type, b.customer_id, b.campaign_id, b."timestamp", b.value, b.properties
-      FROM batch b JOIN new_ids n ON n.id = b.id AND n."timestamp" = b."timestamp"
+    INSERT INTO events (organization_id, id, type, customer_id, campaign_id, "timestamp", value, properties, anonymous_id)
+    SELECT DISTINCT ON (b.id) $1, b.id, b.type, ${resolveIdentities ? "coalesce(b.customer_id, l.customer_id)" : "b.customer_id"}, b.campaign_id, b."timestamp", b.value, b.properties, b.anonymous_id
+      FROM batch b JOIN new_ids n ON n.id = b.id AND n."timestamp" = b."timestamp"${
+        resolveIdentities
+          ? `
+      LEFT JOIN identities l ON l.organization_id = $1 AND l.anonymous_id = b.anonymous_id AND b.customer_id IS NULL`
+          : ""
+      }
      ORDER BY b.id, b.position
-    RETURNING id, type, customer_id, campaign_id, "timestamp", value, properties
+    RETURNING id, type, customer_id, anonymous_id, campaign_id, "timestamp", value, properties
   ),
   ${rollup("minute")},
   ${rollup("hour")},
   ${typeRollup},
   ${activity}
-  SELECT id, type, customer_id AS "customerId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
+  SELECT id, type, customer_id AS "customerId", anonymous_id AS "anonymousId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
+
+const INGEST_SQL = ingestSql(false);
+const INGEST_RESOLVING_IDENTITIES_SQL = ingestSql(true);
+
+/**
+ * Takes the shared identity lock ({@link identityLockKeySql}) of each anonymous id of a batch, in
+ * key order, for the rest of the transaction.
+ */
+const LOCK_ANONYMOUS_IDS_SQL = `
+  SELECT count(pg_advisory_xact_lock_shared(k1, k2))::int AS locked
+    FROM (SELECT DISTINCT ${identityLockKeySql("$1", "a")} FROM unnest($2::text[]) AS a ORDER BY 1, 2) AS keys(k1, k2)`;
 
 /**
  * Stores a batch in one SQL statement: the batch's ids go into `event_ids`, skipping those already
  * there (`ON CONFLICT DO NOTHING`; the first of repeated ids within a batch wins); the events whose
  * id was new go into `events`, and the rollup and customer-activity upserts are fed only by them.
  * So however often or concurrently a batch is replayed, each event and its rollup contribution
- * count once. The monthly partitions the batch needs are made first ({@link
- * ensureEventPartitions}). Small batches (live traffic sends a few events at a time) run the
- * statement prepared ({@link PREPARED_BATCH_MAX}): for 10 events, parsing and planning were half
- * its time. Rollup rows are upserted in key order, which keeps concurrent batches from deadlocking;
- * should PostgreSQL still report a deadlock, the statement is retried (it is idempotent). Resolves
- * with the events that were new, in the batch's order (subscribers hear of them so).
+ * count once. An event with an anonymous id but no customer is stored with the customer its
+ * anonymous id is identified as, if any (so it counts as that customer's everywhere, its
+ * customer_activity bits included); such a batch runs its statement in a transaction after taking
+ * the shared identity lock of each of its anonymous ids, so that an `identify` running at the same
+ * time either sees its events (and rewrites them) or is seen by it. The monthly partitions the
+ * batch needs are made first ({@link ensureEventPartitions}). Small batches (live traffic sends a
+ * few events at a time) run the statement prepared ({@link PREPARED_BATCH_MAX}): for 10 events,
+ * parsing and planning were half its time. Rollup rows are upserted in key order, which keeps
+ * concurrent batches from deadlocking; should PostgreSQL still report a deadlock, the statement is
+ * retried (it is idempotent). Resolves with the events that were new, in the batch's order
+ * (subscribers hear of them so).
  */
 export async function ingestEvents(
   dataSource: DataSource,
@@ -129,18 +157,36 @@ export async function ingestEvents(
     rows.map((r) => r.timestamp.toISOString()),
     rows.map((r) => r.value),
     rows.map((r) => r.properties),
+    rows.map((r) => r.anonymousId),
   ];
+  const anonymousIds = [
+    ...new Set(rows.flatMap((r) => (r.anonymousId !== null ? [r.anonymousId] : []))),
+  ];
+  const prepared = rows.length <= PREPARED_BATCH_MAX;
   for (let attempt = 1; ; attempt++) {
     try {
       const stored: StoredEvent[] =
-        rows.length <= PREPARED_BATCH_MAX
-          ? await queryPrepared<StoredEvent>(
-              dataSource,
-              "analytics.ingest-events",
-              INGEST_SQL,
-              params,
-            )
-          : await dataSource.query(INGEST_SQL, params);
+        anonymousIds.length > 0
+          ? await transactionPrepared(dataSource, async (query) => {
+              await query(
+                prepared ? "analytics.lock-anonymous-ids" : null,
+                LOCK_ANONYMOUS_IDS_SQL,
+                [organizationId, anonymousIds],
+              );
+              return query<StoredEvent>(
+                prepared ? "analytics.ingest-events-identified" : null,
+                INGEST_RESOLVING_IDENTITIES_SQL,
+                params,
+              );
+            })
+          : prepared
+            ? await queryPrepared<StoredEvent>(
+                dataSource,
+                "analytics.ingest-events",
+                INGEST_SQL,
+                params,
+              )
+            : await dataSource.query(INGEST_SQL, params);
       return inBatchOrder(stored, rows);
     } catch (error) {
       const code = sqlStateOf(error);

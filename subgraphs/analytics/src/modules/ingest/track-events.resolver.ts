@@ -2,6 +2,7 @@ import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { ApiKeyScope } from "#kit/auth/api-key-scope";
 import { requireWriter } from "#kit/auth/guards";
 import { badUserInput } from "#kit/errors";
+import { assertAnonymousId } from "../actors/actor-sql";
 import { createLogger } from "#kit/logger";
 import { metricsFor } from "#kit/metrics/service-metrics";
 import type { AnalyticsContext } from "../../context";
@@ -18,7 +19,7 @@ const eventsIngested = metricsFor("analytics").eventsIngested;
 export class TrackEventsResolver {
   @Mutation(() => TrackEventsResult, {
     description:
-      "Stores up to 10,000 events. Each is validated on its own: invalid ones are reported by index, the rest stored. An event id already stored is counted as a duplicate, never stored twice. An API key with EVENTS_WRITE, or an ANALYST or ADMIN.",
+      "Stores up to 10,000 events. Each is validated on its own: invalid ones are reported by index, the rest stored. An event id already stored is counted as a duplicate, never stored twice. An anonymousId that is not 1 to 128 characters refuses the whole call (BAD_USER_INPUT). An API key with EVENTS_WRITE, or an ANALYST or ADMIN.",
   })
   async trackEvents(
     @Arg("events", () => [EventInput]) events: EventInput[],
@@ -31,6 +32,12 @@ export class TrackEventsResolver {
         "events",
       );
     }
+    // An anonymous id of the wrong length refuses the whole call: cut or dropped, it would
+    // silently make another visitor of the same one.
+    events.forEach((event, index) => {
+      if (event.anonymousId != null)
+        assertAnonymousId(event.anonymousId, `events.${index}.anonymousId`);
+    });
     const now = Date.now();
     const retentionMonths = eventRetentionMonthsFromEnv();
     const earliest = retentionMonths > 0 ? monthStart(now, -retentionMonths).getTime() : undefined;

@@ -30,6 +30,7 @@ export class EventTrackedResolver {
       timestamp: new Date(event.timestamp),
       value: event.value,
       properties: event.properties,
+      anonymousId: event.anonymousId ?? null,
       customer: event.customerId ? { id: event.customerId } : null,
       campaign: event.campaignId ? { id: event.campaignId } : null,
     };

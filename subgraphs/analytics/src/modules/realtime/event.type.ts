@@ -20,6 +20,12 @@ export class Event {
   @Field(() => JSONScalar, { nullable: true })
   properties: Record<string, unknown> | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "The visitor id it was sent with; its customer is the one it is identified as.",
+  })
+  anonymousId: string | null;
+
   @Field(() => Customer, {
     nullable: true,
     description:

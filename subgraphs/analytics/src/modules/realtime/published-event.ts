@@ -5,6 +5,7 @@ export interface PublishedEvent {
   id: string;
   type: string;
   customerId: string | null;
+  anonymousId: string | null;
   campaignId: string | null;
   timestamp: string;
   value: number | null;
@@ -27,6 +28,7 @@ export function toPublishedEvent(event: StoredEvent): PublishedEvent {
     id: event.id,
     type: event.type,
     customerId: event.customerId,
+    anonymousId: event.anonymousId,
     campaignId: event.campaignId,
     timestamp: new Date(event.timestamp).toISOString(),
     value: event.value,

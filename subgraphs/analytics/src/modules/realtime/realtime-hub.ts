@@ -13,6 +13,7 @@ export const TOPICS = {
   events: "analytics.events",
   alerts: "analytics.alerts",
   alertRules: "analytics.alert-rules",
+  dataChanged: "analytics.data-changed",
 } as const;
 
 /** Receives the new events of one organization, a stored batch at a time. */
@@ -64,6 +65,13 @@ export class RealtimeHub {
         for (const listener of [...this.anyEventListeners])
           listener(message.organizationId, message.events);
       }),
+      pubsub.subscribe<OrganizationMessage<null> & { lsn?: string | null }>(
+        TOPICS.dataChanged,
+        (message) => {
+          if (message.lsn) reads.noteWriteAt(message.organizationId, message.lsn);
+          this.queryCache.invalidate(message.organizationId);
+        },
+      ),
       pubsub.subscribe<OrganizationMessage<unknown>>(TOPICS.alerts, (message) => {
         for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])])
           listener(message.payload);
@@ -89,6 +97,20 @@ export class RealtimeHub {
       events: events.map(toPublishedEvent),
       lsn,
     });
+  }
+
+  /**
+   * The organization's stored events changed other than by new events (`identify` gave a visitor's
+   * events their customer): every replica retires its cached results of that organization, and its
+   * reads wait for the change on the read replica (`lsn`, the primary's WAL position after it
+   * committed, with a read replica configured; already noted in this process).
+   */
+  async publishDataChanged(organizationId: string, lsn: string | null = null): Promise<void> {
+    this.queryCache.invalidate(organizationId);
+    await this.pubsub.publish<OrganizationMessage<null> & { lsn: string | null }>(
+      TOPICS.dataChanged,
+      { organizationId, payload: null, lsn },
+    );
   }
 
   /** Calls `listener` with each new batch of the organization; the returned function stops it. */

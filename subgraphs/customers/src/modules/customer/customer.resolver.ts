@@ -26,6 +26,9 @@ import { upsertCustomers } from "./upsert-customers";
 import { UpsertCustomersResult } from "./upsert-customers-result.type";
 import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
 
+/** Most ids one knownCustomerIds call checks. */
+const MAX_KNOWN_CUSTOMER_IDS = 1_000;
+
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, {
@@ -38,6 +41,26 @@ export class CustomerResolver {
   ): Promise<CustomerEntity | null> {
     requireViewer(ctx.viewer);
     return ctx.loaders!.customerById.load(id);
+  }
+
+  @Query(() => [ID], {
+    description: `Which of the given ids (at most ${MAX_KNOWN_CUSTOMER_IDS}) are customers of your organization, in the order given; nothing else about them. For services that check a reference, such as analytics' identify. Any role, and API keys with EVENTS_WRITE.`,
+  })
+  async knownCustomerIds(
+    @Arg("ids", () => [ID]) ids: string[],
+    @Ctx() ctx: CustomersContext,
+  ): Promise<string[]> {
+    const viewer = requireViewer(ctx.viewer);
+    if (ids.length > MAX_KNOWN_CUSTOMER_IDS)
+      throw badUserInput(`knownCustomerIds takes at most ${MAX_KNOWN_CUSTOMER_IDS} ids.`, "ids");
+    const candidates = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    if (candidates.length === 0) return [];
+    const rows: { id: string }[] = await ctx.dataSource.query(
+      `SELECT id FROM customers WHERE organization_id = $1 AND id = ANY($2::uuid[])`,
+      [viewer.organizationId, candidates],
+    );
+    const known = new Set(rows.map((row) => row.id));
+    return ids.filter((id) => isUuid(id) && known.has(id.toLowerCase()));
   }
 
   @Query(() => CustomerConnection, {

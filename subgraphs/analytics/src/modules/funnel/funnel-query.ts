@@ -1,0 +1,169 @@
+import type { DataSource } from "typeorm";
+import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
+import type { EventFilter } from "../timeseries/event-filter.input";
+import { countedAttempt, type FunnelRules } from "./funnel-engine";
+import { FunnelOrder } from "./funnel.input";
+import type { FunnelSpec } from "./funnel-spec";
+
+/** How one actor went through a funnel: its counted attempt. */
+export interface ActorOutcome {
+  /** The actor's customer; null for an anonymous visitor. */
+  customerId: string | null;
+  /** Steps reached, 1 to the funnel's length (actors reaching none are left out). */
+  level: number;
+  /** When its steps happened (microseconds from the range's start); empty for UNORDERED. */
+  stepTimes: number[];
+  /** The breakdown property of the attempt's first event (null without one, or no breakdown). */
+  group: string | null;
+}
+
+/** Bytes per event in an actor's sequence: int8 microseconds, int4 step mask, int4 exclusion mask. */
+const EVENT_BYTES = 16;
+
+/**
+ * One actor's events of the funnel, as the statement returns them: the actor, its events in order
+ * packed in `seq` ({@link EVENT_BYTES} each), and the breakdown values of its events (null for
+ * events that cannot start an attempt).
+ */
+interface SequenceRow {
+  customer_id: string | null;
+  anonymous_id: string | null;
+  seq: Buffer;
+  breakdown?: (string | null)[];
+}
+
+/**
+ * The counted attempt of every actor of the funnel that has one, from one SQL statement: the
+ * events in [from, to) of the organization that have an actor and pass the funnel's filter (for
+ * ORDERED and UNORDERED only those of the steps' and exclusions' types and filters; STRICT needs
+ * all of them, any event between two steps breaking it), grouped per actor and packed in time,
+ * type, then id order, each with a mask of the steps and exclusions it matches; actors without an event that
+ * could start an attempt are left out by the statement. The step logic (funnel-engine.ts) runs here
+ * on each actor's sequence.
+ */
+export async function queryFunnelOutcomes(
+  dataSource: DataSource,
+  organizationId: string,
+  spec: FunnelSpec,
+): Promise<ActorOutcome[]> {
+  const { sql, params } = funnelSequencesSql(organizationId, spec);
+  const rows: SequenceRow[] = await dataSource.query(sql, params);
+  const rules: FunnelRules = {
+    order: spec.order,
+    steps: spec.steps.length,
+    windowMicros: spec.windowSeconds * 1_000_000,
+    exclusions: spec.exclusions,
+  };
+  const outcomes: ActorOutcome[] = [];
+  for (const row of rows) {
+    const events = unpack(row.seq);
+    const attempt = countedAttempt(events, rules);
+    if (attempt.level === 0) continue;
+    outcomes.push({
+      customerId: row.customer_id,
+      level: attempt.level,
+      stepTimes: attempt.stepTimes,
+      group: row.breakdown?.[attempt.start] ?? null,
+    });
+  }
+  return outcomes;
+}
+
+/** The statement of {@link queryFunnelOutcomes} and its parameters. */
+export function funnelSequencesSql(
+  organizationId: string,
+  spec: FunnelSpec,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [
+    organizationId,
+    spec.range.from.toISOString(),
+    spec.range.to.toISOString(),
+  ];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const matches = (type: string, filter: EventFilter | null) =>
+    `(${[`e.type = ${p(type)}`, ...eventFilterSql(filter, p)].join(" AND ")})`;
+  const stepConditions = spec.steps.map((step) => matches(step.type, step.filter));
+  const exclusionConditions = spec.exclusions.map((x) => matches(x.type, x.filter));
+  const mask = (conditions: string[]) =>
+    conditions.length === 0
+      ? "0"
+      : conditions.map((c, bit) => `(CASE WHEN ${c} THEN ${1 << bit} ELSE 0 END)`).join(" | ");
+  const where = [
+    "e.organization_id = $1",
+    `e."timestamp" >= $2::timestamptz`,
+    `e."timestamp" < $3::timestamptz`,
+    hasActorSql("e"),
+    ...eventFilterSql(spec.filter, p),
+  ];
+  if (spec.order !== FunnelOrder.STRICT)
+    where.push(`(${[...stepConditions, ...exclusionConditions].join(" OR ")})`);
+  // Which events can start an attempt: step 1's; UNORDERED, any step's.
+  const starts = spec.order === FunnelOrder.UNORDERED ? "s.steps <> 0" : "(s.steps & 1) <> 0";
+  // Events of the same time in type, then id order. Without conditions on properties or campaigns
+  // (nor a breakdown), two events of an actor of the same type and time match the same steps and
+  // exclusions, so their order changes nothing: the statement then needs no id and reads the
+  // covering index alone.
+  const order = readsEventDetails(spec)
+    ? `ORDER BY s."timestamp", s.type, s.id`
+    : `ORDER BY s."timestamp", s.type`;
+  const breakdown = spec.breakdown
+    ? `, array_agg(CASE WHEN ${starts} THEN s.breakdown_value END ${order}) AS breakdown`
+    : "";
+  const value = spec.breakdown ? `, e.properties ->> ${p(spec.breakdown)} AS breakdown_value` : "";
+  const sql = `
+    SELECT s.customer_id, s.anonymous_id,
+           string_agg(int8send(s.micros) || int4send(s.steps) || int4send(s.exclusions), ''::bytea ${order}) AS seq${breakdown}
+      FROM (SELECT e.customer_id, CASE WHEN e.customer_id IS NULL THEN e.anonymous_id END COLLATE "C" AS anonymous_id,
+                   e."timestamp", e.type COLLATE "C" AS type${readsEventDetails(spec) ? `, e.id COLLATE "C" AS id` : ""},
+                   round(date_part('epoch', e."timestamp" - $2::timestamptz) * 1000000)::int8 AS micros,
+                   ${mask(stepConditions)} AS steps, ${mask(exclusionConditions)} AS exclusions${value}
+              FROM events e
+             WHERE ${where.join(" AND ")}) s
+     GROUP BY s.customer_id, s.anonymous_id
+    HAVING bool_or(${starts})`;
+  return { sql, params };
+}
+
+/** True when a condition or the breakdown reads more of an event than its type, time and actor. */
+function readsEventDetails(spec: FunnelSpec): boolean {
+  const detailed = (filter: EventFilter | null) =>
+    Boolean(
+      filter?.campaignId || (filter?.properties && Object.keys(filter.properties).length > 0),
+    );
+  return (
+    spec.breakdown !== null ||
+    detailed(spec.filter) ||
+    spec.steps.some((step) => detailed(step.filter)) ||
+    spec.exclusions.some((exclusion) => detailed(exclusion.filter))
+  );
+}
+
+/** The arrays actors are unpacked into, kept from one actor to the next. */
+let unpacked = {
+  times: new Float64Array(4096),
+  steps: new Int32Array(4096),
+  exclusions: new Int32Array(4096),
+};
+
+/**
+ * An actor's packed sequence as the engine's arrays (in {@link unpacked}: valid until the next
+ * actor's).
+ */
+function unpack(seq: Buffer) {
+  const length = seq.length / EVENT_BYTES;
+  if (unpacked.times.length < length) {
+    const size = Math.max(length, unpacked.times.length * 2);
+    unpacked = {
+      times: new Float64Array(size),
+      steps: new Int32Array(size),
+      exclusions: new Int32Array(size),
+    };
+  }
+  const { times, steps, exclusions } = unpacked;
+  for (let i = 0, at = 0; i < length; i++, at += EVENT_BYTES) {
+    times[i] = seq.readUInt32BE(at) * 4_294_967_296 + seq.readUInt32BE(at + 4);
+    steps[i] = seq.readInt32BE(at + 8);
+    exclusions[i] = seq.readInt32BE(at + 12);
+  }
+  return { length, times, steps, exclusions };
+}
