@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -99,7 +99,14 @@ beforeAll(async () => {
     CUSTOMERS_PORT: String(customers),
     ANALYTICS_PORT: String(analytics),
   };
-  launcher = spawn(process.execPath, [path.join(ROOT, "dist/stack/main.js")], {
+  // `npm start` as npm runs it (its script in `sh -c`, after the build the global setup did): a
+  // signal npm forwards to the shell must reach the launcher, so the script execs node.
+  const { scripts } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
+  const build = "npm run -s build && ";
+  expect(scripts.start.startsWith(build)).toBe(true);
+  launcher = spawn("sh", ["-c", scripts.start.slice(build.length)], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
