@@ -148,20 +148,7 @@ export async function ingestEvents(
     dataSource,
     rows.map((r) => r.timestamp),
   );
-  const params = [
-    organizationId,
-    rows.map((r) => r.id),
-    rows.map((r) => r.type),
-    rows.map((r) => r.customerId),
-    rows.map((r) => r.campaignId),
-    rows.map((r) => r.timestamp.toISOString()),
-    rows.map((r) => r.value),
-    rows.map((r) => r.properties),
-    rows.map((r) => r.anonymousId),
-  ];
-  const anonymousIds = [
-    ...new Set(rows.flatMap((r) => (r.anonymousId !== null ? [r.anonymousId] : []))),
-  ];
+  const { text, values: params, anonymousIds } = ingestStatement(organizationId, rows);
   const prepared = rows.length <= PREPARED_BATCH_MAX;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -175,18 +162,13 @@ export async function ingestEvents(
               );
               return query<StoredEvent>(
                 prepared ? "analytics.ingest-events-identified" : null,
-                INGEST_RESOLVING_IDENTITIES_SQL,
+                text,
                 params,
               );
             })
           : prepared
-            ? await queryPrepared<StoredEvent>(
-                dataSource,
-                "analytics.ingest-events",
-                INGEST_SQL,
-                params,
-              )
-            : await dataSource.query(INGEST_SQL, params);
+            ? await queryPrepared<StoredEvent>(dataSource, "analytics.ingest-events", text, params)
+            : await dataSource.query(text, params);
       return inBatchOrder(stored, rows);
     } catch (error) {
       const code = sqlStateOf(error);
@@ -196,6 +178,35 @@ export async function ingestEvents(
       throw error;
     }
   }
+}
+
+/**
+ * The statement that stores `rows` and its parameters, as {@link ingestEvents} runs it; the batch's
+ * distinct anonymous ids (non-empty: the statement resolves identities and must run after their
+ * shared locks, in a transaction). The ingest benchmark EXPLAINs it.
+ */
+export function ingestStatement(
+  organizationId: string,
+  rows: EventRow[],
+): { text: string; values: unknown[]; anonymousIds: string[] } {
+  const anonymousIds = [
+    ...new Set(rows.flatMap((r) => (r.anonymousId !== null ? [r.anonymousId] : []))),
+  ];
+  return {
+    text: anonymousIds.length > 0 ? INGEST_RESOLVING_IDENTITIES_SQL : INGEST_SQL,
+    values: [
+      organizationId,
+      rows.map((r) => r.id),
+      rows.map((r) => r.type),
+      rows.map((r) => r.customerId),
+      rows.map((r) => r.campaignId),
+      rows.map((r) => r.timestamp.toISOString()),
+      rows.map((r) => r.value),
+      rows.map((r) => r.properties),
+      rows.map((r) => r.anonymousId),
+    ],
+    anonymousIds,
+  };
 }
 
 /**
