@@ -8,6 +8,9 @@ import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
 import { IdentityResolver } from "./modules/actors/identity.resolver";
 import { FunnelResolver, FunnelStepResolver } from "./modules/funnel/funnel.resolver";
 import { RetentionCohortResolver, RetentionResolver } from "./modules/retention/retention.resolver";
+import { StickinessResolver } from "./modules/stickiness/stickiness.resolver";
+import { LifecycleResolver } from "./modules/lifecycle/lifecycle.resolver";
+import { PathsResolver } from "./modules/paths/paths.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
 import {
   CampaignPerformanceResolver,
@@ -66,6 +69,9 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         FunnelStepResolver,
         RetentionResolver,
         RetentionCohortResolver,
+        StickinessResolver,
+        LifecycleResolver,
+        PathsResolver,
         TimeseriesResolver,
         SegmentationResolver,
         SegmentResolver,

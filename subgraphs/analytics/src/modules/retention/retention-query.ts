@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
-import { INTERVAL_UNIT } from "../timeseries/interval";
+import { intervalBoundsSql } from "../timeseries/interval-bounds";
 import type { RetentionSpec } from "./retention-spec";
 import { RetentionType } from "./retention-type";
 
@@ -19,13 +19,11 @@ export interface CohortRow {
  * The CTEs every retention statement starts with: `bounds` (one row: `bounds`, the start of every
  * cohort's interval, aligned in the time zone by PostgreSQL's calendar, then `to`), and `members`
  * (customer_id, anonymous_id, cohort: the actors of each cohort; computed once however often the
- * statement reads it). An event's interval is its
- * `width_bucket` in `bounds`, 1 for the first cohort's.
+ * statement reads it). An event's interval is its `width_bucket` in `bounds`, 1 for the first
+ * cohort's ({@link intervalBoundsSql}).
  */
 function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string {
-  const unit = p(INTERVAL_UNIT[spec.interval]);
   const to = p(spec.range.to.toISOString());
-  const zone = p(spec.range.timezone);
   const filter = eventFilterSql(spec.filter, p);
   const start = p(spec.startEvent);
   const startEvents = [
@@ -45,11 +43,7 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
            FROM events e, bounds b
           WHERE ${startEvents} AND e."timestamp" >= b.bounds[1] AND e."timestamp" < ${to}::timestamptz`;
   return `
-    bounds AS (
-      SELECT array_agg(s ORDER BY s) || ${to}::timestamptz AS bounds
-        FROM generate_series(date_trunc(${unit}, ${p(spec.range.from.toISOString())}::timestamptz, ${zone}),
-                             ${to}::timestamptz - interval '1 microsecond', ('1 ' || ${unit})::interval, ${zone}) AS s
-    ),
+    bounds AS (${intervalBoundsSql(spec.interval, spec.range, p)}),
     members AS MATERIALIZED (
       SELECT m.customer_id, m.anonymous_id, m.bucket - 1 AS cohort
         FROM (${members}) m

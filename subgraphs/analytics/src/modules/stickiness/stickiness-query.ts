@@ -1,0 +1,42 @@
+import type { DataSource } from "typeorm";
+import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
+import { intervalBoundsSql } from "../timeseries/interval-bounds";
+import type { IntervalQuerySpec } from "../actors/people-interval";
+import type { StickinessBucket } from "./stickiness.type";
+
+/**
+ * Stickiness in one SQL statement: the intervals of the range ({@link intervalBoundsSql}: `from`
+ * rounded down to its interval, as retention's cohorts); per actor the number of distinct
+ * intervals with the event (events of [first interval's start, to) passing the filter); per n =
+ * 1..N the actors with exactly n, zeros included, in order of n.
+ */
+export async function queryStickiness(
+  dataSource: DataSource,
+  organizationId: string,
+  spec: IntervalQuerySpec,
+): Promise<StickinessBucket[]> {
+  const params: unknown[] = [organizationId];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const bounds = intervalBoundsSql(spec.interval, spec.range, p);
+  const conditions = [
+    "e.organization_id = $1",
+    `e.type = ${p(spec.event)}`,
+    hasActorSql("e"),
+    `e."timestamp" >= b.bounds[1]`,
+    `e."timestamp" < b.bounds[array_length(b.bounds, 1)]`,
+    ...eventFilterSql(spec.filter, p),
+  ].join(" AND ");
+  const sql = `
+    WITH bounds AS (${bounds}),
+    actors AS (
+      SELECT ${actorColumnsSql("e")}, count(DISTINCT width_bucket(e."timestamp", b.bounds))::int AS intervals
+        FROM events e, bounds b WHERE ${conditions}
+       GROUP BY 1, 2
+    ),
+    counts AS (SELECT intervals, count(*)::int AS actors FROM actors GROUP BY intervals)
+    SELECT n AS intervals, coalesce(c.actors, 0) AS actors
+      FROM bounds b CROSS JOIN LATERAL generate_series(1, array_length(b.bounds, 1) - 1) AS n
+      LEFT JOIN counts c ON c.intervals = n
+     ORDER BY n`;
+  return dataSource.query(sql, params);
+}
