@@ -153,12 +153,17 @@ export function stickinessChart(canvas) {
   return new Chart(canvas, {
     type: "bar",
     data: { labels: [], datasets: [{ label: "actors", data: [], backgroundColor: "#16a085" }] },
-    options: { ...BASE_OPTIONS, scales: { y: { min: 0 } } },
+    options: {
+      ...BASE_OPTIONS,
+      scales: { x: { title: { display: true, text: "" } }, y: { min: 0 } },
+    },
   });
 }
 
+/** Shows stickiness buckets: one bar per number of intervals, `unit` naming them ("days"). */
 export function setStickiness(chart, buckets, unit) {
-  chart.data.labels = buckets.map((bucket) => `${bucket.intervals} ${unit}`);
+  chart.options.scales.x.title.text = `${unit} with the event`;
+  chart.data.labels = buckets.map((bucket) => String(bucket.intervals));
   chart.data.datasets[0].data = buckets.map((bucket) => bucket.actors);
   chart.update();
 }

@@ -32,6 +32,8 @@ export function readSettings(search) {
     settings[key] = value;
   }
   if (!isTimeZone(settings.tz)) settings.tz = DEFAULTS.tz;
+  settings.steps = eventList(settings.steps).join(",") || DEFAULTS.steps;
+  settings.currency = settings.currency.toUpperCase();
   return settings;
 }
 
