@@ -21,7 +21,7 @@ startStack({ mode: "processes" }).then(
 
   gateway     ${stack.gateway.url}   (GraphQL over HTTP and WebSocket)
   GraphiQL    ${stack.gateway.url.replace(/\/graphql$/, "/graphiql")}  (offline, signed in as the demo admin)
-  dashboard   ${stack.gateway.url.replace(/\/graphql$/, "/dashboard")}  (live KPIs and charts)
+  dashboard   ${stack.gateway.url.replace(/\/graphql$/, "/dashboard")}  (live KPIs, charts, people analytics, alerts)
   users       ${users.url}
   customers   ${customers.url}
   analytics   ${analytics.url}
@@ -30,15 +30,16 @@ startStack({ mode: "processes" }).then(
   Press Ctrl-C to stop.
 `);
     // The first start (or any start without them): segments, churn risks and an alert rule for
-    // the dashboard, computed in the background while the stack serves.
-    void startDemoJobsInBackground(
-      stack.gateway.url,
-      ["analyst@acme.test", "analyst@globex.test"].map((email) => ({
-        email,
-        password: DEMO_PASSWORD,
-      })),
-      log,
-    );
+    // the dashboard, computed in the background while the stack serves (DEMO_JOBS=false: none).
+    if (process.env.DEMO_JOBS !== "false")
+      void startDemoJobsInBackground(
+        stack.gateway.url,
+        ["analyst@acme.test", "analyst@globex.test"].map((email) => ({
+          email,
+          password: DEMO_PASSWORD,
+        })),
+        log,
+      );
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

@@ -292,7 +292,7 @@ async function waitReady(page: Page): Promise<void> {
           .slice(1)
           .map((row) =>
             [...row.querySelectorAll("td[data-value]")].map((td) =>
-              Number((td as HTMLElement).dataset.value),
+              Number(td.getAttribute("data-value")),
             ),
           ),
       );
