@@ -180,7 +180,16 @@ async function waitReady(page: Page): Promise<void> {
 
       const page = await browser.newPage({ viewport: { width: 1440, height: 2400 } });
       const failures: string[] = [];
+      const elsewhere: string[] = [];
       page.on("requestfailed", (request) => failures.push(request.url()));
+      // Offline: every file and call goes to this gateway (no CDN).
+      page.on("request", (request) => {
+        if (
+          !request.url().startsWith(base()) &&
+          !request.url().startsWith(base().replace(/^http/, "ws"))
+        )
+          elsewhere.push(request.url());
+      });
       await page.goto(`${base()}/dashboard?interval=WEEK&tz=Europe%2FBerlin&days=90`);
       // The demo admin first (the page signs in as them), then this file's organization.
       await page.waitForFunction("window.__dashboard?.ready === true", undefined, {
@@ -191,6 +200,11 @@ async function waitReady(page: Page): Promise<void> {
       await page.click("#login button");
       await waitReady(page);
       expect(failures).toEqual([]);
+      expect(elsewhere).toEqual([]);
+      // No line overshoots its data: monotone interpolation or straight lines.
+      const curves = await page.evaluate(`["revenue-chart", "events-chart"].flatMap((id) =>
+        Chart.getChart(id).data.datasets.map((d) => d.cubicInterpolationMode === "monotone" || d.tension === 0))`);
+      expect(curves).toEqual(Array(8).fill(true));
 
       const settings = (await page.evaluate("window.__dashboard.settings")) as Record<
         string,
