@@ -86,7 +86,8 @@ export function renderRetention(element, retention, format) {
       const shade = k === 0 ? "#eef2f7" : `rgba(11, 99, 206, ${(0.08 + rate * 0.85).toFixed(3)})`;
       const ink = k > 0 && rate > 0.5 ? "#fff" : "#1b2430";
       const title = k === 0 ? `${value} actors` : `${value} of ${cohort.size} (${percent(rate)})`;
-      return `<td data-value="${value}" title="${title}" style="background:${shade};color:${ink}">${k === 0 ? value : percent(rate, 0)}</td>`;
+      const text = k === 0 ? value : cohort.size ? percent(rate, 0) : "–";
+      return `<td data-value="${value}" title="${title}" style="background:${shade};color:${ink}">${text}</td>`;
     });
     return `<tr><td class="cohort">${escapeHtml(format(cohort.start))}</td>${cells.join("")}</tr>`;
   });
