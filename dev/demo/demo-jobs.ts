@@ -1,13 +1,16 @@
 import type { Logger } from "#kit/logger";
 
-/** What {@link startDemoJobs} did for one organization. */
+/**
+ * What {@link startDemoJobs} did for one organization, per job: `started` (a background run was
+ * started; for the alert rule: it was added), `present` (the organization had one already), or the
+ * error that refused it (e.g. too few customers for a churn model).
+ */
 export interface DemoJobsOutcome {
-  /** `started`: a background run was started; `present`: the organization had one already. */
-  segmentation: "started" | "present";
-  churnModel: "started" | "present";
-  /** `created`: the demo alert rule was added; `present`: the organization had rules already. */
-  alertRule: "created" | "present";
+  segmentation: DemoJobOutcome;
+  churnModel: DemoJobOutcome;
+  alertRule: DemoJobOutcome;
 }
+export type DemoJobOutcome = "started" | "present" | { failed: string };
 
 /**
  * The demo alert rule: page views over the trailing day above 10, which the demo data crosses, so
@@ -25,8 +28,8 @@ export const DEMO_ALERT_RULE = {
  * Fills what the demo data leaves empty, through the gateway as the given user (an ANALYST or
  * ADMIN): when the organization has no completed segmentation, starts `runSegmentation` in the
  * background (waitSeconds 0); likewise `trainChurnModel`; and when it has no alert rule, adds
- * {@link DEMO_ALERT_RULE}. Resolves as soon as the jobs are started, not when they end; rejects
- * when signing in or a mutation fails.
+ * {@link DEMO_ALERT_RULE}. Resolves as soon as the jobs are started, not when they end, with what
+ * became of each; rejects when signing in or reading what exists fails.
  */
 export async function startDemoJobs(
   gatewayUrl: string,
@@ -58,21 +61,31 @@ export async function startDemoJobs(
     {},
     token,
   );
-  const outcome: DemoJobsOutcome = {
-    segmentation: present.segmentation ? "present" : "started",
-    churnModel: present.churnModel ? "present" : "started",
-    alertRule: present.alertRules.length > 0 ? "present" : "created",
+  // Each job on its own: one refused does not keep the others from starting.
+  const start = async (exists: boolean, mutation: string, variables = {}) => {
+    if (exists) return "present" as const;
+    try {
+      await gql(mutation, variables, token);
+      return "started" as const;
+    } catch (error) {
+      return { failed: (error as Error).message };
+    }
   };
-  if (outcome.segmentation === "started")
-    await gql(`mutation { runSegmentation(input: { waitSeconds: 0 }) { id } }`, {}, token);
-  if (outcome.churnModel === "started")
-    await gql(`mutation { trainChurnModel(input: { waitSeconds: 0 }) { id } }`, {}, token);
-  if (outcome.alertRule === "created")
-    await gql(
+  const outcome: DemoJobsOutcome = {
+    segmentation: await start(
+      Boolean(present.segmentation),
+      `mutation { runSegmentation(input: { waitSeconds: 0 }) { id } }`,
+    ),
+    churnModel: await start(
+      Boolean(present.churnModel),
+      `mutation { trainChurnModel(input: { waitSeconds: 0 }) { id } }`,
+    ),
+    alertRule: await start(
+      present.alertRules.length > 0,
       `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
       { input: DEMO_ALERT_RULE },
-      token,
-    );
+    ),
+  };
   return outcome;
 }
 
@@ -90,13 +103,23 @@ export function startDemoJobsInBackground(
       previous.then(() =>
         startDemoJobs(gatewayUrl, user).then(
           (outcome) => {
-            const started = [
-              outcome.segmentation === "started" && "a segmentation",
-              outcome.churnModel === "started" && "a churn model training",
-              outcome.alertRule === "created" && "the demo alert rule",
-            ].filter(Boolean);
+            const names = {
+              segmentation: "a segmentation",
+              churnModel: "a churn model training",
+              alertRule: "the demo alert rule",
+            };
+            const started = (Object.keys(names) as (keyof DemoJobsOutcome)[])
+              .filter((job) => outcome[job] === "started")
+              .map((job) => names[job]);
             if (started.length)
               log.info(`demo data for ${user.email}: started ${started.join(", ")}`);
+            for (const job of Object.keys(names) as (keyof DemoJobsOutcome)[]) {
+              const result = outcome[job];
+              if (typeof result === "object")
+                log.warn(
+                  `demo data for ${user.email}: ${names[job]} was refused: ${result.failed}`,
+                );
+            }
           },
           (error: Error) =>
             log.warn(`demo jobs for ${user.email} were not started: ${error.message}`),

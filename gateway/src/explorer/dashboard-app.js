@@ -89,9 +89,12 @@ async function panel(name, element, query, variables, render) {
   state.panels[name] = entry;
   try {
     const data = await gql(query, variables);
+    // A later load of this panel (the settings changed meanwhile) has the last word.
+    if (state.panels[name] !== entry) return;
     entry.view = render(data);
     entry.status = "ok";
   } catch (error) {
+    if (state.panels[name] !== entry) return;
     entry.status = "error";
     entry.error = error.message;
     if (element) element.innerHTML = `<p class="error">${error.message.replace(/</g, "&lt;")}</p>`;
