@@ -18,6 +18,7 @@ import {
 } from "./harness/query-cases";
 import type { BenchOutcome, ResultRow } from "./harness/report";
 import { generateEvents } from "./generate-events";
+import { compareInsightsWithSql, insightCases } from "./insight-queries";
 import { comparePeopleWithSql, peopleCases } from "./people-queries";
 
 /** The data set. */
@@ -181,7 +182,8 @@ export async function runQueriesBenchmark(
     },
   ];
   const people = peopleCases(to);
-  cases.push(...people.cases);
+  const insights = insightCases(to);
+  cases.push(...people.cases, ...insights.cases);
   const chosen = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
   const measuredCases = cases.filter((item) => chosen(item.name));
 
@@ -264,16 +266,27 @@ export async function runQueriesBenchmark(
     notes.push(`queries: the reference SQL failed: ${(error as Error).message}`);
   }
   try {
-    const measuredPeople = people.cases.filter((item) => chosen(item.name));
+    const measuredPeople = [...people.cases, ...insights.cases].filter((item) => chosen(item.name));
     if (measuredPeople.length > 0) {
-      for (const reference of await comparePeopleWithSql(
-        pool,
-        organization.organizationId,
-        people,
-        new Set(measuredPeople.map((item) => item.name)),
-        seconds,
-        ctx.log,
-      )) {
+      const names = new Set(measuredPeople.map((item) => item.name));
+      for (const reference of [
+        ...(await comparePeopleWithSql(
+          pool,
+          organization.organizationId,
+          people,
+          names,
+          seconds,
+          ctx.log,
+        )),
+        ...(await compareInsightsWithSql(
+          pool,
+          organization.organizationId,
+          insights,
+          names,
+          seconds,
+          ctx.log,
+        )),
+      ]) {
         notes.push(reference.note);
         const row = rows.find((r) => r.benchmark.includes(`${reference.name} (`));
         if (!row) continue;

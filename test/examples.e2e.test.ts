@@ -52,6 +52,9 @@ describe("docs/examples.graphql", () => {
         "Identify",
         "SignupFunnel",
         "WeeklyRetention",
+        "DailyStickiness",
+        "WeeklyLifecycle",
+        "PathsFromPageView",
       ]),
     );
     const schema = Supergraph.build(

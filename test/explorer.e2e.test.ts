@@ -92,6 +92,32 @@ if (!("path" in browserAvailable))
       await page.screenshot({ path: path.join(artifacts, "graphiql-subscription.png") });
       await page.close();
     }, 90_000);
+
+    it("opens a tab for each people insight, each running as the demo admin", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${base()}/graphiql`);
+      await page.waitForSelector(".graphiql-execute-button", { timeout: 30_000 });
+      await page.waitForFunction("document.body.innerText.includes('Bearer ')", undefined, {
+        timeout: 15_000,
+      });
+      for (const [tab, field] of [
+        ["DailyStickiness", '"intervals"'],
+        ["WeeklyLifecycle", '"resurrecting"'],
+        ["PathsFromPageView", '"source"'],
+      ]) {
+        await page.click(`.graphiql-tab:has-text('${tab}')`, { timeout: 10_000 });
+        // GraphiQL reads the tab's operation name from its editor a moment after the switch.
+        await page.waitForTimeout(1000);
+        await page.click(".graphiql-execute-button");
+        await page.waitForFunction(
+          `document.querySelector('.result-window')?.textContent?.includes('${field}')`,
+          undefined,
+          { timeout: 30_000 },
+        );
+        expect(await page.locator(".result-window").textContent()).not.toContain('"errors"');
+      }
+      await page.close();
+    }, 90_000);
   },
 );
 

@@ -273,11 +273,73 @@ describe("people analytics", () => {
     },
   );
 
+  it.each(["the gateway", "the analytics subgraph"])(
+    "stickiness, lifecycle and paths through %s read only the caller's events",
+    async (through) => {
+      const url = through === "the gateway" ? undefined : supergraph.stack.subgraphs.analytics.url;
+      const INSIGHTS = `query($from: DateTime!, $to: DateTime!) {
+        stickiness(event: "page_view", from: $from, to: $to) { intervals actors }
+        lifecycle(event: "page_view", from: $from, to: $to, interval: DAY) { bucket new returning resurrecting }
+        paths(from: $from, to: $to, top: 1000) { count } }`;
+      const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+      const ask = async (token: string) => {
+        const { body } = await supergraph.request(INSIGHTS, {
+          token,
+          url,
+          variables: { from, to: TO },
+        });
+        expect(body.errors).toBeUndefined();
+        return body.data!;
+      };
+      const own = await ask(globex);
+      // Globex's actors of each day (UTC), from its events alone.
+      const days = await supergraph.sql(
+        "analytics",
+        `SELECT date_trunc('day', "timestamp", 'UTC') AS day, count(DISTINCT coalesce(customer_id::text, anonymous_id))::int AS actors
+           FROM events WHERE organization_id = $1 AND type = 'page_view'
+            AND "timestamp" >= date_trunc('day', $2::timestamptz, 'UTC') AND "timestamp" < $3
+          GROUP BY 1`,
+        [globexOrganizationId, from, TO],
+      );
+      const [{ actors }] = await supergraph.sql(
+        "analytics",
+        `SELECT count(DISTINCT coalesce(customer_id::text, anonymous_id))::int AS actors
+           FROM events WHERE organization_id = $1 AND type = 'page_view'
+            AND "timestamp" >= date_trunc('day', $2::timestamptz, 'UTC') AND "timestamp" < $3`,
+        [globexOrganizationId, from, TO],
+      );
+      expect(actors).toBeGreaterThan(0);
+      expect(own.stickiness.reduce((sum: number, b: any) => sum + b.actors, 0)).toBe(actors);
+      const active = new Map(days.map((d: any) => [new Date(d.day).toISOString(), d.actors]));
+      for (const point of own.lifecycle)
+        expect(point.new + point.returning + point.resurrecting).toBe(
+          active.get(point.bucket) ?? 0,
+        );
+      // A new organization sees nothing where Acme and Globex have events.
+      const empty = await ask((await supergraph.signUp()).accessToken);
+      expect(empty.stickiness.every((b: any) => b.actors === 0)).toBe(true);
+      expect(empty.lifecycle.every((p: any) => p.new + p.returning + p.resurrecting === 0)).toBe(
+        true,
+      );
+      expect(empty.paths).toEqual([]);
+      expect(own.paths.length).toBeGreaterThan(0);
+    },
+  );
+
   it("refuses people queries without a token, at the gateway and at the subgraph", async () => {
-    for (const url of [undefined, supergraph.stack.subgraphs.analytics.url]) {
-      const { body } = await supergraph.request(PEOPLE, { url, variables: { from: FROM, to: TO } });
-      expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    }
+    const INSIGHTS = [
+      `query($from: DateTime!, $to: DateTime!) { stickiness(event: "page_view", from: $from, to: $to) { actors } }`,
+      `query($from: DateTime!, $to: DateTime!) { lifecycle(event: "page_view", from: $from, to: $to, interval: DAY) { new } }`,
+      `query($from: DateTime!, $to: DateTime!) { paths(from: $from, to: $to) { count } }`,
+    ];
+    for (const url of [undefined, supergraph.stack.subgraphs.analytics.url])
+      for (const query of [PEOPLE, ...INSIGHTS]) {
+        const { body } = await supergraph.request(query, {
+          url,
+          variables: { from: FROM, to: TO },
+        });
+        expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      }
   });
 
   it("identify cannot reach another organization: its customers are unknown, its visitors untouched", async () => {

@@ -155,12 +155,12 @@ export function passes(
   return true;
 }
 
-const ms = (event: SentEvent) => new Date(event.timestamp).getTime();
+export const ms = (event: SentEvent) => new Date(event.timestamp).getTime();
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Events in time order; at the same time, in type order, then id order. */
-function chronological(events: SentEvent[]): SentEvent[] {
+export function chronological(events: SentEvent[]): SentEvent[] {
   return [...events].sort(
     (a, b) => ms(a) - ms(b) || compare(a.type, b.type) || compare(a.id, b.id),
   );
@@ -431,7 +431,7 @@ function localMidnight(zone: string, year: number, month: number, day: number): 
  * The number of the interval an instant is in, counted in the zone's calendar: days since
  * 1970-01-01, weeks since Monday 1969-12-29, months since January 1970; and that interval's start.
  */
-function intervalOf(zone: string, interval: RetentionQuery["interval"], at: number) {
+export function intervalOf(zone: string, interval: RetentionQuery["interval"], at: number) {
   const { year, month, day } = localDate(zone, at);
   const days = Date.UTC(year, month - 1, day) / 86_400_000;
   if (interval === "DAY") return { number: days, start: localMidnight(zone, year, month, day) };

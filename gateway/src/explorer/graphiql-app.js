@@ -74,11 +74,40 @@ subscription Live {
   eventTracked { type value timestamp customer { name } }
 }
 `;
+// One tab more for each people insight, over the demo data (docs/examples.graphql has them too).
+const insightTabs = [
+  `# For n = 1, 2, ...: the actors who viewed pages on exactly n of the 30 Berlin days of November.
+query DailyStickiness {
+  stickiness(event: "page_view", from: "2026-10-31T23:00:00Z", to: "2026-11-30T23:00:00Z", interval: DAY, timezone: "Europe/Berlin") {
+    intervals actors
+  }
+}
+`,
+  `# Each week's buyers: new, returning, resurrecting; and the week before's buyers who did not buy (dormant).
+query WeeklyLifecycle {
+  lifecycle(event: "purchase", from: "2026-10-05T00:00:00Z", to: "2026-11-30T00:00:00Z", interval: WEEK) {
+    bucket new returning resurrecting dormant
+  }
+}
+`,
+  `# What visitors do after a page view, in sessions split at 30 minutes of quiet.
+query PathsFromPageView {
+  paths(from: "2026-11-01T00:00:00Z", to: "2026-11-15T00:00:00Z", startEvent: "page_view", depth: 4, top: 20) {
+    step source target count
+  }
+}
+`,
+];
+const defaultHeaders = JSON.stringify(token ? { Authorization: `Bearer ${token}` } : {}, null, 2);
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
     fetcher,
     defaultQuery,
-    defaultHeaders: JSON.stringify(token ? { Authorization: `Bearer ${token}` } : {}, null, 2),
+    defaultHeaders,
+    defaultTabs: [defaultQuery, ...insightTabs].map((query) => ({
+      query,
+      headers: defaultHeaders,
+    })),
     defaultEditorToolsVisibility: "headers",
   }),
 );
