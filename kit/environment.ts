@@ -21,6 +21,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   DATA_DIR: "text",
   DEMO_DATA: "boolean",
   DEMO_DATA_AS_OF: "date",
+  DEMO_JOBS: "boolean",
   GATEWAY_PORT: "port",
   GATEWAY_WORKERS: "text",
   USERS_PORT: "port",

@@ -4,6 +4,7 @@
 // the gateway, the subgraphs and PostgreSQL in that order.
 import { createLogger } from "#kit/logger";
 import { DEMO_PASSWORD } from "#dev/demo/demo-dataset";
+import { startDemoJobsInBackground } from "#dev/demo/demo-jobs";
 import { exitOnEnvironmentProblems } from "#kit/environment";
 import { startTracing } from "#kit/tracing";
 import { startStack } from "./start-stack";
@@ -20,7 +21,7 @@ startStack({ mode: "processes" }).then(
 
   gateway     ${stack.gateway.url}   (GraphQL over HTTP and WebSocket)
   GraphiQL    ${stack.gateway.url.replace(/\/graphql$/, "/graphiql")}  (offline, signed in as the demo admin)
-  dashboard   ${stack.gateway.url.replace(/\/graphql$/, "/dashboard")}  (live KPIs and charts)
+  dashboard   ${stack.gateway.url.replace(/\/graphql$/, "/dashboard")}  (live KPIs, charts, people analytics, alerts)
   users       ${users.url}
   customers   ${customers.url}
   analytics   ${analytics.url}
@@ -28,6 +29,17 @@ startStack({ mode: "processes" }).then(
   Demo login: admin@acme.test / ${DEMO_PASSWORD}  (also analyst@ and viewer@; a second tenant at globex.test)
   Press Ctrl-C to stop.
 `);
+    // The first start (or any start without them): segments, churn risks and an alert rule for
+    // the dashboard, computed in the background while the stack serves (DEMO_JOBS=false: none).
+    if (process.env.DEMO_JOBS !== "false")
+      void startDemoJobsInBackground(
+        stack.gateway.url,
+        ["analyst@acme.test", "analyst@globex.test"].map((email) => ({
+          email,
+          password: DEMO_PASSWORD,
+        })),
+        log,
+      );
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

@@ -161,7 +161,7 @@ if (!("path" in browserAvailable))
       });
       const artifacts = path.resolve(__dirname, "artifacts");
       await mkdir(artifacts, { recursive: true });
-      await page.screenshot({ path: path.join(artifacts, "dashboard.png") });
+      await page.screenshot({ path: path.join(artifacts, "dashboard.png"), fullPage: true });
       await page.close();
     }, 90_000);
   },

@@ -92,6 +92,8 @@ beforeAll(async () => {
     ...process.env,
     NODE_ENV: "test",
     LOG_LEVEL: "info",
+    // The run's demo organization is shared with the other tests: no background jobs on it.
+    DEMO_JOBS: "false",
     DATA_DIR: dataDir,
     DATABASE_URL: process.env[TEST_ENV.serverUrl],
     GATEWAY_PORT: String(gateway),

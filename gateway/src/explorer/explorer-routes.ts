@@ -72,6 +72,9 @@ export function explorerRoutes(): Record<string, RouteHandler> {
     ),
     [DASHBOARD_PATH]: fileRoute(path.join(here, "dashboard.html")),
     [`${DASHBOARD_PATH}/app.js`]: fileRoute(path.join(here, "dashboard-app.js")),
+    [`${DASHBOARD_PATH}/charts.js`]: fileRoute(path.join(here, "dashboard-charts.js")),
+    [`${DASHBOARD_PATH}/panels.js`]: fileRoute(path.join(here, "dashboard-panels.js")),
+    [`${DASHBOARD_PATH}/settings.js`]: fileRoute(path.join(here, "dashboard-settings.js")),
     [`${DASHBOARD_PATH}/assets/chart.js`]: fileRoute(
       path.join(packageDir("chart.js"), "dist/chart.umd.min.js"),
     ),
@@ -97,7 +100,7 @@ export function landingPage(graphqlUrl: string): string {
 <p>This is the GraphQL endpoint: POST queries here, or open a subscription over WebSocket on the same URL.</p>
 <ul>
 <li><a href="${GRAPHIQL_PATH}">GraphiQL</a>, served by this gateway: works offline, signs in as the demo admin, runs subscriptions.</li>
-<li><a href="${DASHBOARD_PATH}">The live dashboard</a>: KPIs, revenue and events updating live, segments, churn risks.</li>
+<li><a href="${DASHBOARD_PATH}">The live dashboard</a>: KPIs, revenue and events with anomaly bands updating live, funnel, retention, lifecycle, stickiness, top paths, alerts, segments, churn risks.</li>
 <li><a href="${sandbox}">Apollo Sandbox</a> (needs internet; use <code>${graphqlUrl}</code> as the endpoint).</li>
 </ul></body></html>`;
 }

@@ -4,6 +4,7 @@ import { CreateOrganizationsAndUsers1763900000000 } from "../migrations/17639000
 import { CreateRefreshTokensAndApiKeys1763900001000 } from "../migrations/1763900001000-CreateRefreshTokensAndApiKeys";
 import { AddCustomersWriteScope1763900002000 } from "../migrations/1763900002000-AddCustomersWriteScope";
 import { KeyUsersByOrganization1763900050000 } from "../migrations/1763900050000-KeyUsersByOrganization";
+import { AddOrganizationCurrency1763900090000 } from "../migrations/1763900090000-AddOrganizationCurrency";
 import { ApiKeyEntity } from "./modules/api-key/api-key.entity";
 import { OrganizationEntity } from "./modules/organization/organization.entity";
 import { UserEntity } from "./modules/user/user.entity";
@@ -19,6 +20,7 @@ export function createUsersDataSource(url: string): DataSource {
       CreateRefreshTokensAndApiKeys1763900001000,
       AddCustomersWriteScope1763900002000,
       KeyUsersByOrganization1763900050000,
+      AddOrganizationCurrency1763900090000,
     ],
   });
 }

@@ -9,6 +9,10 @@ export class OrganizationEntity {
   @Column("text")
   name: string;
 
+  /** ISO 4217 code money is reported in; "USD" by default. */
+  @Column("char", { length: 3, default: "USD" })
+  currency: string;
+
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt: Date;
 }

@@ -8,4 +8,10 @@ export class Organization {
 
   @Field()
   name: string;
+
+  @Field({
+    description:
+      'The ISO 4217 code (e.g. "EUR") money is reported in, as by the dashboard\'s KPIs: "USD" until an ADMIN sets another with setOrganizationCurrency. Event values carry no currency of their own.',
+  })
+  currency: string;
 }
