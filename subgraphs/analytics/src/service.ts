@@ -26,6 +26,7 @@ import {
   type AnalyticsReadsOptions,
 } from "./read-replica";
 import { buildAnalyticsSchema } from "./schema";
+import { runInBackground } from "#kit/database/query-counter";
 
 export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
   /**
@@ -101,11 +102,16 @@ export function startAnalyticsService(
               log.error(`the sweep for interrupted jobs failed: ${error.message}`),
             );
         await sweep();
-        jobSweep = setInterval(sweep, options.jobSweepIntervalMs ?? JOB_SWEEP_INTERVAL_MS).unref();
+        // The service's own loops: their statements are background work (see sqlQueryCount).
+        jobSweep = runInBackground(() =>
+          setInterval(sweep, options.jobSweepIntervalMs ?? JOB_SWEEP_INTERVAL_MS).unref(),
+        );
         const pubsub = createPubSubFromEnv("analytics");
         await pubsub.ready?.();
-        realtime = new RealtimeHub(pubsub, reads);
-        alerts = new AlertEvaluator(reads, realtime, log, { clock });
+        const hub = new RealtimeHub(pubsub, reads);
+        realtime = hub;
+        const replica = reads;
+        alerts = runInBackground(() => new AlertEvaluator(replica, hub, log, { clock }));
         const secrets = await SecretBox.load(options.keysDir ?? path.join(dataDir(), "keys"));
         alerting = { secrets, clock };
         dispatcher = new NotificationDispatcher(dataSource, secrets, log, {
@@ -116,7 +122,8 @@ export function startAnalyticsService(
           },
         });
         // Replicas that must not call out (no egress) leave delivery and escalation to the others.
-        if (process.env.ALERT_DELIVERY_ENABLED !== "false") dispatcher.start();
+        if (process.env.ALERT_DELIVERY_ENABLED !== "false")
+          runInBackground(() => dispatcher!.start());
         // Partitions for the months ahead, and retention, now and every 6 hours.
         const maintain = () =>
           maintainEventPartitions(dataSource, eventRetentionMonthsFromEnv())
@@ -131,7 +138,7 @@ export function startAnalyticsService(
               log.error(`event partition maintenance failed: ${error.message}`),
             );
         await maintain();
-        partitionMaintenance = setInterval(maintain, 6 * 3_600_000).unref();
+        partitionMaintenance = runInBackground(() => setInterval(maintain, 6 * 3_600_000).unref());
       },
       stop: async () => {
         clearInterval(partitionMaintenance);

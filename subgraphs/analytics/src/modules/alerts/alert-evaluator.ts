@@ -10,6 +10,7 @@ import { Interval } from "../timeseries/interval";
 import { recordEvaluation, type Crossing } from "./alert-firing";
 import { listAlertRules, type AlertMessage } from "./alert-store";
 import { AlertCondition, type AlertRule } from "./alert.types";
+import { runInBackground } from "#kit/database/query-counter";
 
 export interface AlertEvaluatorOptions {
   /**
@@ -60,15 +61,20 @@ export class AlertEvaluator {
         return;
       this.pending.set(
         organizationId,
-        setTimeout(() => {
-          this.pending.delete(organizationId);
-          void this.evaluateOrganization(organizationId);
-        }, debounceMs),
+        setTimeout(
+          () =>
+            runInBackground(() => {
+              this.pending.delete(organizationId);
+              void this.evaluateOrganization(organizationId);
+            }),
+          debounceMs,
+        ),
       );
     });
-    this.stopListeningToRules = hub.onAlertRulesChanged(
-      (organizationId) => void this.refreshOrganization(organizationId),
+    this.stopListeningToRules = hub.onAlertRulesChanged((organizationId) =>
+      runInBackground(() => void this.refreshOrganization(organizationId)),
     );
+    // Constructed inside runInBackground (service.ts), so the sweep's statements are background work.
     void this.loadOrganizationsWithRules();
     this.sweep = setInterval(() => void this.evaluateAll(), options.sweepMs ?? 30_000);
     this.sweep.unref();

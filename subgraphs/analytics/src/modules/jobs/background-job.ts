@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { ReadReplica } from "#kit/database/read-replica";
+import { runInBackground } from "#kit/database/query-counter";
 
 /** Reports a job's progress, from 0 to 1; awaiting it also lets other requests run. */
 export type ReportProgress = (fraction: number) => Promise<void>;
@@ -73,28 +74,32 @@ export function startBackgroundJob(
         [organizationId, id],
       )
       .catch(() => undefined);
-  beat();
-  const heartbeat = setInterval(beat, options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
-  heartbeat.unref();
-  return work(progress)
-    .finally(() => clearInterval(heartbeat))
-    .then(
-      () =>
-        dataSource.query(
-          `UPDATE ${table} SET status = 'COMPLETED', progress = 1, error = NULL, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
-          [organizationId, id],
-        ),
-      (error: Error) =>
-        dataSource.query(
-          `UPDATE ${table} SET status = 'FAILED', error = $3, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
-          [organizationId, id, error.message],
-        ),
-    )
-    .then(() => reads.noteWrite(organizationId))
-    .then(
-      () => undefined,
-      () => undefined,
-    );
+  // The job outlives the request that started it: its statements are background work.
+  return runInBackground(() => runJob());
+  function runJob(): Promise<void> {
+    beat();
+    const heartbeat = setInterval(beat, options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+    return work(progress)
+      .finally(() => clearInterval(heartbeat))
+      .then(
+        () =>
+          dataSource.query(
+            `UPDATE ${table} SET status = 'COMPLETED', progress = 1, error = NULL, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
+            [organizationId, id],
+          ),
+        (error: Error) =>
+          dataSource.query(
+            `UPDATE ${table} SET status = 'FAILED', error = $3, heartbeat_at = now() WHERE organization_id = $1 AND id = $2`,
+            [organizationId, id, error.message],
+          ),
+      )
+      .then(() => reads.noteWrite(organizationId))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
 }
 
 /** Waits for a job at most `seconds`; resolves true when it ended in time. */

@@ -16,6 +16,7 @@ import { notFound } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { JobStatus } from "./job-status";
+import { runInBackground } from "#kit/database/query-counter";
 
 export enum JobKind {
   SEGMENTATION = "SEGMENTATION",
@@ -77,9 +78,9 @@ async function watchJob(ctx: AnalyticsContext, id: string): Promise<AsyncIterabl
       queue.push(now);
       if (now.status !== JobStatus.RUNNING) return queue.end();
     }
-    timer = setTimeout(() => void poll(), JOB_POLL_MS);
+    timer = setTimeout(() => runInBackground(() => void poll()), JOB_POLL_MS);
   };
-  timer = setTimeout(() => void poll(), JOB_POLL_MS);
+  timer = setTimeout(() => runInBackground(() => void poll()), JOB_POLL_MS);
   return queue;
 }
 

@@ -7,6 +7,7 @@ import { queryMetrics } from "../timeseries/metric-query";
 import type { MetricPoint } from "../timeseries/timeseries.type";
 import { matchesFilter } from "./event-matcher";
 import type { PublishedEvent } from "./published-event";
+import { runInBackground } from "#kit/database/query-counter";
 
 /** What one metricUpdated subscription watches. */
 export interface MetricWatchRequest {
@@ -139,7 +140,7 @@ class MetricWatch {
     if (this.flushing) return void (this.dirtyDuringFlush = true);
     if (this.timer) return;
     const delay = now ? 0 : Math.max(0, this.lastFlushAt + this.coalesceMs - Date.now());
-    this.timer = setTimeout(() => void this.flush(), delay);
+    this.timer = setTimeout(() => runInBackground(() => void this.flush()), delay);
   }
 
   private async flush(): Promise<void> {
@@ -187,7 +188,7 @@ class MetricWatch {
       clearTimeout(this.rolloverTimer);
       if (this.listeners.size > 0)
         this.rolloverTimer = setTimeout(
-          () => this.schedule(true),
+          () => runInBackground(() => this.schedule(true)),
           Math.min(2 ** 31 - 1, currentEnd.getTime() - Date.now() + 50),
         );
     } catch {
