@@ -8,6 +8,7 @@ import { TrackEventsResolver } from "./modules/ingest/track-events.resolver";
 import { IdentityResolver } from "./modules/actors/identity.resolver";
 import { FunnelResolver, FunnelStepResolver } from "./modules/funnel/funnel.resolver";
 import { RetentionCohortResolver, RetentionResolver } from "./modules/retention/retention.resolver";
+import { CohortResolver, CustomerCohortsResolver } from "./modules/cohort/cohort.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
 import {
   CampaignPerformanceResolver,
@@ -83,6 +84,8 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         AlertDeliveryResolver,
         AnomalyResolver,
         JobProgressResolver,
+        CohortResolver,
+        CustomerCohortsResolver,
       ],
       orphanedTypes: [Customer, Campaign, User],
     },

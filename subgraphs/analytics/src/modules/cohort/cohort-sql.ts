@@ -1,0 +1,120 @@
+import { eventFilterSql } from "../actors/actor-sql";
+import { ANY_TYPE } from "../rollups/rollup-keys";
+import { CohortMatch } from "./cohort.input";
+import { parseSegmentId, type CohortDefinition, type CohortRule } from "./cohort-rules";
+
+/**
+ * Cohort membership in SQL (docs/analytics.md, "Cohorts"). Members are drawn from the customers
+ * the analytics subgraph knows of: those with a stored event (their own or an identified
+ * visitor's, marked in `customer_activity`) or an identity link (`identities`). Segments and
+ * churn predictions are computed from customers' events, so their customers are among them.
+ *
+ * Each rule is a set of customers, either given outright (`positive`) or as the known customers
+ * outside a set (`negative`): an event rule with minCount 0 holds for every known customer
+ * without maxCount + 1 such events, customers with no event at all included. ALL intersects the
+ * positive sets and takes the negative ones out; ANY unites them. The known customers are read
+ * only when a negative rule needs them.
+ */
+
+type Param = (value: unknown) => string;
+
+/** How the SQL of one cohort is built: its organization, the time, and optional candidates. */
+export interface MembershipScope {
+  /** The placeholder of the organization id. */
+  organization: string;
+  /** The placeholder of the time that "the last withinDays days" end at (a timestamptz). */
+  now: string;
+  /** The placeholder of a uuid[] of the only customers to consider, or null for all. */
+  candidates: string | null;
+}
+
+type RuleSet = { positive: string } | { negative: string } | "everyone";
+
+/**
+ * SQL selecting the distinct ids (`customer_id`, uuid) of the cohort's members; `p` adds a
+ * parameter and returns its placeholder.
+ */
+export function cohortMembersSql(
+  cohort: CohortDefinition,
+  p: Param,
+  scope: MembershipScope,
+): string {
+  const sets = cohort.rules.map((rule) => ruleSet(rule, p, scope));
+  const positives = sets.flatMap((set) =>
+    typeof set === "object" && "positive" in set ? [set.positive] : [],
+  );
+  const negatives = sets.flatMap((set) =>
+    typeof set === "object" && "negative" in set ? [set.negative] : [],
+  );
+  const known = () => knownCustomersSql(scope);
+  const combine = (parts: string[], operator: "INTERSECT" | "UNION") =>
+    parts.map((part) => `(${part})`).join(` ${operator} `);
+  if (cohort.match === CohortMatch.ALL) {
+    const base = positives.length > 0 ? combine(positives, "INTERSECT") : known();
+    if (negatives.length === 0) return select(base);
+    return select(`(${select(base)}) EXCEPT (${combine(negatives, "UNION")})`);
+  }
+  // ANY: a negative rule holds for the known customers outside its set; "everyone" for all.
+  const parts = [...positives];
+  if (sets.includes("everyone")) parts.push(known());
+  else if (negatives.length > 0)
+    parts.push(`(${known()}) EXCEPT (${combine(negatives, "INTERSECT")})`);
+  return select(combine(parts.map(select), "UNION"));
+}
+
+function select(from: string): string {
+  return `SELECT customer_id FROM (${from}) AS m`;
+}
+
+/** The customers the analytics subgraph knows of: with a stored event or an identity link. */
+function knownCustomersSql(scope: MembershipScope): string {
+  const only = (column: string) =>
+    scope.candidates ? ` AND ${column} = ANY(${scope.candidates}::uuid[])` : "";
+  return `SELECT a.customer_id FROM customer_activity a WHERE a.organization_id = ${scope.organization} AND a.type = '${ANY_TYPE}'${only("a.customer_id")}
+          UNION SELECT i.customer_id FROM identities i WHERE i.organization_id = ${scope.organization}${only("i.customer_id")}`;
+}
+
+function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
+  const only = (column: string) =>
+    scope.candidates ? ` AND ${column} = ANY(${scope.candidates}::uuid[])` : "";
+  if (rule.kind === "segment") {
+    const { runId, index } = parseSegmentId(rule.segmentId)!;
+    return {
+      positive: `SELECT s.customer_id FROM segment_members s
+                  WHERE s.organization_id = ${scope.organization} AND s.run_id = ${p(runId)}::uuid AND s.segment_index = ${p(index)}::int${only("s.customer_id")}`,
+    };
+  }
+  if (rule.kind === "churn")
+    return {
+      positive: `SELECT c.customer_id FROM churn_predictions c
+                  WHERE c.organization_id = ${scope.organization}
+                    AND c.model_id = (SELECT m.id FROM churn_models m WHERE m.organization_id = ${scope.organization} AND m.status = 'COMPLETED' ORDER BY m.trained_at DESC LIMIT 1)
+                    AND c.probability >= ${p(rule.minChurnProbability)}::float8${only("c.customer_id")}`,
+    };
+  // An event rule: count the customer's events of the type passing the filter in the window.
+  const where = [
+    `e.organization_id = ${scope.organization}`,
+    `e.customer_id IS NOT NULL`,
+    `e.type = ${p(rule.event)}`,
+    `e."timestamp" <= ${scope.now}::timestamptz`,
+    ...(rule.withinDays === null
+      ? []
+      : [
+          `e."timestamp" >= ${scope.now}::timestamptz - ${p(rule.withinDays)}::int * interval '1 day'`,
+        ]),
+    ...eventFilterSql(rule.filter, p),
+  ];
+  const counted = (having: string) =>
+    `SELECT e.customer_id FROM events e WHERE ${where.join(" AND ")}${only("e.customer_id")} GROUP BY e.customer_id HAVING ${having}`;
+  if (rule.minCount > 0)
+    return {
+      positive: counted(
+        rule.maxCount === null
+          ? `count(*) >= ${p(rule.minCount)}::int`
+          : `count(*) BETWEEN ${p(rule.minCount)}::int AND ${p(rule.maxCount)}::int`,
+      ),
+    };
+  // minCount 0: every known customer but those with more than maxCount such events.
+  if (rule.maxCount === null) return "everyone";
+  return { negative: counted(`count(*) > ${p(rule.maxCount)}::int`) };
+}
