@@ -6,8 +6,9 @@ import { parseSegmentId, type CohortDefinition, type CohortRule } from "./cohort
 /**
  * Cohort membership in SQL (docs/analytics.md, "Cohorts"). Members are drawn from the customers
  * the analytics subgraph knows of: those with a stored event (their own or an identified
- * visitor's, marked in `customer_activity`) or an identity link (`identities`). Segments and
- * churn predictions are computed from customers' events, so their customers are among them.
+ * visitor's, marked in `customer_activity`), an identity link (`identities`) or a prediction of
+ * the latest churn model. Segments are made of customers with events, so their members are
+ * among them.
  *
  * Each rule is a set of customers, either given outright (`positive`) or as the known customers
  * outside a set (`negative`): an event rule with minCount 0 holds for every known customer
@@ -22,8 +23,11 @@ type Param = (value: unknown) => string;
 export interface MembershipScope {
   /** The placeholder of the organization id. */
   organization: string;
-  /** The placeholder of the time that "the last withinDays days" end at (a timestamptz). */
-  now: string;
+  /**
+   * The placeholder of the time that "the last withinDays days" end at (a timestamptz), called
+   * only when a rule needs it (PostgreSQL rejects a parameter that no statement uses).
+   */
+  now: () => string;
   /** The placeholder of a uuid[] of the only customers to consider, or null for all. */
   candidates: string | null;
 }
@@ -66,12 +70,22 @@ function select(from: string): string {
   return `SELECT customer_id FROM (${from}) AS m`;
 }
 
-/** The customers the analytics subgraph knows of: with a stored event or an identity link. */
+/**
+ * The customers the analytics subgraph knows of: with a stored event, an identity link, or a
+ * prediction of the latest churn model.
+ */
 function knownCustomersSql(scope: MembershipScope): string {
   const only = (column: string) =>
     scope.candidates ? ` AND ${column} = ANY(${scope.candidates}::uuid[])` : "";
   return `SELECT a.customer_id FROM customer_activity a WHERE a.organization_id = ${scope.organization} AND a.type = '${ANY_TYPE}'${only("a.customer_id")}
-          UNION SELECT i.customer_id FROM identities i WHERE i.organization_id = ${scope.organization}${only("i.customer_id")}`;
+          UNION SELECT i.customer_id FROM identities i WHERE i.organization_id = ${scope.organization}${only("i.customer_id")}
+          UNION SELECT c.customer_id FROM churn_predictions c
+                 WHERE c.organization_id = ${scope.organization} AND c.model_id = (${latestChurnModelSql(scope)})${only("c.customer_id")}`;
+}
+
+/** The id of the organization's latest completed churn model (null when there is none). */
+function latestChurnModelSql(scope: MembershipScope): string {
+  return `SELECT m.id FROM churn_models m WHERE m.organization_id = ${scope.organization} AND m.status = 'COMPLETED' ORDER BY m.trained_at DESC LIMIT 1`;
 }
 
 function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
@@ -88,20 +102,21 @@ function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
     return {
       positive: `SELECT c.customer_id FROM churn_predictions c
                   WHERE c.organization_id = ${scope.organization}
-                    AND c.model_id = (SELECT m.id FROM churn_models m WHERE m.organization_id = ${scope.organization} AND m.status = 'COMPLETED' ORDER BY m.trained_at DESC LIMIT 1)
+                    AND c.model_id = (${latestChurnModelSql(scope)})
                     AND c.probability >= ${p(rule.minChurnProbability)}::float8${only("c.customer_id")}`,
     };
+  // minCount 0 and no maxCount: every known customer.
+  if (rule.minCount === 0 && rule.maxCount === null) return "everyone";
   // An event rule: count the customer's events of the type passing the filter in the window.
+  const now = scope.now();
   const where = [
     `e.organization_id = ${scope.organization}`,
     `e.customer_id IS NOT NULL`,
     `e.type = ${p(rule.event)}`,
-    `e."timestamp" <= ${scope.now}::timestamptz`,
+    `e."timestamp" <= ${now}::timestamptz`,
     ...(rule.withinDays === null
       ? []
-      : [
-          `e."timestamp" >= ${scope.now}::timestamptz - ${p(rule.withinDays)}::int * interval '1 day'`,
-        ]),
+      : [`e."timestamp" >= ${now}::timestamptz - ${p(rule.withinDays)}::int * interval '1 day'`]),
     ...eventFilterSql(rule.filter, p),
   ];
   const counted = (having: string) =>
@@ -115,6 +130,5 @@ function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
       ),
     };
   // minCount 0: every known customer but those with more than maxCount such events.
-  if (rule.maxCount === null) return "everyone";
-  return { negative: counted(`count(*) > ${p(rule.maxCount)}::int`) };
+  return { negative: counted(`count(*) > ${p(rule.maxCount!)}::int`) };
 }

@@ -101,11 +101,12 @@ export async function deleteCohort(
 ): Promise<boolean> {
   if (!isUuid(id)) return false;
   return dataSource.transaction(async (manager) => {
-    const deleted: unknown[] = await manager.query(
-      `DELETE FROM cohorts WHERE organization_id = $1 AND id = $2 RETURNING id`,
+    const [{ deleted }]: { deleted: number }[] = await manager.query(
+      `WITH d AS (DELETE FROM cohorts WHERE organization_id = $1 AND id = $2 RETURNING id)
+       SELECT count(*)::int AS deleted FROM d`,
       [organizationId, id.toLowerCase()],
     );
-    return deleted.length > 0;
+    return deleted > 0;
   });
 }
 
@@ -121,11 +122,12 @@ export async function queryCohortMembers(
   candidates: readonly string[] | null = null,
 ): Promise<string[][]> {
   if (cohorts.length === 0) return [];
-  const params: unknown[] = [organizationId, now.toISOString()];
+  const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
+  let nowParam: string | null = null;
   const scope = {
     organization: "$1",
-    now: "$2",
+    now: () => (nowParam ??= p(now.toISOString())),
     candidates: candidates ? p(candidates) : null,
   };
   const parts = cohorts.map(

@@ -83,14 +83,16 @@ export async function resolveCohortFilter(
       `${field}.cohortId '${filter.cohortId}' is not a cohort of your organization.`,
       `${field}.cohortId`,
     );
-  const now = new Date();
+  const now = new Date().toISOString();
   return {
     ...filter,
-    cohortMembers: (p) =>
-      cohortMembersSql(cohort, p, {
+    cohortMembers: (p) => {
+      let nowParam: string | null = null;
+      return cohortMembersSql(cohort, p, {
         organization: `${p(organizationId)}::uuid`,
-        now: p(now.toISOString()),
+        now: () => (nowParam ??= p(now)),
         candidates: null,
-      }),
+      });
+    },
   };
 }

@@ -194,9 +194,15 @@ export class TimeseriesResolver {
     @Ctx() ctx: AnalyticsContext,
     @Arg("from") from: Date,
     @Arg("to") to: Date,
+    @Arg("filter", () => EventFilter, {
+      nullable: true,
+      description: "Only events passing it count, in both periods.",
+    })
+    filter: EventFilter | null,
   ): Promise<AnalyticsSummary> {
     const viewer = requireViewer(ctx.viewer);
     const range = timeRange(from, to);
+    const resolved = await ctx.loaders!.cohorts.resolveFilter(filter, "filter");
     const names = [
       "revenue",
       "orders",
@@ -209,11 +215,12 @@ export class TimeseriesResolver {
       (name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec,
     );
     const [[current], [previous]] = await Promise.all([
-      cachedMetrics(ctx, viewer.organizationId, { specs, range, interval: null }),
+      cachedMetrics(ctx, viewer.organizationId, { specs, range, interval: null, filter: resolved }),
       cachedMetrics(ctx, viewer.organizationId, {
         specs,
         range: previousPeriod(range),
         interval: null,
+        filter: resolved,
       }),
     ]);
     const kpi = (i: number): Kpi => {
