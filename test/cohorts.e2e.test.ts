@@ -439,7 +439,7 @@ describe("the API", () => {
     const a = await createCohort({ name: "a", rules: [{ event: "purchase", minCount: 3 }] });
     const b = await createCohort({
       name: "b",
-      rules: [{ event: "signup", minCount: 0, maxCount: 0 }],
+      rules: [{ event: "purchase", minCount: 0, maxCount: 1000 }],
     });
     const every = await gql(
       `{ cohorts { id match rules { event minCount maxCount withinDays segmentId minChurnProbability filter { properties } } } }`,
