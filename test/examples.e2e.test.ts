@@ -20,6 +20,7 @@ const VALIDATED_ONLY = new Set([
   "TrainChurn",
   "CreateWebhookChannel",
   "CreateAnomalyRule",
+  "CreateCohort",
 ]);
 
 const supergraph = useSupergraph();
@@ -52,6 +53,9 @@ describe("docs/examples.graphql", () => {
         "Identify",
         "SignupFunnel",
         "WeeklyRetention",
+        "CreateCohort",
+        "Cohorts",
+        "RepeatBuyers",
       ]),
     );
     const schema = Supergraph.build(

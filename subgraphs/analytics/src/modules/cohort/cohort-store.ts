@@ -53,7 +53,7 @@ export async function listCohorts(
 }
 
 /**
- * Stores a validated cohort in one transaction that also checks, under a share lock, that each
+ * Stores a validated cohort (with a new id unless `id` is given) in one transaction that also checks, under a share lock, that each
  * segment its rules name is one of the organization's.
  * @throws BAD_USER_INPUT (`input.rules[i].segmentId`) for a segment the organization does not have
  */
@@ -62,6 +62,7 @@ export async function insertCohort(
   organizationId: string,
   createdBy: string,
   cohort: { name: string; match: CohortMatch; rules: CohortRule[] },
+  id: string = randomUUID(),
 ): Promise<CohortDefinition> {
   return dataSource.transaction(async (manager) => {
     for (const [i, rule] of cohort.rules.entries()) {
@@ -80,14 +81,7 @@ export async function insertCohort(
     const [row]: CohortRow[] = await manager.query(
       `INSERT INTO cohorts (organization_id, id, name, match, rules, created_by)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING ${COLUMNS}`,
-      [
-        organizationId,
-        randomUUID(),
-        cohort.name,
-        cohort.match,
-        JSON.stringify(cohort.rules),
-        createdBy,
-      ],
+      [organizationId, id, cohort.name, cohort.match, JSON.stringify(cohort.rules), createdBy],
     );
     return toDefinition(row);
   });
