@@ -678,6 +678,22 @@ describe("filter: { cohortId }", () => {
     }
   });
 
+  it("anomalies read only the members' events", async () => {
+    const body = await gql(
+      `query($f: EventFilter, $from: DateTime!, $to: DateTime!) { anomalies(metric: "orders", from: $from, to: $to, interval: DAY, filter: $f) { bucket value } }`,
+      { f: { cohortId }, from: FROM, to: TO },
+    );
+    expect(body.errors).toBeUndefined();
+    const want = new Map<string, number>();
+    for (const e of ofMembers.filter(inRange).filter((e) => e.type === "purchase")) {
+      const day = new Date(Math.floor(Date.parse(e.timestamp) / DAY) * DAY).toISOString();
+      want.set(day, (want.get(day) ?? 0) + 1);
+    }
+    expect(body.data!.anomalies).toHaveLength(41);
+    for (const point of body.data!.anomalies)
+      expect(point.value).toBe(want.get(new Date(point.bucket).toISOString()) ?? 0);
+  });
+
   it("funnel counts only the members", async () => {
     const query = {
       steps: [{ type: "page_view" }, { type: "add_to_cart" }, { type: "purchase" }],
