@@ -1,37 +1,10 @@
 import type { DataSource } from "typeorm";
 import type { DemoDataset } from "#dev/demo/demo-dataset";
-import { stableUuid } from "#kit/random";
 import { identify } from "./modules/actors/identify";
 import { CohortMatch } from "./modules/cohort/cohort.input";
 import { validateCohortInput } from "./modules/cohort/cohort-rules";
 import { insertCohort } from "./modules/cohort/cohort-store";
 import { ingestEvents } from "./modules/ingest/ingest-events";
-
-/**
- * The demo's example cohorts, in every organization (docs/analytics.md, "Cohorts"); their ids are
- * `stableUuid("cohort:<organization id>:<key>")`.
- */
-const DEMO_COHORTS = [
-  {
-    key: "repeat-buyers",
-    input: {
-      name: "Repeat buyers (30 days)",
-      match: CohortMatch.ALL,
-      rules: [{ event: "purchase", minCount: 2, withinDays: 30 }],
-    },
-  },
-  {
-    key: "lapsed-buyers",
-    input: {
-      name: "Lapsed buyers",
-      match: CohortMatch.ALL,
-      rules: [
-        { event: "purchase", minCount: 1 },
-        { event: "purchase", minCount: 0, maxCount: 0, withinDays: 30 },
-      ],
-    },
-  },
-];
 
 /** Events per statement when loading demo events. */
 const CHUNK = 2_000;
@@ -39,9 +12,8 @@ const CHUNK = 2_000;
 /**
  * Inserts the demo events through the ingest path, so the rollups are filled exactly as for
  * tracked events, then identifies the demo's visitors as the customers they became (through
- * `identify`, which gives their anonymous events their customer), and stores the example cohorts.
- * Returns false (writing nothing)
- * when they are already there.
+ * `identify`, which gives their anonymous events their customer), and stores the example cohorts
+ * (`dataset.cohorts`). Returns false (writing nothing) when they are already there.
  */
 export async function seedAnalyticsDemoData(
   dataSource: DataSource,
@@ -67,14 +39,17 @@ export async function seedAnalyticsDemoData(
         known.has(id),
       );
     }
-    const admin = dataset.users.find((user) => user.organizationId === organization.id)!;
-    for (const { key, input } of DEMO_COHORTS)
+    for (const cohort of dataset.cohorts.filter((c) => c.organizationId === organization.id))
       await insertCohort(
         dataSource,
         organization.id,
-        admin.id,
-        validateCohortInput(input),
-        stableUuid(`cohort:${organization.id}:${key}`),
+        cohort.createdByUserId,
+        validateCohortInput({
+          name: cohort.name,
+          match: CohortMatch[cohort.match],
+          rules: cohort.rules,
+        }),
+        cohort.id,
       );
   }
   return true;
