@@ -1,5 +1,5 @@
 import { eventFilterSql } from "../actors/actor-sql";
-import { ANY_TYPE } from "../rollups/rollup-keys";
+import { ANY_TYPE, PREVIOUS_MONTH_BIT } from "../rollups/rollup-keys";
 import { CohortMatch } from "./cohort.input";
 import { parseSegmentId, type CohortDefinition, type CohortRule } from "./cohort-rules";
 
@@ -18,6 +18,9 @@ import { parseSegmentId, type CohortDefinition, type CohortRule } from "./cohort
  */
 
 type Param = (value: unknown) => string;
+
+/** The bits of `customer_activity.days` that mark days of the row's own month. */
+const OWN_MONTH_BITS = ((1n << PREVIOUS_MONTH_BIT) - 1n).toString();
 
 /** How the SQL of one cohort is built: its organization, the time, and optional candidates. */
 export interface MembershipScope {
@@ -77,7 +80,9 @@ function select(from: string): string {
 function knownCustomersSql(scope: MembershipScope): string {
   const only = (column: string) =>
     scope.candidates ? ` AND ${column} = ANY(${scope.candidates}::uuid[])` : "";
-  return `SELECT a.customer_id FROM customer_activity a WHERE a.organization_id = ${scope.organization} AND a.type = '${ANY_TYPE}'${only("a.customer_id")}
+  // A row whose own month's bits are all clear only repeats the month before's (every active
+  // month has its own row): skipping those halves the rows to deduplicate.
+  return `SELECT a.customer_id FROM customer_activity a WHERE a.organization_id = ${scope.organization} AND a.type = '${ANY_TYPE}' AND a.days & ${OWN_MONTH_BITS} <> 0${only("a.customer_id")}
           UNION SELECT i.customer_id FROM identities i WHERE i.organization_id = ${scope.organization}${only("i.customer_id")}
           UNION SELECT c.customer_id FROM churn_predictions c
                  WHERE c.organization_id = ${scope.organization} AND c.model_id = (${latestChurnModelSql(scope)})${only("c.customer_id")}`;
