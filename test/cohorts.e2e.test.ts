@@ -298,6 +298,24 @@ const CASES: { name: string; match: "ALL" | "ANY"; rules: Rule[] }[] = [
     ],
   },
   {
+    name: "ANY: every known customer, whatever the other rules",
+    match: "ANY",
+    rules: [
+      { event: "purchase", minCount: 4 },
+      { event: "support", minCount: 0 },
+      { event: "signup", minCount: 0, maxCount: 0 },
+    ],
+  },
+  {
+    name: "ALL: every-customer rule beside a did-not rule and a segment",
+    match: "ALL",
+    rules: [
+      { event: "support", minCount: 0 },
+      { event: "signup", minCount: 0, maxCount: 2, withinDays: 30 },
+      { segmentId: `${RUN_ID}:2` },
+    ],
+  },
+  {
     name: "churn risk 0 (every scored customer)",
     match: "ALL",
     rules: [{ minChurnProbability: 0 }],

@@ -35,7 +35,12 @@ export interface MembershipScope {
   candidates: string | null;
 }
 
-type RuleSet = { positive: string } | { negative: string } | "everyone";
+/**
+ * A rule's set of customers, its SQL built on demand (a parameter added for a part of the
+ * statement that is then left out would be one that no statement uses).
+ */
+type RuleSet =
+  { kind: "positive" | "negative"; sql: () => string } | { kind: "everyone"; sql?: undefined };
 
 /**
  * SQL selecting the distinct ids (`customer_id`, uuid) of the cohort's members; `p` adds a
@@ -47,26 +52,25 @@ export function cohortMembersSql(
   scope: MembershipScope,
 ): string {
   const sets = cohort.rules.map((rule) => ruleSet(rule, p, scope));
-  const positives = sets.flatMap((set) =>
-    typeof set === "object" && "positive" in set ? [set.positive] : [],
-  );
-  const negatives = sets.flatMap((set) =>
-    typeof set === "object" && "negative" in set ? [set.negative] : [],
-  );
+  const of = (kind: "positive" | "negative") =>
+    sets.flatMap((set) => (set.kind === kind ? [set.sql] : []));
+  const positives = of("positive");
+  const negatives = of("negative");
   const known = () => knownCustomersSql(scope);
-  const combine = (parts: string[], operator: "INTERSECT" | "UNION") =>
-    parts.map((part) => `(${part})`).join(` ${operator} `);
+  const combine = (parts: (() => string)[], operator: "INTERSECT" | "UNION") =>
+    parts.map((part) => `(${part()})`).join(` ${operator} `);
   if (cohort.match === CohortMatch.ALL) {
     const base = positives.length > 0 ? combine(positives, "INTERSECT") : known();
     if (negatives.length === 0) return select(base);
     return select(`(${select(base)}) EXCEPT (${combine(negatives, "UNION")})`);
   }
-  // ANY: a negative rule holds for the known customers outside its set; "everyone" for all.
-  const parts = [...positives];
-  if (sets.includes("everyone")) parts.push(known());
-  else if (negatives.length > 0)
-    parts.push(`(${known()}) EXCEPT (${combine(negatives, "INTERSECT")})`);
-  return select(combine(parts.map(select), "UNION"));
+  // ANY: a rule that holds for every known customer makes the cohort all of them (every rule's
+  // set is among them); a negative rule holds for the known customers outside its set.
+  if (sets.some((set) => set.kind === "everyone")) return select(known());
+  const parts = positives.map((sql) => select(sql()));
+  if (negatives.length > 0)
+    parts.push(select(`(${known()}) EXCEPT (${combine(negatives, "INTERSECT")})`));
+  return select(parts.map((part) => `(${part})`).join(" UNION "));
 }
 
 function select(from: string): string {
@@ -99,22 +103,23 @@ function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
   if (rule.kind === "segment") {
     const { runId, index } = parseSegmentId(rule.segmentId)!;
     return {
-      positive: `SELECT s.customer_id FROM segment_members s
+      kind: "positive",
+      sql: () => `SELECT s.customer_id FROM segment_members s
                   WHERE s.organization_id = ${scope.organization} AND s.run_id = ${p(runId)}::uuid AND s.segment_index = ${p(index)}::int${only("s.customer_id")}`,
     };
   }
   if (rule.kind === "churn")
     return {
-      positive: `SELECT c.customer_id FROM churn_predictions c
+      kind: "positive",
+      sql: () => `SELECT c.customer_id FROM churn_predictions c
                   WHERE c.organization_id = ${scope.organization}
                     AND c.model_id = (${latestChurnModelSql(scope)})
                     AND c.probability >= ${p(rule.minChurnProbability)}::float8${only("c.customer_id")}`,
     };
   // minCount 0 and no maxCount: every known customer.
-  if (rule.minCount === 0 && rule.maxCount === null) return "everyone";
+  if (rule.minCount === 0 && rule.maxCount === null) return { kind: "everyone" };
   // An event rule: count the customer's events of the type passing the filter in the window.
-  const now = scope.now();
-  const where = [
+  const where = (now: string) => [
     `e.organization_id = ${scope.organization}`,
     `e.customer_id IS NOT NULL`,
     `e.type = ${p(rule.event)}`,
@@ -124,16 +129,18 @@ function ruleSet(rule: CohortRule, p: Param, scope: MembershipScope): RuleSet {
       : [`e."timestamp" >= ${now}::timestamptz - ${p(rule.withinDays)}::int * interval '1 day'`]),
     ...eventFilterSql(rule.filter, p),
   ];
-  const counted = (having: string) =>
-    `SELECT e.customer_id FROM events e WHERE ${where.join(" AND ")}${only("e.customer_id")} GROUP BY e.customer_id HAVING ${having}`;
-  if (rule.minCount > 0)
+  const counted = (having: () => string) => () =>
+    `SELECT e.customer_id FROM events e WHERE ${where(scope.now()).join(" AND ")}${only("e.customer_id")} GROUP BY e.customer_id HAVING ${having()}`;
+  const { minCount, maxCount } = rule;
+  if (minCount > 0)
     return {
-      positive: counted(
-        rule.maxCount === null
-          ? `count(*) >= ${p(rule.minCount)}::int`
-          : `count(*) BETWEEN ${p(rule.minCount)}::int AND ${p(rule.maxCount)}::int`,
+      kind: "positive",
+      sql: counted(() =>
+        maxCount === null
+          ? `count(*) >= ${p(minCount)}::int`
+          : `count(*) BETWEEN ${p(minCount)}::int AND ${p(maxCount)}::int`,
       ),
     };
   // minCount 0: every known customer but those with more than maxCount such events.
-  return { negative: counted(`count(*) > ${p(rule.maxCount!)}::int`) };
+  return { kind: "negative", sql: counted(() => `count(*) > ${p(maxCount!)}::int`) };
 }
