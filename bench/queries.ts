@@ -20,6 +20,7 @@ import type { BenchOutcome, ResultRow } from "./harness/report";
 import { generateEvents } from "./generate-events";
 import { compareInsightsWithSql, insightCases } from "./insight-queries";
 import { comparePeopleWithSql, peopleCases } from "./people-queries";
+import { cohortCases, compareCohortsWithSql } from "./cohort-queries";
 
 /** The data set. */
 export const QUERY_EVENTS = 10_000_000;
@@ -184,6 +185,8 @@ export async function runQueriesBenchmark(
   const people = peopleCases(to);
   const insights = insightCases(to);
   cases.push(...people.cases, ...insights.cases);
+  const cohorts = await cohortCases(ctx.gatewayUrl, authorization);
+  cases.push(...cohorts.cases);
   const chosen = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
   const measuredCases = cases.filter((item) => chosen(item.name));
 
@@ -299,6 +302,22 @@ export async function runQueriesBenchmark(
     }
   } catch (error) {
     notes.push(`queries: the people queries' reference SQL failed: ${(error as Error).message}`);
+  }
+  try {
+    await compareCohortsWithSql(
+      pool,
+      organization.organizationId,
+      cohorts,
+      chosen,
+      seconds,
+      ctx.gatewayUrl,
+      authorization,
+      rows,
+      notes,
+      ctx.log,
+    );
+  } catch (error) {
+    notes.push(`queries: the cohort queries' reference SQL failed: ${(error as Error).message}`);
   } finally {
     await pool.end();
   }

@@ -20,6 +20,7 @@ const VALIDATED_ONLY = new Set([
   "TrainChurn",
   "CreateWebhookChannel",
   "CreateAnomalyRule",
+  "CreateCohort",
 ]);
 
 const supergraph = useSupergraph();
@@ -55,6 +56,9 @@ describe("docs/examples.graphql", () => {
         "DailyStickiness",
         "WeeklyLifecycle",
         "PathsFromPageView",
+        "CreateCohort",
+        "Cohorts",
+        "RepeatBuyers",
       ]),
     );
     const schema = Supergraph.build(

@@ -277,6 +277,19 @@ describe("eventTracked through the gateway", () => {
 });
 
 describe("metricUpdated", () => {
+  it("refuses a cohort filter: live updates follow each stored event alone", async () => {
+    const owner = await supergraph.signUp();
+    const cohort = subscribe(
+      connect(`Bearer ${owner.accessToken}`),
+      `subscription { metricUpdated(metric: "events", interval: MINUTE, filter: { cohortId: "00000000-0000-4000-8000-000000000000" }) { value } }`,
+    );
+    await cohort.completed;
+    expect(cohort.results[0].errors![0]).toMatchObject({
+      message: expect.stringContaining("filter.cohortId"),
+      extensions: { code: "BAD_USER_INPUT", field: "filter.cohortId" },
+    });
+  });
+
   it("sends the current value, then coalesced updates that end with the bucket's final value", async () => {
     const owner = await supergraph.signUp();
     const subscription = subscribe(

@@ -376,3 +376,92 @@ describe("people analytics", () => {
     expect(still.linked).toBe(0);
   });
 });
+
+describe("cohorts", () => {
+  let acmeCohort: string;
+  let acmeAdmin: string;
+  beforeAll(async () => {
+    acmeAdmin = await supergraph.login("admin@acme.test");
+    const { body } = await supergraph.request(
+      `mutation { createCohort(input: { name: "Acme buyers", rules: [{ event: "purchase" }] }) { id } }`,
+      { token: acmeAdmin },
+    );
+    acmeCohort = body.data!.createCohort.id;
+  });
+  const gateway = undefined;
+  const subgraph = () => supergraph.stack.subgraphs.analytics.url;
+
+  it.each([
+    ["the gateway", () => gateway],
+    ["the analytics subgraph", subgraph],
+  ])("reads a foreign cohort through %s like a missing one", async (_, url) => {
+    const query = `query($id: ID!) { cohort(id: $id) { id name size members { totalCount } } }`;
+    const { foreign, missing } = await foreignAndMissing(query, acmeCohort, { url: url() });
+    expect(foreign).toEqual({ data: { cohort: null } });
+    expect(foreign).toEqual(missing);
+    const list = await supergraph.request(`{ cohorts { id } }`, { token: globex, url: url() });
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data!.cohorts.map((c: any) => c.id)).not.toContain(acmeCohort);
+  });
+
+  it.each([
+    ["the gateway", () => gateway],
+    ["the analytics subgraph", subgraph],
+  ])("answers a foreign cohortId in a filter through %s as an unknown one", async (_, url) => {
+    const query = `query($id: ID!) { aggregate(metrics: ["events"], from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z", filter: { cohortId: $id }) { group } }`;
+    const { foreign, missing } = await foreignAndMissing(query, acmeCohort, { url: url() });
+    expect(foreign.errors[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "filter.cohortId",
+    });
+    expect(foreign).toEqual(missing);
+  });
+
+  it("cannot delete a foreign cohort", async () => {
+    const { foreign, missing } = await foreignAndMissing(
+      `mutation($id: ID!) { deleteCohort(id: $id) }`,
+      acmeCohort,
+    );
+    expect(foreign).toEqual({ data: { deleteCohort: false } });
+    expect(foreign).toEqual(missing);
+    const still = await supergraph.request(`query($id: ID!) { cohort(id: $id) { id } }`, {
+      token: acmeAdmin,
+      variables: { id: acmeCohort },
+    });
+    expect(still.body.data!.cohort).toEqual({ id: acmeCohort });
+  });
+
+  it("lists only the caller's customers as members and the caller's cohorts in Customer.cohorts, straight at the subgraph too", async () => {
+    const created = await supergraph.request(
+      `mutation { createCohort(input: { name: "Everyone", rules: [{ event: "purchase", minCount: 0 }] }) { id } }`,
+      { token: globex },
+    );
+    const everyone = created.body.data!.createCohort.id;
+    const members = await supergraph.request(
+      `query($id: ID!) { cohort(id: $id) { size members(first: 100) { edges { node { id } } } } }`,
+      { token: globex, variables: { id: everyone } },
+    );
+    const ids = members.body.data!.cohort.members.edges.map((edge: any) => edge.node.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const acmeCustomers = await supergraph.sql(
+      "analytics",
+      `SELECT DISTINCT customer_id FROM events WHERE organization_id = $1 AND customer_id IS NOT NULL`,
+      [DEMO_ORGANIZATION_ID],
+    );
+    for (const { customer_id } of acmeCustomers) expect(ids).not.toContain(customer_id);
+    const entity = `query($id: ID!) { _entities(representations: [{ __typename: "Customer", id: $id }]) { ... on Customer { id cohorts { id name } } } }`;
+    const { foreign, missing } = await foreignAndMissing(entity, acme.customerId, {
+      url: subgraph(),
+    });
+    expect(foreign.errors).toBeUndefined();
+    expect(foreign).toEqual(missing);
+    expect(JSON.stringify(foreign)).not.toMatch(/acme/i);
+    // The owner gets its cohort for the same customer: the answer above is isolation.
+    const own = await supergraph.request(entity, {
+      url: subgraph(),
+      token: acmeAdmin,
+      variables: { id: acme.customerId },
+    });
+    expect(own.body.data!._entities[0].cohorts.map((c: any) => c.id)).toContain(acmeCohort);
+  });
+});

@@ -6,7 +6,7 @@
 -- Every primary and unique key of these tables contains organization_id, the distribution column,
 -- and their foreign keys pair it (test/citus-readiness.e2e.test.ts holds that for every migration),
 -- so each organization's events, ids, rollups, activity, identities, metrics, alerts, notification
--- channels, outbox and deliveries, and segments live on one shard group together and an
+-- channels, outbox and deliveries, segments and cohorts live on one shard group together and an
 -- organization's ingest statement and queries run on one worker (the alert outbox is locked message
 -- by message, by its key: Citus has no multi-shard SELECT ... FOR UPDATE). New
 -- monthly partitions of events (ensure_event_partition) are distributed like their parent. Tables
@@ -24,7 +24,7 @@ BEGIN
     'events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'event_type_rollups_hour',
     'customer_activity', 'metric_definitions', 'alert_rules', 'alerts', 'notification_channels',
     'alert_notifications', 'alert_deliveries', 'segmentation_runs', 'segments', 'segment_members',
-    'merged_invoice_lines', 'identities'
+    'merged_invoice_lines', 'identities', 'cohorts'
   ] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = t::regclass) THEN
       IF t = 'events' THEN

@@ -16,6 +16,8 @@ export interface DemoDataset {
   events: DemoEvent[];
   /** Anonymous visitors who signed up: their anonymous id identified as their customer. */
   identities: DemoIdentity[];
+  /** Example cohorts (analytics), their rules as `CohortInput` takes them. */
+  cohorts: DemoCohort[];
 }
 
 export interface DemoOrganization {
@@ -62,6 +64,20 @@ export interface DemoIdentity {
   organizationId: string;
   anonymousId: string;
   customerId: string;
+}
+export interface DemoCohort {
+  /** `stableUuid("cohort:<organization id>:<key>")` */
+  id: string;
+  organizationId: string;
+  createdByUserId: string;
+  name: string;
+  match: "ALL" | "ANY";
+  rules: {
+    event: string;
+    minCount?: number;
+    maxCount?: number | null;
+    withinDays?: number | null;
+  }[];
 }
 export interface DemoEvent {
   id: string;
@@ -171,6 +187,7 @@ export function generateDemoDataset(asOf: Date, seed = 20261123): DemoDataset {
     campaigns: [],
     events: [],
     identities: [],
+    cohorts: [],
   };
   addOrganization(dataset, random, asOf, {
     key: "acme",
@@ -219,6 +236,27 @@ function addOrganization(
     role,
   }));
   dataset.users.push(...users);
+  dataset.cohorts.push(
+    {
+      id: stableUuid(`cohort:${organizationId}:repeat-buyers`),
+      organizationId,
+      createdByUserId: users[1].id,
+      name: "Repeat buyers (30 days)",
+      match: "ALL",
+      rules: [{ event: "purchase", minCount: 2, withinDays: 30 }],
+    },
+    {
+      id: stableUuid(`cohort:${organizationId}:lapsed-buyers`),
+      organizationId,
+      createdByUserId: users[1].id,
+      name: "Lapsed buyers",
+      match: "ALL",
+      rules: [
+        { event: "purchase", minCount: 1 },
+        { event: "purchase", minCount: 0, maxCount: 0, withinDays: 30 },
+      ],
+    },
+  );
 
   const horizonStart = asOf.getTime() - 90 * DAY;
   const campaigns: DemoCampaign[] = [];

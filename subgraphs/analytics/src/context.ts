@@ -6,6 +6,7 @@ import { createCustomerStatsLoader } from "./modules/customer-stats/customer-sta
 import { createCustomerSegmentLoader } from "./modules/segmentation/segmentation-store";
 import { createChurnRiskLoader } from "./modules/churn/churn-store";
 import { createCampaignPerformanceLoader } from "./modules/campaign/campaign-performance";
+import { createCohortLoaders, type CohortLoaders } from "./modules/cohort/cohort.loader";
 import type { RealtimeHub } from "./modules/realtime/realtime-hub";
 import { createChannelLoader } from "./modules/notifications/channel-store";
 import { createDeliveriesLoader } from "./modules/notifications/delivery-store";
@@ -45,6 +46,8 @@ export interface AnalyticsContext extends ServiceContext {
     campaignPerformance: ReturnType<typeof createCampaignPerformanceLoader>;
     notificationChannel: ReturnType<typeof createChannelLoader>;
     alertDeliveries: ReturnType<typeof createDeliveriesLoader>;
+    /** Cohort members, customers' cohorts, and `EventFilter.cohortId` resolution. */
+    cohorts: CohortLoaders;
   } | null;
   /** The caller's access token, to read customers through their public API as the caller. */
   accessToken: string | null;
@@ -85,6 +88,7 @@ export function createAnalyticsContext(
           ),
           notificationChannel: createChannelLoader(dataSource, viewer.organizationId),
           alertDeliveries: createDeliveriesLoader(dataSource, viewer.organizationId),
+          cohorts: createCohortLoaders(dataSource, readDataSource, viewer.organizationId),
         }
       : null,
   };

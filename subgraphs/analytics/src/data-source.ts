@@ -18,6 +18,7 @@ import { AddJobHeartbeats1763900040000 } from "../migrations/1763900040000-AddJo
 import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041000-AddChurnPredictionLogOdds";
 import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { CreateNotificationChannels1763900060000 } from "../migrations/1763900060000-CreateNotificationChannels";
+import { CreateCohorts1763900070000 } from "../migrations/1763900070000-CreateCohorts";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /**
@@ -61,6 +62,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       AddChurnPredictionLogOdds1763900041000,
       KeyModelsByOrganization1763900050000,
       CreateNotificationChannels1763900060000,
+      CreateCohorts1763900070000,
     ],
   });
 }

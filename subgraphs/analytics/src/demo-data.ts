@@ -1,6 +1,9 @@
 import type { DataSource } from "typeorm";
 import type { DemoDataset } from "#dev/demo/demo-dataset";
 import { identify } from "./modules/actors/identify";
+import { CohortMatch } from "./modules/cohort/cohort.input";
+import { validateCohortInput } from "./modules/cohort/cohort-rules";
+import { insertCohort } from "./modules/cohort/cohort-store";
 import { ingestEvents } from "./modules/ingest/ingest-events";
 
 /** Events per statement when loading demo events. */
@@ -9,8 +12,8 @@ const CHUNK = 2_000;
 /**
  * Inserts the demo events through the ingest path, so the rollups are filled exactly as for
  * tracked events, then identifies the demo's visitors as the customers they became (through
- * `identify`, which gives their anonymous events their customer). Returns false (writing nothing)
- * when they are already there.
+ * `identify`, which gives their anonymous events their customer), and stores the example cohorts
+ * (`dataset.cohorts`). Returns false (writing nothing) when they are already there.
  */
 export async function seedAnalyticsDemoData(
   dataSource: DataSource,
@@ -36,6 +39,18 @@ export async function seedAnalyticsDemoData(
         known.has(id),
       );
     }
+    for (const cohort of dataset.cohorts.filter((c) => c.organizationId === organization.id))
+      await insertCohort(
+        dataSource,
+        organization.id,
+        cohort.createdByUserId,
+        validateCohortInput({
+          name: cohort.name,
+          match: CohortMatch[cohort.match],
+          rules: cohort.rules,
+        }),
+        cohort.id,
+      );
   }
   return true;
 }

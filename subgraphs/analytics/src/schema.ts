@@ -11,6 +11,7 @@ import { RetentionCohortResolver, RetentionResolver } from "./modules/retention/
 import { StickinessResolver } from "./modules/stickiness/stickiness.resolver";
 import { LifecycleResolver } from "./modules/lifecycle/lifecycle.resolver";
 import { PathsResolver } from "./modules/paths/paths.resolver";
+import { CohortResolver, CustomerCohortsResolver } from "./modules/cohort/cohort.resolver";
 import { ChurnResolver, CustomerChurnRiskResolver } from "./modules/churn/churn.resolver";
 import {
   CampaignPerformanceResolver,
@@ -89,6 +90,8 @@ export function buildAnalyticsSchema(): Promise<GraphQLSchema> {
         AlertDeliveryResolver,
         AnomalyResolver,
         JobProgressResolver,
+        CohortResolver,
+        CustomerCohortsResolver,
       ],
       orphanedTypes: [Customer, Campaign, User],
     },

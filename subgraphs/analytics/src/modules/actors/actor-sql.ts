@@ -1,6 +1,6 @@
 import { isUuid } from "#kit/data/ids";
 import { badUserInput } from "#kit/errors";
-import type { EventFilter } from "../timeseries/event-filter.input";
+import { cohortConditionSql, type EventFilter } from "../timeseries/event-filter.input";
 
 /**
  * The actor of an event, the "who" of every people query (funnels, retention, and the queries
@@ -108,5 +108,7 @@ export function eventFilterSql(
     conditions.push(`${e}.campaign_id = ${p(filter.campaignId.toLowerCase())}::uuid`);
   if (filter.properties != null && Object.keys(filter.properties).length > 0)
     conditions.push(`${e}.properties @> ${p(JSON.stringify(filter.properties))}::jsonb`);
+  const cohort = cohortConditionSql(filter, p, e);
+  if (cohort) conditions.push(cohort);
   return conditions;
 }

@@ -174,6 +174,12 @@ export class AlertResolver {
         "input.filter.properties",
       );
     }
+    // Rules are evaluated as each batch of events is stored; a cohort's membership is not.
+    if (input.filter?.cohortId)
+      throw badUserInput(
+        "filter.cohortId is not supported by alert rules.",
+        "input.filter.cohortId",
+      );
     for (const key of ["customerId", "campaignId"] as const) {
       const id = input.filter?.[key];
       if (id && !isUuid(id))

@@ -39,10 +39,11 @@ export class AnomalyResolver {
     // the read replica when it has the organization's writes (ctx.readDataSource), chosen per
     // query after the result cache took its version.
     const [spec] = await resolveMetrics(ctx.dataSource, viewer.organizationId, [metric]);
+    const resolved = await ctx.loaders!.cohorts.resolveFilter(filter, "filter");
     return anomalySeries(
       await ctx.readDataSource(),
       viewer.organizationId,
-      { spec, range, interval, filter, sensitivity },
+      { spec, range, interval, filter: resolved, sensitivity },
       (query) =>
         ctx.realtime.queryCache.rows(viewer.organizationId, query, async () =>
           queryMetrics(await ctx.readDataSource(), viewer.organizationId, query),

@@ -45,7 +45,7 @@ export class FunnelResolver {
     filter: EventFilter | null,
   ): Promise<Funnel> {
     const viewer = requireViewer(ctx.viewer);
-    const spec = funnelSpec({
+    const validated = funnelSpec({
       steps,
       from,
       to,
@@ -55,6 +55,23 @@ export class FunnelResolver {
       breakdown: breakdown ?? null,
       filter: filter ?? null,
     });
+    const resolve = ctx.loaders!.cohorts.resolveFilter;
+    const spec = {
+      ...validated,
+      steps: await Promise.all(
+        validated.steps.map(async (step, i) => ({
+          ...step,
+          filter: await resolve(step.filter, `steps.${i}.filter`),
+        })),
+      ),
+      exclusions: await Promise.all(
+        validated.exclusions.map(async (exclusion, i) => ({
+          ...exclusion,
+          filter: await resolve(exclusion.filter, `exclusions.${i}.filter`),
+        })),
+      ),
+      filter: await resolve(validated.filter, "filter"),
+    };
     const outcomes = await queryFunnelOutcomes(
       await ctx.readDataSource(),
       viewer.organizationId,

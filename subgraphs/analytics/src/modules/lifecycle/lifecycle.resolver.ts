@@ -29,6 +29,10 @@ export class LifecycleResolver {
   ): Promise<LifecyclePoint[]> {
     const viewer = requireViewer(ctx.viewer);
     const spec = intervalQuerySpec({ event, from, to, interval, timezone, filter: filter ?? null });
-    return queryLifecycle(await ctx.readDataSource(), viewer.organizationId, spec);
+    const resolved = {
+      ...spec,
+      filter: await ctx.loaders!.cohorts.resolveFilter(spec.filter, "filter"),
+    };
+    return queryLifecycle(await ctx.readDataSource(), viewer.organizationId, resolved);
   }
 }

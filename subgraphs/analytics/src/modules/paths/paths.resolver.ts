@@ -47,6 +47,10 @@ export class PathsResolver {
       top,
       filter: filter ?? null,
     });
-    return queryPaths(await ctx.readDataSource(), viewer.organizationId, spec);
+    const resolved = {
+      ...spec,
+      filter: await ctx.loaders!.cohorts.resolveFilter(spec.filter, "filter"),
+    };
+    return queryPaths(await ctx.readDataSource(), viewer.organizationId, resolved);
   }
 }

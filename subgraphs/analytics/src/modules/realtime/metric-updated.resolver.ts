@@ -1,5 +1,6 @@
 import { Args, ArgsType, Field, Resolver, Root, Subscription } from "type-graphql";
 import { requireViewer } from "#kit/auth/guards";
+import { badUserInput } from "#kit/errors";
 import { EventQueue } from "#kit/subscriptions/event-queue";
 import type { AnalyticsContext } from "../../context";
 import { resolveMetrics } from "../metric/metric-catalog";
@@ -43,6 +44,12 @@ async function subscribeToMetric(
   const viewer = requireViewer(ctx.viewer);
   const timezone = args.timezone ?? "UTC";
   timeRange(new Date(0), new Date(1), timezone); // validates the time zone (BAD_USER_INPUT)
+  // Live updates match each stored event alone; a cohort's membership is a query of its own.
+  if (args.filter?.cohortId)
+    throw badUserInput(
+      "filter.cohortId is not supported by metricUpdated: query timeseries with the cohort instead.",
+      "filter.cohortId",
+    );
   const [spec] = await resolveMetrics(ctx.dataSource, viewer.organizationId, [args.metric]);
   let stop = () => {};
   // Only the newest values matter: a slow subscriber keeps the last 100.

@@ -46,7 +46,7 @@ export class RetentionResolver {
     filter: EventFilter | null,
   ): Promise<Retention> {
     const viewer = requireViewer(ctx.viewer);
-    const spec = retentionSpec({
+    const validated = retentionSpec({
       startEvent,
       returnEvent: returnEvent ?? null,
       interval,
@@ -57,6 +57,10 @@ export class RetentionResolver {
       type,
       filter: filter ?? null,
     });
+    const spec = {
+      ...validated,
+      filter: await ctx.loaders!.cohorts.resolveFilter(validated.filter, "filter"),
+    };
     const rows = await queryRetention(await ctx.readDataSource(), viewer.organizationId, spec);
     const loader = createRetentionMembersLoader(ctx.readDataSource, viewer.organizationId, spec);
     return {

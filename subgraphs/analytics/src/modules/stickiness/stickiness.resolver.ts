@@ -32,6 +32,10 @@ export class StickinessResolver {
   ): Promise<StickinessBucket[]> {
     const viewer = requireViewer(ctx.viewer);
     const spec = intervalQuerySpec({ event, from, to, interval, timezone, filter: filter ?? null });
-    return queryStickiness(await ctx.readDataSource(), viewer.organizationId, spec);
+    const resolved = {
+      ...spec,
+      filter: await ctx.loaders!.cohorts.resolveFilter(spec.filter, "filter"),
+    };
+    return queryStickiness(await ctx.readDataSource(), viewer.organizationId, resolved);
   }
 }

@@ -27,7 +27,7 @@ export function activityCanAnswer(
   filter: EventFilter | null | undefined,
 ): boolean {
   if (interval !== null || groupBy) return false;
-  if (filter?.customerId || filter?.campaignId) return false;
+  if (filter?.customerId || filter?.campaignId || filter?.cohortId) return false;
   return !(filter?.properties != null && Object.keys(filter.properties).length > 0);
 }
 

@@ -5,7 +5,7 @@ import { Aggregation } from "../metric/aggregation";
 import { parts, type MetricSpec, type SimpleMetric } from "../metric/metric-spec";
 import { NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { activityCanAnswer, queryActivity } from "./customer-activity";
-import type { EventFilter } from "./event-filter.input";
+import { cohortConditionSql, type EventFilter } from "./event-filter.input";
 import { Interval, INTERVAL_UNIT } from "./interval";
 import { offsetMinutes, type TimeRange } from "./time-range";
 
@@ -186,7 +186,9 @@ export function totalFitsScan(query: MetricQuery): boolean {
 /** The rollup grain a query's range and time zone allow, or `raw`. */
 export function rollupPathFor(query: MetricQuery): ReadPath {
   const groupable = !query.groupBy || query.groupBy === "type" || query.groupBy === "campaignId";
-  if (!groupable || query.filter?.customerId || hasPropertyFilter(query.filter)) return "raw";
+  // The rollups have no actor: a cohort filter reads the raw events.
+  if (!groupable || query.filter?.customerId || query.filter?.cohortId) return "raw";
+  if (hasPropertyFilter(query.filter)) return "raw";
   const from = query.range.from.getTime();
   const to = query.range.to.getTime();
   const aligned = (ms: number) => from % ms === 0 && to % ms === 0;
@@ -269,6 +271,8 @@ async function runQuery(
   if (filter?.customerId) where.push(`e.customer_id = ${p(filter.customerId.toLowerCase())}::uuid`);
   if (hasPropertyFilter(filter))
     where.push(`e.properties @> ${p(JSON.stringify(filter!.properties))}::jsonb`);
+  const cohort = raw ? cohortConditionSql(filter, p) : null;
+  if (cohort) where.push(cohort);
   // When every metric is about one type or another, only those types are read.
   if (metrics.every((m) => m.eventType))
     where.push(`${t}.type = ANY(${p([...new Set(metrics.map((m) => m.eventType))])}::text[])`);

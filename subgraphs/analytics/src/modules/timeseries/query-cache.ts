@@ -8,6 +8,7 @@ import type { MetricQuery, MetricRow } from "./metric-query";
  * version, which retires all its entries at once; other organizations keep theirs. Entries also
  * expire after `ttlMs`, for writes that bypass trackEvents (a direct COPY, a restored backup).
  * A result computed while the version moved is not kept. Least recently used entries go first.
+ * Queries filtered by a cohort bypass the cache.
  */
 export class MetricQueryCache {
   private readonly versions = new Map<string, number>();
@@ -36,7 +37,9 @@ export class MetricQueryCache {
     query: MetricQuery,
     compute: () => Promise<MetricRow[]>,
   ): Promise<MetricRow[]> {
-    if (this.ttlMs === 0) return compute();
+    // A cohort's membership depends on the time and on data that moves no version (segmentation
+    // runs, churn models): such results are never kept.
+    if (this.ttlMs === 0 || query.filter?.cohortId) return compute();
     const key = `${organizationId}\n${JSON.stringify(query)}`;
     const version = this.versions.get(organizationId) ?? 0;
     const hit = this.entries.get(key);

@@ -59,7 +59,13 @@ export class TimeseriesResolver {
     assertBucketCount(range, interval);
     assertGroupBy(groupBy);
     const [spec] = await resolveMetrics(ctx.dataSource, viewer.organizationId, [metric]);
-    const base: MetricQuery = { specs: [spec], range, interval: null, filter, groupBy: null };
+    const base: MetricQuery = {
+      specs: [spec],
+      range,
+      interval: null,
+      filter: await ctx.loaders!.cohorts.resolveFilter(filter, "filter"),
+      groupBy: null,
+    };
     const fold = groupBy ? foldOf(spec) : null;
     const current = async (): Promise<{
       rows: MetricRow[];
@@ -158,7 +164,13 @@ export class TimeseriesResolver {
     assertGroupBy(groupBy);
     if (metrics.length > 20) throw badUserInput("aggregate takes at most 20 metrics.", "metrics");
     const specs = await resolveMetrics(ctx.dataSource, viewer.organizationId, metrics, "metrics");
-    const base: MetricQuery = { specs, range, interval: null, filter, groupBy };
+    const base: MetricQuery = {
+      specs,
+      range,
+      interval: null,
+      filter: await ctx.loaders!.cohorts.resolveFilter(filter, "filter"),
+      groupBy,
+    };
     const keepGroups = groupBy
       ? await topGroups(ctx, viewer.organizationId, base, AGGREGATE_TOP_GROUPS)
       : undefined;
@@ -182,9 +194,15 @@ export class TimeseriesResolver {
     @Ctx() ctx: AnalyticsContext,
     @Arg("from") from: Date,
     @Arg("to") to: Date,
+    @Arg("filter", () => EventFilter, {
+      nullable: true,
+      description: "Only events passing it count, in both periods.",
+    })
+    filter: EventFilter | null,
   ): Promise<AnalyticsSummary> {
     const viewer = requireViewer(ctx.viewer);
     const range = timeRange(from, to);
+    const resolved = await ctx.loaders!.cohorts.resolveFilter(filter, "filter");
     const names = [
       "revenue",
       "orders",
@@ -197,11 +215,12 @@ export class TimeseriesResolver {
       (name) => BUILT_IN_METRICS.find(({ spec }) => spec.name === name)!.spec,
     );
     const [[current], [previous]] = await Promise.all([
-      cachedMetrics(ctx, viewer.organizationId, { specs, range, interval: null }),
+      cachedMetrics(ctx, viewer.organizationId, { specs, range, interval: null, filter: resolved }),
       cachedMetrics(ctx, viewer.organizationId, {
         specs,
         range: previousPeriod(range),
         interval: null,
+        filter: resolved,
       }),
     ]);
     const kpi = (i: number): Kpi => {
