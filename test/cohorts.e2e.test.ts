@@ -503,8 +503,9 @@ describe("the API", () => {
         expect(want).toContain(b);
       }
     }
-    // The cohort, its members, and the customers' cohorts (definitions and membership).
-    expect(statements).toEqual([4, 4]);
+    // The cohort, its members, and the customers' cohorts (their membership; the definitions are
+    // the process's, read once after a change).
+    expect(statements).toEqual([3, 3]);
     expect(a).not.toBe(b);
   });
 
@@ -519,6 +520,33 @@ describe("the API", () => {
     }
     // The list, and every cohort's members.
     expect(fewest).toBe(2);
+  });
+});
+
+describe("Customer.cohorts after a change", () => {
+  it("includes a cohort as soon as it is created and leaves it out as soon as it is deleted", async () => {
+    const rules: Rule[] = [{ event: "purchase", minCount: 1 }];
+    const keep = await createCohort({ name: "kept", rules });
+    const cohortsOfMembers = async () => {
+      const body = await gql(
+        `query($id: ID!) { cohort(id: $id) { members(first: 5) { edges { node { cohorts { id } } } } } }`,
+        { id: keep },
+      );
+      expect(body.errors).toBeUndefined();
+      const edges = body.data!.cohort.members.edges as { node: { cohorts: { id: string }[] } }[];
+      expect(edges.length).toBeGreaterThan(0);
+      return edges.map((edge) => edge.node.cohorts.map((cohort) => cohort.id));
+    };
+    // The definitions are cached from here on.
+    for (const ids of await cohortsOfMembers()) expect(ids).toContain(keep);
+    const added = await createCohort({ name: "added", rules });
+    for (const ids of await cohortsOfMembers()) expect(ids).toContain(added);
+    const deleted = await gql(`mutation($id: ID!) { deleteCohort(id: $id) }`, { id: added });
+    expect(deleted.data!.deleteCohort).toBe(true);
+    for (const ids of await cohortsOfMembers()) {
+      expect(ids).not.toContain(added);
+      expect(ids).toContain(keep);
+    }
   });
 });
 

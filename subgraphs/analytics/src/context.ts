@@ -88,7 +88,12 @@ export function createAnalyticsContext(
           ),
           notificationChannel: createChannelLoader(dataSource, viewer.organizationId),
           alertDeliveries: createDeliveriesLoader(dataSource, viewer.organizationId),
-          cohorts: createCohortLoaders(dataSource, readDataSource, viewer.organizationId),
+          cohorts: createCohortLoaders(
+            dataSource,
+            readDataSource,
+            viewer.organizationId,
+            realtime.cohortDefinitions,
+          ),
         }
       : null,
   };

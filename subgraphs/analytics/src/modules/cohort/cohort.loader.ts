@@ -4,6 +4,7 @@ import { isUuid } from "#kit/data/ids";
 import { badUserInput } from "#kit/errors";
 import type { EventFilter } from "../timeseries/event-filter.input";
 import type { CohortDefinition } from "./cohort-rules";
+import type { CohortDefinitionCache } from "./cohort-definitions";
 import { cohortMembersSql } from "./cohort-sql";
 import { listCohorts, loadCohort, queryCohortMembers } from "./cohort-store";
 
@@ -15,8 +16,9 @@ export interface CohortLoaders {
    */
   members: DataLoader<CohortDefinition, string[], string>;
   /**
-   * The cohorts each customer is a member of (newest first): all the request's customers cost two
-   * statements together (the organization's cohorts, and their membership among these customers).
+   * The cohorts each customer is a member of (newest first): all the request's customers cost one
+   * statement together (their membership in the organization's cohorts, whose definitions come
+   * from `definitions`; one more when those must be read).
    */
   customerCohorts: DataLoader<string, CohortDefinition[]>;
   /**
@@ -30,12 +32,14 @@ export interface CohortLoaders {
 
 /**
  * Cohort loaders of one request: definitions from `dataSource` (the primary: a cohort just
- * created is found), membership from `readDataSource` (the replica when it is current).
+ * created is found) through the process's `definitions`, membership from `readDataSource` (the
+ * replica when it is current).
  */
 export function createCohortLoaders(
   dataSource: DataSource,
   readDataSource: () => Promise<DataSource>,
   organizationId: string,
+  definitions: CohortDefinitionCache,
 ): CohortLoaders {
   return {
     members: new DataLoader<CohortDefinition, string[], string>(
@@ -44,7 +48,9 @@ export function createCohortLoaders(
       { cacheKeyFn: (cohort) => cohort.id },
     ),
     customerCohorts: new DataLoader<string, CohortDefinition[]>(async (customerIds) => {
-      const cohorts = await listCohorts(dataSource, organizationId);
+      const cohorts = await definitions.get(organizationId, () =>
+        listCohorts(dataSource, organizationId),
+      );
       const candidates = [...new Set(customerIds.filter(isUuid).map((id) => id.toLowerCase()))];
       if (cohorts.length === 0 || candidates.length === 0) return customerIds.map(() => []);
       const members = await queryCohortMembers(

@@ -23,7 +23,9 @@ export class CohortResolver {
   ): Promise<CohortDefinition> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
     const cohort = validateCohortInput(input);
-    return insertCohort(ctx.dataSource, user.organizationId, user.userId, cohort);
+    const created = await insertCohort(ctx.dataSource, user.organizationId, user.userId, cohort);
+    await ctx.realtime.publishCohortsChanged(user.organizationId);
+    return created;
   }
 
   @Mutation(() => Boolean, {
@@ -35,7 +37,9 @@ export class CohortResolver {
     @Arg("id", () => ID) id: string,
   ): Promise<boolean> {
     const user = requireUser(ctx.viewer, Role.ANALYST);
-    return deleteCohort(ctx.dataSource, user.organizationId, id);
+    const deleted = await deleteCohort(ctx.dataSource, user.organizationId, id);
+    if (deleted) await ctx.realtime.publishCohortsChanged(user.organizationId);
+    return deleted;
   }
 
   @Query(() => [Cohort], { description: "The organization's cohorts, newest first." })

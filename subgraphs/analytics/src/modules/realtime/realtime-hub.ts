@@ -3,6 +3,7 @@ import type { ReadReplica } from "#kit/database/read-replica";
 import type { PubSub } from "#kit/pubsub/pubsub";
 import type { StoredEvent } from "../ingest/ingest-events";
 import { MetricQueryCache } from "../timeseries/query-cache";
+import { CohortDefinitionCache } from "../cohort/cohort-definitions";
 import { MetricWatches } from "./metric-watch";
 import { toPublishedEvent, type EventBatchMessage, type PublishedEvent } from "./published-event";
 
@@ -14,6 +15,7 @@ export const TOPICS = {
   alerts: "analytics.alerts",
   alertRules: "analytics.alert-rules",
   dataChanged: "analytics.data-changed",
+  cohorts: "analytics.cohorts",
 } as const;
 
 /** Receives the new events of one organization, a stored batch at a time. */
@@ -41,6 +43,8 @@ export class RealtimeHub {
   readonly metricWatches: MetricWatches;
   /** Metric query results per organization, retired when the organization's events change. */
   readonly queryCache = new MetricQueryCache();
+  /** Cohort definitions per organization, dropped when the organization's cohorts change. */
+  readonly cohortDefinitions = new CohortDefinitionCache();
 
   /**
    * @param reads where the metric queries of subscriptions go; it hears of every replica's stored
@@ -71,6 +75,9 @@ export class RealtimeHub {
           if (message.lsn) reads.noteWriteAt(message.organizationId, message.lsn);
           this.queryCache.invalidate(message.organizationId);
         },
+      ),
+      pubsub.subscribe<OrganizationMessage<null>>(TOPICS.cohorts, (message) =>
+        this.cohortDefinitions.invalidate(message.organizationId),
       ),
       pubsub.subscribe<OrganizationMessage<unknown>>(TOPICS.alerts, (message) => {
         for (const listener of [...(this.alertListeners.get(message.organizationId) ?? [])])
@@ -111,6 +118,18 @@ export class RealtimeHub {
       TOPICS.dataChanged,
       { organizationId, payload: null, lsn },
     );
+  }
+
+  /**
+   * The organization's cohorts were created or deleted: this replica's cached definitions at once
+   * (the caller may read next), the others' when they hear of it.
+   */
+  async publishCohortsChanged(organizationId: string): Promise<void> {
+    this.cohortDefinitions.invalidate(organizationId);
+    await this.pubsub.publish<OrganizationMessage<null>>(TOPICS.cohorts, {
+      organizationId,
+      payload: null,
+    });
   }
 
   /** Calls `listener` with each new batch of the organization; the returned function stops it. */
