@@ -8,9 +8,11 @@ import type { LifecyclePoint } from "./lifecycle.type";
  * The lifecycle in one SQL statement. `bounds` ({@link intervalBoundsSql}) holds the start of the
  * interval before the first, then the starts of the range's intervals (`from` rounded down), then
  * `to`: an event's interval is its `width_bucket` minus 2 (-1 for the interval before the first,
- * -2 for anything earlier). Per actor, over its events of the type before `to` (passing the
- * filter, before `from` too): its first ever and the sorted distinct intervals it was active in
- * from -1 on. Per active interval the actor is `new` when its first ever falls in it, else
+ * -2 for anything earlier). The events of the type before `to` (passing the filter, before
+ * `from` too) are first grouped per actor and interval (`days`: all earlier events fall in -2, so
+ * an actor's history before the range is one row); then per actor: the interval of its first
+ * ever (the smallest, as `width_bucket` is monotonic) and the sorted distinct intervals it was
+ * active in from -1 on. Per active interval the actor is `new` when its first ever falls in it, else
  * `returning` when the previous element of its intervals is the previous interval, else
  * `resurrecting` (it has an earlier event, its first); it is `dormant` in the interval after an
  * active one unless the next element is that interval (up to the range's last interval).
@@ -32,15 +34,16 @@ export async function queryLifecycle(
   ].join(" AND ");
   const sql = `
     WITH bounds AS (${bounds}),
+    days AS (
+      SELECT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) - 2 AS bucket
+        FROM events e, bounds b WHERE ${conditions}
+       GROUP BY 1, 2, 3
+    ),
     actors AS MATERIALIZED (
-      SELECT a.buckets, width_bucket(a.first, b.bounds) - 2 AS first_bucket
-        FROM (SELECT ${actorColumnsSql("e")}, min(e."timestamp") AS first,
-                     array_agg(DISTINCT width_bucket(e."timestamp", b.bounds) - 2
-                               ORDER BY width_bucket(e."timestamp", b.bounds) - 2)
-                       FILTER (WHERE e."timestamp" >= b.bounds[1]) AS buckets
-                FROM events e, bounds b WHERE ${conditions}
-               GROUP BY 1, 2) a, bounds b
-       WHERE a.buckets IS NOT NULL
+      SELECT array_agg(bucket ORDER BY bucket) FILTER (WHERE bucket >= -1) AS buckets,
+             min(bucket) AS first_bucket
+        FROM days GROUP BY customer_id, anonymous_id
+      HAVING count(*) FILTER (WHERE bucket >= -1) > 0
     ),
     marks AS (
       SELECT u.bucket,

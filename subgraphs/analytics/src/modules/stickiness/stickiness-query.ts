@@ -8,7 +8,8 @@ import type { StickinessBucket } from "./stickiness.type";
  * Stickiness in one SQL statement: the intervals of the range ({@link intervalBoundsSql}: `from`
  * rounded down to its interval, as retention's cohorts); per actor the number of distinct
  * intervals with the event (events of [first interval's start, to) passing the filter); per n =
- * 1..N the actors with exactly n, zeros included, in order of n.
+ * 1..N the actors with exactly n, zeros included, in order of n. The events are first grouped per
+ * actor and interval (`days`, hashed), then counted per actor: no sort of every event.
  */
 export async function queryStickiness(
   dataSource: DataSource,
@@ -28,11 +29,12 @@ export async function queryStickiness(
   ].join(" AND ");
   const sql = `
     WITH bounds AS (${bounds}),
-    actors AS (
-      SELECT ${actorColumnsSql("e")}, count(DISTINCT width_bucket(e."timestamp", b.bounds))::int AS intervals
+    days AS (
+      SELECT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) AS bucket
         FROM events e, bounds b WHERE ${conditions}
-       GROUP BY 1, 2
+       GROUP BY 1, 2, 3
     ),
+    actors AS (SELECT count(*)::int AS intervals FROM days GROUP BY customer_id, anonymous_id),
     counts AS (SELECT intervals, count(*)::int AS actors FROM actors GROUP BY intervals)
     SELECT n AS intervals, coalesce(c.actors, 0) AS actors
       FROM bounds b CROSS JOIN LATERAL generate_series(1, array_length(b.bounds, 1) - 1) AS n
