@@ -9,8 +9,9 @@ import type { LifecyclePoint } from "./lifecycle.type";
  * interval before the first, then the starts of the range's intervals (`from` rounded down), then
  * `to`: an event's interval is its `width_bucket` minus 2 (-1 for the interval before the first,
  * -2 for anything earlier). The events of the type before `to` (passing the filter, before
- * `from` too) are first grouped per actor and interval (`days`: all earlier events fall in -2, so
- * an actor's history before the range is one row); then per actor: the interval of its first
+ * `from` too) are first reduced to each interval's distinct actors, one interval at a time (`days`:
+ * a small hash per interval; all earlier events fall in -2, so an actor's history before the range
+ * is one row); then per actor: the interval of its first
  * ever (the smallest, as `width_bucket` is monotonic) and the sorted distinct intervals it was
  * active in from -1 on. Per active interval the actor is `new` when its first ever falls in it, else
  * `returning` when the previous element of its intervals is the previous interval, else
@@ -25,19 +26,22 @@ export async function queryLifecycle(
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
   const bounds = intervalBoundsSql(spec.interval, spec.range, p, 1);
+  // Interval i of `bounds` ([bounds[i], bounds[i + 1])) is bucket i - 2; i = 0 holds every
+  // earlier event (bucket -2).
   const conditions = [
     "e.organization_id = $1",
     `e.type = ${p(spec.event)}`,
     hasActorSql("e"),
-    `e."timestamp" < b.bounds[array_length(b.bounds, 1)]`,
+    `e."timestamp" >= coalesce(b.bounds[i], '-infinity'::timestamptz)`,
+    `e."timestamp" < b.bounds[i + 1]`,
     ...eventFilterSql(spec.filter, p),
   ].join(" AND ");
   const sql = `
     WITH bounds AS (${bounds}),
     days AS (
-      SELECT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) - 2 AS bucket
-        FROM events e, bounds b WHERE ${conditions}
-       GROUP BY 1, 2, 3
+      SELECT d.customer_id, d.anonymous_id, i - 2 AS bucket
+        FROM bounds b CROSS JOIN LATERAL generate_series(0, array_length(b.bounds, 1) - 1) AS i
+       CROSS JOIN LATERAL (SELECT DISTINCT ${actorColumnsSql("e")} FROM events e WHERE ${conditions}) d
     ),
     actors AS MATERIALIZED (
       SELECT array_agg(bucket ORDER BY bucket) FILTER (WHERE bucket >= -1) AS buckets,
