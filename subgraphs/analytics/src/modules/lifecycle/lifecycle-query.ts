@@ -7,14 +7,13 @@ import type { LifecyclePoint } from "./lifecycle.type";
 /**
  * The lifecycle in one SQL statement. `bounds` ({@link intervalBoundsSql}) holds the start of the
  * interval before the first, then the starts of the range's intervals (`from` rounded down), then
- * `to`: an event's interval is its `width_bucket` minus 2 (-1 for the interval before the first,
- * -2 for anything earlier). The events of the type before `to` (passing the filter, before
- * `from` too) are first reduced to each interval's distinct actors, one interval at a time (`days`:
- * a small hash per interval; all earlier events fall in -2, so an actor's history before the range
- * is one row); then per actor: the interval of its first
- * ever (the smallest, as `width_bucket` is monotonic) and the sorted distinct intervals it was
- * active in from -1 on. Per active interval the actor is `new` when its first ever falls in it, else
- * `returning` when the previous element of its intervals is the previous interval, else
+ * `to`: the events of [bounds[i], bounds[i + 1]) are in interval i - 2 (-1 for the interval before
+ * the first), those before bounds[1] in -2. The events of the type before `to` (passing the
+ * filter, before `from` too) are first reduced to each interval's distinct actors, one interval at
+ * a time (`days`: a small hash per interval; an actor's history before the range is one row);
+ * then per actor: the interval of its first ever (the smallest) and the sorted distinct intervals
+ * it was active in from -1 on. Per active interval the actor is `new` when its first ever falls in
+ * it, else `returning` when the previous element of its intervals is the previous interval, else
  * `resurrecting` (it has an earlier event, its first); it is `dormant` in the interval after an
  * active one unless the next element is that interval (up to the range's last interval).
  */
@@ -26,8 +25,6 @@ export async function queryLifecycle(
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
   const bounds = intervalBoundsSql(spec.interval, spec.range, p, 1);
-  // Interval i of `bounds` ([bounds[i], bounds[i + 1])) is bucket i - 2; i = 0 holds every
-  // earlier event (bucket -2).
   const conditions = [
     "e.organization_id = $1",
     `e.type = ${p(spec.event)}`,
