@@ -16,10 +16,12 @@ import type { PathEdge } from "./path-edge.type";
  * first, then by step, source and target in byte order.
  *
  * Every window runs over the same actor order, so the events are sorted once: the steps (events
- * that are not repeats) are numbered per actor (`k`); a step's session is known by the number of
- * its opening step (`session_k`, the latest opening so far) and its path by the number of the
- * path's first step (`start_k`); a step after `start_k` and fewer than `depth` steps from it is an
- * edge from the step before it (whose type is `previous_type`, a repeat having the same type).
+ * that are not repeats) are numbered per actor (`k`), leaving out the sessions of a single event
+ * (they have no edge, and leaving out whole sessions changes no difference of `k` within
+ * another); a step's session is known by the number of its opening step (`session_k`, the latest
+ * opening so far) and its path by the number of the path's first step (`start_k`); a step after
+ * `start_k` and fewer than `depth` steps from it is an edge from the step before it (whose type is
+ * `previous_type`, a repeat having the same type).
  */
 export async function queryPaths(
   dataSource: DataSource,
@@ -65,6 +67,7 @@ export async function queryPaths(
       SELECT customer_id, anonymous_id, "timestamp", type,
              CASE WHEN lag("timestamp") OVER actor IS NULL OR "timestamp" - lag("timestamp") OVER actor > ${gap}
                   THEN 1 ELSE 0 END AS opens,
+             lead("timestamp") OVER actor IS NULL OR lead("timestamp") OVER actor - "timestamp" > ${gap} AS closes,
              lag(type) OVER actor AS previous_type
         FROM actor_events
       WINDOW actor AS (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type)
@@ -73,7 +76,7 @@ export async function queryPaths(
       SELECT customer_id, anonymous_id, "timestamp", type, opens, previous_type,
              row_number() OVER (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type) AS k
         FROM marked
-       WHERE opens = 1 OR previous_type <> type
+       WHERE (opens = 1 OR previous_type <> type) AND NOT (opens = 1 AND closes)
     ),
     sessions AS (
       SELECT customer_id, anonymous_id, "timestamp", type, opens, previous_type, k,
