@@ -11,11 +11,12 @@ import type { LifecyclePoint } from "./lifecycle.type";
  * the first), those before bounds[1] in -2. The events of the type before `to` (passing the
  * filter, before `from` too) are first reduced to each interval's distinct actors, one interval at
  * a time (`days`: a small hash per interval; an actor's history before the range is one row);
- * then per actor: the interval of its first ever (the smallest) and the sorted distinct intervals
- * it was active in from -1 on. Per active interval the actor is `new` when its first ever falls in
- * it, else `returning` when the previous element of its intervals is the previous interval, else
- * `resurrecting` (it has an earlier event, its first); it is `dormant` in the interval after an
- * active one unless the next element is that interval (up to the range's last interval).
+ * then each actor's intervals in order (`around`): its first ever (the smallest), and the
+ * intervals before and after each one it was active in. Per active interval of the range the
+ * actor is `new` when its first ever is that interval, else `returning` when the one before is the
+ * previous interval, else `resurrecting` (it has an earlier event, its first); it is `dormant` in
+ * the interval after an active one (from -1 on) unless the next one is that interval (up to the
+ * range's last interval).
  */
 export async function queryLifecycle(
   dataSource: DataSource,
@@ -40,24 +41,23 @@ export async function queryLifecycle(
         FROM bounds b CROSS JOIN LATERAL generate_series(0, array_length(b.bounds, 1) - 1) AS i
        CROSS JOIN LATERAL (SELECT DISTINCT ${actorColumnsSql("e")} FROM events e WHERE ${conditions}) d
     ),
-    actors AS MATERIALIZED (
-      SELECT array_agg(bucket ORDER BY bucket) FILTER (WHERE bucket >= -1) AS buckets,
-             min(bucket) AS first_bucket
-        FROM days GROUP BY customer_id, anonymous_id
-      HAVING count(*) FILTER (WHERE bucket >= -1) > 0
+    around AS MATERIALIZED (
+      SELECT bucket, first_value(bucket) OVER actor AS first, lag(bucket) OVER actor AS before,
+             lead(bucket) OVER actor AS after
+        FROM days
+      WINDOW actor AS (PARTITION BY customer_id, anonymous_id ORDER BY bucket)
     ),
     marks AS (
-      SELECT u.bucket,
-             CASE WHEN a.first_bucket = u.bucket THEN 'new'
-                  WHEN a.buckets[u.k - 1] = u.bucket - 1 THEN 'returning'
+      SELECT bucket,
+             CASE WHEN first = bucket THEN 'new' WHEN before = bucket - 1 THEN 'returning'
                   ELSE 'resurrecting' END AS kind
-        FROM actors a CROSS JOIN LATERAL unnest(a.buckets) WITH ORDINALITY AS u(bucket, k)
-       WHERE u.bucket >= 0
+        FROM around
+       WHERE bucket >= 0
       UNION ALL
-      SELECT u.bucket + 1, 'dormant'
-        FROM actors a CROSS JOIN bounds b CROSS JOIN LATERAL unnest(a.buckets) WITH ORDINALITY AS u(bucket, k)
-       WHERE u.bucket + 1 <= array_length(b.bounds, 1) - 3
-         AND a.buckets[u.k + 1] IS DISTINCT FROM u.bucket + 1
+      SELECT a.bucket + 1, 'dormant'
+        FROM around a CROSS JOIN bounds b
+       WHERE a.bucket >= -1 AND a.bucket + 1 <= array_length(b.bounds, 1) - 3
+         AND a.after IS DISTINCT FROM a.bucket + 1
     ),
     counts AS (
       SELECT bucket,
