@@ -7,13 +7,16 @@ import type { LifecyclePoint } from "./lifecycle.type";
 /**
  * The lifecycle in one SQL statement. `bounds` ({@link intervalBoundsSql}) holds the start of the
  * interval before the first, then the starts of the range's intervals (`from` rounded down), then
- * `to`: an event's interval is its `width_bucket` minus 2 (-1 for the interval before the first,
- * -2 for anything earlier). Per actor, over its events of the type before `to` (passing the
- * filter, before `from` too): its first ever and the sorted distinct intervals it was active in
- * from -1 on. Per active interval the actor is `new` when its first ever falls in it, else
- * `returning` when the previous element of its intervals is the previous interval, else
- * `resurrecting` (it has an earlier event, its first); it is `dormant` in the interval after an
- * active one unless the next element is that interval (up to the range's last interval).
+ * `to`: the events of [bounds[i], bounds[i + 1]) are in interval i - 2 (-1 for the interval before
+ * the first), those before bounds[1] in -2. The events of the type before `to` (passing the
+ * filter, before `from` too) are first reduced to each interval's distinct actors, one interval at
+ * a time (`days`: a small hash per interval; an actor's history before the range is one row);
+ * then each actor's intervals in order (`around`): its first ever (the smallest), and the
+ * intervals before and after each one it was active in. Per active interval of the range the
+ * actor is `new` when its first ever is that interval, else `returning` when the one before is the
+ * previous interval, else `resurrecting` (it has an earlier event, its first); it is `dormant` in
+ * the interval after an active one (from -1 on) unless the next one is that interval (up to the
+ * range's last interval).
  */
 export async function queryLifecycle(
   dataSource: DataSource,
@@ -27,33 +30,34 @@ export async function queryLifecycle(
     "e.organization_id = $1",
     `e.type = ${p(spec.event)}`,
     hasActorSql("e"),
-    `e."timestamp" < b.bounds[array_length(b.bounds, 1)]`,
+    `e."timestamp" >= coalesce(b.bounds[i], '-infinity'::timestamptz)`,
+    `e."timestamp" < b.bounds[i + 1]`,
     ...eventFilterSql(spec.filter, p),
   ].join(" AND ");
   const sql = `
     WITH bounds AS (${bounds}),
-    actors AS MATERIALIZED (
-      SELECT a.buckets, width_bucket(a.first, b.bounds) - 2 AS first_bucket
-        FROM (SELECT ${actorColumnsSql("e")}, min(e."timestamp") AS first,
-                     array_agg(DISTINCT width_bucket(e."timestamp", b.bounds) - 2
-                               ORDER BY width_bucket(e."timestamp", b.bounds) - 2)
-                       FILTER (WHERE e."timestamp" >= b.bounds[1]) AS buckets
-                FROM events e, bounds b WHERE ${conditions}
-               GROUP BY 1, 2) a, bounds b
-       WHERE a.buckets IS NOT NULL
+    days AS (
+      SELECT d.customer_id, d.anonymous_id, i - 2 AS bucket
+        FROM bounds b CROSS JOIN LATERAL generate_series(0, array_length(b.bounds, 1) - 1) AS i
+       CROSS JOIN LATERAL (SELECT DISTINCT ${actorColumnsSql("e")} FROM events e WHERE ${conditions}) d
+    ),
+    around AS MATERIALIZED (
+      SELECT bucket, first_value(bucket) OVER actor AS first, lag(bucket) OVER actor AS before,
+             lead(bucket) OVER actor AS after
+        FROM days
+      WINDOW actor AS (PARTITION BY customer_id, anonymous_id ORDER BY bucket)
     ),
     marks AS (
-      SELECT u.bucket,
-             CASE WHEN a.first_bucket = u.bucket THEN 'new'
-                  WHEN a.buckets[u.k - 1] = u.bucket - 1 THEN 'returning'
+      SELECT bucket,
+             CASE WHEN first = bucket THEN 'new' WHEN before = bucket - 1 THEN 'returning'
                   ELSE 'resurrecting' END AS kind
-        FROM actors a CROSS JOIN LATERAL unnest(a.buckets) WITH ORDINALITY AS u(bucket, k)
-       WHERE u.bucket >= 0
+        FROM around
+       WHERE bucket >= 0
       UNION ALL
-      SELECT u.bucket + 1, 'dormant'
-        FROM actors a CROSS JOIN bounds b CROSS JOIN LATERAL unnest(a.buckets) WITH ORDINALITY AS u(bucket, k)
-       WHERE u.bucket + 1 <= array_length(b.bounds, 1) - 3
-         AND a.buckets[u.k + 1] IS DISTINCT FROM u.bucket + 1
+      SELECT a.bucket + 1, 'dormant'
+        FROM around a CROSS JOIN bounds b
+       WHERE a.bucket >= -1 AND a.bucket + 1 <= array_length(b.bounds, 1) - 3
+         AND a.after IS DISTINCT FROM a.bucket + 1
     ),
     counts AS (
       SELECT bucket,

@@ -5,14 +5,23 @@ import type { PathEdge } from "./path-edge.type";
 
 /**
  * The paths' edges in one SQL statement of window functions. Each actor's events of [from, to)
- * passing the filter, in time, then type, then id order (byte order, as the funnel orders ties);
- * an event starts a session when it is the actor's first or comes more than `sessionGapMinutes`
- * after the one before (exactly the gap does not split); an event of the same type as the one
- * before in its session is a repeat and left out. In each session the path starts at the first
- * `startEvent` (sessions without one have no path) or, without `startEvent`, at the first event,
- * and takes `depth` types from there. Each move between two types of a path is an edge at its
- * step (1 for the first). The `top` edges with the most paths: by count, largest first, then by
- * step, source and target in byte order.
+ * passing the filter, in time, then type order (byte order, as the funnel orders ties; events of
+ * the same actor, time and type are interchangeable, all but the first being repeats, so no id
+ * is read); an event starts a session when it is the actor's first or comes more than
+ * `sessionGapMinutes` after the one before (exactly the gap does not split); an event of the same
+ * type as the one before in its session is a repeat and left out. In each session the path starts
+ * at the first `startEvent` (sessions without one have no path) or, without `startEvent`, at the
+ * first event, and takes `depth` types from there. Each move between two types of a path is an
+ * edge at its step (1 for the first). The `top` edges with the most paths: by count, largest
+ * first, then by step, source and target in byte order.
+ *
+ * Every window runs over the same actor order, so the events are sorted once: the steps (events
+ * that are not repeats) are numbered per actor (`k`), leaving out the sessions of a single event
+ * (they have no edge, and leaving out whole sessions changes no difference of `k` within
+ * another); a step's session is known by the number of its opening step (`session_k`, the latest
+ * opening so far) and its path by the number of the path's first step (`start_k`); a step after
+ * `start_k` and fewer than `depth` steps from it is an edge from the step before it (whose type is
+ * `previous_type`, a repeat having the same type).
  */
 export async function queryPaths(
   dataSource: DataSource,
@@ -29,50 +38,57 @@ export async function queryPaths(
     ...eventFilterSql(spec.filter, p),
   ].join(" AND ");
   const gap = `make_interval(mins => ${p(spec.sessionGapMinutes)}::int)`;
-  const start =
+  const depth = `${p(spec.depth)}::int`;
+  const ordered = `PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type`;
+  // Without startEvent a path starts where its session opens; with it, at the session's first
+  // step of that type (`first`: a step of the type after no earlier one in its session).
+  let starts: string;
+  if (spec.startEvent === null) {
+    starts = `SELECT *, session_k AS start_k FROM sessions`;
+  } else {
+    const startEvent = p(spec.startEvent);
+    starts = `
+      SELECT *, max(CASE WHEN type = ${startEvent} AND (earlier_start_k IS NULL OR earlier_start_k < session_k)
+                         THEN k END) OVER (${ordered} ROWS UNBOUNDED PRECEDING) AS start_k
+        FROM sessions`;
+  }
+  const earlierStart =
     spec.startEvent === null
-      ? "1"
-      : `min(pos) FILTER (WHERE type = ${p(spec.startEvent)}) OVER session`;
+      ? ""
+      : `, max(CASE WHEN type = ${p(spec.startEvent)} THEN k END)
+               OVER (ordered ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_start_k`;
   const sql = `
     WITH actor_events AS (
       SELECT e.customer_id, CASE WHEN e.customer_id IS NULL THEN e.anonymous_id END COLLATE "C" AS anonymous_id,
-             e."timestamp", e.type COLLATE "C" AS type, e.id COLLATE "C" AS id
+             e."timestamp", e.type COLLATE "C" AS type
         FROM events e WHERE ${conditions}
     ),
     marked AS (
-      SELECT customer_id, anonymous_id, "timestamp", type, id,
+      SELECT customer_id, anonymous_id, "timestamp", type,
              CASE WHEN lag("timestamp") OVER actor IS NULL OR "timestamp" - lag("timestamp") OVER actor > ${gap}
                   THEN 1 ELSE 0 END AS opens,
+             lead("timestamp") OVER actor IS NULL OR lead("timestamp") OVER actor - "timestamp" > ${gap} AS closes,
              lag(type) OVER actor AS previous_type
         FROM actor_events
-      WINDOW actor AS (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type, id)
-    ),
-    sessions AS (
-      SELECT customer_id, anonymous_id, "timestamp", type, id, opens, previous_type,
-             sum(opens) OVER (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type, id
-                              ROWS UNBOUNDED PRECEDING) AS session
-        FROM marked
+      WINDOW actor AS (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type)
     ),
     steps AS (
-      SELECT customer_id, anonymous_id, session, type,
-             row_number() OVER (PARTITION BY customer_id, anonymous_id, session ORDER BY "timestamp", type, id) AS pos
-        FROM sessions
-       WHERE opens = 1 OR previous_type <> type
+      SELECT customer_id, anonymous_id, "timestamp", type, opens, previous_type,
+             row_number() OVER (PARTITION BY customer_id, anonymous_id ORDER BY "timestamp", type) AS k
+        FROM marked
+       WHERE (opens = 1 OR previous_type <> type) AND NOT (opens = 1 AND closes)
     ),
-    paths AS (
-      SELECT customer_id, anonymous_id, session, type, pos, ${start} AS start
+    sessions AS (
+      SELECT customer_id, anonymous_id, "timestamp", type, opens, previous_type, k,
+             max(CASE WHEN opens = 1 THEN k END) OVER (ordered ROWS UNBOUNDED PRECEDING) AS session_k${earlierStart}
         FROM steps
-      WINDOW session AS (PARTITION BY customer_id, anonymous_id, session)
+      WINDOW ordered AS (${ordered})
     ),
-    moves AS (
-      SELECT pos - start AS step, lag(type) OVER (PARTITION BY customer_id, anonymous_id, session ORDER BY pos) AS source,
-             type AS target
-        FROM paths
-       WHERE pos >= start AND pos < start + ${p(spec.depth)}::int
-    )
-    SELECT step::int, source, target, count(*)::int AS count
-      FROM moves WHERE step >= 1
-     GROUP BY step, source, target
+    starts AS (${starts})
+    SELECT (k - start_k)::int AS step, previous_type AS source, type AS target, count(*)::int AS count
+      FROM starts
+     WHERE start_k >= session_k AND k > start_k AND k < start_k + ${depth}
+     GROUP BY 1, 2, 3
      ORDER BY count DESC, step, source, target
      LIMIT ${p(spec.top)}::int`;
   return dataSource.query(sql, params);

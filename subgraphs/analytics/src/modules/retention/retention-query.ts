@@ -53,7 +53,7 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
 /**
  * The cohort table in one SQL statement: the cohorts' members ({@link membersSql}); each
  * member's return events, as the distinct intervals they fall in (events of [first cohort's start,
- * to)); per actor its cohorts and its intervals back, grouped (no join, so no plan that
+ * to), of the members' actors only: the others are in no cohort); per actor its cohorts and its intervals back, grouped (no join, so no plan that
  * compares every member with every return when the statistics are off); per cohort and period the
  * members back, for the periods whose interval starts before `to`. Each part is computed once
  * (MATERIALIZED), not again for every cohort that reads it.
@@ -79,7 +79,10 @@ export async function queryRetention(
     WITH ${members},
     returns AS MATERIALIZED (
       SELECT DISTINCT ${actorColumnsSql("e")}, width_bucket(e."timestamp", b.bounds) - 1 AS bucket
-        FROM events e, bounds b WHERE ${returns}
+        FROM events e, bounds b
+       WHERE ${returns}
+         AND (e.customer_id IN (SELECT customer_id FROM members)
+              OR e.customer_id IS NULL AND e.anonymous_id IN (SELECT anonymous_id FROM members))
     ),
     visits AS (
       SELECT array_agg(u.bucket) FILTER (WHERE NOT u.returning) AS cohorts,

@@ -8,7 +8,9 @@ import type { StickinessBucket } from "./stickiness.type";
  * Stickiness in one SQL statement: the intervals of the range ({@link intervalBoundsSql}: `from`
  * rounded down to its interval, as retention's cohorts); per actor the number of distinct
  * intervals with the event (events of [first interval's start, to) passing the filter); per n =
- * 1..N the actors with exactly n, zeros included, in order of n.
+ * 1..N the actors with exactly n, zeros included, in order of n. The distinct actors of each
+ * interval are found one interval at a time (`days`: a small hash per interval, read from the
+ * index in time order), then counted per actor: no sort of every event.
  */
 export async function queryStickiness(
   dataSource: DataSource,
@@ -22,17 +24,18 @@ export async function queryStickiness(
     "e.organization_id = $1",
     `e.type = ${p(spec.event)}`,
     hasActorSql("e"),
-    `e."timestamp" >= b.bounds[1]`,
-    `e."timestamp" < b.bounds[array_length(b.bounds, 1)]`,
+    `e."timestamp" >= b.bounds[i]`,
+    `e."timestamp" < b.bounds[i + 1]`,
     ...eventFilterSql(spec.filter, p),
   ].join(" AND ");
   const sql = `
     WITH bounds AS (${bounds}),
-    actors AS (
-      SELECT ${actorColumnsSql("e")}, count(DISTINCT width_bucket(e."timestamp", b.bounds))::int AS intervals
-        FROM events e, bounds b WHERE ${conditions}
-       GROUP BY 1, 2
+    days AS (
+      SELECT d.customer_id, d.anonymous_id
+        FROM bounds b CROSS JOIN LATERAL generate_series(1, array_length(b.bounds, 1) - 1) AS i
+       CROSS JOIN LATERAL (SELECT DISTINCT ${actorColumnsSql("e")} FROM events e WHERE ${conditions}) d
     ),
+    actors AS (SELECT count(*)::int AS intervals FROM days GROUP BY customer_id, anonymous_id),
     counts AS (SELECT intervals, count(*)::int AS actors FROM actors GROUP BY intervals)
     SELECT n AS intervals, coalesce(c.actors, 0) AS actors
       FROM bounds b CROSS JOIN LATERAL generate_series(1, array_length(b.bounds, 1) - 1) AS n
