@@ -4,6 +4,7 @@ import path from "node:path";
 import { startEmbeddedPostgres } from "#dev/embedded-postgres";
 import { freePort } from "#kit/http/ports";
 import { startStack } from "../../stack/start-stack";
+import globalTeardown from "./global-teardown";
 import { TEST_ENV, testDataDir } from "./test-database";
 
 /**
@@ -32,11 +33,17 @@ export default async function globalSetup(): Promise<void> {
   await mkdir(keysDir, { recursive: true });
   process.env[TEST_ENV.serverUrl] = serverUrl;
   process.env[TEST_ENV.keysDir] = keysDir;
-  const stack = await startStack({
-    serverUrl,
-    keysDir,
-    demoData: true,
-    ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
-  });
-  await stack.stop();
+  try {
+    const stack = await startStack({
+      serverUrl,
+      keysDir,
+      demoData: true,
+      ports: { gateway: 0, users: 0, customers: 0, analytics: 0 },
+    });
+    await stack.stop();
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: the embedded server must not outlive the run.
+    await globalTeardown();
+    throw error;
+  }
 }
