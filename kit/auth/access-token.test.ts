@@ -1,4 +1,4 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { createLocalJWKSet, errors as joseErrors, exportJWK, generateKeyPair, SignJWT } from "jose";
 import {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,
@@ -69,6 +69,34 @@ describe("createAccessTokenVerifier's cache of verified tokens", () => {
     });
     await expect(verify(tampered)).rejects.toMatchObject({
       extensions: { code: "UNAUTHENTICATED" },
+    });
+  });
+});
+
+describe("createAccessTokenVerifier when the public keys cannot be had", () => {
+  it.each([
+    ["the key set times out", () => new joseErrors.JWKSTimeout()],
+    ["the users service is unreachable", () => new TypeError("fetch failed")],
+    ["the key set is not one", () => new joseErrors.JWKSInvalid("not a JWKS")],
+  ])("answers SERVICE_UNAVAILABLE, not an invalid token, when %s", async (_case, failure) => {
+    const { sign } = await keys();
+    const token = await sign({ org: "org-1", role: "ADMIN" }, Math.floor(Date.now() / 1000) + 30);
+    const verify = createAccessTokenVerifier(async () => {
+      throw failure();
+    });
+    await expect(verify(token)).rejects.toMatchObject({
+      extensions: { code: "SERVICE_UNAVAILABLE" },
+    });
+  });
+
+  it("still calls a token signed with an unknown key invalid", async () => {
+    const { sign } = await keys();
+    const other = await keys();
+    const token = await sign({ org: "org-1", role: "ADMIN" }, Math.floor(Date.now() / 1000) + 30);
+    const verify = createAccessTokenVerifier(other.counted);
+    await expect(verify(token)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+      message: "The access token is invalid.",
     });
   });
 });

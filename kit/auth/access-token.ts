@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from "jose";
-import { unauthenticated } from "../errors";
+import { GraphQLError } from "graphql";
+import { ErrorCode, unauthenticated } from "../errors";
 import { isApiKeyScope } from "./api-key-scope";
 import { isRole } from "./role";
 import type { Viewer } from "./viewer";
@@ -100,11 +101,21 @@ async function verifySignedToken(
     }
     return { viewer: { kind: "user", userId: sub, organizationId: org, role }, expiresAt };
   } catch (error) {
+    if (error instanceof GraphQLError) throw error;
     if (error instanceof joseErrors.JWTExpired)
       throw unauthenticated("The access token has expired; refresh it.");
-    if (error instanceof joseErrors.JOSEError)
-      throw unauthenticated("The access token is invalid.");
-    throw error;
+    // The public keys could not be had (no answer in time, an unreachable or broken users
+    // service): nothing is known of the token, so it is not called invalid.
+    if (
+      error instanceof joseErrors.JWKSTimeout ||
+      error instanceof joseErrors.JWKSInvalid ||
+      !(error instanceof joseErrors.JOSEError)
+    )
+      throw new GraphQLError(
+        "Access tokens cannot be checked right now: the users service did not give its public keys; try again shortly.",
+        { extensions: { code: ErrorCode.ServiceUnavailable } },
+      );
+    throw unauthenticated("The access token is invalid.");
   }
 }
 
