@@ -26,12 +26,17 @@ const CRASH_LOOP_MS = 5_000;
 
 /**
  * The primary of a gateway cluster (`node:cluster`): forks `workers` gateway processes, which share
- * the listening port (the primary hands connections to them in turn), restarts one that dies
+ * the listening socket (each accepts its own connections), restarts one that dies
  * unexpectedly, and on SIGINT/SIGTERM asks every worker to shut down gracefully (each drains its
  * own HTTP requests and WebSockets) and exits when they have. Exits 1 when a worker dies right
  * after starting (a bad configuration, a taken port).
  */
 export function runGatewayPrimary(workers: number, log: Logger): void {
+  // Not the primary handing connections out in turn (node's default): a connection handed to a
+  // worker that has just died is lost there and hangs until its client gives up. With a shared
+  // socket the kernel queues it for a worker that is alive; on Linux it spreads connections as
+  // evenly (docs/SCALING.md).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   const startedAt = new Map<Worker, number>();
   const fork = () => startedAt.set(cluster.fork(), Date.now());
