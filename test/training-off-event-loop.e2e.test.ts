@@ -199,7 +199,7 @@ describe("a training run off the event loop", () => {
       table: "churn_models",
       start: `mutation { trainChurnModel(input: { seed: 1, waitSeconds: 0 }) { id } }`,
       field: "churnModel",
-      maxShare: 0.25,
+      maxShare: 0.2,
     };
     expectServedThroughout(await probeDuring(job), job.maxShare);
   }, 120_000);

@@ -3,9 +3,7 @@ import { badUserInput } from "#kit/errors";
 import type { ReportProgress } from "../jobs/background-job";
 import { bestThreshold, classificationMetrics, rocAuc, stratifiedSplit } from "../ml/evaluation";
 import { predictLogOdds, sigmoid } from "../ml/logistic-regression";
-import { matrix } from "../ml/matrix";
 import { runMlTask } from "../ml/ml-pool";
-import { transferableBuffers } from "../ml/ml-tasks";
 import {
   customerFeatures,
   EVENT_FEATURES,
@@ -14,7 +12,7 @@ import {
 import { copyPredictions, type PredictionRow } from "./churn-store";
 import { RiskBand } from "./churn.types";
 import { sortProfiles, type CustomerProfile } from "../features/customer-profiles";
-import { columnOf, encode, fitEncoder, type RawColumns } from "./feature-encoder";
+import { columnOf, type RawColumns } from "./feature-encoder";
 
 /**
  * Where labels come from: the churn the organization records, or no purchase within the horizon.
@@ -41,7 +39,7 @@ export interface ChurnDataset {
 }
 
 /** The steps of {@link trainChurnModel}, in order. */
-export const TRAINING_PHASES = ["encode", "fit", "score", "store"] as const;
+export const TRAINING_PHASES = ["fit", "score", "store"] as const;
 export type TrainingPhase = (typeof TRAINING_PHASES)[number];
 
 /** Predictions computed and written at a time while they are stored. */
@@ -220,7 +218,7 @@ export async function buildChurnDataset(
  * Trains a regularised logistic regression on a stratified 80% (seeded), evaluates it on the held
  * out 20% (ROC-AUC, and accuracy, precision and recall at the threshold that maximises Youden's J
  * on the training part), then scores every customer and stores the model and the predictions. The
- * fit runs in an ML worker thread (`fitLogistic`), so the service's event loop keeps serving
+ * encoding and the fit run in an ML worker thread (`fitChurnModel`), so the service's event loop keeps serving
  * requests meanwhile; the other steps run on the calling thread.
  */
 export async function trainChurnModel(
@@ -230,31 +228,21 @@ export async function trainChurnModel(
   dataset: ChurnDataset,
   parameters: ChurnTrainingParameters,
   progress: ReportProgress,
-  /** Called at the end of each phase ("encode", "fit", "score", "store"): for timing. */
+  /** Called at the end of each phase ("fit": encoding too, "score", "store"): for timing. */
   phaseDone: (phase: TrainingPhase) => void = () => undefined,
 ): Promise<void> {
   const { train, test } = stratifiedSplit(dataset.labels, 0.2, parameters.seed);
-  const encoder = fitEncoder(dataset.columns, train);
-  await progress(0.1);
-  const all = encode(dataset.columns, encoder);
-  phaseDone("encode");
-  const rows = (indexes: number[]) => {
-    const m = matrix(indexes.length, all.cols);
-    indexes.forEach((row, i) =>
-      m.data.set(all.data.subarray(row * all.cols, (row + 1) * all.cols), i * all.cols),
-    );
-    return m;
-  };
   const trainLabels = Uint8Array.from(train, (i) => dataset.labels[i]);
   const testLabels = Uint8Array.from(test, (i) => dataset.labels[i]);
-  // The fit, the longest step, in an ML worker: the training matrix moves there (only `all` is read
-  // below), the labels are copied.
-  const x = rows(train);
-  const model = await runMlTask(
-    "fitLogistic",
-    { x, y: trainLabels, options: { l2: parameters.l2 } },
-    { transfer: transferableBuffers(x) },
-  );
+  await progress(0.1);
+  // Encoding and fitting, the long steps, in an ML worker; the columns are copied there, the
+  // encoded matrix moved back.
+  const { encoder, all, model } = await runMlTask("fitChurnModel", {
+    columns: dataset.columns,
+    train: Uint32Array.from(train),
+    labels: trainLabels,
+    l2: parameters.l2,
+  });
   phaseDone("fit");
   await progress(0.6);
   // Every customer scored once; the train and test scores are the same numbers, picked out.

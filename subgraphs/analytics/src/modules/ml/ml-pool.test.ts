@@ -1,5 +1,7 @@
 import path from "node:path";
 import { SeededRandom } from "#kit/random";
+import { fitChurnModel } from "../churn/fit-churn-model";
+import type { RawColumns } from "../churn/feature-encoder";
 import { searchKMeans } from "./kmeans-search";
 import { fitLogistic } from "./logistic-regression";
 import { fromRows, matrix, type Matrix } from "./matrix";
@@ -84,6 +86,35 @@ describe("the ML worker pool", () => {
     expect(plain(actual.weights)).toEqual(["[object Float64Array]", ...expected.weights]);
   });
 
+  it("fits a churn model (encoder, encoded rows, logistic model) as the calling thread does", async () => {
+    const random = new SeededRandom(5);
+    const size = 600;
+    const columns: RawColumns = {
+      size,
+      numeric: new Map([
+        ["recency", Array.from({ length: size }, () => random.next() * 100)],
+        ["age", Array.from({ length: size }, (_, i) => (i % 7 ? 20 + random.next() * 50 : null))],
+      ]),
+      categorical: new Map([
+        ["gender", Array.from({ length: size }, (_, i) => (i % 3 ? "f" : i % 5 ? "m" : null))],
+      ]),
+    };
+    const train = Array.from({ length: 480 }, (_, i) => i);
+    const labels = Uint8Array.from(train, (i) =>
+      (columns.numeric.get("recency")![i] as number) > 40 + random.next() * 30 ? 1 : 0,
+    );
+    const expected = fitChurnModel({ columns, train, labels, l2: 1 });
+    const actual = await pool.run("fitChurnModel", { columns, train, labels, l2: 1 });
+    expect(actual.encoder).toEqual(expected.encoder);
+    expect(actual.encoder.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["recency", "age", "age missing"]),
+    );
+    expect(plain(actual.all)).toEqual(plain(expected.all));
+    expect(actual.all.rows).toBe(size);
+    expect(plain(actual.model)).toEqual(plain(expected.model));
+    expect(actual.model.weights).toHaveLength(expected.all.cols);
+  });
+
   it("moves the buffers it is told to, copies the rest, and moves the output back", async () => {
     const { x, y } = logisticData(500, 4);
     const expected = fitLogistic(x, y);
@@ -116,7 +147,7 @@ describe("the ML worker pool", () => {
 
   it("rejects an unknown task, an input that cannot be sent, and a failing progress report", async () => {
     await expect(pool.run("nothing" as "fitLogistic", {} as never)).rejects.toThrow(
-      "Unknown ML task 'nothing'; known: kmeansSearch, fitLogistic.",
+      "Unknown ML task 'nothing'; known: kmeansSearch, fitChurnModel, fitLogistic.",
     );
     const { x, y } = logisticData(100, 2);
     await expect(
