@@ -6,7 +6,7 @@ import type { DataSource } from "typeorm";
 import { startStack } from "../../stack/start-stack";
 import { importCustomers, type ImportSummary } from "../../cli/import/import-customers";
 import { fetchCustomerProfiles } from "../../subgraphs/analytics/src/modules/features/customer-profiles";
-import { encode, fitEncoder } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+import { encode, fitEncoder } from "../../subgraphs/analytics/src/modules/ml/feature-encoder";
 import { buildChurnDataset } from "../../subgraphs/analytics/src/modules/churn/train-churn-model";
 import { rocAuc, stratifiedSplit } from "../../subgraphs/analytics/src/modules/ml/evaluation";
 import {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { encode, fitEncoder } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+import { encode, fitEncoder } from "../../subgraphs/analytics/src/modules/ml/feature-encoder";
 import { rocAuc, stratifiedSplit } from "../../subgraphs/analytics/src/modules/ml/evaluation";
 import {
   fitLogistic,

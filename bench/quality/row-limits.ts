@@ -3,7 +3,7 @@ import {
   encode,
   fitEncoder,
   type RawRecord,
-} from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+} from "../../subgraphs/analytics/src/modules/ml/feature-encoder";
 import { matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
 import { prepareFeatures } from "../../subgraphs/analytics/src/modules/segmentation/feature-transform";
 

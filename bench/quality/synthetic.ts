@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import type { RawColumns } from "../../subgraphs/analytics/src/modules/churn/feature-encoder";
+import type { RawColumns } from "../../subgraphs/analytics/src/modules/ml/feature-encoder";
 import { matrix, standardize, type Matrix } from "../../subgraphs/analytics/src/modules/ml/matrix";
 import { SeededRandom } from "#kit/random";
 

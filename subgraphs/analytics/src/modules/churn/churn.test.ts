@@ -4,7 +4,7 @@ import { rocAuc, stratifiedSplit } from "../ml/evaluation";
 import { fitLogistic, predictProbabilities } from "../ml/logistic-regression";
 import { matrix, type Matrix } from "../ml/matrix";
 import type { CustomerProfile } from "../features/customer-profiles";
-import { COLLINEAR, columnsOf, encode, fitEncoder, type RawRecord } from "./feature-encoder";
+import { COLLINEAR, columnsOf, encode, fitEncoder, type RawRecord } from "../ml/feature-encoder";
 import { buildChurnDataset, type ChurnDataset } from "./train-churn-model";
 
 /** A data source with no events: enough for recorded-status labels, which need no event query. */

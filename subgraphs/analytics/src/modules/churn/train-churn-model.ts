@@ -12,7 +12,7 @@ import {
 import { copyPredictions, type PredictionRow } from "./churn-store";
 import { RiskBand } from "./churn.types";
 import { sortProfiles, type CustomerProfile } from "../features/customer-profiles";
-import { columnOf, type RawColumns } from "./feature-encoder";
+import { columnOf, type RawColumns } from "../ml/feature-encoder";
 
 /**
  * Where labels come from: the churn the organization records, or no purchase within the horizon.
@@ -218,7 +218,7 @@ export async function buildChurnDataset(
  * Trains a regularised logistic regression on a stratified 80% (seeded), evaluates it on the held
  * out 20% (ROC-AUC, and accuracy, precision and recall at the threshold that maximises Youden's J
  * on the training part), then scores every customer and stores the model and the predictions. The
- * encoding and the fit run in an ML worker thread (`fitChurnModel`), so the service's event loop keeps serving
+ * encoding and the fit run in an ML worker thread (`fitEncodedLogistic`), so the service's event loop keeps serving
  * requests meanwhile; the other steps run on the calling thread.
  */
 export async function trainChurnModel(
@@ -237,7 +237,7 @@ export async function trainChurnModel(
   await progress(0.1);
   // Encoding and fitting, the long steps, in an ML worker; the columns are copied there, the
   // encoded matrix moved back.
-  const { encoder, all, model } = await runMlTask("fitChurnModel", {
+  const { encoder, all, model } = await runMlTask("fitEncodedLogistic", {
     columns: dataset.columns,
     train: Uint32Array.from(train),
     labels: trainLabels,

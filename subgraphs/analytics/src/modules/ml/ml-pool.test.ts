@@ -1,7 +1,7 @@
 import path from "node:path";
 import { SeededRandom } from "#kit/random";
-import { fitChurnModel } from "../churn/fit-churn-model";
-import type { RawColumns } from "../churn/feature-encoder";
+import { fitEncodedLogistic } from "./encoded-logistic";
+import type { RawColumns } from "./feature-encoder";
 import { searchKMeans } from "./kmeans-search";
 import { fitLogistic } from "./logistic-regression";
 import { fromRows, matrix, type Matrix } from "./matrix";
@@ -103,8 +103,8 @@ describe("the ML worker pool", () => {
     const labels = Uint8Array.from(train, (i) =>
       (columns.numeric.get("recency")![i] as number) > 40 + random.next() * 30 ? 1 : 0,
     );
-    const expected = fitChurnModel({ columns, train, labels, l2: 1 });
-    const actual = await pool.run("fitChurnModel", { columns, train, labels, l2: 1 });
+    const expected = fitEncodedLogistic({ columns, train, labels, l2: 1 });
+    const actual = await pool.run("fitEncodedLogistic", { columns, train, labels, l2: 1 });
     expect(actual.encoder).toEqual(expected.encoder);
     expect(actual.encoder.map((f) => f.name)).toEqual(
       expect.arrayContaining(["recency", "age", "age missing"]),
@@ -147,7 +147,7 @@ describe("the ML worker pool", () => {
 
   it("rejects an unknown task, an input that cannot be sent, and a failing progress report", async () => {
     await expect(pool.run("nothing" as "fitLogistic", {} as never)).rejects.toThrow(
-      "Unknown ML task 'nothing'; known: kmeansSearch, fitChurnModel, fitLogistic.",
+      "Unknown ML task 'nothing'; known: kmeansSearch, fitEncodedLogistic, fitLogistic.",
     );
     const { x, y } = logisticData(100, 2);
     await expect(

@@ -1,4 +1,4 @@
-import { fitChurnModel, type ChurnFitInput } from "../churn/fit-churn-model";
+import { fitEncodedLogistic, type EncodedLogisticInput } from "./encoded-logistic";
 import { searchKMeans, type KMeansSearchOptions } from "./kmeans-search";
 import { fitLogistic, type LogisticOptions } from "./logistic-regression";
 import type { Matrix } from "./matrix";
@@ -14,8 +14,8 @@ export const ML_TASKS = {
   /** {@link searchKMeans}: k-means with its restarts and the silhouette of each k tried. */
   kmeansSearch: (input: { points: Matrix; options: KMeansSearchOptions }, progress: TaskProgress) =>
     searchKMeans(input.points, input.options, progress),
-  /** {@link fitChurnModel}: a churn model's encoder and logistic fit. */
-  fitChurnModel: (input: ChurnFitInput) => fitChurnModel(input),
+  /** {@link fitEncodedLogistic}: encoder, encoded rows and logistic fit (a churn model's). */
+  fitEncodedLogistic: (input: EncodedLogisticInput) => fitEncodedLogistic(input),
   /** {@link fitLogistic}. */
   fitLogistic: (input: { x: Matrix; y: ArrayLike<number>; options?: LogisticOptions }) =>
     fitLogistic(input.x, input.y, input.options),
