@@ -4,12 +4,15 @@
 // shutdown) and exits 0. A failure to start is one line on stderr and exit status 1.
 import path from "node:path";
 import { embeddedPostgresPort } from "#kit/config";
+import { dropOutputOnceClosed } from "#kit/server/closed-output";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 
 /** The line the launcher waits for: `READY postgres://...`. */
 export const POSTGRES_READY_LINE = /^READY (\S+)$/m;
 
 if (require.main === module) {
+  // Its log lines meet a closed pipe once the launcher is gone: it must still stop the server.
+  dropOutputOnceClosed();
   const dataDir = path.resolve(process.env.EMBEDDED_POSTGRES_DIR ?? ".data/postgres");
   startEmbeddedPostgres({
     dataDir,

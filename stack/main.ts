@@ -7,14 +7,23 @@ import { DEMO_PASSWORD } from "#dev/demo/demo-dataset";
 import { startDemoJobsInBackground } from "#dev/demo/demo-jobs";
 import { exitOnEnvironmentProblems } from "#kit/environment";
 import { startTracing } from "#kit/tracing";
-import { startStack } from "./start-stack";
+import { dropOutputOnceClosed } from "#kit/server/closed-output";
+import { startStack, type RunningStack } from "./start-stack";
 
 const log = createLogger("stack");
 
 exitOnEnvironmentProblems();
 startTracing("stack");
+dropOutputOnceClosed();
+let started: RunningStack | undefined;
+// A launcher that fails stops what it started (PostgreSQL too, which would outlive it) first.
+process.once("uncaughtException", (error) => {
+  log.error(`the launcher failed: ${error.stack ?? error.message}`);
+  void (started?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+});
 startStack({ mode: "processes" }).then(
   (stack) => {
+    started = stack;
     const { users, customers, analytics } = stack.subgraphs;
     console.log(`
   Federated Analytics is running.

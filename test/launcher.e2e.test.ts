@@ -75,19 +75,26 @@ function alive(pid: number): boolean {
   }
 }
 
-beforeAll(async () => {
-  dataDir = path.join(
-    os.tmpdir(),
-    `federated-analytics-launcher-${process.pid}-${Date.now().toString(36)}`,
-  );
-  await mkdir(dataDir, { recursive: true });
+/**
+ * `npm start` as npm runs it (its script in `sh -c`, after the build the global setup did), on free
+ * ports and the run's PostgreSQL, its stdout and stderr piped here: a signal npm forwards to the
+ * shell must reach the launcher, so the script execs node.
+ */
+async function spawnLauncher(
+  dataDir: string,
+  /** Runs on an embedded PostgreSQL of its own on this port instead of the run's. */
+  embeddedPostgresPort?: number,
+): Promise<{
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  gatewayUrl: string;
+}> {
   const [gateway, users, customers, analytics] = [
     await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
   ];
-  gatewayUrl = `http://localhost:${gateway}/graphql`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "test",
@@ -101,19 +108,33 @@ beforeAll(async () => {
     CUSTOMERS_PORT: String(customers),
     ANALYTICS_PORT: String(analytics),
   };
-  // `npm start` as npm runs it (its script in `sh -c`, after the build the global setup did): a
-  // signal npm forwards to the shell must reach the launcher, so the script execs node.
+  if (embeddedPostgresPort !== undefined) {
+    for (const name of Object.keys(env)) if (/DATABASE_URL$/.test(name)) delete env[name];
+    env.EMBEDDED_POSTGRES_PORT = String(embeddedPostgresPort);
+  }
   const { scripts } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as {
     scripts: { start: string };
   };
   const build = "npm run -s build && ";
   expect(scripts.start.startsWith(build)).toBe(true);
-  launcher = spawn("sh", ["-c", scripts.start.slice(build.length)], {
+  const child = spawn("sh", ["-c", scripts.start.slice(build.length)], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  exited = new Promise((resolve) => launcher.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  return { child, exited, gatewayUrl: `http://localhost:${gateway}/graphql` };
+}
+
+beforeAll(async () => {
+  dataDir = path.join(
+    os.tmpdir(),
+    `federated-analytics-launcher-${process.pid}-${Date.now().toString(36)}`,
+  );
+  await mkdir(dataDir, { recursive: true });
+  ({ child: launcher, exited, gatewayUrl } = await spawnLauncher(dataDir));
   createInterface({ input: launcher.stdout! }).on("line", (text) => {
     if (!text.startsWith("{")) return;
     const line = JSON.parse(text) as LogLine;
@@ -225,4 +246,54 @@ describe("npm start's launcher", () => {
     expect(gatewayStopped).toBeLessThan(firstSubgraphStopping);
     for (const pid of pids) expect(alive(pid)).toBe(false);
   }, 60_000);
+});
+
+describe("npm start's launcher, once nothing reads its output", () => {
+  it("keeps serving (a closed stdout is not a crash), and once killed leaves no process behind, PostgreSQL included", async () => {
+    const own = path.join(dataDir, "output-closed");
+    await mkdir(own, { recursive: true });
+    const { child, exited, gatewayUrl } = await spawnLauncher(own, await freePort());
+    const seen: LogLine[] = [];
+    try {
+      const ready = new Promise<void>((resolve) =>
+        createInterface({ input: child.stdout! }).on("line", (text) => {
+          if (!text.startsWith("{")) return;
+          const line = JSON.parse(text) as LogLine;
+          seen.push(line);
+          if (readyLine("gateway")(line)) resolve();
+        }),
+      );
+      child.stderr!.resume();
+      await ready;
+      const pids = ["users", "customers", "analytics", "gateway"].map((name) =>
+        pidOf(seen.filter(readyLine(name)).at(-1)!),
+      );
+      const postmaster = Number(
+        (await readFile(path.join(own, "postgres", "postmaster.pid"), "utf8")).split("\n")[0],
+      );
+      expect(alive(postmaster)).toBe(true);
+      // The reader goes away: every line the launcher writes from now on meets a closed pipe.
+      child.stdout!.destroy();
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(gatewayUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ __typename }" }),
+          signal: AbortSignal.timeout(20_000),
+        });
+        expect(await response.json()).toEqual({ data: { __typename: "Query" } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(child.exitCode).toBeNull();
+      // Killed outright: the parts see their channel to it close, stop, and write to no one.
+      child.kill("SIGKILL");
+      await exited;
+      const left = () => [...pids, postmaster].filter(alive);
+      for (let i = 0; i < 150 && left().length > 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(left()).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
 import type { Logger } from "#kit/logger";
+import { dropOutputOnceClosed } from "#kit/server/closed-output";
 
 /**
  * `GATEWAY_WORKERS`: gateway processes sharing the port, one per core for `auto`. @default 1 (no
@@ -37,6 +38,7 @@ export function runGatewayPrimary(workers: number, log: Logger): void {
   // socket the kernel queues it for a worker that is alive; on Linux it spreads connections as
   // evenly (docs/SCALING.md).
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  dropOutputOnceClosed();
   let stopping = false;
   const startedAt = new Map<Worker, number>();
   const fork = () => startedAt.set(cluster.fork(), Date.now());

@@ -1,6 +1,7 @@
 import type { RunningService } from "./graphql-service";
 import { exitOnEnvironmentProblems } from "../environment";
 import type { Logger } from "../logger";
+import { dropOutputOnceClosed } from "./closed-output";
 
 /**
  * Runs one service as a process of its own (`npm run start:<name>`): starts it, prints where it
@@ -9,6 +10,7 @@ import type { Logger } from "../logger";
  */
 export function runAsProcess(log: Logger, start: () => Promise<RunningService>): void {
   exitOnEnvironmentProblems();
+  dropOutputOnceClosed();
   start().then(
     (service) => {
       log.info(`listening on ${service.url}`);
