@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { PartitionEventsByMonth1763900006000 } from "../subgraphs/analytics/migrations/1763900006000-PartitionEventsByMonth";
 import { CreateIdentities1763900030000 } from "../subgraphs/analytics/migrations/1763900030000-CreateIdentities";
 import { CoverEventTypeIndexWithActors1763900031000 } from "../subgraphs/analytics/migrations/1763900031000-CoverEventTypeIndexWithActors";
+import { ShardEventTypeIndexByActor1763900080000 } from "../subgraphs/analytics/migrations/1763900080000-ShardEventTypeIndexByActor";
 import {
   maintainEventPartitions,
   PARTITIONS_AHEAD_MONTHS,
@@ -52,6 +53,7 @@ it("moves the events of an unpartitioned table into monthly partitions, and thei
   const later = [
     new CreateIdentities1763900030000(),
     new CoverEventTypeIndexWithActors1763900031000(),
+    new ShardEventTypeIndexByActor1763900080000(),
   ];
   const runner = scratch.createQueryRunner();
   try {

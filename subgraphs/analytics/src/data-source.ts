@@ -19,6 +19,7 @@ import { AddChurnPredictionLogOdds1763900041000 } from "../migrations/1763900041
 import { KeyModelsByOrganization1763900050000 } from "../migrations/1763900050000-KeyModelsByOrganization";
 import { CreateNotificationChannels1763900060000 } from "../migrations/1763900060000-CreateNotificationChannels";
 import { CreateCohorts1763900070000 } from "../migrations/1763900070000-CreateCohorts";
+import { ShardEventTypeIndexByActor1763900080000 } from "../migrations/1763900080000-ShardEventTypeIndexByActor";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /**
@@ -63,6 +64,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       KeyModelsByOrganization1763900050000,
       CreateNotificationChannels1763900060000,
       CreateCohorts1763900070000,
+      ShardEventTypeIndexByActor1763900080000,
     ],
   });
 }

@@ -26,6 +26,7 @@ import {
   type AnalyticsReadsOptions,
 } from "./read-replica";
 import { buildAnalyticsSchema } from "./schema";
+import { peopleQueryParts } from "./modules/actors/actor-parts";
 import { runInBackground } from "#kit/database/query-counter";
 
 export interface AnalyticsServiceOptions extends SubgraphOptions<DemoDataset> {
@@ -78,6 +79,7 @@ export function startAnalyticsService(
       name: "analytics",
       prepare: async (dataSource) => {
         const log = createLogger("analytics");
+        peopleQueryParts();
         reads = await connectAnalyticsReads(
           dataSource,
           { ...analyticsReadsFromEnv(), connect: options.connect, ...options.reads },

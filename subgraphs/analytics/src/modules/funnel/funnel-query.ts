@@ -1,4 +1,10 @@
 import type { DataSource } from "typeorm";
+import {
+  actorPartSql,
+  peopleQueryParts,
+  queryByActorParts,
+  type ActorPart,
+} from "../actors/actor-parts";
 import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
 import { countedAttempt, type FunnelRules } from "./funnel-engine";
@@ -33,7 +39,8 @@ interface SequenceRow {
 }
 
 /**
- * The counted attempt of every actor of the funnel that has one, from one SQL statement: the
+ * The counted attempt of every actor of the funnel that has one, from one SQL statement per part
+ * of the actors ({@link queryByActorParts}: `parts` statements at once on one snapshot): the
  * events in [from, to) of the organization that have an actor and pass the funnel's filter (for
  * ORDERED and UNORDERED only those of the steps' and exclusions' types and filters; STRICT needs
  * all of them, any event between two steps breaking it), grouped per actor and packed in time,
@@ -45,9 +52,11 @@ export async function queryFunnelOutcomes(
   dataSource: DataSource,
   organizationId: string,
   spec: FunnelSpec,
+  parts = peopleQueryParts(),
 ): Promise<ActorOutcome[]> {
-  const { sql, params } = funnelSequencesSql(organizationId, spec);
-  const rows: SequenceRow[] = await dataSource.query(sql, params);
+  const answers = await queryByActorParts<SequenceRow>(dataSource, parts, (part) =>
+    funnelSequencesSql(organizationId, spec, part),
+  );
   const rules: FunnelRules = {
     order: spec.order,
     steps: spec.steps.length,
@@ -55,7 +64,7 @@ export async function queryFunnelOutcomes(
     exclusions: spec.exclusions,
   };
   const outcomes: ActorOutcome[] = [];
-  for (const row of rows) {
+  for (const row of answers.flat()) {
     const events = unpack(row.seq);
     const attempt = countedAttempt(events, rules);
     if (attempt.level === 0) continue;
@@ -69,10 +78,11 @@ export async function queryFunnelOutcomes(
   return outcomes;
 }
 
-/** The statement of {@link queryFunnelOutcomes} and its parameters. */
+/** The statement of {@link queryFunnelOutcomes} for one part of the actors, and its parameters. */
 export function funnelSequencesSql(
   organizationId: string,
   spec: FunnelSpec,
+  part: ActorPart,
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [
     organizationId,
@@ -92,6 +102,7 @@ export function funnelSequencesSql(
     "e.organization_id = $1",
     `e."timestamp" >= $2::timestamptz`,
     `e."timestamp" < $3::timestamptz`,
+    ...actorPartSql(part, p),
     hasActorSql("e"),
     ...eventFilterSql(spec.filter, p),
   ];

@@ -43,11 +43,12 @@ function compareValues(a: string | null, b: string | null): number {
 function funnelSteps(spec: FunnelSpec, outcomes: readonly ActorOutcome[]): FunnelStep[] {
   const n = spec.steps.length;
   const counts = new Array<number>(n).fill(0);
-  const seconds: number[][] = Array.from({ length: n }, () => []);
+  // Whole microseconds from each step to the next, so that the median and average are exact.
+  const micros: number[][] = Array.from({ length: n }, () => []);
   for (const outcome of outcomes) {
     for (let k = 0; k < outcome.level; k++) counts[k]++;
     for (let k = 1; k < outcome.stepTimes.length; k++)
-      seconds[k].push((outcome.stepTimes[k] - outcome.stepTimes[k - 1]) / 1_000_000);
+      micros[k].push(outcome.stepTimes[k] - outcome.stepTimes[k - 1]);
   }
   const timed = spec.order !== FunnelOrder.UNORDERED;
   return spec.steps.map((step, k) => ({
@@ -56,23 +57,31 @@ function funnelSteps(spec: FunnelSpec, outcomes: readonly ActorOutcome[]): Funne
     count: counts[k],
     conversionRate: counts[0] === 0 ? 0 : counts[k] / counts[0],
     stepConversionRate: k === 0 ? 1 : counts[k - 1] === 0 ? 0 : counts[k] / counts[k - 1],
-    medianSecondsToConvert: timed && k > 0 ? median(seconds[k]) : null,
-    averageSecondsToConvert: timed && k > 0 ? average(seconds[k]) : null,
+    medianSecondsToConvert: timed && k > 0 ? medianSeconds(micros[k]) : null,
+    averageSecondsToConvert: timed && k > 0 ? averageSeconds(micros[k]) : null,
     members: new FunnelMembers(outcomes, k, n),
   }));
 }
 
-/** The median (the mean of the two middle values for an even count); null for none. */
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
+/**
+ * The median in seconds of whole microseconds (the mean of the two middle values for an even
+ * count); null for none.
+ */
+function medianSeconds(micros: number[]): number | null {
+  if (micros.length === 0) return null;
+  const sorted = Float64Array.from(micros).sort();
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const value = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return value / 1_000_000;
 }
 
-function average(values: number[]): number | null {
-  if (values.length === 0) return null;
-  let sum = 0;
-  for (const value of values) sum += value;
-  return sum / values.length;
+/**
+ * The mean in seconds of whole microseconds, summed exactly (a BigInt: the same answer in any
+ * order of the actors); null for none.
+ */
+function averageSeconds(micros: number[]): number | null {
+  if (micros.length === 0) return null;
+  let sum = 0n;
+  for (const value of micros) sum += BigInt(value);
+  return Number(sum) / micros.length / 1_000_000;
 }

@@ -1,11 +1,19 @@
 import type { DataSource } from "typeorm";
+import type { Statement } from "#kit/database/shared-snapshot";
+import {
+  actorPartSql,
+  peopleQueryParts,
+  queryByActorParts,
+  type ActorPart,
+} from "../actors/actor-parts";
 import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { IntervalQuerySpec } from "../actors/people-interval";
 import { intervalBoundsSql } from "../timeseries/interval-bounds";
 import type { LifecyclePoint } from "./lifecycle.type";
 
 /**
- * The lifecycle in one SQL statement. `bounds` ({@link intervalBoundsSql}) holds the start of the
+ * The lifecycle, in one SQL statement per part of the actors ({@link queryByActorParts}: `parts`
+ * statements at once on one snapshot, their counts added up). `bounds` ({@link intervalBoundsSql}) holds the start of the
  * interval before the first, then the starts of the range's intervals (`from` rounded down), then
  * `to`: the events of [bounds[i], bounds[i + 1]) are in interval i - 2 (-1 for the interval before
  * the first), those before bounds[1] in -2. The events of the type before `to` (passing the
@@ -22,13 +30,31 @@ export async function queryLifecycle(
   dataSource: DataSource,
   organizationId: string,
   spec: IntervalQuerySpec,
+  parts = peopleQueryParts(),
 ): Promise<LifecyclePoint[]> {
+  const answers = await queryByActorParts<LifecyclePoint>(dataSource, parts, (part) =>
+    lifecycleSql(organizationId, spec, part),
+  );
+  const sum = (i: number, kind: "new" | "returning" | "resurrecting" | "dormant") =>
+    answers.reduce((total, rows) => total + rows[i][kind], 0);
+  return answers[0].map((point, i) => ({
+    bucket: point.bucket,
+    new: sum(i, "new"),
+    returning: sum(i, "returning"),
+    resurrecting: sum(i, "resurrecting"),
+    dormant: sum(i, "dormant"),
+  }));
+}
+
+/** The statement of one part of {@link queryLifecycle}: the counts of that part's actors. */
+function lifecycleSql(organizationId: string, spec: IntervalQuerySpec, part: ActorPart): Statement {
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
   const bounds = intervalBoundsSql(spec.interval, spec.range, p, 1);
   const conditions = [
     "e.organization_id = $1",
     `e.type = ${p(spec.event)}`,
+    ...actorPartSql(part, p),
     hasActorSql("e"),
     `e."timestamp" >= coalesce(b.bounds[i], '-infinity'::timestamptz)`,
     `e."timestamp" < b.bounds[i + 1]`,
@@ -73,5 +99,5 @@ export async function queryLifecycle(
       FROM bounds b CROSS JOIN LATERAL generate_series(0, array_length(b.bounds, 1) - 3) AS i
       LEFT JOIN counts c ON c.bucket = i
      ORDER BY i`;
-  return dataSource.query(sql, params);
+  return { sql, params };
 }

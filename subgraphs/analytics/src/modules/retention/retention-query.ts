@@ -1,4 +1,12 @@
 import type { DataSource } from "typeorm";
+import type { Statement } from "#kit/database/shared-snapshot";
+import {
+  actorPartSql,
+  ALL_ACTORS,
+  peopleQueryParts,
+  queryByActorParts,
+  type ActorPart,
+} from "../actors/actor-parts";
 import { actorColumnsSql, eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import { intervalBoundsSql } from "../timeseries/interval-bounds";
 import type { RetentionSpec } from "./retention-spec";
@@ -20,15 +28,20 @@ export interface CohortRow {
  * cohort's interval, aligned in the time zone by PostgreSQL's calendar, then `to`), and `members`
  * (customer_id, anonymous_id, cohort: the actors of each cohort; computed once however often the
  * statement reads it). An event's interval is its `width_bucket` in `bounds`, 1 for the first
- * cohort's ({@link intervalBoundsSql}).
+ * cohort's ({@link intervalBoundsSql}). Only the actors of `part`.
  */
-function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string {
+function membersSql(
+  spec: RetentionSpec,
+  p: (value: unknown) => string,
+  part: ActorPart = ALL_ACTORS,
+): string {
   const to = p(spec.range.to.toISOString());
   const filter = eventFilterSql(spec.filter, p);
   const start = p(spec.startEvent);
   const startEvents = [
     "e.organization_id = $1",
     `e.type = ${start}`,
+    ...actorPartSql(part, p),
     hasActorSql("e"),
     ...filter,
   ].join(" AND ");
@@ -51,7 +64,8 @@ function membersSql(spec: RetentionSpec, p: (value: unknown) => string): string 
 }
 
 /**
- * The cohort table in one SQL statement: the cohorts' members ({@link membersSql}); each
+ * The cohort table, in one SQL statement per part of the actors ({@link queryByActorParts}:
+ * `parts` statements at once on one snapshot, their counts added up): the cohorts' members ({@link membersSql}); each
  * member's return events, as the distinct intervals they fall in (events of [first cohort's start,
  * to), of the members' actors only: the others are in no cohort); per actor its cohorts and its intervals back, grouped (no join, so no plan that
  * compares every member with every return when the statistics are off); per cohort and period the
@@ -62,14 +76,31 @@ export async function queryRetention(
   dataSource: DataSource,
   organizationId: string,
   spec: RetentionSpec,
+  parts = peopleQueryParts(),
 ): Promise<CohortRow[]> {
+  const answers = await queryByActorParts<CohortRow>(dataSource, parts, (part) =>
+    retentionSql(organizationId, spec, part),
+  );
+  return answers[0].map((cohort, i) => ({
+    ...cohort,
+    size: answers.reduce((sum, rows) => sum + rows[i].size, 0),
+    identified: answers.reduce((sum, rows) => sum + rows[i].identified, 0),
+    returned: cohort.returned.map((_, k) =>
+      answers.reduce((sum, rows) => sum + rows[i].returned[k], 0),
+    ),
+  }));
+}
+
+/** The statement of one part of {@link queryRetention}: the table of that part's actors. */
+function retentionSql(organizationId: string, spec: RetentionSpec, part: ActorPart): Statement {
   const params: unknown[] = [organizationId];
   const p = (value: unknown) => `$${params.push(value)}`;
-  const members = membersSql(spec, p);
+  const members = membersSql(spec, p, part);
   const periods = p(spec.periods);
   const returns = [
     "e.organization_id = $1",
     `e.type = ${p(spec.returnEvent)}`,
+    ...actorPartSql(part, p),
     hasActorSql("e"),
     `e."timestamp" >= b.bounds[1]`,
     `e."timestamp" < b.bounds[array_length(b.bounds, 1)]`,
@@ -111,7 +142,7 @@ export async function queryRetention(
                   ORDER BY k) AS returned
       FROM cohorts c LEFT JOIN sizes s ON s.cohort = c.cohort
      ORDER BY c.cohort`;
-  return dataSource.query(sql, params);
+  return { sql, params };
 }
 
 /** One page request of a cohort's customers. */

@@ -1,0 +1,66 @@
+import { DataSource } from "typeorm";
+import { withDatabase } from "#kit/database/database-url";
+import {
+  ACTOR_SHARDS,
+  actorPartSql,
+  peopleQueryParts,
+} from "../subgraphs/analytics/src/modules/actors/actor-parts";
+import { TEST_ENV } from "./support/test-database";
+
+/**
+ * The parts people queries are split into: every shard in exactly one part, and a part's condition
+ * read from the index of migration 1763900080000 (its expression and actorShardSql's must not
+ * drift apart, or every part would read every event).
+ */
+describe("actor parts", () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource({
+      type: "postgres",
+      url: withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
+      extra: { max: 1 },
+    }).initialize();
+  });
+
+  afterAll(() => dataSource?.destroy());
+
+  it.each([1, 2, 3, 4, 8])("%d parts hold every shard exactly once", (parts) => {
+    const shards: number[] = [];
+    for (let part = 0; part < parts; part++) {
+      const params: unknown[] = [];
+      const conditions = actorPartSql({ part, parts }, (value) => `$${params.push(value)}`);
+      if (parts === 1) expect(conditions).toEqual([]);
+      else shards.push(...(params[0] as number[]));
+    }
+    if (parts > 1) expect(shards.sort((a, b) => a - b)).toEqual([...Array(ACTOR_SHARDS).keys()]);
+  });
+
+  it("finds a part's events of a type through the index, by the shard", async () => {
+    const params: unknown[] = ["00000000-0000-0000-0000-000000000000", "purchase"];
+    const [condition] = actorPartSql({ part: 1, parts: 2 }, (value) => `$${params.push(value)}`);
+    const plan: { "QUERY PLAN": string }[] = await dataSource.transaction(async (manager) => {
+      await manager.query("SET LOCAL enable_seqscan = off");
+      await manager.query("SET LOCAL enable_bitmapscan = off");
+      return manager.query(
+        `EXPLAIN SELECT e.customer_id FROM events e WHERE e.organization_id = $1 AND e.type = $2 AND ${condition}`,
+        params,
+      );
+    });
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(text).toMatch(/Index Only Scan using events_\w*_organization_id_type_\w*_idx/);
+    expect(text).toMatch(
+      /Index Cond: .*COALESCE\(uuid_hash\(customer_id\), hashtext\(anonymous_id\)\) & 7\)\) = ANY/,
+    );
+  });
+
+  it("refuses more parts than shards, or none", () => {
+    expect(() => peopleQueryParts({ ANALYTICS_PEOPLE_QUERY_PARTS: "9" })).toThrow(
+      /ANALYTICS_PEOPLE_QUERY_PARTS must be at most 8/,
+    );
+    expect(() => peopleQueryParts({ ANALYTICS_PEOPLE_QUERY_PARTS: "0" })).toThrow(
+      /ANALYTICS_PEOPLE_QUERY_PARTS must be an integer of at least 1/,
+    );
+    expect(peopleQueryParts({ ANALYTICS_PEOPLE_QUERY_PARTS: "3" })).toBe(3);
+  });
+});
