@@ -5,12 +5,20 @@ import {
   actorPartSql,
   peopleQueryParts,
 } from "../subgraphs/analytics/src/modules/actors/actor-parts";
+import { FunnelOrder } from "../subgraphs/analytics/src/modules/funnel/funnel.input";
+import { funnelSpec } from "../subgraphs/analytics/src/modules/funnel/funnel-spec";
+import {
+  funnelByTypeSql,
+  funnelKinds,
+  readsByType,
+} from "../subgraphs/analytics/src/modules/funnel/funnel-type-sequences";
 import { TEST_ENV } from "./support/test-database";
 
 /**
  * The parts people queries are split into: every shard in exactly one part, and a part's condition
  * read from the index of migration 1763900080000 (its expression and actorShardSql's must not
- * drift apart, or every part would read every event).
+ * drift apart, or every part would read every event), and a funnel read per type from the index
+ * of migration 1763900090000 in its order.
  */
 describe("actor parts", () => {
   let dataSource: DataSource;
@@ -52,6 +60,40 @@ describe("actor parts", () => {
     expect(text).toMatch(
       /Index Cond: .*COALESCE\(uuid_hash\(customer_id\), hashtext\(anonymous_id\)\) & 7\)\) = ANY/,
     );
+  });
+
+  it("reads a funnel's types per actor, in time order, from the actor-ordered index: no sort, no hash", async () => {
+    const spec = funnelSpec({
+      steps: [{ type: "page_view" }, { type: "signup" }],
+      from: new Date(Date.now() - 30 * 86_400_000),
+      to: new Date(),
+      conversionWindowSeconds: 86_400,
+      order: FunnelOrder.ORDERED,
+      exclusions: null,
+      breakdown: null,
+      filter: null,
+    });
+    expect(readsByType(spec)).toBe(true);
+    const { sql, params } = funnelByTypeSql(
+      "00000000-0000-0000-0000-000000000000",
+      spec,
+      funnelKinds(spec),
+      { part: 1, parts: 2 },
+    );
+    const plan: { "QUERY PLAN": string }[] = await dataSource.transaction(async (manager) => {
+      for (const setting of [
+        "enable_seqscan",
+        "enable_bitmapscan",
+        "enable_sort",
+        "enable_hashagg",
+      ])
+        await manager.query(`SET LOCAL ${setting} = off`);
+      return manager.query(`EXPLAIN ${sql}`, params);
+    });
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(text).not.toMatch(/\b(Sort|Incremental Sort|HashAggregate) {2}\(/);
+    expect(text).toMatch(/GroupAggregate/);
+    expect(text).toMatch(/Index Only Scan using events_\w*_customer_id_anonym\w*_idx/);
   });
 
   it("refuses more parts than shards, or none", () => {

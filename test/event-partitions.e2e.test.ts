@@ -4,6 +4,7 @@ import { PartitionEventsByMonth1763900006000 } from "../subgraphs/analytics/migr
 import { CreateIdentities1763900030000 } from "../subgraphs/analytics/migrations/1763900030000-CreateIdentities";
 import { CoverEventTypeIndexWithActors1763900031000 } from "../subgraphs/analytics/migrations/1763900031000-CoverEventTypeIndexWithActors";
 import { ShardEventTypeIndexByActor1763900080000 } from "../subgraphs/analytics/migrations/1763900080000-ShardEventTypeIndexByActor";
+import { OrderEventTypesByActor1763900090000 } from "../subgraphs/analytics/migrations/1763900090000-OrderEventTypesByActor";
 import {
   maintainEventPartitions,
   PARTITIONS_AHEAD_MONTHS,
@@ -54,6 +55,7 @@ it("moves the events of an unpartitioned table into monthly partitions, and thei
     new CreateIdentities1763900030000(),
     new CoverEventTypeIndexWithActors1763900031000(),
     new ShardEventTypeIndexByActor1763900080000(),
+    new OrderEventTypesByActor1763900090000(),
   ];
   const runner = scratch.createQueryRunner();
   try {

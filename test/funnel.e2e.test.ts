@@ -254,6 +254,20 @@ describe("funnel equals the reference", () => {
     });
   });
 
+  it.each(["ORDERED", "UNORDERED"] as const)(
+    "%s with a funnel filter alone (steps told apart by type, read per type)",
+    async (order) => {
+      await expectLikeReference({
+        steps: pageViewSignupPurchase,
+        from: FROM,
+        to: TO,
+        conversionWindowSeconds: 86_400,
+        order,
+        filter: { properties: { device: "mobile" } },
+      });
+    },
+  );
+
   it("over part of the range, from an event's exact time (in) to another's (out)", async () => {
     const from = sent[10].timestamp;
     const to = sent[20].timestamp > from ? sent[20].timestamp : TO;

@@ -20,6 +20,7 @@ import { KeyModelsByOrganization1763900050000 } from "../migrations/176390005000
 import { CreateNotificationChannels1763900060000 } from "../migrations/1763900060000-CreateNotificationChannels";
 import { CreateCohorts1763900070000 } from "../migrations/1763900070000-CreateCohorts";
 import { ShardEventTypeIndexByActor1763900080000 } from "../migrations/1763900080000-ShardEventTypeIndexByActor";
+import { OrderEventTypesByActor1763900090000 } from "../migrations/1763900090000-OrderEventTypesByActor";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /**
@@ -65,6 +66,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateNotificationChannels1763900060000,
       CreateCohorts1763900070000,
       ShardEventTypeIndexByActor1763900080000,
+      OrderEventTypesByActor1763900090000,
     ],
   });
 }

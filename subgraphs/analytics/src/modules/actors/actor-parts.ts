@@ -37,10 +37,12 @@ export function actorPartSql(
   e = "e",
 ): string[] {
   if (parts === 1) return [];
-  const shards = Array.from({ length: ACTOR_SHARDS }, (_, s) => s).filter(
-    (s) => s % parts === part,
-  );
-  return [`${actorShardSql(e)} = ANY(${p(shards)}::int[])`];
+  return [`${actorShardSql(e)} = ANY(${p(shardsOf({ part, parts }))}::int[])`];
+}
+
+/** The shards of `part`, ascending. */
+export function shardsOf({ part, parts }: ActorPart): number[] {
+  return Array.from({ length: ACTOR_SHARDS }, (_, s) => s).filter((s) => s % parts === part);
 }
 
 /**

@@ -112,3 +112,23 @@ function assertType(type: string, field: string): void {
   if (type.length < 1 || type.length > 64)
     throw badUserInput(`${field} must be 1 to 64 characters.`, field);
 }
+
+/**
+ * The start of every funnel statement: its parameters so far ($1 the organization, $2 and $3 the
+ * range), `p` adding one more and returning its placeholder, and the conditions that the events
+ * aliased `e` are the organization's, in [from, to).
+ */
+export function funnelStatementStart(organizationId: string, spec: FunnelSpec) {
+  const params: unknown[] = [
+    organizationId,
+    spec.range.from.toISOString(),
+    spec.range.to.toISOString(),
+  ];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const inRange = [
+    "e.organization_id = $1",
+    `e."timestamp" >= $2::timestamptz`,
+    `e."timestamp" < $3::timestamptz`,
+  ];
+  return { params, p, inRange };
+}
