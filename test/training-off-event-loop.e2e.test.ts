@@ -12,7 +12,8 @@ const CUSTOMERS = 50_000;
  * What a run must keep up while it trains, measured on the probe's requests (one due every 50 ms)
  * answered before the job completed, on 2 cores, with and without other load on them. With the
  * computations in the ML worker: the slowest request waits 0.07-0.14 of a churn training and
- * 0.01-0.03 of a segmentation, and 40-80% of the requests due are answered. With them on the event
+ * 0.01-0.03 of a segmentation (0.07 once, in a whole suite on a fresh clone with every test file
+ * running beside it), and 40-80% of the requests due are answered. With them on the event
  * loop: the slowest waits 0.42-0.54 of a churn training (the fit blocks the loop throughout) and
  * 0.12-0.16 of a segmentation (which yields between k-means restarts, too briefly for a request
  * needing several turns of the loop), and 3-28% of the requests due are answered.
@@ -209,7 +210,7 @@ describe("a training run off the event loop", () => {
       table: "segmentation_runs",
       start: `mutation { runSegmentation(input: { seed: 1, waitSeconds: 0 }) { id } }`,
       field: "segmentation",
-      maxShare: 0.06,
+      maxShare: 0.1,
     };
     expectServedThroughout(await probeDuring(job), job.maxShare);
   }, 120_000);
