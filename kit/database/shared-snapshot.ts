@@ -28,16 +28,10 @@ const turnsBySource = new WeakMap<DataSource, Turns>();
 
 /**
  * Runs `statements` at the same time, each on a connection of its own, all reading one snapshot
- * (the first exports it with `pg_export_snapshot()`, the others import it with `SET TRANSACTION
- * SNAPSHOT`; REPEATABLE READ, READ ONLY; a hot standby can export one too): their answers are as
- * consistent as one statement's, and PostgreSQL can give each a core of its own. Returns each
- * statement's rows, in order. One statement runs as a plain query. Rejects with the first error
- * (and at once when there are more statements than the pool has connections);
- * every transaction is ended and every connection released either way.
- *
- * A set holds its connections while it waits for the others, so sets take turns per data source:
- * at most (pool size / statements) run at once, which leaves no set waiting for a connection that
- * only another waiting set could give back.
+ * ({@link onSharedSnapshot}): their answers are as consistent as one statement's, and PostgreSQL
+ * can give each a core of its own. Returns each statement's rows, in order. One statement runs as
+ * a plain query. Rejects with the first error (and at once when there are more statements than
+ * the pool has connections).
  */
 export async function queryOnSharedSnapshot<Row>(
   dataSource: DataSource,
@@ -45,9 +39,33 @@ export async function queryOnSharedSnapshot<Row>(
 ): Promise<Row[][]> {
   if (statements.length === 1)
     return [await dataSource.query(statements[0].sql, statements[0].params)];
-  const release = await takeTurn(dataSource, statements.length);
-  const runners = statements.map(() => dataSource.createQueryRunner());
+  return onSharedSnapshot(dataSource, statements.length, (runner, i) =>
+    runner.query(statements[i].sql, statements[i].params),
+  );
+}
+
+/**
+ * Runs `work` `count` times at once, each on a connection of its own (its runner, and its index
+ * from 0), all in transactions reading one snapshot (the first exports it with
+ * `pg_export_snapshot()`, the others import it with `SET TRANSACTION SNAPSHOT`; REPEATABLE READ,
+ * READ ONLY; a hot standby can export one too). One runs on a connection without a transaction.
+ * Returns what each returned, in order; rejects with the first error (and at once when `count`
+ * exceeds the pool's connections). Every transaction is ended and every connection released
+ * either way.
+ *
+ * A set holds its connections while it waits for the others, so sets take turns per data source:
+ * at most (pool size / count) run at once, which leaves no set waiting for a connection that
+ * only another waiting set could give back.
+ */
+export async function onSharedSnapshot<T>(
+  dataSource: DataSource,
+  count: number,
+  work: (runner: QueryRunner, index: number) => Promise<T>,
+): Promise<T[]> {
+  const release = await takeTurn(dataSource, count);
+  const runners = Array.from({ length: count }, () => dataSource.createQueryRunner());
   try {
+    if (count === 1) return [await work(runners[0], 0)];
     const [exporter, ...importers] = runners;
     await exporter.connect();
     await exporter.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -59,13 +77,9 @@ export async function queryOnSharedSnapshot<Row>(
     valuesOrFirstError(
       await Promise.allSettled(importers.map((runner) => importSnapshot(runner, snapshot))),
     );
-    return valuesOrFirstError(
-      await Promise.allSettled(
-        runners.map((runner, i) => runner.query(statements[i].sql, statements[i].params)),
-      ),
-    );
+    return valuesOrFirstError(await Promise.allSettled(runners.map(work)));
   } finally {
-    await Promise.all(runners.map(endAndRelease));
+    await Promise.all(runners.map((runner) => endAndRelease(runner, count > 1)));
     release();
   }
 }
@@ -82,10 +96,10 @@ async function importSnapshot(runner: QueryRunner, snapshot: string): Promise<vo
   await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
 }
 
-/** Ends the runner's transaction, if it started one, and gives its connection back. */
-async function endAndRelease(runner: QueryRunner): Promise<void> {
+/** Ends the runner's transaction (`inTransaction`), if it started one, and gives its connection back. */
+async function endAndRelease(runner: QueryRunner, inTransaction: boolean): Promise<void> {
   try {
-    if (hasConnection(runner)) await runner.query("ROLLBACK");
+    if (inTransaction && hasConnection(runner)) await runner.query("ROLLBACK");
   } catch {
     // A broken connection: releasing it below is all that is left to do.
   } finally {

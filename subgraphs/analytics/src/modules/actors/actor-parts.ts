@@ -1,7 +1,12 @@
 import os from "node:os";
 import type { DataSource } from "typeorm";
 import { numberFromEnv } from "#kit/config";
-import { queryOnSharedSnapshot, type Statement } from "#kit/database/shared-snapshot";
+import { copyBinaryOut } from "#kit/database/binary-copy";
+import {
+  onSharedSnapshot,
+  queryOnSharedSnapshot,
+  type Statement,
+} from "#kit/database/shared-snapshot";
 
 /**
  * Every event's actor falls in one of this many shards, by a hash of the actor
@@ -73,4 +78,20 @@ export function queryByActorParts<Row>(
 ): Promise<Row[][]> {
   const statements = Array.from({ length: parts }, (_, part) => build({ part, parts }));
   return queryOnSharedSnapshot<Row>(dataSource, statements);
+}
+
+/**
+ * {@link queryByActorParts} for statements whose rows are many and small: `consume(part)` gets
+ * each part's output as it arrives, in PostgreSQL's binary COPY format ({@link copyBinaryOut};
+ * read it with `CopyTuples`). Resolves once every part's output has been consumed.
+ */
+export async function copyByActorParts(
+  dataSource: DataSource,
+  parts: number,
+  build: (part: ActorPart) => Statement,
+  consume: (part: number) => (chunk: Buffer) => void,
+): Promise<void> {
+  await onSharedSnapshot(dataSource, parts, (runner, part) =>
+    copyBinaryOut(runner, build({ part, parts }), consume(part)),
+  );
 }

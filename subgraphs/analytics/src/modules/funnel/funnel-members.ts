@@ -1,4 +1,4 @@
-import type { ActorOutcome } from "./funnel-query";
+import type { FunnelOutcomes } from "./funnel-outcomes";
 
 /**
  * The customers (identified actors) of one step of a funnel or of one of its breakdowns: those
@@ -10,7 +10,9 @@ export class FunnelMembers {
   private dropped?: string[];
 
   constructor(
-    private readonly outcomes: readonly ActorOutcome[],
+    private readonly outcomes: FunnelOutcomes,
+    /** The actors of the funnel or breakdown: indexes in `outcomes`. */
+    private readonly actors: Int32Array,
     /** 0-based. */
     private readonly step: number,
     private readonly steps: number,
@@ -27,8 +29,10 @@ export class FunnelMembers {
 
   private collect(keep: (level: number) => boolean): string[] {
     const ids: string[] = [];
-    for (const outcome of this.outcomes)
-      if (outcome.customerId !== null && keep(outcome.level)) ids.push(outcome.customerId);
+    for (const i of this.actors) {
+      const customerId = this.outcomes.customerId(i);
+      if (customerId !== null && keep(this.outcomes.level(i))) ids.push(customerId);
+    }
     return ids.sort();
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import {
   actorPartSql,
+  copyByActorParts,
   peopleQueryParts,
   queryByActorParts,
   type ActorPart,
@@ -9,27 +10,10 @@ import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
 import { countedAttempt, type ActorEvents, type FunnelRules } from "./funnel-engine";
 import { eventArrays } from "./funnel-event-arrays";
-import {
-  forEachActorOfKinds,
-  funnelByTypeSql,
-  funnelKinds,
-  readsByType,
-  type KindRow,
-} from "./funnel-type-sequences";
+import { FunnelOutcomes } from "./funnel-outcomes";
+import { ActorsOfKinds, funnelByTypeSql, funnelKinds, readsByType } from "./funnel-type-sequences";
 import { FunnelOrder } from "./funnel.input";
 import { funnelStatementStart, type FunnelSpec } from "./funnel-spec";
-
-/** How one actor went through a funnel: its counted attempt. */
-export interface ActorOutcome {
-  /** The actor's customer; null for an anonymous visitor. */
-  customerId: string | null;
-  /** Steps reached, 1 to the funnel's length (actors reaching none are left out). */
-  level: number;
-  /** When its steps happened (microseconds from the range's start); empty for UNORDERED. */
-  stepTimes: number[];
-  /** The breakdown property of the attempt's first event (null without one, or no breakdown). */
-  group: string | null;
-}
 
 /** Bytes per event in an actor's sequence: int8 microseconds, int4 step mask, int4 exclusion mask. */
 const EVENT_BYTES = 16;
@@ -62,32 +46,32 @@ export async function queryFunnelOutcomes(
   organizationId: string,
   spec: FunnelSpec,
   parts = peopleQueryParts(),
-): Promise<ActorOutcome[]> {
+): Promise<FunnelOutcomes> {
   const rules: FunnelRules = {
     order: spec.order,
     steps: spec.steps.length,
     windowMicros: spec.windowSeconds * 1_000_000,
     exclusions: spec.exclusions,
   };
-  const outcomes: ActorOutcome[] = [];
+  const outcomes = new FunnelOutcomes(spec.steps.length);
   const count = (customerId: string | null, events: ActorEvents, breakdown?: (string | null)[]) => {
     const attempt = countedAttempt(events, rules);
-    if (attempt.level === 0) return;
-    outcomes.push({
-      customerId,
-      level: attempt.level,
-      stepTimes: attempt.stepTimes,
-      group: breakdown?.[attempt.start] ?? null,
-    });
+    outcomes.add(customerId, attempt, breakdown?.[attempt.start] ?? null);
   };
   if (readsByType(spec)) {
     const kinds = funnelKinds(spec);
-    const answers = await queryByActorParts<KindRow>(dataSource, parts, (part) =>
-      funnelByTypeSql(organizationId, spec, kinds, part),
-    );
     const startSteps = spec.order === FunnelOrder.UNORDERED ? -1 : 1;
-    for (const rows of answers)
-      forEachActorOfKinds(rows, kinds, spec.range.from, startSteps, count);
+    const readers = Array.from(
+      { length: parts },
+      () => new ActorsOfKinds(kinds, spec.range.from, startSteps, count),
+    );
+    await copyByActorParts(
+      dataSource,
+      parts,
+      (part) => funnelByTypeSql(organizationId, spec, kinds, part),
+      (part) => (chunk) => readers[part].push(chunk),
+    );
+    for (const reader of readers) reader.end();
     return outcomes;
   }
   const answers = await queryByActorParts<SequenceRow>(dataSource, parts, (part) =>

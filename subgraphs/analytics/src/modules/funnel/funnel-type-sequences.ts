@@ -1,3 +1,4 @@
+import { CopyTuples } from "#kit/database/binary-copy";
 import { actorShardSql, shardsOf, type ActorPart } from "../actors/actor-parts";
 import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
@@ -8,13 +9,15 @@ import { funnelStatementStart, type FunnelSpec } from "./funnel-spec";
 
 /**
  * The funnels whose steps and exclusions are told apart by their event's type alone, read per
- * type: each part's statement reads, for each type of the funnel and each shard of the part, the
+ * type: each part's statement reads, for each shard of the part and each type of the funnel, the
  * events of that type grouped per customer and anonymous id, each group in time order, straight
  * from `events_organization_type_shard_actor_time_idx` (organization, type, shard, customer,
- * anonymous id, time), so PostgreSQL neither sorts nor hashes; the service merges an actor's
- * groups (a customer has one per anonymous id it was identified from, and one per type) into one
- * sequence. An actor's events of one type and time match the same steps and exclusions, so the
- * order of two such events changes nothing.
+ * anonymous id, time), so PostgreSQL neither sorts nor hashes. The rows come as a binary COPY
+ * (a few hundred thousand small rows: no text to parse, no object per row), and the service
+ * merges an actor's groups (a customer has one per anonymous id it was identified from, and one
+ * per type) into one sequence, a shard at a time while the next one is read. An actor's events of
+ * one type and time match the same steps and exclusions, so the order of two such events changes
+ * nothing.
  */
 
 /**
@@ -62,21 +65,13 @@ export function funnelKinds(spec: FunnelSpec): FunnelKind[] {
 }
 
 /**
- * One row of {@link funnelByTypeSql}: the events of one kind in [from, to) of one customer and
- * anonymous id (either may be null, not both), their times as PostgreSQL's timestamptz_send gives
- * them (8 bytes each, big-endian microseconds from 2000-01-01 UTC), ascending.
- */
-export interface KindRow {
-  kind: number;
-  customer_id: string | null;
-  anonymous_id: string | null;
-  times: Buffer;
-}
-
-/**
- * The statement of one part of the actors for a funnel that {@link readsByType}: per kind and shard
- * of the part, the rows ({@link KindRow}) of the events that have an actor and pass the funnel's
- * filter.
+ * The statement of one part of the actors for a funnel that {@link readsByType}, for
+ * {@link ActorsOfKinds}: per shard of the part and kind, the events of the kind that have an
+ * actor and pass the funnel's filter, one row per customer and anonymous id (kind, shard, the
+ * customer, the anonymous id when there is no customer, and the times as PostgreSQL's
+ * timestamptz_send gives them: 8 bytes each, big-endian microseconds from 2000-01-01 UTC,
+ * ascending), each shard's rows of a kind in customer order (a uuid's order is its bytes'),
+ * visitors last.
  */
 export function funnelByTypeSql(
   organizationId: string,
@@ -87,74 +82,238 @@ export function funnelByTypeSql(
   const { params, p, inRange } = funnelStatementStart(organizationId, spec);
   const common = [...inRange, ...eventFilterSql(spec.filter, p)].join(" AND ");
   const times = `string_agg(timestamptz_send(e."timestamp"), ''::bytea ORDER BY e."timestamp") AS times`;
+  const visitor = `CASE WHEN e.customer_id IS NULL THEN e.anonymous_id END AS anonymous_id`;
   const branches: string[] = [];
-  kinds.forEach((kind, k) => {
-    const type = p(kind.type);
-    for (const shard of shardsOf(part)) {
+  for (const shard of shardsOf(part)) {
+    kinds.forEach((kind, k) => {
       branches.push(
-        `(SELECT ${k} AS kind, e.customer_id, e.anonymous_id, ${times}
+        `(SELECT ${k} AS kind, ${shard} AS shard, e.customer_id, ${visitor}, ${times}
             FROM events e
-           WHERE ${common} AND e.type = ${type} AND ${actorShardSql()} = ${shard} AND ${hasActorSql()}
-           GROUP BY e.customer_id, e.anonymous_id)`,
+           WHERE ${common} AND e.type = ${p(kind.type)} AND ${actorShardSql()} = ${shard} AND ${hasActorSql()}
+           GROUP BY e.customer_id, e.anonymous_id
+           ORDER BY e.customer_id, e.anonymous_id)`,
       );
-    }
-  });
+    });
+  }
   return { sql: branches.join("\nUNION ALL\n"), params };
 }
 
 /** Microseconds from 2000-01-01 UTC (timestamptz's origin) to the Unix epoch's origin. */
 const POSTGRES_EPOCH_MICROS = Date.UTC(2000, 0, 1) * 1000;
 
+/** ASCII of the lowercase hex digits. */
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+/** A uuid's text being written: 36 characters, the hyphens in place. */
+const UUID_TEXT = Buffer.from("00000000-0000-0000-0000-000000000000", "latin1");
+
 /**
- * Each actor's events from one part's rows (a customer's rows whatever their anonymous id), merged
- * in time, then kind order, with times in microseconds from `from`; `visit` gets every actor that
- * has an event starting an attempt (`startSteps`: a mask of the steps that can), with its customer
- * id (null for a visitor) and its events, valid during the call only.
+ * The text of the uuid whose 16 bytes start at `at`: lowercase, hyphenated, as PostgreSQL
+ * writes it, and one flat string (kept per actor, it costs the garbage collector one object).
  */
-export function forEachActorOfKinds(
-  rows: readonly KindRow[],
-  kinds: readonly FunnelKind[],
-  from: Date,
-  startSteps: number,
-  visit: (customerId: string | null, events: ActorEvents) => void,
-): void {
-  const byActor = new Map<string, KindRow[]>();
-  for (const row of rows) {
-    const key = row.customer_id ?? `a:${row.anonymous_id}`;
-    const actorRows = byActor.get(key);
-    if (actorRows) actorRows.push(row);
-    else byActor.set(key, [row]);
+function uuidText(bytes: Buffer, at: number): string {
+  for (let i = 0, out = 0; i < 16; i++, out += 2) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out++;
+    UUID_TEXT[out] = HEX_DIGITS[bytes[at + i] >> 4];
+    UUID_TEXT[out + 1] = HEX_DIGITS[bytes[at + i] & 15];
   }
-  const origin = from.getTime() * 1000 - POSTGRES_EPOCH_MICROS;
-  for (const actorRows of byActor.values()) {
-    if (!actorRows.some((row) => (kinds[row.kind].steps & startSteps) !== 0)) continue;
-    visit(actorRows[0].customer_id, merged(actorRows, kinds, origin));
-  }
+  return UUID_TEXT.toString("latin1");
 }
 
-/** One actor's rows merged into the engine's arrays: by time, then kind (each row in time order). */
-function merged(actorRows: KindRow[], kinds: readonly FunnelKind[], origin: number): ActorEvents {
-  let length = 0;
-  for (const row of actorRows) length += row.times.length / 8;
-  const { times, steps, exclusions } = eventArrays(length);
-  const at = actorRows.map(() => 0);
-  for (let i = 0; i < length; i++) {
-    let best = -1;
-    let bestTime = 0;
-    for (let r = 0; r < actorRows.length; r++) {
-      const row = actorRows[r];
-      if (at[r] >= row.times.length) continue;
-      const time = row.times.readInt32BE(at[r]) * 4_294_967_296 + row.times.readUInt32BE(at[r] + 4);
-      if (best < 0 || time < bestTime || (time === bestTime && row.kind < actorRows[best].kind)) {
-        best = r;
-        bestTime = time;
+/**
+ * Memory of the merge of one actor's rows, kept for the next actor (the merge runs synchronously,
+ * one actor at a time): per row, where its next time is, where it ends, its kind and that time.
+ */
+let mergeAt = new Int32Array(16);
+let mergeEnd = new Int32Array(16);
+let mergeKind = new Int32Array(16);
+let mergeNext = new Float64Array(16);
+
+function growMergeMemory(rows: number): void {
+  const size = Math.max(rows, mergeNext.length * 2);
+  mergeAt = new Int32Array(size);
+  mergeEnd = new Int32Array(size);
+  mergeKind = new Int32Array(size);
+  mergeNext = new Float64Array(size);
+}
+
+/**
+ * Visits the actors of one part of a funnel read per type as its statement's output
+ * ({@link funnelByTypeSql}, binary COPY) arrives: each shard's actors once the shard's rows are all
+ * in (the statement gives the shards one after another), so the step logic of one shard runs while
+ * PostgreSQL reads the next. Each actor's events (a customer's rows whatever their anonymous id)
+ * are merged in time, then kind order, with times in microseconds from `from`; `visit` gets every
+ * actor that has an event starting an attempt (`startSteps`: a mask of the steps that can), with
+ * its customer id (null for a visitor) and its events, valid during the call only. A shard's
+ * customers are merged across kinds in customer order, with no map of them.
+ */
+export class ActorsOfKinds {
+  private readonly tuples = new CopyTuples();
+  private readonly origin: number;
+  /** The current shard (-1 before the first row) and its rows: kind, customer, times. */
+  private shard = -1;
+  private readonly kind: number[] = [];
+  /** Where the row's customer's 16 bytes are; -1 for a visitor's row. */
+  private readonly customerAt: number[] = [];
+  /** The customer's first 4 bytes as a number, which orders most pairs of customers alone. */
+  private readonly customerHead: number[] = [];
+  private readonly timesAt: number[] = [];
+  private readonly timesLength: number[] = [];
+  /** The shard's customers' rows in runs of one kind, each in customer order: first row, end. */
+  private readonly runs: { kind: number; first: number; end: number }[] = [];
+  private readonly visitors = new Map<string, number[]>();
+
+  constructor(
+    private readonly kinds: readonly FunnelKind[],
+    from: Date,
+    private readonly startSteps: number,
+    private readonly visit: (customerId: string | null, events: ActorEvents) => void,
+  ) {
+    this.origin = from.getTime() * 1000 - POSTGRES_EPOCH_MICROS;
+  }
+
+  /**
+   * Reads what arrived, visiting the actors of each shard it completes. Throws when the rows are
+   * not in the order the statement asks for.
+   */
+  push(chunk: Buffer): void {
+    const tuples = this.tuples;
+    tuples.append(chunk);
+    while (tuples.next()) {
+      const kind = tuples.int4();
+      const shard = tuples.int4();
+      if (shard !== this.shard) {
+        if (shard < this.shard) throw new Error("funnel rows out of shard order");
+        this.visitShard();
+        tuples.discardBeforeTuple();
+        this.shard = shard;
+      }
+      const row = this.kind.length;
+      const customer = tuples.field() === 16 ? tuples.start : -1;
+      const visitorLength = tuples.field();
+      const visitor =
+        visitorLength < 0
+          ? null
+          : tuples.buffer.toString("utf8", tuples.start, tuples.start + visitorLength);
+      this.timesLength.push(tuples.field());
+      this.timesAt.push(tuples.start);
+      this.kind.push(kind);
+      this.customerAt.push(customer);
+      this.customerHead.push(customer >= 0 ? tuples.buffer.readUInt32BE(customer) : 0);
+      if (customer >= 0) {
+        const run = this.runs[this.runs.length - 1];
+        if (!run || run.kind !== kind) this.runs.push({ kind, first: row, end: row + 1 });
+        else if (this.compareCustomers(run.end - 1, row) > 0)
+          throw new Error("funnel rows out of customer order");
+        else run.end = row + 1;
+      } else if (visitor !== null) {
+        const rows = this.visitors.get(visitor);
+        if (rows) rows.push(row);
+        else this.visitors.set(visitor, [row]);
       }
     }
-    const kind = kinds[actorRows[best].kind];
-    times[i] = bestTime - origin;
-    steps[i] = kind.steps;
-    exclusions[i] = kind.exclusions;
-    at[best] += 8;
   }
-  return { length, times, steps, exclusions };
+
+  /** Visits the last shard's actors. Throws when the output ended before its trailer. */
+  end(): void {
+    if (!this.tuples.ended) throw new Error("funnel rows cut short");
+    this.visitShard();
+  }
+
+  /** Visits the current shard's actors and forgets its rows. */
+  private visitShard(): void {
+    const cursors = this.runs.map((run) => ({ at: run.first, end: run.end }));
+    const actorRows: number[] = [];
+    for (;;) {
+      let least = -1;
+      for (const cursor of cursors)
+        if (cursor.at < cursor.end && (least < 0 || this.compareCustomers(cursor.at, least) < 0))
+          least = cursor.at;
+      if (least < 0) break;
+      actorRows.length = 0;
+      for (const cursor of cursors)
+        while (cursor.at < cursor.end && this.compareCustomers(cursor.at, least) === 0)
+          actorRows.push(cursor.at++);
+      if (this.starts(actorRows)) this.visit(this.customerId(least), this.merged(actorRows));
+    }
+    for (const visitorRows of this.visitors.values())
+      if (this.starts(visitorRows)) this.visit(null, this.merged(visitorRows));
+    for (const column of [this.kind, this.customerAt, this.customerHead, this.timesAt])
+      column.length = 0;
+    this.timesLength.length = 0;
+    this.runs.length = 0;
+    this.visitors.clear();
+  }
+
+  /** True when one of the rows is of a kind that can start an attempt. */
+  private starts(actorRows: readonly number[]): boolean {
+    return actorRows.some((row) => (this.kinds[this.kind[row]].steps & this.startSteps) !== 0);
+  }
+
+  /** Negative, 0 or positive as row a's customer comes before, is, or comes after row b's. */
+  private compareCustomers(a: number, b: number): number {
+    const head = this.customerHead[a] - this.customerHead[b];
+    if (head !== 0) return head;
+    const buffer = this.tuples.buffer;
+    for (
+      let at = this.customerAt[a] + 4, bt = this.customerAt[b] + 4;
+      at < this.customerAt[a] + 16;
+      at += 4, bt += 4
+    ) {
+      const word = buffer.readUInt32BE(at) - buffer.readUInt32BE(bt);
+      if (word !== 0) return word;
+    }
+    return 0;
+  }
+
+  /** Row `row`'s customer id (lowercase, hyphenated). */
+  private customerId(row: number): string {
+    return uuidText(this.tuples.buffer, this.customerAt[row]);
+  }
+
+  /** One actor's rows merged into the engine's arrays: by time, then kind (each row in time order). */
+  private merged(actorRows: readonly number[]): ActorEvents {
+    const buffer = this.tuples.buffer;
+    const origin = this.origin;
+    const count = actorRows.length;
+    let length = 0;
+    for (const row of actorRows) length += this.timesLength[row] / 8;
+    const { times, steps, exclusions } = eventArrays(length);
+    const readTime = (at: number) =>
+      buffer.readInt32BE(at) * 4_294_967_296 + buffer.readUInt32BE(at + 4) - origin;
+    if (count === 1) {
+      const kind = this.kinds[this.kind[actorRows[0]]];
+      for (let i = 0, at = this.timesAt[actorRows[0]]; i < length; i++, at += 8) {
+        times[i] = readTime(at);
+        steps[i] = kind.steps;
+        exclusions[i] = kind.exclusions;
+      }
+      return { length, times, steps, exclusions };
+    }
+    // Per row: where its next time is, where it ends, its kind and that time (Infinity once it
+    // ends).
+    if (mergeNext.length < count) growMergeMemory(count);
+    const at = mergeAt;
+    const end = mergeEnd;
+    const kindOf = mergeKind;
+    const next = mergeNext;
+    for (let r = 0; r < count; r++) {
+      const row = actorRows[r];
+      at[r] = this.timesAt[row];
+      end[r] = at[r] + this.timesLength[row];
+      kindOf[r] = this.kind[row];
+      next[r] = readTime(at[r]);
+    }
+    for (let i = 0; i < length; i++) {
+      let best = 0;
+      for (let r = 1; r < count; r++)
+        if (next[r] < next[best] || (next[r] === next[best] && kindOf[r] < kindOf[best])) best = r;
+      const kind = this.kinds[kindOf[best]];
+      times[i] = next[best];
+      steps[i] = kind.steps;
+      exclusions[i] = kind.exclusions;
+      at[best] += 8;
+      next[best] = at[best] < end[best] ? readTime(at[best]) : Infinity;
+    }
+    return { length, times, steps, exclusions };
+  }
 }
