@@ -20,7 +20,7 @@ interface Row {
 
 /** The rows as PostgreSQL's binary COPY writes them. */
 function copyOf(rows: Row[]): Buffer {
-  const parts = [Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)];
+  const parts: Buffer[] = [Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)];
   const field = (value: Buffer | null) => {
     const length = Buffer.alloc(4);
     length.writeInt32BE(value ? value.length : -1);
