@@ -1,8 +1,10 @@
 import { DataSource } from "typeorm";
 import { withDatabase } from "#kit/database/database-url";
+import { CopyTuples } from "#kit/database/binary-copy";
 import {
   ACTOR_SHARDS,
   actorPartSql,
+  copyByActorParts,
   peopleQueryParts,
 } from "../subgraphs/analytics/src/modules/actors/actor-parts";
 import { FunnelOrder } from "../subgraphs/analytics/src/modules/funnel/funnel.input";
@@ -94,6 +96,64 @@ describe("actor parts", () => {
     expect(text).not.toMatch(/\b(Sort|Incremental Sort|HashAggregate) {2}\(/);
     expect(text).toMatch(/GroupAggregate/);
     expect(text).toMatch(/Index Only Scan using events_\w*_customer_id_anonym\w*_idx/);
+  });
+
+  it("copies parts without parallel workers, which could interleave a UNION ALL's branches", async () => {
+    // Parallel plans made free: without the setting PostgreSQL would take one here.
+    const eager = await new DataSource({
+      type: "postgres",
+      url: withDatabase(process.env[TEST_ENV.serverUrl]!, "analytics"),
+      extra: {
+        max: 2,
+        options:
+          "-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_index_scan_size=0 -c min_parallel_table_scan_size=0",
+      },
+    }).initialize();
+    try {
+      const spec = funnelSpec({
+        steps: [{ type: "page_view" }, { type: "signup" }],
+        from: new Date(Date.now() - 30 * 86_400_000),
+        to: new Date(),
+        conversionWindowSeconds: 86_400,
+        order: FunnelOrder.ORDERED,
+        exclusions: null,
+        breakdown: null,
+        filter: null,
+      });
+      const funnel = (part: { part: number; parts: number }) =>
+        funnelByTypeSql("00000000-0000-0000-0000-000000000000", spec, funnelKinds(spec), part);
+      const { sql, params } = funnel({ part: 0, parts: 2 });
+      const plan = (rows: { "QUERY PLAN": string }[]) =>
+        rows.map((row) => row["QUERY PLAN"]).join("\n");
+      expect(plan(await eager.query(`EXPLAIN ${sql}`, params))).toMatch(/Parallel Append/);
+      const serial = await eager.transaction(async (manager) => {
+        await manager.query("SET LOCAL max_parallel_workers_per_gather = 0");
+        return plan(await manager.query(`EXPLAIN ${sql}`, params));
+      });
+      expect(serial).not.toMatch(/Parallel|Gather/);
+      // Which is what the copies run under, one part or several.
+      for (const parts of [1, 2]) {
+        const settings: string[] = [];
+        await copyByActorParts(
+          eager,
+          parts,
+          () => ({ sql: "SELECT current_setting('max_parallel_workers_per_gather')", params: [] }),
+          () => {
+            const tuples = new CopyTuples();
+            return (chunk) => {
+              tuples.append(chunk);
+              while (tuples.next()) {
+                const length = tuples.field();
+                settings.push(tuples.buffer.toString("utf8", tuples.start, tuples.start + length));
+              }
+            };
+          },
+        );
+        expect(settings).toEqual(Array(parts).fill("0"));
+      }
+    } finally {
+      await eager.destroy();
+    }
   });
 
   it("refuses more parts than shards, or none", () => {

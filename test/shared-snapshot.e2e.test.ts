@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { DataSource } from "typeorm";
 import { withDatabase } from "#kit/database/database-url";
-import { queryOnSharedSnapshot } from "#kit/database/shared-snapshot";
+import { onSharedSnapshot, queryOnSharedSnapshot } from "#kit/database/shared-snapshot";
 import { TEST_ENV } from "./support/test-database";
 
 /**
@@ -87,4 +87,21 @@ it("refuses more statements than the pool has connections", async () => {
   await expect(queryOnSharedSnapshot(dataSource, [count, count, count])).rejects.toThrow(
     /more connections than the pool's 2/,
   );
+});
+
+it("sets settings for the transactions alone, one statement or several", async () => {
+  const setting = "SELECT current_setting('work_mem') AS value";
+  const before: { value: string }[] = await dataSource.query(setting);
+  for (const statements of [1, 2]) {
+    const values = await onSharedSnapshot(
+      dataSource,
+      statements,
+      async (runner) => ((await runner.query(setting)) as { value: string }[])[0].value,
+      { work_mem: "7MB" },
+    );
+    expect(values).toEqual(Array(statements).fill("7MB"));
+  }
+  // Both pooled connections are back to what they had.
+  const after = await Promise.all([dataSource.query(setting), dataSource.query(setting)]);
+  expect(after).toEqual([before, before]);
 });

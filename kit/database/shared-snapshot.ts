@@ -19,6 +19,14 @@ export function statementsOnSharedSnapshot(count: number): number {
   return count === 1 ? 1 : 4 * count;
 }
 
+/**
+ * Settings of the transactions of {@link onSharedSnapshot}, each set for the transaction alone
+ * (`set_config(name, value, true)`, as `SET LOCAL` does; one more
+ * statement per setting and connection; one statement alone then runs in a transaction too, with
+ * START TRANSACTION and ROLLBACK around it).
+ */
+export type TransactionSettings = Record<string, string>;
+
 /** Per data source: how many sets of statements run now, and who waits for a turn. */
 interface Turns {
   running: number;
@@ -48,10 +56,10 @@ export async function queryOnSharedSnapshot<Row>(
  * Runs `work` `count` times at once, each on a connection of its own (its runner, and its index
  * from 0), all in transactions reading one snapshot (the first exports it with
  * `pg_export_snapshot()`, the others import it with `SET TRANSACTION SNAPSHOT`; REPEATABLE READ,
- * READ ONLY; a hot standby can export one too). One runs on a connection without a transaction.
- * Returns what each returned, in order; rejects with the first error (and at once when `count`
- * exceeds the pool's connections). Every transaction is ended and every connection released
- * either way.
+ * READ ONLY; a hot standby can export one too), with `settings` set in each. One runs on a
+ * connection without a transaction, unless there are settings. Returns what each returned, in
+ * order; rejects with the first error (and at once when `count` exceeds the pool's connections).
+ * Every transaction is ended and every connection released either way.
  *
  * A set holds its connections while it waits for the others, so sets take turns per data source:
  * at most (pool size / count) run at once, which leaves no set waiting for a connection that
@@ -61,25 +69,35 @@ export async function onSharedSnapshot<T>(
   dataSource: DataSource,
   count: number,
   work: (runner: QueryRunner, index: number) => Promise<T>,
+  settings: TransactionSettings = {},
 ): Promise<T[]> {
   const release = await takeTurn(dataSource, count);
   const runners = Array.from({ length: count }, () => dataSource.createQueryRunner());
+  const names = Object.keys(settings);
+  const inTransaction = count > 1 || names.length > 0;
+  const configure = async (runner: QueryRunner) => {
+    for (const name of names)
+      await runner.query(`SELECT set_config($1, $2, true)`, [name, settings[name]]);
+  };
   try {
-    if (count === 1) return [await work(runners[0], 0)];
+    if (!inTransaction) return [await work(runners[0], 0)];
     const [exporter, ...importers] = runners;
     await exporter.connect();
     await exporter.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const [{ snapshot }]: { snapshot: string }[] = await exporter.query(
-      "SELECT pg_export_snapshot() AS snapshot",
-    );
-    if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
-    // Settled, not raced: no connection may still be on its way when the runners are released.
-    valuesOrFirstError(
-      await Promise.allSettled(importers.map((runner) => importSnapshot(runner, snapshot))),
-    );
+    if (count > 1) {
+      const [{ snapshot }]: { snapshot: string }[] = await exporter.query(
+        "SELECT pg_export_snapshot() AS snapshot",
+      );
+      if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
+      // Settled, not raced: no connection may still be on its way when the runners are released.
+      valuesOrFirstError(
+        await Promise.allSettled(importers.map((runner) => importSnapshot(runner, snapshot))),
+      );
+    }
+    valuesOrFirstError(await Promise.allSettled(runners.map(configure)));
     return valuesOrFirstError(await Promise.allSettled(runners.map(work)));
   } finally {
-    await Promise.all(runners.map((runner) => endAndRelease(runner, count > 1)));
+    await Promise.all(runners.map((runner) => endAndRelease(runner, inTransaction)));
     release();
   }
 }

@@ -83,7 +83,10 @@ export function queryByActorParts<Row>(
 /**
  * {@link queryByActorParts} for statements whose rows are many and small: `consume(part)` gets
  * each part's output as it arrives, in PostgreSQL's binary COPY format ({@link copyBinaryOut};
- * read it with `CopyTuples`). Resolves once every part's output has been consumed.
+ * read it with `CopyTuples`), in the statement's order: PostgreSQL plans no parallel workers for
+ * them (`max_parallel_workers_per_gather` 0), since a parallel plan could interleave the rows of a
+ * UNION ALL's branches, and the parts already share out the cores. Resolves once every part's
+ * output has been consumed.
  */
 export async function copyByActorParts(
   dataSource: DataSource,
@@ -91,7 +94,10 @@ export async function copyByActorParts(
   build: (part: ActorPart) => Statement,
   consume: (part: number) => (chunk: Buffer) => void,
 ): Promise<void> {
-  await onSharedSnapshot(dataSource, parts, (runner, part) =>
-    copyBinaryOut(runner, build({ part, parts }), consume(part)),
+  await onSharedSnapshot(
+    dataSource,
+    parts,
+    (runner, part) => copyBinaryOut(runner, build({ part, parts }), consume(part)),
+    { max_parallel_workers_per_gather: "0" },
   );
 }

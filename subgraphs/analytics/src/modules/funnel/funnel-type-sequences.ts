@@ -71,7 +71,8 @@ export function funnelKinds(spec: FunnelSpec): FunnelKind[] {
  * customer, the anonymous id when there is no customer, and the times as PostgreSQL's
  * timestamptz_send gives them: 8 bytes each, big-endian microseconds from 2000-01-01 UTC,
  * ascending), each shard's rows of a kind in customer order (a uuid's order is its bytes'),
- * visitors last.
+ * visitors last, and the shards one after another (the branches in order: a plan without parallel
+ * workers, as `copyByActorParts` runs it).
  */
 export function funnelByTypeSql(
   organizationId: string,
