@@ -17,15 +17,16 @@ import type { ResultRow } from "./harness/report";
  * members(first: 50) }` of two cohorts of the data set's 50,000 customers, measured through the
  * gateway and next to the same answer (size and first page) computed by plain SQL in the same run,
  * which must be equal:
- * - "did not sign up in the last 7 days": about every customer the analytics subgraph knows of
- *   (the known customers, less the few with a recent signup);
+ * - "did not sign up in the last day": nearly every customer the analytics subgraph knows of
+ *   (the known customers, about all 50,000, less the few thousand with a signup that day): the
+ *   issue's "cohort of 50,000 customers";
  * - "purchased at least 3 times in the last 30 days": a narrower event rule.
  * The data set has no churn model, so the known customers are those with an event or an identity
  * link. Membership depends on the time: the reference SQL is given the time of the GraphQL answer
  * it is compared with.
  */
 
-export const BROAD_COHORT_CASE = "cohort: did not sign up in 7 days (about every customer)";
+export const BROAD_COHORT_CASE = "cohort: did not sign up in 1 day (about 48,000 of the 50,000 customers)";
 export const NARROW_COHORT_CASE = "cohort: purchased 3+ times in 30 days";
 
 const COHORT_QUERY = `query Q($id: ID!) { cohort(id: $id) { size members(first: 50) { totalCount edges { node { id } } pageInfo { hasNextPage } } } }`;
@@ -34,10 +35,10 @@ const DEFINITIONS = [
   {
     name: BROAD_COHORT_CASE,
     input: {
-      name: "No signup in 7 days",
-      rules: [{ event: "signup", minCount: 0, maxCount: 0, withinDays: 7 }],
+      name: "No signup in 1 day",
+      rules: [{ event: "signup", minCount: 0, maxCount: 0, withinDays: 1 }],
     },
-    // The known customers (an event, or an identity link) without a signup in the 7 days to $2.
+    // The known customers (an event, or an identity link) without a signup in the day to $2.
     sql: `
       WITH known AS (
         SELECT DISTINCT customer_id FROM customer_activity WHERE organization_id = $1 AND type = ''
@@ -47,7 +48,7 @@ const DEFINITIONS = [
         SELECT k.customer_id FROM known k
          WHERE NOT EXISTS (SELECT 1 FROM events e
                             WHERE e.organization_id = $1 AND e.customer_id = k.customer_id AND e.type = 'signup'
-                              AND e."timestamp" >= $2::timestamptz - interval '7 days' AND e."timestamp" <= $2::timestamptz)
+                              AND e."timestamp" >= $2::timestamptz - interval '1 day' AND e."timestamp" <= $2::timestamptz)
       )
       SELECT (SELECT count(*)::int FROM members) AS size,
              ARRAY(SELECT customer_id::text FROM members ORDER BY customer_id LIMIT 50) AS first`,
