@@ -67,6 +67,8 @@ const HEADER_BYTES = 19;
 export class CopyTuples {
   /** What arrived so far, from the first byte of the COPY, in its first `length` bytes. */
   buffer = Buffer.allocUnsafe(1 << 16);
+  /** {@link buffer} as a DataView, for reading its numbers (big-endian, as COPY writes them). */
+  view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
   /** The current field's first byte in {@link buffer}. */
   start = 0;
   /** True once the COPY's trailer has been read. */
@@ -84,6 +86,7 @@ export class CopyTuples {
       );
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
     }
     chunk.copy(this.buffer, this.length);
     this.length += chunk.length;
@@ -105,7 +108,7 @@ export class CopyTuples {
       this.position = end;
     }
     if (this.position + 2 > this.length) return false;
-    const fields = this.buffer.readInt16BE(this.position);
+    const fields = this.view.getInt16(this.position);
     if (fields === -1) {
       this.ended = true;
       return false;
@@ -113,7 +116,7 @@ export class CopyTuples {
     let end = this.position + 2;
     for (let f = 0; f < fields; f++) {
       if (end + 4 > this.length) return false;
-      end += 4 + Math.max(this.buffer.readInt32BE(end), 0);
+      end += 4 + Math.max(this.view.getInt32(end), 0);
     }
     if (end > this.length) return false;
     this.tupleStart = this.position;
@@ -138,7 +141,7 @@ export class CopyTuples {
 
   /** Moves to the tuple's next field: its length in bytes, -1 for NULL. */
   field(): number {
-    const length = this.buffer.readInt32BE(this.position);
+    const length = this.view.getInt32(this.position);
     this.start = this.position + 4;
     this.position = this.start + Math.max(length, 0);
     return length;
@@ -147,6 +150,6 @@ export class CopyTuples {
   /** Moves to the tuple's next field, an int4 (not NULL), and returns it. */
   int4(): number {
     this.field();
-    return this.buffer.readInt32BE(this.start);
+    return this.view.getInt32(this.start);
   }
 }

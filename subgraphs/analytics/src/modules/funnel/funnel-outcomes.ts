@@ -1,5 +1,3 @@
-import type { CountedAttempt } from "./funnel-engine";
-
 /**
  * How a funnel's actors went through it: each actor's counted attempt (actors reaching no step
  * are left out), column by column, so that a funnel of hundreds of thousands of actors keeps no
@@ -20,10 +18,16 @@ export class FunnelOutcomes {
 
   /**
    * Keeps an actor's counted attempt (nothing when it reached no step): its customer (null for
-   * an anonymous visitor) and the breakdown value of its first event (null without one).
+   * an anonymous visitor), the steps it reached, when it reached them (microseconds; none for
+   * UNORDERED) and the breakdown value of its first event (null without one).
    */
-  add(customerId: string | null, attempt: CountedAttempt, group: string | null): void {
-    if (attempt.level === 0) return;
+  add(
+    customerId: string | null,
+    level: number,
+    stepTimes: ArrayLike<number>,
+    group: string | null,
+  ): void {
+    if (level === 0) return;
     const i = this.size++;
     if (i === this.levels.length) {
       const levels = new Uint8Array(i * 2);
@@ -33,9 +37,8 @@ export class FunnelOutcomes {
       times.set(this.times);
       this.times = times;
     }
-    this.levels[i] = attempt.level;
-    const times = attempt.stepTimes;
-    for (let k = 0; k < times.length; k++) this.times[i * this.steps + k] = times[k];
+    this.levels[i] = level;
+    for (let k = 0; k < stepTimes.length; k++) this.times[i * this.steps + k] = stepTimes[k];
     this.customers.push(customerId);
     this.groups.push(group);
   }

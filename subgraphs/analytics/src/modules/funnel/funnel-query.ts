@@ -8,7 +8,7 @@ import {
 } from "../actors/actor-parts";
 import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
-import { countedAttempt, type ActorEvents, type FunnelRules } from "./funnel-engine";
+import { countedAttempt, type FunnelRules } from "./funnel-engine";
 import { eventArrays } from "./funnel-event-arrays";
 import { FunnelOutcomes } from "./funnel-outcomes";
 import { ActorsOfKinds, funnelByTypeSql, funnelKinds, readsByType } from "./funnel-type-sequences";
@@ -39,7 +39,8 @@ interface SequenceRow {
  * type, then id order, each with a mask of the steps and exclusions it matches; actors without an event that
  * could start an attempt are left out by the statement. A funnel whose steps differ by type alone
  * is read per type instead (funnel-type-sequences.ts), a few times faster. The step logic
- * (funnel-engine.ts) runs here on each actor's sequence.
+ * (funnel-engine.ts; funnel-ordered-by-step.ts for an ORDERED funnel read per type without
+ * exclusions) runs here on each actor's events.
  */
 export async function queryFunnelOutcomes(
   dataSource: DataSource,
@@ -54,16 +55,14 @@ export async function queryFunnelOutcomes(
     exclusions: spec.exclusions,
   };
   const outcomes = new FunnelOutcomes(spec.steps.length);
-  const count = (customerId: string | null, events: ActorEvents, breakdown?: (string | null)[]) => {
-    const attempt = countedAttempt(events, rules);
-    outcomes.add(customerId, attempt, breakdown?.[attempt.start] ?? null);
-  };
   if (readsByType(spec)) {
     const kinds = funnelKinds(spec);
-    const startSteps = spec.order === FunnelOrder.UNORDERED ? -1 : 1;
     const readers = Array.from(
       { length: parts },
-      () => new ActorsOfKinds(kinds, spec.range.from, startSteps, count),
+      () =>
+        new ActorsOfKinds(kinds, spec.range.from, rules, (customerId, level, stepTimes) =>
+          outcomes.add(customerId, level, stepTimes, null),
+        ),
     );
     await copyByActorParts(
       dataSource,
@@ -77,7 +76,15 @@ export async function queryFunnelOutcomes(
   const answers = await queryByActorParts<SequenceRow>(dataSource, parts, (part) =>
     funnelSequencesSql(organizationId, spec, part),
   );
-  for (const row of answers.flat()) count(row.customer_id, unpack(row.seq), row.breakdown);
+  for (const row of answers.flat()) {
+    const attempt = countedAttempt(unpack(row.seq), rules);
+    outcomes.add(
+      row.customer_id,
+      attempt.level,
+      attempt.stepTimes,
+      row.breakdown?.[attempt.start] ?? null,
+    );
+  }
   return outcomes;
 }
 

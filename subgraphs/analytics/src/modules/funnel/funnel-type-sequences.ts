@@ -2,8 +2,9 @@ import { CopyTuples } from "#kit/database/binary-copy";
 import { actorShardSql, shardsOf, type ActorPart } from "../actors/actor-parts";
 import { eventFilterSql, hasActorSql } from "../actors/actor-sql";
 import type { EventFilter } from "../timeseries/event-filter.input";
-import type { ActorEvents } from "./funnel-engine";
+import { countedAttempt, type ActorEvents, type FunnelRules } from "./funnel-engine";
 import { eventArrays } from "./funnel-event-arrays";
+import { orderedLevelByStep } from "./funnel-ordered-by-step";
 import { FunnelOrder } from "./funnel.input";
 import { funnelStatementStart, type FunnelSpec } from "./funnel-spec";
 
@@ -121,6 +122,30 @@ function uuidText(bytes: Buffer, at: number): string {
 }
 
 /**
+ * Memory of counting one actor from each step's times, kept for the next actor: per step its rows,
+ * where its times start in {@link STEP_TIMES} and where the next goes, and the counted attempt's
+ * times.
+ */
+const ROWS_OF_STEP = new Int32Array(16);
+const STEP_BOUNDS = new Int32Array(17);
+const NEXT_OF_STEP = new Int32Array(16);
+const ATTEMPT_TIMES = new Float64Array(16);
+let STEP_TIMES = new Float64Array(1024);
+
+/** Sorts `values` in [from, to) in place, ascending (insertion sort: a step of one actor). */
+function sortRange(values: Float64Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const value = values[i];
+    let j = i - 1;
+    while (j >= from && values[j] > value) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = value;
+  }
+}
+
+/**
  * Memory of the merge of one actor's rows, kept for the next actor (the merge runs synchronously,
  * one actor at a time): per row, where its next time is, where it ends, its kind and that time.
  */
@@ -138,14 +163,16 @@ function growMergeMemory(rows: number): void {
 }
 
 /**
- * Visits the actors of one part of a funnel read per type as its statement's output
+ * Counts the actors of one part of a funnel read per type as its statement's output
  * ({@link funnelByTypeSql}, binary COPY) arrives: each shard's actors once the shard's rows are all
  * in (the statement gives the shards one after another), so the step logic of one shard runs while
- * PostgreSQL reads the next. Each actor's events (a customer's rows whatever their anonymous id)
- * are merged in time, then kind order, with times in microseconds from `from`; `visit` gets every
- * actor that has an event starting an attempt (`startSteps`: a mask of the steps that can), with
- * its customer id (null for a visitor) and its events, valid during the call only. A shard's
- * customers are merged across kinds in customer order, with no map of them.
+ * PostgreSQL reads the next. Every actor that has an event starting an attempt gets its counted
+ * attempt, passed to `count` with its customer id (null for a visitor), the steps it reached and
+ * their times (microseconds from `from`; valid during the call only). A shard's customers are
+ * merged across kinds in customer order, with no map of them. An ORDERED funnel without
+ * exclusions whose steps all have types of their own is counted from each step's times
+ * ({@link orderedLevelByStep}); any other from the actor's rows merged in time, then kind order
+ * ({@link countedAttempt}).
  */
 export class ActorsOfKinds {
   private readonly tuples = new CopyTuples();
@@ -163,13 +190,29 @@ export class ActorsOfKinds {
   private readonly runs: { kind: number; first: number; end: number }[] = [];
   private readonly visitors = new Map<string, number[]>();
 
+  /** A mask of the steps an attempt can start at: step 1's; UNORDERED, any step's. */
+  private readonly startSteps: number;
+  /** Per kind, its step when the funnel is counted from each step's times; null otherwise. */
+  private readonly stepOfKind: number[] | null;
+
   constructor(
     private readonly kinds: readonly FunnelKind[],
     from: Date,
-    private readonly startSteps: number,
-    private readonly visit: (customerId: string | null, events: ActorEvents) => void,
+    private readonly rules: FunnelRules,
+    private readonly count: (
+      customerId: string | null,
+      level: number,
+      stepTimes: ArrayLike<number>,
+    ) => void,
   ) {
     this.origin = from.getTime() * 1000 - POSTGRES_EPOCH_MICROS;
+    this.startSteps = rules.order === FunnelOrder.UNORDERED ? -1 : 1;
+    const oneStepEach =
+      rules.order === FunnelOrder.ORDERED &&
+      rules.exclusions.length === 0 &&
+      kinds.length === rules.steps &&
+      kinds.every((kind) => kind.exclusions === 0 && (kind.steps & (kind.steps - 1)) === 0);
+    this.stepOfKind = oneStepEach ? kinds.map((kind) => Math.log2(kind.steps)) : null;
   }
 
   /**
@@ -199,7 +242,7 @@ export class ActorsOfKinds {
       this.timesAt.push(tuples.start);
       this.kind.push(kind);
       this.customerAt.push(customer);
-      this.customerHead.push(customer >= 0 ? tuples.buffer.readUInt32BE(customer) : 0);
+      this.customerHead.push(customer >= 0 ? tuples.view.getUint32(customer) : 0);
       if (customer >= 0) {
         const run = this.runs[this.runs.length - 1];
         if (!run || run.kind !== kind) this.runs.push({ kind, first: row, end: row + 1 });
@@ -234,15 +277,60 @@ export class ActorsOfKinds {
       for (const cursor of cursors)
         while (cursor.at < cursor.end && this.compareCustomers(cursor.at, least) === 0)
           actorRows.push(cursor.at++);
-      if (this.starts(actorRows)) this.visit(this.customerId(least), this.merged(actorRows));
+      if (this.starts(actorRows)) this.countActor(this.customerId(least), actorRows);
     }
     for (const visitorRows of this.visitors.values())
-      if (this.starts(visitorRows)) this.visit(null, this.merged(visitorRows));
+      if (this.starts(visitorRows)) this.countActor(null, visitorRows);
     for (const column of [this.kind, this.customerAt, this.customerHead, this.timesAt])
       column.length = 0;
     this.timesLength.length = 0;
     this.runs.length = 0;
     this.visitors.clear();
+  }
+
+  /** Counts one actor from its rows. */
+  private countActor(customerId: string | null, actorRows: readonly number[]): void {
+    if (this.stepOfKind) {
+      const level = this.levelByStep(actorRows);
+      this.count(customerId, level, ATTEMPT_TIMES.subarray(0, level));
+      return;
+    }
+    const attempt = countedAttempt(this.merged(actorRows), this.rules);
+    this.count(customerId, attempt.level, attempt.stepTimes);
+  }
+
+  /**
+   * The actor's counted attempt from each step's times ({@link orderedLevelByStep}): its level,
+   * its times in {@link ATTEMPT_TIMES}. A step's times from two rows (a customer's, identified
+   * from a visitor) are sorted together.
+   */
+  private levelByStep(actorRows: readonly number[]): number {
+    const steps = this.rules.steps;
+    const stepOfKind = this.stepOfKind!;
+    const rowsOfStep = ROWS_OF_STEP.fill(0, 0, steps);
+    const bounds = STEP_BOUNDS.fill(0, 0, steps + 1);
+    for (const row of actorRows) {
+      const step = stepOfKind[this.kind[row]];
+      rowsOfStep[step]++;
+      bounds[step + 1] += this.timesLength[row] / 8;
+    }
+    for (let step = 0; step < steps; step++) bounds[step + 1] += bounds[step];
+    if (STEP_TIMES.length < bounds[steps])
+      STEP_TIMES = new Float64Array(Math.max(bounds[steps], STEP_TIMES.length * 2));
+    const times = STEP_TIMES;
+    const next = NEXT_OF_STEP;
+    for (let step = 0; step < steps; step++) next[step] = bounds[step];
+    const view = this.tuples.view;
+    for (const row of actorRows) {
+      const step = stepOfKind[this.kind[row]];
+      let at = next[step];
+      for (let p = this.timesAt[row], end = p + this.timesLength[row]; p < end; p += 8)
+        times[at++] = view.getInt32(p) * 4_294_967_296 + view.getUint32(p + 4) - this.origin;
+      next[step] = at;
+    }
+    for (let step = 0; step < steps; step++)
+      if (rowsOfStep[step] > 1) sortRange(times, bounds[step], bounds[step + 1]);
+    return orderedLevelByStep(times, bounds, steps, this.rules.windowMicros, ATTEMPT_TIMES);
   }
 
   /** True when one of the rows is of a kind that can start an attempt. */
@@ -254,13 +342,13 @@ export class ActorsOfKinds {
   private compareCustomers(a: number, b: number): number {
     const head = this.customerHead[a] - this.customerHead[b];
     if (head !== 0) return head;
-    const buffer = this.tuples.buffer;
+    const view = this.tuples.view;
     for (
       let at = this.customerAt[a] + 4, bt = this.customerAt[b] + 4;
       at < this.customerAt[a] + 16;
       at += 4, bt += 4
     ) {
-      const word = buffer.readUInt32BE(at) - buffer.readUInt32BE(bt);
+      const word = view.getUint32(at) - view.getUint32(bt);
       if (word !== 0) return word;
     }
     return 0;
@@ -273,14 +361,14 @@ export class ActorsOfKinds {
 
   /** One actor's rows merged into the engine's arrays: by time, then kind (each row in time order). */
   private merged(actorRows: readonly number[]): ActorEvents {
-    const buffer = this.tuples.buffer;
+    const view = this.tuples.view;
     const origin = this.origin;
     const count = actorRows.length;
     let length = 0;
     for (const row of actorRows) length += this.timesLength[row] / 8;
     const { times, steps, exclusions } = eventArrays(length);
     const readTime = (at: number) =>
-      buffer.readInt32BE(at) * 4_294_967_296 + buffer.readUInt32BE(at + 4) - origin;
+      view.getInt32(at) * 4_294_967_296 + view.getUint32(at + 4) - origin;
     if (count === 1) {
       const kind = this.kinds[this.kind[actorRows[0]]];
       for (let i = 0, at = this.timesAt[actorRows[0]]; i < length; i++, at += 8) {
