@@ -26,7 +26,8 @@ import type { ResultRow } from "./harness/report";
  * it is compared with.
  */
 
-export const BROAD_COHORT_CASE = "cohort: did not sign up in 1 day (about 48,000 of the 50,000 customers)";
+export const BROAD_COHORT_CASE =
+  "cohort: did not sign up in 1 day (about 48,000 of the 50,000 customers)";
 export const NARROW_COHORT_CASE = "cohort: purchased 3+ times in 30 days";
 
 const COHORT_QUERY = `query Q($id: ID!) { cohort(id: $id) { size members(first: 50) { totalCount edges { node { id } } pageInfo { hasNextPage } } } }`;
