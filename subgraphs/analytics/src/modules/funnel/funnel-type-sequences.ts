@@ -216,7 +216,7 @@ export class ActorsOfKinds {
   }
 
   /**
-   * Reads what arrived, visiting the actors of each shard it completes. Throws when the rows are
+   * Reads what arrived, counting the actors of each shard it completes. Throws when the rows are
    * not in the order the statement asks for.
    */
   push(chunk: Buffer): void {
@@ -227,7 +227,7 @@ export class ActorsOfKinds {
       const shard = tuples.int4();
       if (shard !== this.shard) {
         if (shard < this.shard) throw new Error("funnel rows out of shard order");
-        this.visitShard();
+        this.countShard();
         tuples.discardBeforeTuple();
         this.shard = shard;
       }
@@ -257,14 +257,14 @@ export class ActorsOfKinds {
     }
   }
 
-  /** Visits the last shard's actors. Throws when the output ended before its trailer. */
+  /** Counts the last shard's actors. Throws when the output ended before its trailer. */
   end(): void {
     if (!this.tuples.ended) throw new Error("funnel rows cut short");
-    this.visitShard();
+    this.countShard();
   }
 
-  /** Visits the current shard's actors and forgets its rows. */
-  private visitShard(): void {
+  /** Counts the current shard's actors and forgets its rows. */
+  private countShard(): void {
     const cursors = this.runs.map((run) => ({ at: run.first, end: run.end }));
     const actorRows: number[] = [];
     for (;;) {
