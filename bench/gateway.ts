@@ -5,6 +5,7 @@ import { startCpuAccounting, type CpuAccounting } from "./harness/cpu-usage";
 import { prepareGatewayBenchData } from "./harness/gateway-data";
 import { GATEWAY_OPERATIONS, type GatewayOperation } from "./harness/gateway-operations";
 import {
+  describeCpuPerPage,
   describeFigures,
   gatewayHeadline,
   gatewayRow,
@@ -112,6 +113,13 @@ export async function runGatewayBenchmark(ctx: BenchContext): Promise<BenchOutco
         ) as Figures;
         rows.push(gatewayRow(operation, level, figures));
         headline.push({ operation, users: level, figures });
+        notes.push(
+          `gateway: ${operation.name}, ${level} users, ms of CPU per page by process: ` +
+            (Object.keys(figures) as Endpoint[])
+              .map((endpoint) => `${LABELS[endpoint]}: ${describeCpuPerPage(figures[endpoint]!)}`)
+              .join("; ") +
+            ".",
+        );
       }
     }
   } finally {
@@ -205,25 +213,35 @@ function countRequests(tree: RequestTree): number {
 async function measure(ctx: BenchContext, pages: RequestTree[], pid: number): Promise<LoadFigures> {
   let cpu: CpuAccounting | undefined;
   let usage: ReturnType<CpuAccounting["finish"]> | undefined;
+  const { services } = ctx.services;
+  const processes = {
+    ...(pid ? { gateway: { pid } } : {}),
+    users: { pid: services.users.pid },
+    customers: { pid: services.customers.pid },
+    analytics: { pid: services.analytics.pid },
+    postgres: { pid: ctx.database.postmasterPid, tree: true },
+  };
   const result = await runUserLoad({
     users: pages,
     warmupMs: WARMUP_SECONDS * 1000,
     durationMs: MEASURE_SECONDS * 1000,
     verify: graphqlAnswerIsRight,
-    onMeasureStart: () => (cpu = startCpuAccounting(pid ? { endpoint: { pid } } : {})),
+    onMeasureStart: () => (cpu = startCpuAccounting(processes)),
     onMeasureEnd: () => (usage = cpu?.finish()),
   });
   ctx.services.assertAlive();
+  const pageCount = result.latencies.length;
+  const perPage = (seconds: number) => (pageCount ? (seconds * 1000) / pageCount : 0);
   return {
     perSecond: result.perSecond,
     latencies: result.latencies,
     latency: summarize(result.latencies),
     failed: result.failed,
     firstFailure: result.firstFailure,
-    cpuMsPerPage:
-      pid && usage && result.latencies.length
-        ? ((usage.seconds.endpoint ?? 0) * 1000) / result.latencies.length
-        : null,
+    cpuMsPerPage: pid && usage && pageCount ? perPage(usage.seconds.gateway ?? 0) : null,
+    cpuMsPerPageBy: Object.fromEntries(
+      Object.entries(usage?.seconds ?? {}).map(([name, seconds]) => [name, perPage(seconds)]),
+    ),
   };
 }
 
@@ -239,6 +257,12 @@ function meanFigures(rounds: LoadFigures[]): LoadFigures {
     failed: rounds.reduce((sum, f) => sum + f.failed, 0),
     firstFailure: rounds.find((f) => f.firstFailure)?.firstFailure,
     cpuMsPerPage: rounds[0].cpuMsPerPage === null ? null : avg((f) => f.cpuMsPerPage ?? 0),
+    cpuMsPerPageBy: Object.fromEntries(
+      Object.keys(rounds[0].cpuMsPerPageBy).map((name) => [
+        name,
+        avg((f) => f.cpuMsPerPageBy[name] ?? 0),
+      ]),
+    ),
   };
 }
 
