@@ -2,6 +2,7 @@ import { DataSource, type MixedList, type EntitySchema, type MigrationInterface 
 import type { ServiceName } from "./database-url";
 import { SqlMetricsSubscriber } from "../metrics/sql-metrics-subscriber";
 import { QueryCountingLogger } from "./query-counter";
+import { useFastTimestampParser } from "./timestamp-parser";
 
 export interface ServiceDataSourceOptions {
   name: ServiceName;
@@ -17,9 +18,10 @@ export interface ServiceDataSourceOptions {
  * A service's TypeORM data source on PostgreSQL: explicit entities and migrations, never
  * `synchronize`; the pool size comes from `<SERVICE>_DB_POOL_SIZE` (default 10) and connections are
  * tagged with the service name (`application_name`, or `applicationName`) so `pg_stat_activity`
- * shows who is who.
+ * shows who is who. Timestamps are read with {@link useFastTimestampParser}.
  */
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  useFastTimestampParser();
   return new DataSource({
     type: "postgres",
     url: options.url,
