@@ -24,7 +24,7 @@ module.exports = {
   },
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-  setupFiles: ["reflect-metadata"],
+  setupFiles: ["reflect-metadata", "<rootDir>/test/support/test-environment.ts"],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -49,6 +49,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   SUBGRAPH_DEDUPLICATE_QUERIES: "boolean",
   SINGLE_SUBGRAPH_PASSTHROUGH: "boolean",
   HTTP_COMPRESSION: "boolean",
+  SQL_QUERY_COUNTING: "boolean",
   TRUSTED_PROXIES: "hostList",
   JWT_PRIVATE_KEY: "text",
   JWT_KEY_ID: "text",
