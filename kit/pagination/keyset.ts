@@ -44,10 +44,16 @@ export async function keysetPage<T extends ObjectLiteral>(
     .limit(options.first + 1);
   const { entities, raw } = await page.getRawAndEntities<{ keyset_value: string }>();
   const hasNextPage = entities.length > options.first;
-  const edges = entities.slice(0, options.first).map((node, index) => ({
-    cursor: encodeCursor([raw[index].keyset_value, id.valueOf(node)]),
-    node,
-  }));
+  // A cursor is encoded when read: most pages ask for endCursor at most, not every edge's.
+  const edges = entities.slice(0, options.first).map((node, index) => {
+    const key = [raw[index].keyset_value, id.valueOf(node)];
+    return {
+      node,
+      get cursor() {
+        return encodeCursor(key);
+      },
+    };
+  });
   const countQuery = query.clone();
   return {
     edges,

@@ -65,20 +65,29 @@ export async function latestChurnModelId(
   return row?.id ?? null;
 }
 
+/**
+ * A stored prediction as the API gives it. `factors` may be the column's JSON text: it is then
+ * parsed when first read, since most pages ask for the probability and band alone.
+ */
 export function toRisk(row: {
   model_id: string;
   probability: number;
   log_odds: number | null;
   band: string;
-  factors: ChurnRisk["factors"];
+  factors: ChurnRisk["factors"] | string;
 }): ChurnRisk {
+  const stored = row.factors;
+  let factors: ChurnRisk["factors"] | undefined =
+    typeof stored === "string" ? undefined : withRepresents(stored);
   return {
     modelId: row.model_id,
     probability: row.probability,
     // Predictions stored before log_odds was: from the probability (exact enough away from 0 and 1).
     logOdds: row.log_odds ?? Math.log(row.probability) - Math.log1p(-row.probability),
     band: row.band as RiskBand,
-    factors: withRepresents(row.factors),
+    get factors() {
+      return (factors ??= withRepresents(JSON.parse(stored as string)));
+    },
   };
 }
 
@@ -96,7 +105,8 @@ export function createChurnRiskLoader(
           dataSource,
           "analytics.churn-risks",
           `WITH latest AS (SELECT id FROM churn_models WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY trained_at DESC LIMIT 1)
-           SELECT p.* FROM latest JOIN churn_predictions p ON p.organization_id = $1 AND p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
+           SELECT p.customer_id, p.model_id, p.probability, p.log_odds, p.band, p.factors::text AS factors
+             FROM latest JOIN churn_predictions p ON p.organization_id = $1 AND p.model_id = latest.id WHERE p.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )
       : [];

@@ -90,20 +90,32 @@ export function createCustomerSegmentLoader(
 ): DataLoader<string, Segment | null> {
   return new DataLoader<string, Segment | null>(async (customerIds) => {
     const ids = [...new Set(customerIds.filter(isUuid))];
-    const rows: (SegmentRow & { customer_id: string })[] = ids.length
-      ? await queryPrepared<SegmentRow & { customer_id: string }>(
+    type MemberRow = Omit<SegmentRow, "centroid"> & { customer_id: string; centroid: string };
+    const rows: MemberRow[] = ids.length
+      ? await queryPrepared<MemberRow>(
           dataSource,
           "analytics.customer-segments",
           `WITH latest AS (
              SELECT id FROM segmentation_runs WHERE organization_id = $1 AND status = 'COMPLETED' ORDER BY created_at DESC LIMIT 1)
-           SELECT m.customer_id, s.*
+           SELECT m.customer_id, s.run_id, s.index, s.label, s.size, s.share, s.revenue_share,
+                  s.centroid::text AS centroid
              FROM latest JOIN segment_members m ON m.organization_id = $1 AND m.run_id = latest.id
              JOIN segments s ON s.organization_id = $1 AND s.run_id = m.run_id AND s.index = m.segment_index
             WHERE m.customer_id = ANY($2::uuid[])`,
           [organizationId, ids],
         )
       : [];
-    const byCustomer = new Map(rows.map((row) => [row.customer_id, toSegment(row)]));
+    // Members of one segment share its object, and its centroid is parsed once.
+    const segments = new Map<number, Segment>();
+    const byCustomer = new Map<string, Segment>();
+    for (const row of rows) {
+      let segment = segments.get(row.index);
+      if (!segment) {
+        segment = toSegment({ ...row, centroid: JSON.parse(row.centroid) as FeatureValue[] });
+        segments.set(row.index, segment);
+      }
+      byCustomer.set(row.customer_id, segment);
+    }
     return customerIds.map((id) => byCustomer.get(id) ?? null);
   });
 }
