@@ -16,6 +16,7 @@ import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { explorerRoutes, landingPage } from "./explorer/explorer-routes";
 import { checkReadiness } from "./readiness";
+import { RawPassthrough } from "./passthrough/raw-passthrough";
 import { SubgraphPassthrough, withPassthrough } from "./passthrough/subgraph-passthrough";
 import { SubgraphDataSource } from "./subgraph-data-source";
 import { FederatedSubscriptions } from "./subscriptions/federated-subscriptions";
@@ -87,6 +88,16 @@ export async function startGateway(
     port: config.port,
     executor: { gateway: gateway as unknown as GatewayExecutor },
     limitCost: true,
+    // Single-subgraph queries of signed-in users: the subgraph's answer as it is, below Apollo Server.
+    shortcut: passthrough
+      ? (checks) => {
+          const raw = new RawPassthrough(passthrough, services, {
+            schema: planner.clientSchema,
+            ...checks,
+          });
+          return (body, context) => raw.answer(body, context);
+        }
+      : undefined,
     verifyCredential,
     createContext: (credential, req) => ({
       viewer: credential?.viewer ?? null,

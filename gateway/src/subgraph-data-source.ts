@@ -3,7 +3,11 @@ import { GraphQLError } from "graphql";
 import { ErrorCode, isPublicErrorCode } from "#kit/errors";
 import { metricsFor } from "#kit/metrics/service-metrics";
 import type { GatewayContext } from "./context";
-import { createSubgraphFetcher, type SubgraphRequestInit } from "#kit/http/subgraph-fetcher";
+import {
+  createSubgraphFetcher,
+  type SubgraphRequestInit,
+  type SubgraphResponse,
+} from "#kit/http/subgraph-fetcher";
 
 /** Time to headers of each subgraph fetch (the gateway's /metrics). */
 const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
@@ -16,6 +20,12 @@ const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
  * than `timeoutMs`.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** Sends one request to the subgraph, timed in the metrics; rejects with `unreachable`'s error. */
+  private readonly fetchSubgraph: (
+    input: string,
+    init?: SubgraphRequestInit,
+  ) => Promise<SubgraphResponse>;
+
   constructor(
     private readonly serviceName: string,
     url: string,
@@ -23,24 +33,37 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     deduplicateQueries = true,
   ) {
     const send = createSubgraphFetcher({ timeoutMs, deduplicateQueries });
-    super({
-      url,
-      fetcher: (async (input: string, init?: SubgraphRequestInit) => {
-        const started = process.hrtime.bigint();
-        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-        try {
-          const response = await send(input, init);
-          fetchDuration.observe(
-            { subgraph: serviceName, outcome: response.ok ? "ok" : "error" },
-            seconds(),
-          );
-          return response;
-        } catch (error) {
-          fetchDuration.observe({ subgraph: serviceName, outcome: "error" }, seconds());
-          throw unreachable(serviceName, timeoutMs, error);
-        }
-      }) as unknown as RemoteGraphQLDataSource["fetcher"],
-    });
+    const fetchSubgraph = async (input: string, init?: SubgraphRequestInit) => {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const response = await send(input, init);
+        fetchDuration.observe(
+          { subgraph: serviceName, outcome: response.ok ? "ok" : "error" },
+          seconds(),
+        );
+        return response;
+      } catch (error) {
+        fetchDuration.observe({ subgraph: serviceName, outcome: "error" }, seconds());
+        throw unreachable(serviceName, timeoutMs, error);
+      }
+    };
+    super({ url, fetcher: fetchSubgraph as unknown as RemoteGraphQLDataSource["fetcher"] });
+    this.fetchSubgraph = fetchSubgraph;
+  }
+
+  /**
+   * Sends a GraphQL request body (JSON text) to the subgraph with the headers every request of the
+   * caller carries (see `willSendRequest`), and resolves its HTTP status and body text as they
+   * came, unparsed. Rejects with `SERVICE_UNAVAILABLE` when the subgraph cannot be asked in time.
+   */
+  async forward(body: string, context: GatewayContext): Promise<{ status: number; text: string }> {
+    const headers = Object.fromEntries([
+      ["content-type", "application/json"],
+      ...callerHeaders(context),
+    ]);
+    const response = await this.fetchSubgraph(this.url!, { method: "POST", headers, body });
+    return { status: response.status, text: await response.text() };
   }
 
   /**
@@ -70,11 +93,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request,
     context,
   }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const { accessToken, forwardedFor, requestId } = (context ?? {}) as Partial<GatewayContext>;
-    if (requestId) request.http?.headers.set("x-request-id", requestId);
-    if (accessToken) request.http?.headers.set("authorization", `Bearer ${accessToken}`);
-    if (forwardedFor) request.http?.headers.set("x-forwarded-for", forwardedFor);
+    for (const [name, value] of callerHeaders((context ?? {}) as Partial<GatewayContext>))
+      request.http?.headers.set(name, value);
   }
+}
+
+/** The headers each subgraph request of a caller carries: request id, access token, address. */
+function callerHeaders(context: Partial<GatewayContext>): [string, string][] {
+  const headers: [string, string][] = [];
+  if (context.requestId) headers.push(["x-request-id", context.requestId]);
+  if (context.accessToken) headers.push(["authorization", `Bearer ${context.accessToken}`]);
+  if (context.forwardedFor) headers.push(["x-forwarded-for", context.forwardedFor]);
+  return headers;
 }
 
 /**

@@ -4,6 +4,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { Kind, parse, type OperationDefinitionNode } from "graphql";
 import { randomUUID } from "node:crypto";
 import { numberFromEnv } from "../config";
+import { isJsonObject } from "../data/json-object";
 import { ErrorCode } from "../errors";
 import type { Logger } from "../logger";
 import { assertPortFree } from "./ports";
@@ -41,7 +42,26 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
    * @default true
    */
   compressResponses?: boolean;
+  /**
+   * Answers a POSTed JSON request without Apollo Server when it can (the gateway's raw
+   * passthrough): given the parsed body and the request's context (its credential verified once:
+   * Apollo Server reuses it), the JSON text of an HTTP 200 response, or null to let Apollo Server
+   * answer. Only asked for clients that accept `application/json`.
+   */
+  shortcut?: RequestShortcut<TContext>;
 }
+
+/** A response written without Apollo Server: its JSON text and the name of the operation run. */
+export interface ShortcutAnswer {
+  body: string;
+  operationName: string | undefined;
+}
+
+/** See {@link GraphQLHttpServerOptions.shortcut}. */
+export type RequestShortcut<TContext> = (
+  body: Record<string, unknown>,
+  context: Promise<TContext>,
+) => Promise<ShortcutAnswer | null>;
 
 /** A listening HTTP server. */
 export interface ListeningServer {
@@ -195,6 +215,25 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       return sendJson(res, 400, {
         errors: [{ message: refused, extensions: { code: ErrorCode.BadRequest } }],
       });
+    // Created here only for a request the shortcut may answer (Apollo Server checks CSRF first,
+    // which a POST of application/json passes).
+    let context: Promise<TContext> | undefined;
+    if (
+      options.shortcut &&
+      req.method === "POST" &&
+      mediaType(contentType) === "application/json" &&
+      acceptsPlainJson(firstHeaderValue(req.headers.accept)) &&
+      isJsonObject(parsedBody)
+    ) {
+      context = options.context(req);
+      context.catch(() => undefined); // a refusal is Apollo Server's to answer, below
+      const answer = await options.shortcut(parsedBody, context);
+      if (answer !== null) {
+        res.statusCode = 200;
+        res.setHeader("content-type", "application/json; charset=utf-8");
+        return sendBody(answer.body);
+      }
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -206,23 +245,22 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
         search: url.search,
         body: parsedBody,
       },
-      context: () => options.context(req),
+      context: () => context ?? options.context(req),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
-    if (response.body.kind === "complete") {
-      if (!compressResponses) return void res.end(response.body.string);
-      const sent = await compressBody(
-        firstHeaderValue(req.headers["accept-encoding"]),
-        response.body.string,
-      );
+    if (response.body.kind === "complete") return sendBody(response.body.string);
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+
+    /** Ends the response with `body`, gzipped when the client accepts it (`HTTP_COMPRESSION`). */
+    async function sendBody(body: string): Promise<void> {
+      if (!compressResponses) return void res.end(body);
+      const sent = await compressBody(firstHeaderValue(req.headers["accept-encoding"]), body);
       res.setHeader("vary", "accept-encoding");
       if (sent.encoding) res.setHeader("content-encoding", sent.encoding);
       res.end(sent.body);
-      return;
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
   }
 
   await assertPortFree(options.port, options.purpose);
@@ -375,6 +413,23 @@ function refusedSubscription(body: unknown): string | null {
   return directiveOnRoot
     ? "A subscription's root field cannot carry @include or @skip; remove them, or send the subscription over WebSocket on its own."
     : null;
+}
+
+/** `application/json` of `application/json; charset=utf-8`, lower-cased. */
+function mediaType(contentType: string): string {
+  return contentType.split(";", 1)[0].trim().toLowerCase();
+}
+
+/**
+ * True when an answer as `application/json` is the one Apollo Server would choose for this
+ * `accept`: none, or one naming `application/json` or any type, and neither
+ * `application/graphql-response+json` nor multipart.
+ */
+function acceptsPlainJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  const lower = accept.toLowerCase();
+  if (lower.includes("graphql-response") || lower.includes("multipart")) return false;
+  return lower.includes("application/json") || lower.includes("*/*");
 }
 
 function firstHeaderValue(value: string | string[] | undefined): string | undefined {

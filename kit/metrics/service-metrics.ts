@@ -16,6 +16,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly graphqlRequests: Counter<"operation" | "outcome">;
   readonly graphqlDuration: Histogram<"operation">;
+  readonly rawAnswers: Counter<"operation">;
   readonly sqlStatements: Counter<"outcome">;
   readonly sqlDuration: Histogram;
   readonly subgraphFetchDuration: Histogram<"subgraph" | "outcome">;
@@ -42,6 +43,12 @@ export class ServiceMetrics {
       help: "Time from receiving a GraphQL operation to its response, by operation name.",
       labelNames: ["operation"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.rawAnswers = new Counter({
+      name: "graphql_raw_answers_total",
+      help: "GraphQL operations of graphql_requests_total answered below Apollo Server with a subgraph's response as it came (the gateway's raw passthrough), by operation name.",
+      labelNames: ["operation"],
       registers,
     });
     this.sqlStatements = new Counter({

@@ -9,6 +9,7 @@ import type {
 } from "@apollo/server-gateway-interface";
 import {
   BREAK,
+  getVariableValues,
   GraphQLError,
   Kind,
   validate,
@@ -25,6 +26,8 @@ const DECISION_CACHE_SIZE = 1_000;
 export interface PlanningSources {
   supergraph: Supergraph;
   apiSchema: Schema;
+  /** The API schema as graphql-js's, which clients' variables are checked against. */
+  clientSchema: GraphQLSchema;
   queryPlanner: QueryPlanner;
 }
 
@@ -77,6 +80,17 @@ export class SubgraphPassthrough {
     const owner = this.ownerOf(document, operationName, queryHash);
     const service = owner === null ? undefined : this.services.get(owner);
     if (!service || !owner) return null;
+    // Variables are checked here, as @apollo/gateway does before planning: errors without data,
+    // which Apollo Server answers with HTTP 400.
+    const variableDefinitions = requestContext.operation?.variableDefinitions;
+    if (variableDefinitions?.length) {
+      const { errors } = getVariableValues(
+        this.planning.clientSchema,
+        variableDefinitions,
+        request.variables ?? {},
+      );
+      if (errors) return { errors };
+    }
     try {
       const response = await service.process({
         kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,

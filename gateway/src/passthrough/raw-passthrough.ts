@@ -1,0 +1,124 @@
+import {
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLSchema,
+  type ValidationRule,
+} from "graphql";
+import { isJsonObject } from "#kit/data/json-object";
+import type { ShortcutAnswer } from "#kit/http/graphql-http-server";
+import type { GatewayContext } from "../context";
+import type { SubgraphDataSource } from "../subgraph-data-source";
+import type { SubgraphPassthrough } from "./subgraph-passthrough";
+
+/** Documents remembered with their owner (or none), the oldest forgotten first. */
+const DECISION_CACHE_SIZE = 1_000;
+
+/** What the gateway's operations are validated with (Apollo Server's settings). */
+export interface OperationChecks {
+  /** The supergraph's API schema. */
+  schema: GraphQLSchema;
+  /** The operation limits' rules, checked beside graphql-js's own. */
+  validationRules: readonly ValidationRule[];
+  /** The parser's token limit. */
+  maxTokens: number;
+}
+
+/** A POSTed GraphQL request body, as JSON.parse gave it. */
+export type RequestBody = Record<string, unknown>;
+
+/**
+ * Single-subgraph queries answered below Apollo Server: the subgraph's answer goes to the client as
+ * the text the subgraph sent, with no request pipeline, no parse of the answer and no
+ * serialization again (for a page of 50 customers, most of what the gateway spent on it).
+ *
+ * It answers a query of a signed-in user (an access token; API keys keep their scope checks in
+ * Apollo Server) whose document is valid against the API schema within the operation limits and
+ * which {@link SubgraphPassthrough} sends to one subgraph as written, when the subgraph answers
+ * HTTP 200 with data and no errors. Everything else resolves null and goes to Apollo Server, which
+ * then asks the subgraph itself: the errors a client gets are always Apollo Server's. Mutations
+ * never come here, so asking again is safe.
+ */
+export class RawPassthrough {
+  private readonly owners = new Map<string, Decision>();
+
+  constructor(
+    private readonly passthrough: SubgraphPassthrough,
+    private readonly services: ReadonlyMap<string, SubgraphDataSource>,
+    private readonly checks: OperationChecks,
+  ) {}
+
+  /**
+   * The response body for the request and the operation's name, or null when Apollo Server must
+   * answer it. `context` is the request's context (its credential verified), which Apollo Server
+   * reuses if this declines.
+   */
+  async answer(
+    body: RequestBody,
+    context: Promise<GatewayContext>,
+  ): Promise<ShortcutAnswer | null> {
+    const { query, variables, operationName, extensions } = body;
+    if (
+      typeof query !== "string" ||
+      extensions !== undefined ||
+      !(
+        operationName === undefined ||
+        operationName === null ||
+        typeof operationName === "string"
+      ) ||
+      !(variables === undefined || variables === null || isJsonObject(variables))
+    )
+      return null;
+    const decision = this.decisionFor(query, operationName ?? undefined);
+    const service = decision && this.services.get(decision.owner);
+    if (!decision || !service) return null;
+    let caller: GatewayContext;
+    try {
+      caller = await context;
+    } catch {
+      return null; // Apollo Server answers with the refusal
+    }
+    if (caller.viewer?.kind !== "user") return null;
+    let answer: { status: number; text: string };
+    try {
+      answer = await service.forward(JSON.stringify({ query, variables, operationName }), caller);
+    } catch {
+      return null;
+    }
+    // Apollo Server writes `errors` before `data`: an answer that starts with data has none.
+    return answer.status === 200 && answer.text.startsWith('{"data":')
+      ? { body: answer.text, operationName: decision.operationName }
+      : null;
+  }
+
+  /** Where the query goes, or null when Apollo Server must run it; decided once per document. */
+  private decisionFor(query: string, operationName: string | undefined): Decision {
+    const key = `${operationName ?? ""}\n${query}`;
+    const known = this.owners.get(key);
+    if (known !== undefined) return known;
+    const decision = this.decide(query, operationName, key);
+    if (this.owners.size >= DECISION_CACHE_SIZE)
+      this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(key, decision);
+    return decision;
+  }
+
+  private decide(query: string, operationName: string | undefined, key: string): Decision {
+    let document;
+    try {
+      document = parse(query, { maxTokens: this.checks.maxTokens });
+    } catch {
+      return null;
+    }
+    const { schema, validationRules } = this.checks;
+    if (validate(schema, document, [...specifiedRules, ...validationRules]).length > 0) return null;
+    const operation = getOperationAST(document, operationName);
+    if (operation?.operation !== "query") return null;
+    const owner = this.passthrough.ownerOf(document, operationName, key);
+    return owner === null ? null : { owner, operationName: operation.name?.value };
+  }
+}
+
+/** The subgraph that answers a document alone and the name of its operation, or null. */
+type Decision = { owner: string; operationName: string | undefined } | null;
