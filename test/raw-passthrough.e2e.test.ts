@@ -1,4 +1,5 @@
 import { startGateway } from "../gateway/src/gateway";
+import { MAX_RAW_QUERY_LENGTH } from "../gateway/src/passthrough/raw-passthrough";
 import type { RunningService } from "#kit/server/graphql-service";
 import { useSupergraph } from "./support/supergraph";
 
@@ -174,6 +175,14 @@ describe("leaves to Apollo Server, with the answer of a gateway without passthro
       "extensions (persisted queries)",
       () => ({
         body: { query: `query Extended { customers(first: 1) { totalCount } }`, extensions: {} },
+      }),
+    ],
+    [
+      "a document longer than the raw passthrough keeps",
+      () => ({
+        body: {
+          query: `query Long { customers(first: 1) { totalCount } }\n#${"x".repeat(MAX_RAW_QUERY_LENGTH)}`,
+        },
       }),
     ],
     [

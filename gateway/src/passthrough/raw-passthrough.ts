@@ -14,6 +14,11 @@ import type { SubgraphPassthrough } from "./subgraph-passthrough";
 
 /** Documents remembered with their owner (or none), the oldest forgotten first. */
 const DECISION_CACHE_SIZE = 1_000;
+/**
+ * Longer documents go to Apollo Server: the decisions are kept by document text, which must not
+ * let a client fill memory (1,000 documents of at most 20,000 characters).
+ */
+export const MAX_RAW_QUERY_LENGTH = 20_000;
 
 /** What the gateway's operations are validated with (Apollo Server's settings). */
 export interface OperationChecks {
@@ -61,6 +66,7 @@ export class RawPassthrough {
     const { query, variables, operationName, extensions } = body;
     if (
       typeof query !== "string" ||
+      query.length > MAX_RAW_QUERY_LENGTH ||
       extensions !== undefined ||
       !(
         operationName === undefined ||
