@@ -76,9 +76,8 @@ export class RawPassthrough {
       !(variables === undefined || variables === null || isJsonObject(variables))
     )
       return null;
-    const decision = this.decisionFor(query, operationName ?? undefined);
-    const service = decision && this.services.get(decision.owner);
-    if (!decision || !service) return null;
+    // The caller first, as Apollo Server does: nobody refused or anonymous gets a document parsed
+    // or a decision kept here.
     let caller: GatewayContext;
     try {
       caller = await context;
@@ -86,6 +85,9 @@ export class RawPassthrough {
       return null; // Apollo Server answers with the refusal
     }
     if (caller.viewer?.kind !== "user") return null;
+    const decision = this.decisionFor(query, operationName ?? undefined);
+    const service = decision && this.services.get(decision.owner);
+    if (!decision || !service) return null;
     let answer: { status: number; text: string };
     try {
       answer = await service.forward(JSON.stringify({ query, variables, operationName }), caller);
