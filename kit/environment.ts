@@ -48,6 +48,7 @@ export const ENVIRONMENT: Record<string, Kind> = {
   SUBGRAPH_TIMEOUT_MS: "count",
   SUBGRAPH_DEDUPLICATE_QUERIES: "boolean",
   SINGLE_SUBGRAPH_PASSTHROUGH: "boolean",
+  OWN_PLAN_EXECUTION: "boolean",
   HTTP_COMPRESSION: "boolean",
   SQL_QUERY_COUNTING: "boolean",
   TRUSTED_PROXIES: "hostList",

@@ -26,6 +26,14 @@ export interface GatewayConfig {
    */
   singleSubgraphPassthrough: boolean;
   /**
+   * `OWN_PLAN_EXECUTION`: signed-in users' federated queries run on the gateway's own execution of
+   * their query plan, below Apollo Server, when every subgraph answers cleanly (see
+   * PlannedQueries); with it off, without the passthrough, or with OpenTelemetry tracing on (whose
+   * spans are `@apollo/gateway`'s), `@apollo/gateway` runs them.
+   * @default true
+   */
+  ownPlanExecution: boolean;
+  /**
    * `USERS_BASE_URL`: where credentials are checked (JWKS, API key exchange). @default
    * http://localhost:4001
    */
@@ -45,6 +53,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     subgraphTimeoutMs: Number(env.SUBGRAPH_TIMEOUT_MS ?? 10_000),
     deduplicateSubgraphQueries: booleanFromEnv(env, "SUBGRAPH_DEDUPLICATE_QUERIES", true),
     singleSubgraphPassthrough: booleanFromEnv(env, "SINGLE_SUBGRAPH_PASSTHROUGH", true),
+    ownPlanExecution: booleanFromEnv(env, "OWN_PLAN_EXECUTION", true),
     usersBaseUrl: usersBaseUrlFromEnv(env),
   };
 }

@@ -16,6 +16,7 @@ import { gatewayConfigFromEnv, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { explorerRoutes, landingPage } from "./explorer/explorer-routes";
 import { checkReadiness } from "./readiness";
+import { PlannedQueries } from "./execution/planned-queries";
 import { RawPassthrough } from "./passthrough/raw-passthrough";
 import { SubgraphPassthrough, withPassthrough } from "./passthrough/subgraph-passthrough";
 import { SubgraphDataSource } from "./subgraph-data-source";
@@ -88,13 +89,19 @@ export async function startGateway(
     port: config.port,
     executor: { gateway: gateway as unknown as GatewayExecutor },
     limitCost: true,
-    // Single-subgraph queries of signed-in users: the subgraph's answer as it is, below Apollo Server.
+    // Queries of signed-in users below Apollo Server: a single-subgraph one's answer as the subgraph
+    // sent it, a federated one on the gateway's own plan execution.
     shortcut: passthrough
       ? (checks) => {
-          const raw = new RawPassthrough(passthrough, services, {
-            schema: planner.clientSchema,
-            ...checks,
-          });
+          const raw = new RawPassthrough(
+            passthrough,
+            services,
+            { schema: planner.clientSchema, ...checks },
+            // With tracing on, @apollo/gateway runs them: its plan and fetch spans are the trace.
+            config.ownPlanExecution && !tracing
+              ? new PlannedQueries(planner, planner.supergraphSchema)
+              : null,
+          );
           return (body, context) => raw.answer(body, context);
         }
       : undefined,
