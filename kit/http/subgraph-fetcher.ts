@@ -32,6 +32,14 @@ export class SubgraphTimeoutError extends Error {
   override name = "TimeoutError";
 }
 
+/** A subgraph URL as Node's `request` takes it, with the agent of its protocol. */
+interface Target {
+  client: typeof http | typeof https;
+  /** `host:port`, for messages. */
+  host: string;
+  options: http.RequestOptions;
+}
+
 /** One finished exchange: what every response object made from it reads. */
 interface Answer {
   url: string;
@@ -75,18 +83,42 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   };
   const inFlight = new Map<string, Promise<Answer>>();
   const deduplicate = options.deduplicateQueries ?? true;
+  // Each subgraph URL parsed once (a gateway calls a handful of them).
+  const targets = new Map<string, Target>();
+  const targetOf = (url: string): Target => {
+    let target = targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const agent = agents[parsed.protocol as keyof typeof agents];
+      if (!agent) throw new Error(`Unsupported subgraph URL protocol ${parsed.protocol}`);
+      target = {
+        client: parsed.protocol === "https:" ? https : http,
+        host: parsed.host,
+        options: {
+          agent,
+          protocol: parsed.protocol,
+          hostname: parsed.hostname.replace(/^\[(.*)\]$/, "$1"),
+          port: parsed.port,
+          path: `${parsed.pathname}${parsed.search}`,
+        },
+      };
+      if (targets.size < 64) targets.set(url, target);
+    }
+    return target;
+  };
 
   const send = (url: string, init: SubgraphRequestInit): Promise<Answer> =>
     new Promise((resolve, reject) => {
-      const target = new URL(url);
-      const client = target.protocol === "https:" ? https : http;
-      const agent = agents[target.protocol as keyof typeof agents];
-      if (!agent) return reject(new Error(`Unsupported subgraph URL protocol ${target.protocol}`));
+      let target: Target;
+      try {
+        target = targetOf(url);
+      } catch (error) {
+        return reject(error);
+      }
       const body = init.body ?? "";
-      const request = client.request(
-        target,
+      const request = target.client.request(
         {
-          agent,
+          ...target.options,
           method: init.method ?? "POST",
           headers: { ...init.headers, "content-length": Buffer.byteLength(body) },
         },
