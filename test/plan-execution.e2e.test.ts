@@ -142,7 +142,15 @@ const leftToApollo: [string, Record<string, unknown>, number][] = [
 
 describe("leaves to Apollo Server, with the same answer", () => {
   it.each(leftToApollo)("%s", async (_name, body, status) => {
+    const operation = /query (\w+)/.exec(String(body.query))![1];
+    const analytics = supergraph.stack.subgraphs.analytics.url;
+    const asked = () =>
+      gatewayCount(analytics, "graphql_requests_total", `${operation}__analytics`, true);
+    const askedBefore = await asked();
     const { ours, apollo, answeredItself } = await both(body);
+    // The subgraph was asked once by ours (Apollo Server took the answer it had) and once by
+    // @apollo/gateway alone; never when the variables are refused first.
+    expect((await asked()) - askedBefore).toBe(status === 200 ? 2 : 0);
     expect(apollo.status).toBe(status);
     expect(ours.status).toBe(apollo.status);
     expect(JSON.parse(ours.text)).toEqual(JSON.parse(apollo.text));

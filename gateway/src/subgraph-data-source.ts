@@ -13,6 +13,27 @@ import {
 const fetchDuration = metricsFor("gateway").subgraphFetchDuration;
 
 /**
+ * Per client request (its context), the subgraph answers its raw attempt got, by subgraph and
+ * request body: when the attempt leaves the request to Apollo Server, `@apollo/gateway` takes these
+ * instead of asking again (a subgraph that timed out is not waited for twice, nor one that
+ * answered with errors asked twice). Each answer is taken once.
+ */
+const REMEMBERED = Symbol.for("federated-analytics.gateway.rememberedSubgraphAnswers");
+
+type RememberedAnswers = Map<string, Promise<SubgraphResponse>>;
+
+/** Keeps the subgraph answers of this request's raw attempt for Apollo Server (see above). */
+export function rememberSubgraphAnswers(context: GatewayContext): void {
+  if (!rememberedAnswersOf(context))
+    // Enumerable, so that the shallow copy of the context Apollo Server's gateway gets has it too.
+    Object.defineProperty(context, REMEMBERED, { value: new Map(), enumerable: true });
+}
+
+function rememberedAnswersOf(context: object | undefined): RememberedAnswers | undefined {
+  return (context as { [REMEMBERED]?: RememberedAnswers } | undefined)?.[REMEMBERED];
+}
+
+/**
  * How the gateway calls a subgraph: it forwards the caller's verified access token as `Bearer`
  * (each subgraph verifies it again, so one reached directly is just as strict) and the client's
  * address, over keep-alive connections (see {@link createSubgraphFetcher}: identical queries in
@@ -48,21 +69,51 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         throw unreachable(serviceName, timeoutMs, error);
       }
     };
-    super({ url, fetcher: fetchSubgraph as unknown as RemoteGraphQLDataSource["fetcher"] });
+    // The remembered answers of the request whose fetch is being made (set around the synchronous
+    // start of RemoteGraphQLDataSource's private sendRequest, which calls the fetcher at once).
+    const handoff: { answers?: RememberedAnswers } = {};
+    const fetcher = (input: string, init?: SubgraphRequestInit) => {
+      const answers = handoff.answers;
+      handoff.answers = undefined;
+      const key = `${serviceName}\n${init?.body}`;
+      const known = answers?.get(key);
+      if (known) {
+        answers!.delete(key);
+        return known;
+      }
+      return fetchSubgraph(input, init);
+    };
+    super({ url, fetcher: fetcher as unknown as RemoteGraphQLDataSource["fetcher"] });
     this.fetchSubgraph = fetchSubgraph;
+    const self = this as unknown as {
+      sendRequest(request: unknown, context: GatewayContext | undefined): Promise<unknown>;
+    };
+    const sendRequest = self.sendRequest.bind(this);
+    self.sendRequest = (request, context) => {
+      handoff.answers = rememberedAnswersOf(context);
+      try {
+        return sendRequest(request, context);
+      } finally {
+        handoff.answers = undefined;
+      }
+    };
   }
 
   /**
    * Sends a GraphQL request body (JSON text) to the subgraph with the headers every request of the
    * caller carries (see `willSendRequest`), and resolves its HTTP status and body text as they
    * came, unparsed. Rejects with `SERVICE_UNAVAILABLE` when the subgraph cannot be asked in time.
+   * The answer is remembered for Apollo Server when the request asked for it
+   * ({@link rememberSubgraphAnswers}).
    */
   async forward(body: string, context: GatewayContext): Promise<{ status: number; text: string }> {
     const headers = Object.fromEntries([
       ["content-type", "application/json"],
       ...callerHeaders(context),
     ]);
-    const response = await this.fetchSubgraph(this.url!, { method: "POST", headers, body });
+    const sent = this.fetchSubgraph(this.url!, { method: "POST", headers, body });
+    rememberedAnswersOf(context)?.set(`${this.serviceName}\n${body}`, sent);
+    const response = await sent;
     return { status: response.status, text: await response.text() };
   }
 

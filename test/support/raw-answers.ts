@@ -28,18 +28,21 @@ export async function postJson(
 }
 
 /**
- * A counter of the gateway's /metrics (`gatewayUrl` is its /graphql) for one operation, summed
- * over its other labels.
+ * A counter of a service's /metrics (`serviceUrl` is its /graphql) for one operation, summed over
+ * its other labels; with `prefix`, for every operation whose name starts with `operation` (the
+ * planner's names of a document's fetches, `Name__subgraph__1`).
  */
 export async function gatewayCount(
-  gatewayUrl: string,
+  serviceUrl: string,
   metric: string,
   operation: string,
+  prefix = false,
 ): Promise<number> {
-  const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, "/metrics"))).text();
+  const text = await (await fetch(serviceUrl.replace(/\/graphql$/, "/metrics"))).text();
+  const label = prefix ? `operation="${operation}` : `operation="${operation}"`;
   let total = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith(`${metric}{`) && line.includes(`operation="${operation}"`))
+    if (line.startsWith(`${metric}{`) && line.includes(label))
       total += Number(line.split(" ").pop());
   }
   return total;

@@ -12,7 +12,7 @@ import type { ShortcutAnswer } from "#kit/http/graphql-http-server";
 import type { GatewayContext } from "../context";
 import { Declined } from "../execution/declined";
 import type { PlannedQueries, PlannedQuery } from "../execution/planned-queries";
-import type { SubgraphDataSource } from "../subgraph-data-source";
+import { rememberSubgraphAnswers, type SubgraphDataSource } from "../subgraph-data-source";
 import type { SubgraphPassthrough } from "./subgraph-passthrough";
 
 /** Documents remembered with their owner (or none), the oldest forgotten first. */
@@ -48,9 +48,10 @@ export type RequestBody = Record<string, unknown>;
  * It answers a query of a signed-in user (an access token; API keys keep their scope checks in
  * Apollo Server) whose document is valid against the API schema within the operation limits, and
  * whose variables are valid, when every subgraph asked answers HTTP 200 with data and no errors.
- * Everything else resolves null and goes to Apollo Server, which then asks the subgraphs itself:
- * the errors a client gets are always Apollo Server's. Mutations never come here, so asking
- * again is safe.
+ * Everything else resolves null and goes to Apollo Server, whose gateway takes the answers the
+ * subgraphs gave here instead of asking again where its requests are the same (so a subgraph that
+ * times out is waited for once): the errors a client gets are always Apollo Server's. Mutations
+ * never come here.
  */
 export class RawPassthrough {
   private readonly decisions = new Map<string, Decision>();
@@ -95,6 +96,8 @@ export class RawPassthrough {
     if (caller.viewer?.kind !== "user") return null;
     const decision = this.decisionFor(query, operationName ?? undefined);
     if (!decision) return null;
+    // Should this decline, Apollo Server's gateway reuses what the subgraphs answered here.
+    rememberSubgraphAnswers(caller);
     if (decision.kind === "planned") {
       const values = (variables ?? {}) as Record<string, unknown>;
       return this.answerPlanned(decision.query, values, caller, decision.operationName);
