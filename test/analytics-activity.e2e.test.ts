@@ -144,13 +144,17 @@ describe("customer_activity", () => {
     const authorization = `ApiKey ${body.data!.createApiKey.secret}`;
     const events = makeEvents(3_000, customers, 11);
     for (let i = 0; i < events.length; i += 1_000) {
-      // Each batch three times at once: the replays store nothing and mark nothing twice.
+      // Four batches of the same 40 customers at once, each sent three times: concurrent batches
+      // mark the same rows (the one inserting a row races the others), and the replays store
+      // nothing and mark nothing twice.
       const results = await Promise.all(
-        [0, 1, 2].map(() =>
-          supergraph.request(TRACK, {
-            authorization,
-            variables: { events: events.slice(i, i + 1_000) },
-          }),
+        [0, 1, 2, 3].flatMap((part) =>
+          [0, 1, 2].map(() =>
+            supergraph.request(TRACK, {
+              authorization,
+              variables: { events: events.slice(i + part * 250, i + (part + 1) * 250) },
+            }),
+          ),
         ),
       );
       for (const r of results) expect(r.body.errors).toBeUndefined();

@@ -3,7 +3,7 @@ import { transactionPrepared } from "#kit/database/prepared-query";
 import { badUserInput } from "#kit/errors";
 import type { DataSource } from "typeorm";
 import { customersQuery } from "../features/customer-profiles";
-import { activityMarksSql, ANY_TYPE } from "../rollups/rollup-keys";
+import { markActivitySql } from "../rollups/mark-activity";
 import { assertAnonymousId, identityLockKeySql } from "./actor-sql";
 
 /** A link of an anonymous id to a customer, as `identify` answers it. */
@@ -34,8 +34,6 @@ export function customersSubgraphCheck(customersUrl: string, accessToken: string
   };
 }
 
-const marks = activityMarksSql('l."timestamp"');
-
 /**
  * Gives the anonymous id's events without a customer of their own the customer ($3), and marks
  * their days in the customer's customer_activity rows as ingestion marks an event's; answers the
@@ -48,16 +46,7 @@ const LINK_EVENTS_SQL = `
      WHERE e.organization_id = $1 AND e.anonymous_id = $2 AND e.customer_id IS NULL
     RETURNING e.type, e."timestamp"
   ),
-  activity AS (
-    INSERT INTO customer_activity AS a (organization_id, type, month, customer_id, days)
-    SELECT $1, k.type, ${marks.month}, $3, bit_or(${marks.bit})
-      FROM linked l CROSS JOIN LATERAL (VALUES (l.type), ('${ANY_TYPE}')) AS k(type) ${marks.join}
-     GROUP BY 2, 3
-     ORDER BY 2, 3
-    ON CONFLICT (organization_id, type, month, customer_id) DO UPDATE
-       SET days = a.days | EXCLUDED.days
-     WHERE (a.days | EXCLUDED.days) <> a.days
-  )
+  ${markActivitySql("linked e", "$3::uuid")}
   SELECT (SELECT count(*) FROM linked)::int AS rewritten,
          (SELECT count(*) FROM events e WHERE e.organization_id = $1 AND e.anonymous_id = $2 AND e.customer_id = $3)::int AS already`;
 

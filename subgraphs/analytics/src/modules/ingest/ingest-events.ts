@@ -1,7 +1,8 @@
 import type { DataSource } from "typeorm";
 import { queryPrepared, transactionPrepared } from "#kit/database/prepared-query";
 import { identityLockKeySql } from "../actors/actor-sql";
-import { activityMarksSql, ANY_TYPE, NO_CAMPAIGN } from "../rollups/rollup-keys";
+import { markActivitySql } from "../rollups/mark-activity";
+import { NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
 import { SqlState, sqlStateOf } from "#kit/database/sqlstate";
@@ -49,26 +50,6 @@ const typeRollup = `
     ON CONFLICT (organization_id, type, bucket) DO UPDATE SET ${UPSERT_ROLLUP}
   )`;
 
-const marks = activityMarksSql('i."timestamp"');
-
-/**
- * Marks the UTC day of each inserted event in its customer's `customer_activity` rows (its type and
- * every type, ''; its month's rows and the next month's). OR-ing a bit that is already set changes
- * nothing, so such rows are locked but not rewritten.
- */
-const activity = `
-  activity AS (
-    INSERT INTO customer_activity AS a (organization_id, type, month, customer_id, days)
-    SELECT $1, k.type, ${marks.month}, i.customer_id, bit_or(${marks.bit})
-      FROM inserted i CROSS JOIN LATERAL (VALUES (i.type), ('${ANY_TYPE}')) AS k(type) ${marks.join}
-     WHERE i.customer_id IS NOT NULL
-     GROUP BY 2, 3, 4
-     ORDER BY 2, 3, 4
-    ON CONFLICT (organization_id, type, month, customer_id) DO UPDATE
-       SET days = a.days | EXCLUDED.days
-     WHERE (a.days | EXCLUDED.days) <> a.days
-  )`;
-
 /**
  * Batches up to this many events run the statement prepared: parsed once per connection and, after
  * a few runs, with a generic plan, which PostgreSQL makes for about this many rows of `unnest`.
@@ -107,7 +88,7 @@ const ingestSql = (resolveIdentities: boolean) => `
   ${rollup("minute")},
   ${rollup("hour")},
   ${typeRollup},
-  ${activity}
+  ${markActivitySql("inserted e", "e.customer_id")}
   SELECT id, type, customer_id AS "customerId", anonymous_id AS "anonymousId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
 
 const INGEST_SQL = ingestSql(false);
