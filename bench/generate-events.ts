@@ -6,6 +6,10 @@ import {
   ANY_TYPE,
   NO_CAMPAIGN,
 } from "../subgraphs/analytics/src/modules/rollups/rollup-keys";
+import {
+  CUSTOMER_TOTALS_COLUMNS,
+  customerTotalsRowsSql,
+} from "../subgraphs/analytics/src/modules/rollups/customer-totals";
 import { serviceDatabaseUrl } from "#kit/config";
 import { bulkLoadEvents, type BulkMethod } from "./harness/bulk-load";
 import { EventMix, type BenchEvent } from "./harness/event-mix";
@@ -280,6 +284,19 @@ export async function generateEvents(
       log(
         `generate: customer_activity: ${rollupRows.activity.toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
       );
+      // Each customer's totals, as the ingest path adds them up.
+      await client.query(`DELETE FROM customer_totals WHERE organization_id = $1`, [
+        options.organizationId,
+      ]);
+      const totals = await client.query(
+        `INSERT INTO customer_totals (${CUSTOMER_TOTALS_COLUMNS})
+         ${customerTotalsRowsSql("events e", "e.customer_id", "e.organization_id", "e.organization_id = $1")}
+          ORDER BY 2`,
+        [options.organizationId],
+      );
+      log(
+        `generate: customer_totals: ${(totals.rowCount ?? 0).toLocaleString("en")} rows (${((performance.now() - rollupStarted) / 1000).toFixed(1)} s)`,
+      );
       // The visitors' links, as identify writes them (their events already carry the customer).
       const identities = mixOf(0).identities();
       await client.query(`DELETE FROM identities WHERE organization_id = $1`, [
@@ -308,7 +325,7 @@ export async function generateEvents(
 
     const analyzeStarted = performance.now();
     await client.query(
-      "VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity, identities",
+      "VACUUM (ANALYZE) events, event_ids, event_rollups_minute, event_rollups_hour, event_type_rollups_hour, customer_activity, customer_totals, identities",
     );
     const analyzeMs = performance.now() - analyzeStarted;
     log(`generate: VACUUM (ANALYZE) in ${(analyzeMs / 1000).toFixed(1)} s`);

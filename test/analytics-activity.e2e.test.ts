@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { CreateCustomerActivity1763900003000 } from "../subgraphs/analytics/migrations/1763900003000-CreateCustomerActivity";
 import { CustomerActivityTwoMonths1763900010000 } from "../subgraphs/analytics/migrations/1763900010000-CustomerActivityTwoMonths";
+import { CreateCustomerTotals1763900100000 } from "../subgraphs/analytics/migrations/1763900100000-CreateCustomerTotals";
 import { createAnalyticsDataSource } from "../subgraphs/analytics/src/data-source";
+import { createCustomerStatsLoader } from "../subgraphs/analytics/src/modules/customer-stats/customer-stats.loader";
 import { Aggregation } from "../subgraphs/analytics/src/modules/metric/aggregation";
 import {
   BUILT_IN_METRICS,
@@ -61,6 +63,66 @@ function makeEvents(count: number, customers: string[], seed: number) {
     value: Math.round(r() * 10_000) / 100,
     customerId: r() < 0.1 ? null : customers[Math.floor(r() * customers.length)],
   }));
+}
+
+interface Totals {
+  events: number;
+  orders: number;
+  cents: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * The customer_totals rows that `events` should make, from the events as sent, by customer: order
+ * values in cents (every value has two decimals).
+ */
+function totalsOf(events: ReturnType<typeof makeEvents>): Map<string, Totals> {
+  const want = new Map<string, Totals>();
+  for (const event of events) {
+    if (!event.customerId) continue;
+    const at = Date.parse(event.timestamp);
+    const total = want.get(event.customerId) ?? {
+      events: 0,
+      orders: 0,
+      cents: 0,
+      first: Infinity,
+      last: -Infinity,
+    };
+    total.events++;
+    if (event.type === "purchase") {
+      total.orders++;
+      total.cents += Math.round(event.value * 100);
+    }
+    total.first = Math.min(total.first, at);
+    total.last = Math.max(total.last, at);
+    want.set(event.customerId, total);
+  }
+  return want;
+}
+
+/** The customer_totals rows of an organization, keyed by customer as {@link totalsOf}. */
+async function storedTotals(
+  dataSource: DataSource,
+  organizationId: string,
+): Promise<Map<string, Totals>> {
+  const rows = await dataSource.query(
+    `SELECT customer_id, events::int AS events, orders::int AS orders, order_value::text AS order_value, first_at, last_at
+       FROM customer_totals WHERE organization_id = $1`,
+    [organizationId],
+  );
+  return new Map(
+    rows.map((row: any) => [
+      row.customer_id,
+      {
+        events: row.events,
+        orders: row.orders,
+        cents: Math.round(Number(row.order_value) * 100),
+        first: row.first_at.getTime(),
+        last: row.last_at.getTime(),
+      },
+    ]),
+  );
 }
 
 describe("dayCover", () => {
@@ -131,6 +193,7 @@ describe("customer_activity", () => {
   let dataSource: DataSource;
   let owner: SignedUp;
   const customers = Array.from({ length: 40 }, () => randomUUID());
+  let events: ReturnType<typeof makeEvents>;
 
   beforeAll(async () => {
     dataSource = await createAnalyticsDataSource(
@@ -142,7 +205,7 @@ describe("customer_activity", () => {
       { token: owner.accessToken },
     );
     const authorization = `ApiKey ${body.data!.createApiKey.secret}`;
-    const events = makeEvents(3_000, customers, 11);
+    events = makeEvents(3_000, customers, 11);
     for (let i = 0; i < events.length; i += 1_000) {
       // Four batches of the same 40 customers at once, each sent three times: concurrent batches
       // mark the same rows (the one inserting a row races the others), and the replays store
@@ -174,6 +237,36 @@ describe("customer_activity", () => {
     expect(new Map(table.map((row: any) => [key(row), row.days]))).toEqual(
       new Map(reference.map((row: any) => [key(row), row.days])),
     );
+  });
+
+  it("keeps each customer's totals: events, orders, their exact value, first and last event", async () => {
+    const want = totalsOf(events);
+    expect(want.size).toBe(customers.length);
+    expect(await storedTotals(dataSource, owner.organizationId)).toEqual(want);
+  });
+
+  it("gives Customer.stats from the totals, equal to the events sent", async () => {
+    const stranger = randomUUID();
+    const loader = createCustomerStatsLoader(async () => dataSource, owner.organizationId);
+    const stats = await loader.loadMany([...customers, stranger]);
+    const round2 = (value: number) => Math.round(value * 100) / 100;
+    const want = [...customers, stranger].map((customer) => {
+      const own = events.filter((event) => event.customerId === customer);
+      const purchases = own.filter((event) => event.type === "purchase");
+      const cents = purchases.reduce((sum, event) => sum + Math.round(event.value * 100), 0);
+      const times = own.map((event) => Date.parse(event.timestamp));
+      return own.length === 0
+        ? { orders: 0, totalSpent: 0, averageOrderValue: 0, firstSeenAt: null, lastSeenAt: null }
+        : {
+            orders: purchases.length,
+            totalSpent: cents / 100,
+            averageOrderValue: purchases.length ? round2(cents / 100 / purchases.length) : 0,
+            firstSeenAt: new Date(Math.min(...times)),
+            lastSeenAt: new Date(Math.max(...times)),
+          };
+    });
+    expect(want.filter((w) => w.orders > 0).length).toBeGreaterThan(30);
+    expect(stats).toEqual(want);
   });
 
   const distinctPurchasers: MetricSpec = {
@@ -311,12 +404,13 @@ describe("customer_activity", () => {
     });
   });
 
-  it("is backfilled from the stored events by its migrations, undone by their down()", async () => {
+  it("is backfilled from the stored events by its migrations, undone by their down(), and customer_totals too", async () => {
     const database = await createScratchAnalyticsDatabase("migration");
     const scratch = database.dataSource;
     try {
       const organizationId = randomUUID();
-      for (const e of makeEvents(500, customers.slice(0, 10), 23)) {
+      const stored = makeEvents(500, customers.slice(0, 10), 23);
+      for (const e of stored) {
         await scratch.query(`SELECT ensure_event_partition($1)`, [e.timestamp]);
         await scratch.query(
           `INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -339,6 +433,8 @@ describe("customer_activity", () => {
       try {
         const created = new CreateCustomerActivity1763900003000();
         const twoMonths = new CustomerActivityTwoMonths1763900010000();
+        const totals = new CreateCustomerTotals1763900100000();
+        await totals.down(queryRunner);
         await twoMonths.down(queryRunner);
         await created.down(queryRunner);
         expect(
@@ -350,9 +446,16 @@ describe("customer_activity", () => {
         const table = await rowsByKey(TABLE_ROWS);
         expect(table.size).toBeGreaterThan(10);
         expect(table).toEqual(await rowsByKey(REFERENCE_ROWS));
+        await totals.up(queryRunner);
+        expect(await storedTotals(scratch, organizationId)).toEqual(totalsOf(stored));
+        await totals.down(queryRunner);
+        expect(
+          (await queryRunner.query(`SELECT to_regclass('customer_totals') AS t`))[0].t,
+        ).toBeNull();
         await twoMonths.down(queryRunner);
         expect(await rowsByKey(TABLE_ROWS)).toEqual(await rowsByKey(oneMonth));
         await twoMonths.up(queryRunner);
+        await totals.up(queryRunner);
       } finally {
         await queryRunner.release();
       }

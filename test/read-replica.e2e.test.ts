@@ -9,6 +9,7 @@ import { freePort } from "#kit/http/ports";
 import { startStack, type RunningStack } from "../stack/start-stack";
 import { uniqueSuffix } from "./support/supergraph";
 import { TEST_ENV } from "./support/test-database";
+import { addCustomerTotalsSql } from "../subgraphs/analytics/src/modules/rollups/customer-totals";
 
 /**
  * The analytics reads on a real PostgreSQL streaming replica (ANALYTICS_READ_DATABASE_URL): this
@@ -267,16 +268,19 @@ describe("analytics reads on a streaming replica", () => {
     expect(await stats(token)).toEqual({ orders: 1, totalSpent: 10 });
     await caughtUp();
 
-    // A purchase written straight into the primary, past the service (so it knows of no write):
-    // while the standby does not replay, the answer is the standby's.
+    // A purchase (and its customer totals) written straight into the primary, past the service (so
+    // it knows of no write): while the standby does not replay, the answer is the standby's.
     await pauseReplay();
     const at = new Date(Date.now() - 30_000).toISOString();
     await sql(primary, "analytics", "SELECT ensure_event_partition($1::timestamptz)", [at]);
     await sql(
       primary,
       "analytics",
-      `WITH ids AS (INSERT INTO event_ids (organization_id, id, "timestamp") VALUES ($1, 'direct-1', $3) RETURNING id)
-       INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) SELECT $1, id, 'purchase', $2, $3, 5 FROM ids`,
+      `WITH ids AS (INSERT INTO event_ids (organization_id, id, "timestamp") VALUES ($1, 'direct-1', $3) RETURNING id),
+       stored AS (INSERT INTO events (organization_id, id, type, customer_id, "timestamp", value) SELECT $1, id, 'purchase', $2, $3, 5 FROM ids
+                  RETURNING type, customer_id, "timestamp", value),
+       ${addCustomerTotalsSql("stored e", "e.customer_id")}
+       SELECT 1`,
       [organizationId, customerId, at],
     );
     const before = await routes();

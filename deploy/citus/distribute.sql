@@ -22,7 +22,7 @@ DECLARE
 BEGIN
   FOREACH t IN ARRAY ARRAY[
     'events', 'event_ids', 'event_rollups_minute', 'event_rollups_hour', 'event_type_rollups_hour',
-    'customer_activity', 'metric_definitions', 'alert_rules', 'alerts', 'notification_channels',
+    'customer_activity', 'customer_totals', 'metric_definitions', 'alert_rules', 'alerts', 'notification_channels',
     'alert_notifications', 'alert_deliveries', 'segmentation_runs', 'segments', 'segment_members',
     'merged_invoice_lines', 'identities', 'cohorts'
   ] LOOP

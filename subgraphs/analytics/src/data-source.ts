@@ -21,6 +21,7 @@ import { CreateNotificationChannels1763900060000 } from "../migrations/176390006
 import { CreateCohorts1763900070000 } from "../migrations/1763900070000-CreateCohorts";
 import { ShardEventTypeIndexByActor1763900080000 } from "../migrations/1763900080000-ShardEventTypeIndexByActor";
 import { OrderEventTypesByActor1763900090000 } from "../migrations/1763900090000-OrderEventTypesByActor";
+import { CreateCustomerTotals1763900100000 } from "../migrations/1763900100000-CreateCustomerTotals";
 import { MetricDefinitionEntity } from "./modules/metric/metric-definition.entity";
 
 /**
@@ -67,6 +68,7 @@ export function createAnalyticsDataSource(url: string): DataSource {
       CreateCohorts1763900070000,
       ShardEventTypeIndexByActor1763900080000,
       OrderEventTypesByActor1763900090000,
+      CreateCustomerTotals1763900100000,
     ],
   });
 }

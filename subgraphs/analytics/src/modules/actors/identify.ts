@@ -4,6 +4,7 @@ import { badUserInput } from "#kit/errors";
 import type { DataSource } from "typeorm";
 import { customersQuery } from "../features/customer-profiles";
 import { markActivitySql } from "../rollups/mark-activity";
+import { addCustomerTotalsSql } from "../rollups/customer-totals";
 import { assertAnonymousId, identityLockKeySql } from "./actor-sql";
 
 /** A link of an anonymous id to a customer, as `identify` answers it. */
@@ -36,17 +37,18 @@ export function customersSubgraphCheck(customersUrl: string, accessToken: string
 
 /**
  * Gives the anonymous id's events without a customer of their own the customer ($3), and marks
- * their days in the customer's customer_activity rows as ingestion marks an event's; answers the
- * anonymous id's events that now count as the customer's (those it had before, the statement's
- * snapshot, and those it rewrote).
+ * their days in the customer's customer_activity rows and adds them to its customer_totals as
+ * ingestion does an event's; answers the anonymous id's events that now count as the customer's
+ * (those it had before, the statement's snapshot, and those it rewrote).
  */
 const LINK_EVENTS_SQL = `
   WITH linked AS (
     UPDATE events e SET customer_id = $3
      WHERE e.organization_id = $1 AND e.anonymous_id = $2 AND e.customer_id IS NULL
-    RETURNING e.type, e."timestamp"
+    RETURNING e.type, e."timestamp", e.value
   ),
-  ${markActivitySql("linked e", "$3::uuid")}
+  ${markActivitySql("linked e", "$3::uuid")},
+  ${addCustomerTotalsSql("linked e", "$3::uuid")}
   SELECT (SELECT count(*) FROM linked)::int AS rewritten,
          (SELECT count(*) FROM events e WHERE e.organization_id = $1 AND e.anonymous_id = $2 AND e.customer_id = $3)::int AS already`;
 
@@ -55,12 +57,12 @@ const LINKED_EVENTS_SQL = `SELECT count(*)::int AS linked FROM events WHERE orga
 /**
  * Links an anonymous id to a customer of the organization, so that the anonymous id's events, those
  * stored before and those to come, count as the customer's in every query: its events without a
- * customer of their own get the customer (and their customer_activity days), and ingestion gives
- * it to later ones. Idempotent: linking it again to the same customer changes nothing and answers
+ * customer of their own get the customer (and their customer_activity days and customer_totals),
+ * and ingestion gives it to later ones. Idempotent: linking it again to the same customer changes nothing and answers
  * the same. Runs in one transaction holding the anonymous id's identity lock, which ingestion of
  * the id's events also takes (shared), so no event is stored between the link and the rewrite.
  * A late identify costs one update of each of the visitor's events (found by
- * `events_organization_anonymous_idx`) and of its customer_activity rows.
+ * `events_organization_anonymous_idx`) and of its customer_activity and customer_totals rows.
  *
  * @throws BAD_USER_INPUT (field `anonymousId`) for an id that is not 1 to 128 characters or that is
  *   linked to another customer; (field `customerId`) for a customer that is not a UUID or that

@@ -23,9 +23,9 @@ const EMPTY: CustomerStats = {
 
 /**
  * Per-request loader of `CustomerStats` for customers of one organization: the stats of N customers
- * cost one grouped query, on the data source `reads` gives for it (the read replica when it is
- * current, see AnalyticsContext.readDataSource). A customer with no events (or of another
- * organization) gets zeros.
+ * cost one read of their `customer_totals` rows, on the data source `reads` gives for it (the read
+ * replica when it is current, see AnalyticsContext.readDataSource). A customer with no events (or
+ * of another organization) gets zeros.
  */
 export function createCustomerStatsLoader(
   reads: () => Promise<DataSource>,
@@ -39,14 +39,10 @@ export function createCustomerStatsLoader(
         : await queryPrepared<StatsRow>(
             await reads(),
             "analytics.customer-stats",
-            `SELECT customer_id,
-                    count(*) FILTER (WHERE type = 'purchase')::int AS orders,
-                    coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0)::float8 AS total_spent,
-                    min("timestamp") AS first_seen_at,
-                    max("timestamp") AS last_seen_at
-               FROM events
-              WHERE organization_id = $1 AND customer_id = ANY($2::uuid[])
-              GROUP BY customer_id`,
+            `SELECT customer_id, orders::int AS orders, order_value::float8 AS total_spent,
+                    first_at AS first_seen_at, last_at AS last_seen_at
+               FROM customer_totals
+              WHERE organization_id = $1 AND customer_id = ANY($2::uuid[])`,
             [organizationId, ids],
           );
     const byCustomer = new Map(rows.map((row) => [row.customer_id, row]));

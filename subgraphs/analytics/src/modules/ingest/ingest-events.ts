@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { queryPrepared, transactionPrepared } from "#kit/database/prepared-query";
 import { identityLockKeySql } from "../actors/actor-sql";
 import { markActivitySql } from "../rollups/mark-activity";
+import { addCustomerTotalsSql } from "../rollups/customer-totals";
 import { NO_CAMPAIGN } from "../rollups/rollup-keys";
 import { ensureEventPartitions } from "./event-partitions";
 import type { EventRow } from "./event-validation";
@@ -88,7 +89,8 @@ const ingestSql = (resolveIdentities: boolean) => `
   ${rollup("minute")},
   ${rollup("hour")},
   ${typeRollup},
-  ${markActivitySql("inserted e", "e.customer_id")}
+  ${markActivitySql("inserted e", "e.customer_id")},
+  ${addCustomerTotalsSql("inserted e", "e.customer_id")}
   SELECT id, type, customer_id AS "customerId", anonymous_id AS "anonymousId", campaign_id AS "campaignId", "timestamp", value, properties FROM inserted`;
 
 const INGEST_SQL = ingestSql(false);
